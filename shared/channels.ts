@@ -1,0 +1,17 @@
+/**
+ * Channel and event names alone, without their schemas, so the sandboxed preload can build the
+ * client without bundling zod. shared/ipc.ts pairs each name with its schemas, and the compiler
+ * checks that the two lists agree.
+ */
+export const CHANNEL_NAMES = ['app:info', 'accounts:list', 'accounts:save', 'accounts:delete', 'mail:send'] as const;
+export const EVENT_NAMES = ['accounts:changed'] as const;
+
+export type Channel = (typeof CHANNEL_NAMES)[number];
+export type EventName = (typeof EVENT_NAMES)[number];
+
+export function isChannel(name: unknown): name is Channel {
+  return typeof name === 'string' && (CHANNEL_NAMES as readonly string[]).includes(name);
+}
+
+/** The name under which the preload (and the test bridge) exposes the API on `window`. */
+export const API_GLOBAL = 'mailwright';

@@ -1,0 +1,42 @@
+/**
+ * The one table of stable error codes that cross the process boundary.
+ * Services translate library errors into these codes; the renderer turns each code into
+ * words for people (src-renderer/ui/error-text.ts). The descriptions here are for developers.
+ */
+export const ERROR_CODES = {
+  // Contract and routing
+  UNKNOWN_CHANNEL: 'The channel is not part of the IPC contract.',
+  UNTRUSTED_SENDER: "The request did not come from the app's own window and main frame.",
+  INVALID_REQUEST: 'The request did not match the schema of its channel; the handler did not run.',
+  INTERNAL: 'An unexpected failure inside the main process; details are in the main-process log.',
+  // Accounts and secrets
+  ACCOUNT_NOT_FOUND: 'No account with that id exists.',
+  PASSWORD_MISSING: 'The account uses password authentication but no password is stored.',
+  SECRET_UNREADABLE: 'A stored password could not be decrypted (key lost or data damaged).',
+  SETTINGS_UNWRITABLE: 'The settings file could not be written.',
+  // Reaching the server
+  HOST_NOT_FOUND: 'The server name does not resolve in DNS.',
+  CONNECTION_REFUSED: 'Nothing accepts connections on that host and port.',
+  CONNECTION_TIMEOUT: 'The server did not answer in time.',
+  CONNECTION_LOST: 'The connection closed or failed in the middle of the conversation.',
+  // TLS
+  TLS_UNTRUSTED_CERTIFICATE: 'The server certificate is not signed by a trusted authority.',
+  TLS_CERTIFICATE_EXPIRED: 'The server certificate has expired or is not yet valid.',
+  TLS_HOSTNAME_MISMATCH: 'The server certificate is for another host name.',
+  TLS_HANDSHAKE_FAILED: 'The TLS handshake failed (wrong port for the chosen security, or protocol mismatch).',
+  STARTTLS_UNAVAILABLE: 'STARTTLS was required but the server did not offer it.',
+  // SMTP replies
+  AUTH_FAILED: 'The server rejected the username or password (535 and similar).',
+  AUTH_REQUIRED: 'The server requires authentication before sending (530).',
+  AUTH_UNAVAILABLE: 'The server offers no authentication method we can use, or none over this connection.',
+  SENDER_REFUSED: 'The server refused the sender address (MAIL FROM).',
+  RECIPIENTS_REFUSED: 'The server refused every recipient (RCPT TO).',
+  MESSAGE_REFUSED: 'The server refused the message content (after DATA).',
+  MESSAGE_TOO_LARGE: 'The message is larger than the server accepts (552 / SIZE).',
+  SERVER_BUSY: 'The server answered with a temporary failure (4xx); trying later may work.',
+  SERVER_ERROR: 'The server answered with a permanent failure not covered above.',
+} as const satisfies Record<string, string>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export const ERROR_CODE_LIST = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];

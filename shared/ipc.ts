@@ -1,0 +1,54 @@
+/**
+ * The IPC contract: every channel between renderer and main, with the schema of its request and
+ * of its response value, and every push event from main to renderer. Adding a channel is one edit
+ * here; the router, the preload, the test bridge and the renderer follow it through the types.
+ * Imports nothing from electron, node or the DOM.
+ */
+import { z } from 'zod';
+import {
+  AccountIdSchema,
+  AccountInputSchema,
+  AccountSchema,
+  AppInfoSchema,
+  OutgoingMessageSchema,
+  PasswordSchema,
+  SendReceiptSchema,
+} from './model';
+import type { Channel, EventName } from './channels';
+
+export { API_GLOBAL, CHANNEL_NAMES, EVENT_NAMES, isChannel, type Channel, type EventName } from './channels';
+
+const channel = <Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) => ({
+  request,
+  response,
+});
+
+export const CHANNELS = {
+  'app:info': channel(z.object({}).strict(), AppInfoSchema),
+  'accounts:list': channel(z.object({}).strict(), z.array(AccountSchema)),
+  'accounts:save': channel(
+    z
+      .object({
+        /** Absent for a new account. */
+        id: AccountIdSchema.optional(),
+        account: AccountInputSchema,
+        /** Absent when editing: keep the stored password. */
+        password: PasswordSchema.optional(),
+      })
+      .strict(),
+    AccountSchema,
+  ),
+  'accounts:delete': channel(z.object({ id: AccountIdSchema }).strict(), z.object({ id: AccountIdSchema })),
+  'mail:send': channel(OutgoingMessageSchema, SendReceiptSchema),
+} as const satisfies Record<Channel, { request: z.ZodType; response: z.ZodType }>;
+
+export const EVENTS = {
+  /** The list of accounts changed (saved or deleted); carries the new list. */
+  'accounts:changed': z.array(AccountSchema),
+} as const satisfies Record<EventName, z.ZodType>;
+
+export type RequestOf<C extends Channel> = z.input<(typeof CHANNELS)[C]['request']>;
+export type ParsedRequestOf<C extends Channel> = z.output<(typeof CHANNELS)[C]['request']>;
+export type ResponseOf<C extends Channel> = z.output<(typeof CHANNELS)[C]['response']>;
+export type EventPayloadOf<E extends EventName> = z.output<(typeof EVENTS)[E]>;
+

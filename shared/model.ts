@@ -1,0 +1,107 @@
+import { z } from 'zod';
+
+/** No CR or LF: these strings end up in mail headers or protocol lines. */
+const singleLine = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !/[\r\n]/.test(s), { message: 'single_line' });
+
+/** A host name (ASCII or IDN labels) or an IP literal; no scheme, port, path or spaces. */
+const HOST_RE =
+  /^(?:(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)*[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.?|\[?[0-9a-fA-F:.]+\]?)$/u;
+
+export const HostSchema = z.string().trim().min(1).max(253).regex(HOST_RE);
+export const PortSchema = z.number().int().min(1).max(65535);
+export const EmailSchema = z.string().trim().max(320).pipe(z.email());
+
+export const SECURITY = ['tls', 'starttls', 'none'] as const;
+export const SecuritySchema = z.enum(SECURITY);
+export type Security = z.infer<typeof SecuritySchema>;
+
+/** The port a security choice implies, used until the person types one (RFC 8314, RFC 6409). */
+export const DEFAULT_PORT: Record<Security, number> = { tls: 465, starttls: 587, none: 25 };
+
+export const AUTH_METHODS = ['password', 'none'] as const;
+export const AuthMethodSchema = z.enum(AUTH_METHODS);
+export type AuthMethod = z.infer<typeof AuthMethodSchema>;
+
+export const SmtpSettingsSchema = z.object({
+  host: HostSchema,
+  port: PortSchema,
+  security: SecuritySchema,
+  auth: AuthMethodSchema,
+  username: singleLine(320),
+});
+export type SmtpSettings = z.infer<typeof SmtpSettingsSchema>;
+
+/** What the wizard edits. The password travels separately and is never part of stored settings. */
+export const AccountInputSchema = z
+  .object({
+    description: singleLine(100).pipe(z.string().trim().min(1)),
+    email: EmailSchema,
+    displayName: singleLine(200).pipe(z.string().trim()),
+    smtp: SmtpSettingsSchema,
+  })
+  .refine((a) => a.smtp.auth === 'none' || a.smtp.username.trim().length > 0, {
+    message: 'required',
+    path: ['smtp', 'username'],
+  });
+export type AccountInput = z.infer<typeof AccountInputSchema>;
+
+export const AccountIdSchema = z.uuid();
+
+export const AccountSchema = z.object({
+  id: AccountIdSchema,
+  description: z.string(),
+  email: z.string(),
+  displayName: z.string(),
+  smtp: SmtpSettingsSchema,
+  /** Whether a password is in the secret store; the password itself never leaves main. */
+  hasPassword: z.boolean(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Account = z.infer<typeof AccountSchema>;
+
+export const PasswordSchema = z.string().min(1).max(1024);
+
+export const RecipientListSchema = z.array(EmailSchema).max(500);
+
+export const OutgoingMessageSchema = z
+  .object({
+    accountId: AccountIdSchema,
+    to: RecipientListSchema,
+    cc: RecipientListSchema,
+    bcc: RecipientListSchema,
+    subject: singleLine(998),
+    text: z.string().max(10_000_000),
+  })
+  .refine((m) => m.to.length + m.cc.length + m.bcc.length > 0, { message: 'required', path: ['to'] });
+export type OutgoingMessage = z.infer<typeof OutgoingMessageSchema>;
+
+export const SendReceiptSchema = z.object({
+  messageId: z.string(),
+  /** The server's final reply to the message, e.g. "250 2.0.0 Ok: queued as 4Xk1...". */
+  serverReply: z.string(),
+  accepted: z.array(z.string()),
+  /** Recipients the server refused while it accepted others. */
+  refused: z.array(z.object({ address: z.string(), serverReply: z.string() })),
+});
+export type SendReceipt = z.infer<typeof SendReceiptSchema>;
+
+export const SecretProtectionSchema = z.object({
+  /** 'os': the operating system's keychain encrypts passwords. 'app-key': it cannot, so Mailwright
+   * encrypts them with a key kept in its own data folder, readable by anyone who can read that folder. */
+  kind: z.enum(['os', 'app-key']),
+  /** The OS facility in use, e.g. "keychain", "dpapi", "gnome_libsecret"; or why it is unavailable. */
+  backend: z.string(),
+});
+export type SecretProtection = z.infer<typeof SecretProtectionSchema>;
+
+export const AppInfoSchema = z.object({
+  version: z.string(),
+  platform: z.string(),
+  secretProtection: SecretProtectionSchema,
+});
+export type AppInfo = z.infer<typeof AppInfoSchema>;

@@ -1,0 +1,91 @@
+/**
+ * Security decisions of the Electron glue, as plain functions so they are unit-tested without
+ * Electron. (This file imports nothing from electron on purpose.)
+ */
+import { isAbsolute, normalize, relative, resolve, sep } from 'node:path';
+
+/** The renderer's own scheme and origin in the packaged app (a privileged custom protocol, not file://). */
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'mailwright';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+
+/** The Content-Security-Policy of the renderer: only our own scripts and styles, no network. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'none'",
+  "media-src 'none'",
+  "object-src 'none'",
+  "frame-src 'none'",
+  "worker-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+/** Links the person clicks open outside the app only for these schemes; everything else is dropped. */
+const EXTERNAL_SCHEMES = new Set(['http:', 'https:', 'mailto:']);
+
+export function externalUrlToOpen(url: string): string | null {
+  try {
+    const parsed = new URL(url);
+    if (!EXTERNAL_SCHEMES.has(parsed.protocol)) return null;
+    if (parsed.protocol !== 'mailto:' && (parsed.username || parsed.password)) return null;
+    return parsed.href;
+  } catch {
+    return null;
+  }
+}
+
+/** Navigation of our window is allowed only within our own origin (e.g. a reload). */
+export function isAllowedNavigation(url: string, appOrigin: string): boolean {
+  try {
+    return new URL(url).origin === appOrigin;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Maps an app:// request to a file below `root`, or null when it would leave the folder.
+ * "/" serves index.html.
+ */
+export function resolveAppAsset(root: string, url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  if (`${parsed.protocol}//${parsed.host}` !== APP_ORIGIN) return null;
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(parsed.pathname);
+  } catch {
+    return null;
+  }
+  if (pathname.includes('\0')) return null;
+  const wanted = pathname === '/' || pathname === '' ? 'index.html' : pathname.replace(/^\/+/, '');
+  const base = resolve(root);
+  const file = resolve(base, normalize(wanted));
+  const rel = relative(base, file);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).includes('..')) return null;
+  return file;
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+};
+
+export function mimeTypeOf(file: string): string {
+  const dot = file.lastIndexOf('.');
+  return MIME[dot >= 0 ? file.slice(dot).toLowerCase() : ''] ?? 'application/octet-stream';
+}

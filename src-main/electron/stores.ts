@@ -1,0 +1,27 @@
+import ElectronStore from 'electron-store';
+import { safeStorage } from 'electron';
+import { combineCiphers, createAppKeyCipher, type SecretCipher } from '../services/secrets';
+import { settingsOptions, type Settings, type SettingsStore } from '../services/settings-store';
+
+export function openElectronSettings(projectVersion: string): SettingsStore {
+  return new ElectronStore<Settings>(settingsOptions(projectVersion));
+}
+
+/**
+ * The OS keychain through safeStorage where it really encrypts; on Linux without a keyring
+ * safeStorage falls back to a hard-coded key ("basic_text"), which we treat as no encryption and
+ * use the app-key cipher instead, and the person is told.
+ */
+export function createSecretCipher(userData: string): SecretCipher {
+  const backend = process.platform === 'linux' ? safeStorage.getSelectedStorageBackend() : process.platform === 'darwin' ? 'keychain' : 'dpapi';
+  const osAvailable = safeStorage.isEncryptionAvailable() && backend !== 'basic_text' && backend !== 'unknown';
+  const appKey = createAppKeyCipher(userData, osAvailable ? 'unused' : `no OS keyring (${backend})`);
+  if (!osAvailable) return appKey;
+  const os: SecretCipher = {
+    scheme: 'os1',
+    protection: { kind: 'os', backend },
+    encrypt: (plain) => `os1:${safeStorage.encryptString(plain).toString('base64')}`,
+    decrypt: (tagged) => safeStorage.decryptString(Buffer.from(tagged.slice(4), 'base64')),
+  };
+  return combineCiphers(os, appKey);
+}

@@ -1,0 +1,48 @@
+import { join } from 'node:path';
+import { BrowserWindow, shell, type WebContents } from 'electron';
+import { externalUrlToOpen, isAllowedNavigation } from './policy';
+
+/** Navigation and new windows are blocked; http(s) and mailto links go to the system's handler. */
+export function lockDown(contents: WebContents, appOrigin: string): void {
+  contents.on('will-navigate', (event, url) => {
+    if (isAllowedNavigation(url, appOrigin)) return;
+    event.preventDefault();
+    const external = externalUrlToOpen(url);
+    if (external) void shell.openExternal(external);
+  });
+  contents.on('will-redirect', (event, url) => {
+    if (!isAllowedNavigation(url, appOrigin)) event.preventDefault();
+  });
+  contents.setWindowOpenHandler(({ url }) => {
+    const external = externalUrlToOpen(url);
+    if (external) void shell.openExternal(external);
+    return { action: 'deny' };
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+}
+
+export function createMainWindow(options: { preloadDir: string; url: string; appOrigin: string }): BrowserWindow {
+  const window = new BrowserWindow({
+    width: 1100,
+    height: 760,
+    minWidth: 720,
+    minHeight: 520,
+    show: false,
+    title: 'Mailwright',
+    webPreferences: {
+      preload: join(options.preloadDir, 'index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: true,
+    },
+  });
+  lockDown(window.webContents, options.appOrigin);
+  window.once('ready-to-show', () => window.show());
+  void window.loadURL(options.url);
+  return window;
+}

@@ -1,0 +1,26 @@
+/**
+ * Composition root of the main process: build the services, register the IPC router, open the
+ * window. Everything Electron-specific comes from ./electron; everything else is plain Node.
+ */
+import { createBackend } from './backend';
+import { registerIpc } from './electron/ipc';
+import { runApp } from './electron/app';
+import { createSecretCipher, openElectronSettings } from './electron/stores';
+import { createSenderPolicy } from './ipc/router';
+import { createConsoleLogger } from './services/logger';
+import { openSecretFileInFolder } from './services/secrets';
+
+runApp((env) => {
+  const logger = createConsoleLogger();
+  const backend = createBackend({
+    settings: openElectronSettings(env.version),
+    secretFile: openSecretFileInFolder(env.userData),
+    cipher: createSecretCipher(env.userData),
+    logger,
+    app: { version: env.version, platform: env.platform },
+    isTrustedSender: createSenderPolicy({ appOrigin: env.rendererOrigin, contentsIds: env.contentsIds }),
+    emit: env.broadcast,
+  });
+  registerIpc(backend.router);
+  logger.info('mailwright: started', { version: env.version, secrets: backend.secretProtection.kind });
+});

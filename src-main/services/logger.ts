@@ -1,0 +1,47 @@
+/**
+ * A small structured logger for the main process. Every field goes through `redact`, so a
+ * password, token or AUTH payload cannot reach the log even if a caller passes one by mistake.
+ */
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+const SECRET_KEYS = /pass(word)?|secret|token|credential|authorization|^auth$|^pass$/i;
+
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 6) return '[deep]';
+  if (value instanceof Error) {
+    const code = (value as { code?: unknown }).code;
+    return { name: value.name, message: redactText(value.message), ...(code ? { code } : {}) };
+  }
+  if (typeof value === 'string') return redactText(value);
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEYS.test(k) ? '[redacted]' : redact(v, depth + 1);
+    return out;
+  }
+  return value;
+}
+
+/** Masks protocol lines that carry credentials: AUTH PLAIN/LOGIN/XOAUTH2 payloads, IMAP LOGIN, POP3 PASS. */
+export function redactText(text: string): string {
+  return text
+    .replace(/\b(AUTH\s+(?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5))\s+\S+/gi, '$1 [redacted]')
+    .replace(/\b(LOGIN)\s+("[^"]*"|\S+)\s+("[^"]*"|\S+)/gi, '$1 $2 [redacted]')
+    .replace(/^(PASS)\s+.*$/gim, '$1 [redacted]');
+}
+
+export function createConsoleLogger(sink: Pick<Console, 'log' | 'warn' | 'error'> = console): Logger {
+  const line = (level: string, message: string, fields?: Record<string, unknown>) =>
+    `${new Date().toISOString()} ${level} ${message}${fields ? ' ' + JSON.stringify(redact(fields)) : ''}`;
+  return {
+    info: (m, f) => sink.log(line('info', m, f)),
+    warn: (m, f) => sink.warn(line('warn', m, f)),
+    error: (m, f) => sink.error(line('error', m, f)),
+  };
+}
+
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };

@@ -1,0 +1,125 @@
+/**
+ * Passwords live in their own file (secrets.json), separate from settings.json, and only ever
+ * encrypted. The cipher is the OS keychain through Electron's safeStorage in the app; where the OS
+ * offers none (Linux without a keyring) or outside Electron, an app-key cipher: AES-256-GCM with a
+ * random key in a 0600 file of the data folder. That protects against a settings file that is
+ * shared, synced or backed up on its own, not against someone who can read the whole profile,
+ * and the person is told so (AppInfo.secretProtection).
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Conf from 'conf';
+import type { SecretProtection } from '../../shared/model';
+
+/** Encrypts to a tagged string ("<scheme>:<base64>") and decrypts strings it tagged. */
+export interface SecretCipher {
+  readonly scheme: string;
+  readonly protection: SecretProtection;
+  encrypt(plain: string): string;
+  decrypt(tagged: string): string;
+}
+
+export class SecretUnreadableError extends Error {
+  constructor(reason: string) {
+    super(`stored secret could not be decrypted: ${reason}`);
+    this.name = 'SecretUnreadableError';
+  }
+}
+
+const KEY_FILE = 'secret.key';
+
+/** AES-256-GCM with a random key kept in `<folder>/secret.key` (created 0600 on first use). */
+export function createAppKeyCipher(folder: string, reason = 'no OS encryption available'): SecretCipher {
+  let key: Buffer | undefined;
+  const loadKey = () => {
+    if (key) return key;
+    const file = join(folder, KEY_FILE);
+    if (existsSync(file)) {
+      key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+      if (key.length !== 32) throw new SecretUnreadableError('key file is damaged');
+    } else {
+      mkdirSync(folder, { recursive: true });
+      key = randomBytes(32);
+      writeFileSync(file, key.toString('base64'), { mode: 0o600, flag: 'wx' });
+      chmodSync(file, 0o600);
+    }
+    return key;
+  };
+  const scheme = 'ak1';
+  return {
+    scheme,
+    protection: { kind: 'app-key', backend: reason },
+    encrypt(plain) {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', loadKey(), iv);
+      const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+      return `${scheme}:${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`;
+    },
+    decrypt(tagged) {
+      const raw = Buffer.from(tagged.slice(scheme.length + 1), 'base64');
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', loadKey(), raw.subarray(0, 12));
+        decipher.setAuthTag(raw.subarray(12, 28));
+        return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+      } catch {
+        throw new SecretUnreadableError('wrong key or damaged data');
+      }
+    },
+  };
+}
+
+/** Encrypts with `primary`; decrypts whatever any of the ciphers tagged (so moving to the OS keychain later keeps old secrets readable). */
+export function combineCiphers(primary: SecretCipher, ...others: SecretCipher[]): SecretCipher {
+  const all = [primary, ...others];
+  return {
+    scheme: primary.scheme,
+    protection: primary.protection,
+    encrypt: (plain) => primary.encrypt(plain),
+    decrypt(tagged) {
+      const cipher = all.find((c) => tagged.startsWith(`${c.scheme}:`));
+      if (!cipher) throw new SecretUnreadableError('unknown encryption scheme');
+      return cipher.decrypt(tagged);
+    },
+  };
+}
+
+export interface SecretFile {
+  get(key: 'entries'): Record<string, string>;
+  set(key: 'entries', value: Record<string, string>): void;
+  readonly path: string;
+}
+
+export function openSecretFileInFolder(folder: string): SecretFile {
+  return new Conf<{ entries: Record<string, string> }>({
+    cwd: folder,
+    configName: 'secrets',
+    projectName: 'mailwright',
+    defaults: { entries: {} },
+    schema: { entries: { type: 'object', additionalProperties: { type: 'string', pattern: '^[a-z0-9]+:' } } },
+  });
+}
+
+export interface SecretVault {
+  readonly protection: SecretProtection;
+  set(name: string, secret: string): void;
+  get(name: string): string | undefined;
+  delete(name: string): void;
+}
+
+export function createSecretVault(file: SecretFile, cipher: SecretCipher): SecretVault {
+  return {
+    protection: cipher.protection,
+    set(name, secret) {
+      file.set('entries', { ...file.get('entries'), [name]: cipher.encrypt(secret) });
+    },
+    get(name) {
+      const tagged = file.get('entries')[name];
+      return tagged === undefined ? undefined : cipher.decrypt(tagged);
+    },
+    delete(name) {
+      const { [name]: _removed, ...rest } = file.get('entries');
+      file.set('entries', rest);
+    },
+  };
+}

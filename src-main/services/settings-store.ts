@@ -1,0 +1,80 @@
+/**
+ * Account settings: one schema and one set of migrations, used by electron-store in the app and by
+ * conf on a given folder where Electron is absent (tests, the e2e bridge). electron-store extends
+ * conf, so both satisfy `SettingsStore`. The JSON schema forbids unknown keys on an account, so a
+ * password can never be written into this file, even by mistake.
+ */
+import Conf, { type Options } from 'conf';
+import type { SmtpSettings } from '../../shared/model';
+
+export interface StoredAccount {
+  id: string;
+  description: string;
+  email: string;
+  displayName: string;
+  smtp: SmtpSettings;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type Settings = {
+  accounts: StoredAccount[];
+};
+
+/** The part of conf / electron-store this project uses. */
+export interface SettingsStore {
+  get<K extends keyof Settings>(key: K): Settings[K];
+  set<K extends keyof Settings>(key: K, value: Settings[K]): void;
+  readonly path: string;
+}
+
+const accountJsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'description', 'email', 'displayName', 'smtp', 'createdAt', 'updatedAt'],
+  properties: {
+    id: { type: 'string' },
+    description: { type: 'string' },
+    email: { type: 'string' },
+    displayName: { type: 'string' },
+    createdAt: { type: 'string' },
+    updatedAt: { type: 'string' },
+    smtp: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['host', 'port', 'security', 'auth', 'username'],
+      properties: {
+        host: { type: 'string' },
+        port: { type: 'integer', minimum: 1, maximum: 65535 },
+        security: { enum: ['tls', 'starttls', 'none'] },
+        auth: { enum: ['password', 'none'] },
+        username: { type: 'string' },
+      },
+    },
+  },
+} as const;
+
+export const SETTINGS_FILE_NAME = 'settings';
+
+/** Options shared by electron-store (app) and conf (plain Node). */
+export function settingsOptions(projectVersion: string): Options<Settings> {
+  return {
+    configName: SETTINGS_FILE_NAME,
+    projectName: 'mailwright',
+    projectVersion,
+    clearInvalidConfig: false,
+    schema: { accounts: { type: 'array', items: accountJsonSchema, default: [] } } as Options<Settings>['schema'],
+    defaults: { accounts: [] },
+    migrations: {
+      // The first released layout. Later versions add steps here; conf runs each once, in order.
+      '0.1.0': (store) => {
+        if (!Array.isArray(store.get('accounts'))) store.set('accounts', []);
+      },
+    },
+  };
+}
+
+/** The settings in `folder`, without Electron. */
+export function openSettingsInFolder(folder: string, projectVersion: string): SettingsStore {
+  return new Conf<Settings>({ ...settingsOptions(projectVersion), cwd: folder });
+}

@@ -1,0 +1,90 @@
+/**
+ * Sends one message for an account through nodemailer and returns the server's reply, or one of
+ * our error codes with the server's words in the detail. Security choices are strict: STARTTLS
+ * chosen means STARTTLS required, certificates are verified against the system roots plus any
+ * extra authorities the composition root passes (never `rejectUnauthorized: false`).
+ */
+import { isIP } from 'node:net';
+import { rootCertificates } from 'node:tls';
+import nodemailer from 'nodemailer';
+import type { SendReceipt } from '../../shared/model';
+import { fail, ok, type Result } from '../../shared/result';
+import type { StoredAccount } from './settings-store';
+import { smtpErrorToAppError } from './smtp-errors';
+
+export interface MessageToSend {
+  to: string[];
+  cc: string[];
+  bcc: string[];
+  subject: string;
+  text: string;
+}
+
+export interface SmtpServiceOptions {
+  /** PEM certificates trusted in addition to the system's roots. */
+  extraCertificateAuthorities?: readonly string[];
+  timeouts?: { connectMs?: number; greetingMs?: number; socketMs?: number };
+}
+
+export interface SmtpService {
+  send(account: StoredAccount, password: string | undefined, message: MessageToSend): Promise<Result<SendReceipt>>;
+}
+
+/** What we say in EHLO: an address literal, as Thunderbird does, so the machine's name does not leak. */
+const EHLO_NAME = '[127.0.0.1]';
+
+export function transportOptions(account: StoredAccount, password: string | undefined, options: SmtpServiceOptions = {}) {
+  const { host, port, security, auth, username } = account.smtp;
+  const extra = options.extraCertificateAuthorities ?? [];
+  return {
+    host,
+    port,
+    secure: security === 'tls',
+    requireTLS: security === 'starttls',
+    ignoreTLS: security === 'none',
+    name: EHLO_NAME,
+    auth: auth === 'password' ? { user: username, pass: password ?? '' } : undefined,
+    tls: {
+      minVersion: 'TLSv1.2' as const,
+      ...(isIP(host) ? {} : { servername: host }),
+      ...(extra.length ? { ca: [...rootCertificates, ...extra] } : {}),
+    },
+    connectionTimeout: options.timeouts?.connectMs ?? 20_000,
+    greetingTimeout: options.timeouts?.greetingMs ?? 20_000,
+    socketTimeout: options.timeouts?.socketMs ?? 60_000,
+    logger: false,
+    debug: false,
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  };
+}
+
+export function createSmtpService(options: SmtpServiceOptions = {}): SmtpService {
+  return {
+    async send(account, password, message) {
+      if (account.smtp.auth === 'password' && !password) return fail('PASSWORD_MISSING');
+      const transport = nodemailer.createTransport(transportOptions(account, password, options));
+      try {
+        const info = await transport.sendMail({
+          from: { name: account.displayName, address: account.email },
+          to: message.to,
+          cc: message.cc,
+          bcc: message.bcc,
+          subject: message.subject,
+          text: message.text,
+        });
+        const rejectedErrors = (info.rejectedErrors ?? []) as Array<{ recipient?: string; response?: string }>;
+        return ok({
+          messageId: info.messageId,
+          serverReply: String(info.response ?? '').trim(),
+          accepted: (info.accepted ?? []).map(String),
+          refused: rejectedErrors.map((e) => ({ address: e.recipient ?? '', serverReply: (e.response ?? '').trim() })),
+        });
+      } catch (error) {
+        return { ok: false, error: smtpErrorToAppError(error) };
+      } finally {
+        transport.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * Error codes into words for people, in one place: what happened and what to try. The server's own
+ * reply is shown beneath, because it is what a provider's support will ask for.
+ */
+import type { ErrorCode } from '../../shared/errors';
+import type { AppError } from '../../shared/result';
+
+interface Explanation {
+  title: string;
+  advice: string;
+}
+
+const TEXT: Record<ErrorCode, Explanation> = {
+  UNKNOWN_CHANNEL: { title: 'Mailwright could not do that.', advice: 'Restart Mailwright. If it keeps happening, please report it.' },
+  UNTRUSTED_SENDER: { title: 'That request was blocked for your safety.', advice: 'Restart Mailwright.' },
+  INVALID_REQUEST: { title: 'Some fields need attention.', advice: 'Check the highlighted fields and try again.' },
+  INTERNAL: { title: 'Something went wrong inside Mailwright.', advice: 'Try again. If it keeps happening, restart Mailwright and report it.' },
+  ACCOUNT_NOT_FOUND: { title: 'That account no longer exists.', advice: 'Choose another account, or add it again.' },
+  PASSWORD_MISSING: { title: 'This account has no password saved.', advice: 'Edit the account and enter its password.' },
+  SECRET_UNREADABLE: {
+    title: 'The saved password for this account could not be read.',
+    advice: 'Edit the account and enter the password again.',
+  },
+  SETTINGS_UNWRITABLE: {
+    title: 'Mailwright could not save its settings.',
+    advice: 'Check that the disk is not full and that Mailwright may write to its data folder, then try again.',
+  },
+  HOST_NOT_FOUND: {
+    title: 'The server name could not be found.',
+    advice: 'Check the spelling of the outgoing server name (for example smtp.example.com) and your internet connection.',
+  },
+  CONNECTION_REFUSED: {
+    title: 'The server refused the connection on that port.',
+    advice: 'Check the port: 465 is usual for SSL/TLS, 587 for STARTTLS. Your network may also block outgoing mail ports.',
+  },
+  CONNECTION_TIMEOUT: {
+    title: 'The server did not answer in time.',
+    advice: 'Check the server name and port, and whether a firewall or your network blocks mail ports. Then try again.',
+  },
+  CONNECTION_LOST: {
+    title: 'The connection to the server was lost.',
+    advice: 'Try again. If it keeps happening, check the connection security: the server may expect SSL/TLS on this port.',
+  },
+  TLS_UNTRUSTED_CERTIFICATE: {
+    title: "The server's certificate is not from an authority your computer trusts.",
+    advice: 'Check the server name. If you expect this certificate, ask your provider for a trusted one; Mailwright will not send your password to a server it cannot verify.',
+  },
+  TLS_CERTIFICATE_EXPIRED: {
+    title: "The server's certificate has expired (or is not valid yet).",
+    advice: "Check your computer's date and time. If they are right, tell your mail provider their certificate has expired.",
+  },
+  TLS_HOSTNAME_MISMATCH: {
+    title: 'The server presented a certificate for a different name.',
+    advice: "Use the server name your provider documents (the name on its certificate), not an alias or IP address.",
+  },
+  TLS_HANDSHAKE_FAILED: {
+    title: 'A secure connection could not be set up.',
+    advice: 'Check that the connection security matches the port: SSL/TLS on 465, STARTTLS on 587.',
+  },
+  STARTTLS_UNAVAILABLE: {
+    title: 'The server does not offer STARTTLS on this port.',
+    advice: 'Try SSL/TLS on port 465. Mailwright will not send your password without encryption.',
+  },
+  AUTH_FAILED: {
+    title: 'The server did not accept your username or password.',
+    advice: 'Check both. Many providers need an app password when two-step verification is on, and some need SMTP sending enabled for the mailbox.',
+  },
+  AUTH_REQUIRED: {
+    title: 'The server requires you to sign in before sending.',
+    advice: 'Edit the account and choose "Normal password" authentication with your username and password.',
+  },
+  AUTH_UNAVAILABLE: {
+    title: 'The server offers no sign-in method Mailwright can use here.',
+    advice: 'Choose SSL/TLS or STARTTLS security: most servers only allow sign-in over an encrypted connection.',
+  },
+  SENDER_REFUSED: {
+    title: 'The server refused to send from this address.',
+    advice: 'Check the email address of the account: most servers only let you send as your own address.',
+  },
+  RECIPIENTS_REFUSED: {
+    title: 'The server refused the recipients.',
+    advice: 'Check the addresses for typos. The server’s reply below says why.',
+  },
+  MESSAGE_REFUSED: {
+    title: 'The server refused the message.',
+    advice: 'The server’s reply below says why; spam filters sometimes refuse certain content or attachments.',
+  },
+  MESSAGE_TOO_LARGE: {
+    title: 'The message is larger than the server accepts.',
+    advice: 'Remove or shrink attachments, or share large files by link.',
+  },
+  SERVER_BUSY: {
+    title: 'The server is temporarily unable to take the message.',
+    advice: 'Nothing is wrong with your settings. Try again in a few minutes.',
+  },
+  SERVER_ERROR: {
+    title: 'The server refused the request.',
+    advice: 'The server’s reply below says why. If it is unclear, send it to your provider’s support.',
+  },
+};
+
+export function explain(error: AppError): Explanation {
+  return TEXT[error.code] ?? TEXT.INTERNAL;
+}
+
+/** Field-level problems, from the shared schemas' issue kinds, in words. */
+export function fieldProblemText(problem: string): string {
+  switch (problem) {
+    case 'required':
+    case 'too_small':
+      return 'Required.';
+    case 'single_line':
+      return 'Must be on one line.';
+    case 'too_big':
+      return 'Too long.';
+    case 'invalid_format':
+      return 'This does not look right; check the format.';
+    default:
+      return 'Check this value.';
+  }
+}
