@@ -3,6 +3,7 @@
  * Electron. (This file imports nothing from electron on purpose.)
  */
 import { isAbsolute, normalize, relative, resolve, sep } from 'node:path';
+import { originOf } from '../ipc/origin';
 
 /** The renderer's own scheme and origin in the packaged app (a privileged custom protocol, not file://). */
 export const APP_SCHEME = 'app';
@@ -41,11 +42,7 @@ export function externalUrlToOpen(url: string): string | null {
 
 /** Navigation of our window is allowed only within our own origin (e.g. a reload). */
 export function isAllowedNavigation(url: string, appOrigin: string): boolean {
-  try {
-    return new URL(url).origin === appOrigin;
-  } catch {
-    return false;
-  }
+  return originOf(url) === appOrigin;
 }
 
 /**
@@ -59,7 +56,7 @@ export function resolveAppAsset(root: string, url: string): string | null {
   } catch {
     return null;
   }
-  if (`${parsed.protocol}//${parsed.host}` !== APP_ORIGIN) return null;
+  if (originOf(url) !== APP_ORIGIN) return null;
   let pathname: string;
   try {
     pathname = decodeURIComponent(parsed.pathname);

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { CHANNELS, isChannel, type Channel, type ParsedRequestOf, type ResponseOf } from '../../shared/ipc';
 import { fail, type Result } from '../../shared/result';
 import type { Logger } from '../services/logger';
+import { originOf } from './origin';
 
 /** Who sent a request, as the transport sees it (Electron's event.senderFrame, or the bridge). */
 export interface IpcSender {
@@ -67,11 +68,7 @@ export function createRouter(options: {
 
 /** Only the origin of a URL goes into logs: paths and queries may carry personal data. */
 function safeOrigin(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return 'invalid-url';
-  }
+  return originOf(url) ?? 'invalid-url';
 }
 
 /**
@@ -85,12 +82,6 @@ export function createSenderPolicy(options: {
   return (sender) => {
     if (!sender.isMainFrame) return false;
     if (![...options.contentsIds()].includes(sender.contentsId)) return false;
-    let origin: string;
-    try {
-      origin = new URL(sender.url).origin;
-    } catch {
-      return false;
-    }
-    return origin === options.appOrigin && origin !== 'null';
+    return originOf(sender.url) === options.appOrigin;
   };
 }

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { APP_ORIGIN, CONTENT_SECURITY_POLICY, externalUrlToOpen, isAllowedNavigation, resolveAppAsset } from '../../src-main/electron/policy';
+
+describe('window policy', () => {
+  it('opens only http, https and mailto links outside the app', () => {
+    expect(externalUrlToOpen('https://mailwright.app/help')).toBe('https://mailwright.app/help');
+    expect(externalUrlToOpen('mailto:bob@example.com')).toBe('mailto:bob@example.com');
+    for (const url of ['file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'ms-msdt:/id', 'https://user:pw@evil.example', 'nonsense']) {
+      expect(externalUrlToOpen(url), url).toBeNull();
+    }
+  });
+
+  it('lets the window navigate only within its own origin', () => {
+    expect(isAllowedNavigation(`${APP_ORIGIN}/index.html`, APP_ORIGIN)).toBe(true);
+    expect(isAllowedNavigation('https://evil.example/', APP_ORIGIN)).toBe(false);
+    expect(isAllowedNavigation('app://mailwright.evil/', APP_ORIGIN)).toBe(false);
+  });
+
+  it('serves renderer files only from inside the renderer folder', () => {
+    const root = '/opt/mailwright/renderer';
+    expect(resolveAppAsset(root, `${APP_ORIGIN}/`)).toBe(`${root}/index.html`);
+    expect(resolveAppAsset(root, `${APP_ORIGIN}/assets/index.js`)).toBe(`${root}/assets/index.js`);
+    // The URL parser folds dot segments (also %2e%2e), so these stay inside the folder.
+    expect(resolveAppAsset(root, `${APP_ORIGIN}/../../etc/passwd`)).toBe(`${root}/etc/passwd`);
+    expect(resolveAppAsset(root, `${APP_ORIGIN}/%2e%2e/%2e%2e/etc/passwd`)).toBe(`${root}/etc/passwd`);
+    for (const url of [
+      `${APP_ORIGIN}/..%2f..%2fetc%2fpasswd`,
+      `${APP_ORIGIN}/assets/%2e%2e%2f%2e%2e%2fsecret`,
+      `${APP_ORIGIN}/a%00.js`,
+      'app://other/index.html',
+      'https://mailwright/index.html',
+    ]) {
+      expect(resolveAppAsset(root, url), url).toBeNull();
+    }
+  });
+
+  it('has a CSP that allows no remote code, no inline script and no network', () => {
+    const directives = new Map(CONTENT_SECURITY_POLICY.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+    expect(directives.get('default-src')).toEqual(["'none'"]);
+    expect(directives.get('script-src')).toEqual(["'self'"]);
+    expect(directives.get('connect-src')).toEqual(["'none'"]);
+    expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-(inline|eval)/);
+  });
+});
