@@ -1,0 +1,187 @@
+/**
+ * Starts Mailwright for an end-to-end spec and returns the page, in one of two ways:
+ *
+ * - 'bridge': the production renderer build (out/renderer) in Chromium, served to the page by
+ *   Playwright's request interception under https://mailwright.invalid (no server listens
+ *   anywhere), with the preload's API installed by a binding that calls the SAME router and
+ *   handlers as ipcMain (src-main/backend.ts), on a fresh data folder.
+ * - 'electron': the real app through Playwright's _electron, where an Electron binary exists.
+ *
+ * See test/README.md for how to use it.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { extname, join, resolve } from 'node:path';
+import { test as base, _electron, chromium, type Browser, type ElectronApplication, type Page } from '@playwright/test';
+import { createBackend } from '../../src-main/backend';
+import { CONTENT_SECURITY_POLICY } from '../../src-main/electron/policy';
+import { createSenderPolicy, type IpcSender } from '../../src-main/ipc/router';
+import { createAppKeyCipher, openSecretFileInFolder } from '../../src-main/services/secrets';
+import { openSettingsInFolder } from '../../src-main/services/settings-store';
+import type { Logger } from '../../src-main/services/logger';
+import { startMailServers, type MailServers } from '../support/mail-servers';
+import { BRIDGE_SCRIPT, RENDERER_DIR, ROOT } from './paths';
+
+export type AppMode = 'bridge' | 'electron';
+
+export interface LaunchedApp {
+  mode: AppMode;
+  page: Page;
+  /** The app's data folder (settings.json, secrets.json, ...), fresh for this launch. */
+  dataDir: string;
+  servers: MailServers;
+  /** Every request the page tried to make outside the app's own origin (bridge mode). */
+  blockedRequests: string[];
+  /** Main-process log lines (bridge mode). */
+  mainLog: string[];
+  close(): Promise<void>;
+}
+
+export const BRIDGE_ORIGIN = 'https://mailwright.invalid';
+const BRIDGE_CONTENTS_ID = 1;
+const VERSION = (JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+/** Debian's Chromium where it is installed (this machine, CI); else Playwright's own browser. */
+export function chromiumExecutable(): string | undefined {
+  const candidate = process.env.MAILWRIGHT_CHROMIUM ?? '/usr/bin/chromium';
+  return existsSync(candidate) ? candidate : undefined;
+}
+
+/** The Electron binary, or null where it was not downloaded (ELECTRON_SKIP_BINARY_DOWNLOAD). */
+export function electronBinary(): string | null {
+  try {
+    const path = createRequire(import.meta.url)('electron') as unknown;
+    return typeof path === 'string' && existsSync(path) ? path : null;
+  } catch {
+    return null;
+  }
+}
+
+export const ELECTRON_MISSING =
+  'SKIPPED: no Electron binary on this machine (installed with ELECTRON_SKIP_BINARY_DOWNLOAD=1); the same spec ran in the bridge project.';
+
+const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
+
+export async function launchApp(options: { mode?: AppMode; servers?: MailServers; browser?: Browser } = {}): Promise<LaunchedApp> {
+  const mode = options.mode ?? 'bridge';
+  const ownServers = !options.servers;
+  const servers = options.servers ?? (await startMailServers());
+  const dataDir = mkdtempSync(join(tmpdir(), 'mailwright-e2e-data-'));
+  const cleanups: Array<() => Promise<void> | void> = [() => rmSync(dataDir, { recursive: true, force: true })];
+  if (ownServers) cleanups.push(() => servers.stop());
+  const close = async () => {
+    for (const fn of cleanups.reverse()) await fn();
+  };
+
+  try {
+    if (mode === 'electron') {
+      const executablePath = electronBinary();
+      if (!executablePath) throw new Error(ELECTRON_MISSING);
+      const app: ElectronApplication = await _electron.launch({
+        executablePath,
+        args: [ROOT],
+        env: { ...process.env, MAILWRIGHT_USER_DATA: dataDir, NODE_EXTRA_CA_CERTS: servers.caFile } as Record<string, string>,
+      });
+      cleanups.unshift(() => app.close());
+      const page = await app.firstWindow();
+      return { mode, page, dataDir, servers, blockedRequests: [], mainLog: [], close };
+    }
+
+    const ownBrowser = !options.browser;
+    const browser =
+      options.browser ?? (await chromium.launch({ args: CHROMIUM_ARGS, ...(chromiumExecutable() ? { executablePath: chromiumExecutable() } : {}) }));
+    if (ownBrowser) cleanups.unshift(() => browser.close());
+    const context = await browser.newContext({ viewport: { width: 1100, height: 860 } });
+    cleanups.unshift(() => context.close());
+
+    const blockedRequests: string[] = [];
+    await context.route('**/*', (route) => {
+      blockedRequests.push(route.request().url());
+      return route.abort('blockedbyclient');
+    });
+    await context.route(`${BRIDGE_ORIGIN}/**`, async (route) => {
+      const path = new URL(route.request().url()).pathname;
+      const file = resolve(RENDERER_DIR, `.${path === '/' ? '/index.html' : path}`);
+      if (!file.startsWith(RENDERER_DIR) || !existsSync(file)) return route.fulfill({ status: 404, body: 'Not found' });
+      return route.fulfill({
+        status: 200,
+        body: readFileSync(file),
+        headers: { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'content-security-policy': CONTENT_SECURITY_POLICY },
+      });
+    });
+
+    const page = await context.newPage();
+    const mainLog: string[] = [];
+    const logger: Logger = {
+      info: (m, f) => mainLog.push(`info ${m} ${JSON.stringify(f ?? {})}`),
+      warn: (m, f) => mainLog.push(`warn ${m} ${JSON.stringify(f ?? {})}`),
+      error: (m, f) => mainLog.push(`error ${m} ${JSON.stringify(f ?? {})}`),
+    };
+    const backend = createBackend({
+      settings: openSettingsInFolder(dataDir, VERSION),
+      secretFile: openSecretFileInFolder(dataDir),
+      cipher: createAppKeyCipher(dataDir, 'no OS keyring (test bridge)'),
+      logger,
+      app: { version: VERSION, platform: process.platform },
+      smtp: { extraCertificateAuthorities: [servers.ca] },
+      isTrustedSender: createSenderPolicy({ appOrigin: BRIDGE_ORIGIN, contentsIds: () => [BRIDGE_CONTENTS_ID] }),
+      emit: (event, payload) => {
+        void page.evaluate(([e, p]) => (window as unknown as { __mailwrightEmit?: (e: string, p: unknown) => void }).__mailwrightEmit?.(e, p), [event, payload] as const).catch(() => {});
+      },
+    });
+    await page.exposeBinding('__mailwrightInvoke', (source, channel: unknown, request: unknown) => {
+      const sender: IpcSender = {
+        contentsId: source.page === page ? BRIDGE_CONTENTS_ID : -1,
+        isMainFrame: source.frame === source.page.mainFrame(),
+        url: source.frame.url(),
+      };
+      return backend.router.handle(sender, String(channel), request);
+    });
+    await page.addInitScript({ path: BRIDGE_SCRIPT });
+    await page.goto(`${BRIDGE_ORIGIN}/index.html`);
+    return { mode, page, dataDir, servers, blockedRequests, mainLog, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/**
+ * Playwright fixtures: `servers` (one set of real mail servers per worker) and `app` (a fresh app
+ * per test, in the mode named by the project: 'bridge' or 'electron').
+ */
+export const test = base.extend<{ app: LaunchedApp }, { servers: MailServers }>({
+  servers: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright reads the fixture's dependencies from this pattern
+    async ({}, use) => {
+      const servers = await startMailServers();
+      await use(servers);
+      await servers.stop();
+    },
+    { scope: 'worker', timeout: 90_000 },
+  ],
+  app: async ({ servers, browser }, use, testInfo) => {
+    const mode: AppMode = testInfo.project.name === 'electron' ? 'electron' : 'bridge';
+    if (mode === 'electron') test.skip(!electronBinary(), ELECTRON_MISSING);
+    const app = await launchApp({ mode, servers, ...(mode === 'bridge' ? { browser } : {}) });
+    await use(app);
+    if (testInfo.status !== testInfo.expectedStatus && app.mainLog.length) {
+      await testInfo.attach('main-process-log', { body: app.mainLog.join('\n'), contentType: 'text/plain' });
+      await testInfo.attach('mail-server-log', { body: await servers.log(), contentType: 'text/plain' });
+    }
+    await app.close();
+  },
+});
+
+export { expect } from '@playwright/test';

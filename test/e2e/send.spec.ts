@@ -1,0 +1,142 @@
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { simpleParser, type AddressObject } from 'mailparser';
+import { waitForMessage } from '../support/imap-read';
+import { expect, test } from './fixture';
+import { ComposePage } from './pages/compose';
+import { WizardPage } from './pages/wizard';
+import { SCREENSHOT_DIR } from './paths';
+
+const addresses = (a: AddressObject | AddressObject[] | undefined) =>
+  (Array.isArray(a) ? a : a ? [a] : []).flatMap((o) => o.value.map((v) => v.address));
+
+function filesUnder(folder: string): string {
+  return readdirSync(folder, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => readFileSync(join(e.parentPath, e.name), 'latin1'))
+    .join('\n');
+}
+
+test('add an account in the wizard, send a message, and read it back from the server', async ({ app }, testInfo) => {
+  const { page, servers } = app;
+  const [alice, bob, carol] = servers.users as [(typeof servers.users)[0], (typeof servers.users)[0], (typeof servers.users)[0]];
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+
+  const wizard = new WizardPage(page);
+  await expect(page.getByRole('heading', { name: 'Add an outgoing mail account' })).toBeVisible();
+  await wizard.fill({
+    displayName: 'Alice Liddell',
+    email: alice.address,
+    description: 'Work',
+    host: servers.host,
+    security: 'STARTTLS',
+    port: String(servers.submission.starttlsPort),
+    username: alice.username,
+    password: alice.password,
+  });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${testInfo.project.name}-wizard.png`), fullPage: true });
+  await wizard.save();
+
+  const compose = new ComposePage(page);
+  await expect(compose.form).toBeVisible();
+  const unique = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  const draft = {
+    to: bob.address,
+    cc: alice.address,
+    bcc: carol.address,
+    subject: `Quarterly figures ✓ ${unique}`,
+    body: `Hello Bob,\n\nref ${unique}: the figures are attached in spirit — naïve café.\n.\nA line with only a dot above.\n\nAlice`,
+  };
+  await compose.write(draft);
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${testInfo.project.name}-compose.png`), fullPage: true });
+  await compose.send();
+
+  await expect(compose.status).toContainText('Sent. The server accepted your message.');
+  await expect(compose.status).toContainText(/The server said: .*250/);
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${testInfo.project.name}-sent.png`), fullPage: true });
+
+  const raw = await waitForMessage(servers, bob, (source) => source.includes(unique), 10_000);
+  const mail = await simpleParser(raw);
+  expect(mail.subject).toBe(draft.subject);
+  expect(mail.text?.replace(/\r\n/g, '\n').trimEnd()).toBe(draft.body);
+  expect(mail.from?.value).toEqual([{ name: 'Alice Liddell', address: alice.address }]);
+  expect(addresses(mail.to)).toEqual([bob.address]);
+  expect(addresses(mail.cc)).toEqual([alice.address]);
+  expect(mail.headers.has('bcc')).toBe(false);
+  expect(raw).not.toContain(carol.address);
+
+  // The Bcc recipient got it too, without seeing themselves in the headers.
+  const carolsCopy = await waitForMessage(servers, carol, (source) => source.includes(unique), 10_000);
+  expect(carolsCopy).not.toMatch(/^bcc:/im);
+
+  // No file the app wrote holds the password in clear (nor its base64 form).
+  const written = filesUnder(app.dataDir);
+  expect(written).toContain(servers.host);
+  expect(written).not.toContain(alice.password);
+  expect(written).not.toContain(Buffer.from(alice.password).toString('base64'));
+  expect(app.blockedRequests).toEqual([]);
+});
+
+test('a wrong password shows a readable error and keeps everything typed', async ({ app }) => {
+  const { page, servers } = app;
+  const alice = servers.users[0]!;
+  const wizard = new WizardPage(page);
+  await wizard.fill({
+    displayName: 'Alice',
+    email: alice.address,
+    host: servers.host,
+    security: 'SSL/TLS',
+    port: String(servers.submission.tlsPort),
+    username: alice.username,
+    password: `${alice.password}-wrong`,
+  });
+  await wizard.save();
+
+  const compose = new ComposePage(page);
+  const draft = { to: servers.users[1]!.address, cc: '', bcc: '', subject: 'Will this go?', body: 'Three paragraphs\n\nof careful\n\nwriting.' };
+  await compose.write(draft);
+  await compose.send();
+
+  await expect(compose.alert).toContainText('The server did not accept your username or password.');
+  await expect(compose.alert).toContainText('app password');
+  await expect(compose.alert).toContainText(/The server said: .*535/);
+  await expect(compose.alert).not.toContainText(/EAUTH|Error:|at \w+ \(/);
+  expect(await compose.values()).toEqual(draft);
+  await expect(page.getByRole('button', { name: 'Send' })).toBeEnabled();
+});
+
+test('the renderer runs under its CSP: no eval, no requests outside the app', async ({ app }) => {
+  test.skip(app.mode !== 'bridge', 'request interception is a bridge-mode check');
+  const { page } = app;
+  await expect(page.getByRole('heading', { name: 'Add an outgoing mail account' })).toBeVisible();
+  const evalResult = await page.evaluate(() => {
+    try {
+      return String((0, eval)('1 + 1'));
+    } catch (error) {
+      return (error as Error).name;
+    }
+  });
+  expect(evalResult).toBe('EvalError');
+  const fetched = await page.evaluate(async () => {
+    try {
+      await fetch('https://example.com/');
+      return 'fetched';
+    } catch {
+      return 'blocked';
+    }
+  });
+  expect(fetched).toBe('blocked');
+  expect(app.blockedRequests).toEqual([]); // CSP stopped it before it reached the network layer
+});
+
+test('invalid input is refused by main with field paths, and the handler never runs', async ({ app }) => {
+  test.skip(app.mode !== 'bridge', 'calls the exposed API directly');
+  const result = await app.page.evaluate(() =>
+    (window as unknown as { mailwright: { accounts: { save(r: unknown): Promise<unknown> } } }).mailwright.accounts.save({
+      account: { description: 'x', email: 'nope', displayName: '', smtp: { host: 'h', port: 'x', security: 'tls', auth: 'none', username: '' } },
+    }),
+  );
+  expect(result).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } });
+  expect(JSON.stringify(result)).not.toContain('nope');
+  expect(readdirSync(app.dataDir).filter((f) => f === 'settings.json' && readFileSync(join(app.dataDir, f), 'utf8').includes('"h"'))).toEqual([]);
+});

@@ -1,0 +1,161 @@
+/**
+ * Servers that misbehave on cue (smtp-server, in-process on 127.0.0.1): each failure must come
+ * back as the right one of our codes, with the server's own words where it said any.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Security } from '../../shared/model';
+import type { StoredAccount } from '../../src-main/services/settings-store';
+import { createSmtpService } from '../../src-main/services/smtp';
+import { createTestCa, type IssuedCert, type TestCa } from '../support/test-ca';
+
+let dir: string;
+let ca: TestCa;
+let good: IssuedCert;
+const running: SMTPServer[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mailwright-smtp-failures-'));
+  ca = await createTestCa(dir);
+  good = await ca.issue('good');
+});
+afterAll(async () => {
+  await Promise.all(running.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function serve(options: SMTPServerOptions): Promise<number> {
+  const server = new SMTPServer({ logger: false, disableReverseLookup: true, authOptional: true, ...options });
+  running.push(server);
+  server.on('error', () => {});
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.server.address() as AddressInfo).port;
+}
+
+const account = (port: number, security: Security, auth: 'password' | 'none' = 'none'): StoredAccount => ({
+  id: crypto.randomUUID(),
+  description: 'test',
+  email: 'alice@mailwright.test',
+  displayName: 'Alice',
+  smtp: { host: '127.0.0.1', port, security, auth, username: auth === 'password' ? 'alice' : '' },
+  createdAt: '',
+  updatedAt: '',
+});
+
+const message = { to: ['bob@mailwright.test'], cc: [], bcc: [], subject: 'Hi', text: 'Hello' };
+const smtp = () => createSmtpService({ extraCertificateAuthorities: [ca.cert], timeouts: { connectMs: 2000, greetingMs: 1500, socketMs: 3000 } });
+const drain = (stream: NodeJS.ReadableStream, callback: (err?: Error | null) => void) => {
+  stream.on('end', () => callback());
+  stream.resume();
+};
+
+describe('SMTP failures explained', () => {
+  it('STARTTLS chosen but not offered: refuses to go on in clear text', async () => {
+    let sawMail = false;
+    const port = await serve({
+      secure: false,
+      disabledCommands: ['STARTTLS'],
+      onMailFrom: (_a, _s, cb) => {
+        sawMail = true;
+        cb();
+      },
+    });
+    const result = await smtp().send(account(port, 'starttls', 'password'), 'pw', message);
+    expect(result).toMatchObject({ ok: false, error: { code: 'STARTTLS_UNAVAILABLE', detail: { command: 'STARTTLS' } } });
+    expect(sawMail).toBe(false);
+  });
+
+  it('an expired certificate from a trusted authority', async () => {
+    const expired = await ca.issue('expired', { expired: true });
+    const port = await serve({ secure: true, key: expired.key, cert: expired.cert });
+    expect(await smtp().send(account(port, 'tls'), undefined, message)).toMatchObject({ ok: false, error: { code: 'TLS_CERTIFICATE_EXPIRED' } });
+  });
+
+  it('a certificate for another host name', async () => {
+    const other = await ca.issue('other', { hosts: ['mail.other.example'] });
+    const port = await serve({ secure: true, key: other.key, cert: other.cert });
+    expect(await smtp().send(account(port, 'tls'), undefined, message)).toMatchObject({ ok: false, error: { code: 'TLS_HOSTNAME_MISMATCH' } });
+  });
+
+  it('SSL/TLS chosen on a port that speaks plain SMTP', async () => {
+    const port = await serve({ secure: false, key: good.key, cert: good.cert });
+    const result = await smtp().send(account(port, 'tls'), undefined, message);
+    expect(result.ok).toBe(false);
+    expect(['TLS_HANDSHAKE_FAILED', 'CONNECTION_TIMEOUT']).toContain(!result.ok && result.error.code);
+  });
+
+  it('421 at the greeting is a temporary failure with the server reply', async () => {
+    const port = await serve({
+      secure: false,
+      onConnect: (_s, cb) => cb(Object.assign(new Error('Too many connections, try later'), { responseCode: 421 })),
+    });
+    const result = await smtp().send(account(port, 'none'), undefined, message);
+    expect(result).toMatchObject({ ok: false, error: { code: 'SERVER_BUSY', detail: { responseCode: 421 } } });
+  });
+
+  it('a 535 on AUTH is an authentication failure', async () => {
+    const port = await serve({
+      secure: true,
+      key: good.key,
+      cert: good.cert,
+      authOptional: false,
+      onAuth: (_auth, _s, cb) => cb(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 })),
+    });
+    const result = await smtp().send(account(port, 'tls', 'password'), 'secret-pw', message);
+    expect(result).toMatchObject({ ok: false, error: { code: 'AUTH_FAILED', detail: { responseCode: 535, enhancedStatus: '5.7.8' } } });
+  });
+
+  it('some recipients refused: the others still get it, and the refused are listed', async () => {
+    const delivered: string[] = [];
+    const port = await serve({
+      secure: true,
+      key: good.key,
+      cert: good.cert,
+      onRcptTo: (address, _s, cb) =>
+        address.address.startsWith('nobody')
+          ? cb(Object.assign(new Error('5.1.1 <nobody@mailwright.test>: Recipient address rejected: User unknown'), { responseCode: 550 }))
+          : cb(),
+      onData: (stream, session, cb) => {
+        delivered.push(...session.envelope.rcptTo.map((r) => r.address));
+        drain(stream, cb);
+      },
+    });
+    const result = await smtp().send(account(port, 'tls'), undefined, { ...message, to: ['bob@mailwright.test', 'nobody@mailwright.test'] });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.accepted).toEqual(['bob@mailwright.test']);
+    expect(result.value.refused).toEqual([{ address: 'nobody@mailwright.test', serverReply: expect.stringMatching(/^550 5\.1\.1/) }]);
+    expect(delivered).toEqual(['bob@mailwright.test']);
+  });
+
+  it('a message over the advertised size', async () => {
+    const port = await serve({
+      secure: true,
+      key: good.key,
+      cert: good.cert,
+      size: 100,
+      onData: (stream, _s, cb) => {
+        stream.on('end', () => cb((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded ? Object.assign(new Error('Message exceeds fixed size limit'), { responseCode: 552 }) : null));
+        stream.resume();
+      },
+    });
+    const result = await smtp().send(account(port, 'tls'), undefined, { ...message, text: 'x'.repeat(5000) });
+    expect(result).toMatchObject({ ok: false, error: { code: 'MESSAGE_TOO_LARGE' } });
+  });
+
+  it('a server that never answers times out', async () => {
+    const net = await import('node:net');
+    const silent = net.createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      expect(await smtp().send(account(port, 'none'), undefined, message)).toMatchObject({ ok: false, error: { code: 'CONNECTION_TIMEOUT' } });
+    } finally {
+      silent.close();
+    }
+  });
+});
