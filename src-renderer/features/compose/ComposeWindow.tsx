@@ -75,29 +75,34 @@ export function ComposeWindow(props: { accounts: Account[] }) {
     </Field>
   );
 
+  // Once the server has accepted the message, the form is locked: a second click must not send it twice.
+  const sent = outcome?.kind === 'sent';
+
   return (
     <form className="card compose" aria-labelledby="compose-title" onSubmit={send} noValidate>
       <h1 id="compose-title">New message</h1>
-      <Field label="From">
-        {({ id }) => (
-          <select id={id} value={accountId} onChange={(e) => setAccountId(e.target.value)}>
-            {props.accounts.map((a) => (
-              <option key={a.id} value={a.id}>
-                {fromLabel(a)}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-      {recipientField('to', 'To')}
-      {recipientField('cc', 'Cc')}
-      {recipientField('bcc', 'Bcc')}
-      <Field label="Subject" error={errors.subject}>
-        {({ id }) => <input id={id} value={subject} onChange={(e) => setSubject(e.target.value.replace(/[\r\n]+/g, ' '))} />}
-      </Field>
-      <Field label="Message">
-        {({ id }) => <textarea id={id} rows={12} value={text} onChange={(e) => setText(e.target.value)} />}
-      </Field>
+      <fieldset disabled={sent || sending}>
+        <Field label="From">
+          {({ id }) => (
+            <select id={id} value={accountId} onChange={(e) => setAccountId(e.target.value)}>
+              {props.accounts.map((a) => (
+                <option key={a.id} value={a.id}>
+                  {fromLabel(a)}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        {recipientField('to', 'To')}
+        {recipientField('cc', 'Cc')}
+        {recipientField('bcc', 'Bcc')}
+        <Field label="Subject" error={errors.subject}>
+          {({ id }) => <input id={id} value={subject} onChange={(e) => setSubject(e.target.value.replace(/[\r\n]+/g, ' '))} />}
+        </Field>
+        <Field label="Message">
+          {({ id }) => <textarea id={id} rows={12} value={text} onChange={(e) => setText(e.target.value)} />}
+        </Field>
+      </fieldset>
       <div role="status" aria-live="polite">
         {outcome?.kind === 'sent' ? (
           <div className="notice notice--success">
@@ -122,14 +127,15 @@ export function ComposeWindow(props: { accounts: Account[] }) {
       </div>
       {outcome?.kind === 'failed' ? <ErrorNotice error={outcome.error} /> : null}
       <div className="actions">
-        {outcome?.kind === 'sent' ? (
-          <button type="button" onClick={startNew}>
+        {sent ? (
+          <button type="button" className="primary" onClick={startNew}>
             New message
           </button>
-        ) : null}
-        <button type="submit" className="primary" disabled={sending || !accountId}>
-          {sending ? 'Sending…' : 'Send'}
-        </button>
+        ) : (
+          <button type="submit" className="primary" disabled={sending || !accountId}>
+            {sending ? 'Sending…' : 'Send'}
+          </button>
+        )}
       </div>
     </form>
   );

@@ -32,7 +32,7 @@ export class ComposePage {
     if (draft.cc) await p.getByLabel('Cc', { exact: true }).fill(draft.cc);
     if (draft.bcc) await p.getByLabel('Bcc', { exact: true }).fill(draft.bcc);
     await p.getByLabel('Subject').fill(draft.subject);
-    await p.getByLabel('Message').fill(draft.body);
+    await p.getByLabel('Message', { exact: true }).fill(draft.body);
   }
 
   async send() {
@@ -47,7 +47,7 @@ export class ComposePage {
       cc: await p.getByLabel('Cc', { exact: true }).inputValue(),
       bcc: await p.getByLabel('Bcc', { exact: true }).inputValue(),
       subject: await p.getByLabel('Subject').inputValue(),
-      body: await p.getByLabel('Message').inputValue(),
+      body: await p.getByLabel('Message', { exact: true }).inputValue(),
     };
   }
 }
