@@ -86,3 +86,19 @@ export function mimeTypeOf(file: string): string {
   const dot = file.lastIndexOf('.');
   return MIME[dot >= 0 ? file.slice(dot).toLowerCase() : ''] ?? 'application/octet-stream';
 }
+
+/**
+ * Whether safeStorage really encrypts. On Linux without a keyring it falls back to a hard-coded
+ * key ("basic_text"), which protects nothing, so we count that as no OS encryption.
+ */
+export function osSecretBackend(
+  platform: string,
+  encryptionAvailable: boolean,
+  linuxBackend: () => string,
+): { name: string; encrypts: boolean } {
+  if (!encryptionAvailable) return { name: 'unavailable', encrypts: false };
+  if (platform === 'darwin') return { name: 'keychain', encrypts: true };
+  if (platform === 'win32') return { name: 'dpapi', encrypts: true };
+  const name = linuxBackend();
+  return { name, encrypts: name !== 'basic_text' && name !== 'unknown' };
+}

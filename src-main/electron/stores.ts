@@ -1,5 +1,6 @@
 import ElectronStore from 'electron-store';
 import { safeStorage } from 'electron';
+import { osSecretBackend } from './policy';
 import { combineCiphers, createAppKeyCipher, type SecretCipher } from '../services/secrets';
 import { settingsOptions, type Settings, type SettingsStore } from '../services/settings-store';
 
@@ -13,13 +14,12 @@ export function openElectronSettings(projectVersion: string): SettingsStore {
  * use the app-key cipher instead, and the person is told.
  */
 export function createSecretCipher(userData: string): SecretCipher {
-  const backend = process.platform === 'linux' ? safeStorage.getSelectedStorageBackend() : process.platform === 'darwin' ? 'keychain' : 'dpapi';
-  const osAvailable = safeStorage.isEncryptionAvailable() && backend !== 'basic_text' && backend !== 'unknown';
-  const appKey = createAppKeyCipher(userData, osAvailable ? 'unused' : `no OS keyring (${backend})`);
-  if (!osAvailable) return appKey;
+  const backend = osSecretBackend(process.platform, safeStorage.isEncryptionAvailable(), () => safeStorage.getSelectedStorageBackend());
+  const appKey = createAppKeyCipher(userData, `no OS keyring (${backend.name})`);
+  if (!backend.encrypts) return appKey;
   const os: SecretCipher = {
     scheme: 'os1',
-    protection: { kind: 'os', backend },
+    protection: { kind: 'os', backend: backend.name },
     encrypt: (plain) => `os1:${safeStorage.encryptString(plain).toString('base64')}`,
     decrypt: (tagged) => safeStorage.decryptString(Buffer.from(tagged.slice(4), 'base64')),
   };

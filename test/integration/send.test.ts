@@ -3,7 +3,7 @@
  * real Postfix (submission, STARTTLS and implicit TLS, SASL through Dovecot) delivering into
  * Dovecot, and each message read back over IMAP.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser, type AddressObject } from 'mailparser';
@@ -15,6 +15,7 @@ import { createSenderPolicy, type IpcSender } from '../../src-main/ipc/router';
 import { silentLogger } from '../../src-main/services/logger';
 import { createAppKeyCipher, openSecretFileInFolder } from '../../src-main/services/secrets';
 import { openSettingsInFolder } from '../../src-main/services/settings-store';
+import { everyFileUnder } from '../support/files';
 import { waitForMessage } from '../support/imap-read';
 import { startMailServers, type MailServers } from '../support/mail-servers';
 
@@ -96,10 +97,7 @@ describe.each(['starttls', 'tls'] as const)('sending through Postfix with %s', (
     expect(raw).not.toContain(carol.address);
     await waitForMessage(servers, carol, (s) => s.includes(tag), 10_000);
 
-    const files = readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => readFileSync(join(e.parentPath, e.name), 'latin1'))
-      .join('\n');
+    const files = everyFileUnder(dir);
     expect(files).not.toContain(alice.password);
     expect(files).not.toContain(Buffer.from(alice.password).toString('base64'));
   });

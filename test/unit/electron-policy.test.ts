@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { APP_ORIGIN, CONTENT_SECURITY_POLICY, externalUrlToOpen, isAllowedNavigation, resolveAppAsset } from '../../src-main/electron/policy';
+import { APP_ORIGIN, CONTENT_SECURITY_POLICY, externalUrlToOpen, isAllowedNavigation, osSecretBackend, resolveAppAsset } from '../../src-main/electron/policy';
 
 describe('window policy', () => {
   it('opens only http, https and mailto links outside the app', () => {
@@ -40,5 +40,18 @@ describe('window policy', () => {
     expect(directives.get('script-src')).toEqual(["'self'"]);
     expect(directives.get('connect-src')).toEqual(["'none'"]);
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-(inline|eval)/);
+  });
+});
+
+describe('secret protection choice', () => {
+  it('uses the OS only where it really encrypts', () => {
+    const never = () => {
+      throw new Error('only asked on Linux');
+    };
+    expect(osSecretBackend('darwin', true, never)).toEqual({ name: 'keychain', encrypts: true });
+    expect(osSecretBackend('win32', true, never)).toEqual({ name: 'dpapi', encrypts: true });
+    expect(osSecretBackend('linux', true, () => 'gnome_libsecret')).toEqual({ name: 'gnome_libsecret', encrypts: true });
+    expect(osSecretBackend('linux', true, () => 'basic_text')).toEqual({ name: 'basic_text', encrypts: false });
+    expect(osSecretBackend('linux', false, () => 'kwallet5')).toEqual({ name: 'unavailable', encrypts: false });
   });
 });

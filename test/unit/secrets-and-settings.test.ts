@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import {
 } from '../../src-main/services/secrets';
 import { openSettingsInFolder, type SettingsStore } from '../../src-main/services/settings-store';
 import type { AccountInput } from '../../shared/model';
+import { everyFileUnder } from '../support/files';
 
 let dir: string;
 beforeEach(() => {
@@ -29,13 +30,6 @@ const input: AccountInput = {
   smtp: { host: 'smtp.example.com', port: 587, security: 'starttls', auth: 'password', username: 'alice@example.com' },
 };
 
-/** Every file under `folder`, as text. */
-function allFiles(folder: string): string {
-  return readdirSync(folder, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => readFileSync(join(e.parentPath, e.name), 'latin1'))
-    .join('\n');
-}
 
 function services(cipher: SecretCipher = createAppKeyCipher(dir)) {
   const settings = openSettingsInFolder(dir, '0.1.0');
@@ -96,7 +90,7 @@ describe('accounts, settings and secrets', () => {
     expect(saved.value).toMatchObject({ ...input, hasPassword: true });
     expect(accounts.list()).toHaveLength(1);
     expect(accounts.smtpPassword(saved.value.id)).toEqual({ ok: true, value: PASSWORD });
-    const everything = allFiles(dir);
+    const everything = everyFileUnder(dir);
     expect(everything).toContain('smtp.example.com');
     expect(everything).not.toContain(PASSWORD);
     expect(everything).not.toContain(Buffer.from(PASSWORD).toString('base64'));
@@ -173,7 +167,7 @@ describe('accounts, settings and secrets', () => {
     const settings = openSettingsInFolder(dir, '0.1.0');
     const bad = { id: 'x', description: 'd', email: 'e', displayName: '', smtp: { ...input.smtp, password: PASSWORD }, createdAt: '', updatedAt: '' };
     expect(() => settings.set('accounts', [bad as never])).toThrow();
-    expect(allFiles(dir)).not.toContain(PASSWORD);
+    expect(everyFileUnder(dir)).not.toContain(PASSWORD);
   });
 
   it('runs migrations on an older settings file', () => {
