@@ -5,6 +5,7 @@
  */
 export const ERROR_CODES = {
   // Contract and routing
+  CANCELLED: 'The operation was cancelled.',
   UNKNOWN_CHANNEL: 'The channel is not part of the IPC contract.',
   UNTRUSTED_SENDER: "The request did not come from the app's own window and main frame.",
   INVALID_REQUEST: 'The request did not match the schema of its channel; the handler did not run.',
@@ -29,6 +30,12 @@ export const ERROR_CODES = {
   AUTH_FAILED: 'The server rejected the username or password (535 and similar).',
   AUTH_REQUIRED: 'The server requires authentication before sending (530).',
   AUTH_UNAVAILABLE: 'The server offers no authentication method we can use, or none over this connection.',
+  APP_PASSWORD_REQUIRED: 'The provider wants an app-specific password (Gmail 534 5.7.9).',
+  SMTP_AUTH_DISABLED: 'SMTP sign-in is switched off for this mailbox (Microsoft 535 5.7.139).',
+  ENCRYPTION_REQUIRED: 'The server requires encryption for this authentication (538).',
+  SEND_AS_DENIED: 'The account may not send as this From address (Microsoft 5.7.60, 553 5.7.1).',
+  SERVER_REFUSES_MAIL: 'The server does not accept mail at all (521, 556).',
+  PROTOCOL_ERROR: 'The server did not understand a command or its parameters (500-504).',
   SENDER_REFUSED: 'The server refused the sender address (MAIL FROM).',
   RECIPIENTS_REFUSED: 'The server refused every recipient (RCPT TO).',
   MESSAGE_REFUSED: 'The server refused the message content (after DATA).',

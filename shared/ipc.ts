@@ -34,6 +34,8 @@ export const CHANNELS = {
         account: AccountInputSchema,
         /** Absent when editing: keep the stored password. */
         password: PasswordSchema.optional(),
+        /** The incoming server's password; absent when editing keeps the stored one. */
+        incomingPassword: PasswordSchema.optional(),
       })
       .strict(),
     AccountSchema,

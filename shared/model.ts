@@ -26,14 +26,53 @@ export const AUTH_METHODS = ['password', 'none'] as const;
 export const AuthMethodSchema = z.enum(AUTH_METHODS);
 export type AuthMethod = z.infer<typeof AuthMethodSchema>;
 
+/** SHA-256 of a DER certificate as Node prints it: "AB:CD:...". */
+export const Sha256FingerprintSchema = z.string().regex(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+
+/**
+ * A certificate the person chose to trust for one server of one account, after seeing its details,
+ * because no authority they trust vouches for it. Exactly this certificate is trusted (by SHA-256);
+ * a different one is refused again. Expired certificates and wrong host names cannot be pinned.
+ */
+export const PinnedCertificateSchema = z.object({
+  sha256: Sha256FingerprintSchema,
+  pem: z
+    .string()
+    .max(20_000)
+    .regex(/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/),
+});
+export type PinnedCertificate = z.infer<typeof PinnedCertificateSchema>;
+
 export const SmtpSettingsSchema = z.object({
   host: HostSchema,
   port: PortSchema,
   security: SecuritySchema,
   auth: AuthMethodSchema,
   username: singleLine(320),
+  pinnedCertificate: PinnedCertificateSchema.optional(),
 });
 export type SmtpSettings = z.infer<typeof SmtpSettingsSchema>;
+
+export const INCOMING_PROTOCOLS = ['imap', 'pop3'] as const;
+export const IncomingProtocolSchema = z.enum(INCOMING_PROTOCOLS);
+export type IncomingProtocol = z.infer<typeof IncomingProtocolSchema>;
+
+/** Ports implied by protocol and security (RFC 8314 for implicit TLS). */
+export const DEFAULT_INCOMING_PORT: Record<IncomingProtocol, Record<Security, number>> = {
+  imap: { tls: 993, starttls: 143, none: 143 },
+  pop3: { tls: 995, starttls: 110, none: 110 },
+};
+
+/** The incoming server, optional: an account that only sends is normal. Always password authentication. */
+export const IncomingSettingsSchema = z.object({
+  protocol: IncomingProtocolSchema,
+  host: HostSchema,
+  port: PortSchema,
+  security: SecuritySchema,
+  username: singleLine(320).pipe(z.string().trim().min(1)),
+  pinnedCertificate: PinnedCertificateSchema.optional(),
+});
+export type IncomingSettings = z.infer<typeof IncomingSettingsSchema>;
 
 /** What the wizard edits. The password travels separately and is never part of stored settings. */
 export const AccountInputSchema = z
@@ -42,6 +81,7 @@ export const AccountInputSchema = z
     email: EmailSchema,
     displayName: singleLine(200).pipe(z.string().trim()),
     smtp: SmtpSettingsSchema,
+    incoming: IncomingSettingsSchema.nullable().default(null),
   })
   .refine((a) => a.smtp.auth === 'none' || a.smtp.username.trim().length > 0, {
     message: 'required',
@@ -57,8 +97,10 @@ export const AccountSchema = z.object({
   email: z.string(),
   displayName: z.string(),
   smtp: SmtpSettingsSchema,
+  incoming: IncomingSettingsSchema.nullable(),
   /** Whether a password is in the secret store; the password itself never leaves main. */
   hasPassword: z.boolean(),
+  hasIncomingPassword: z.boolean(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -13,13 +13,21 @@ import type { Logger } from './logger';
 export interface AccountService {
   list(): Account[];
   get(id: string): StoredAccount | undefined;
-  save(request: { id?: string | undefined; account: AccountInput; password?: string | undefined }): Result<Account>;
+  save(request: {
+    id?: string | undefined;
+    account: AccountInput;
+    password?: string | undefined;
+    incomingPassword?: string | undefined;
+  }): Result<Account>;
   delete(id: string): Result<{ id: string }>;
   /** The SMTP password of an account, for the SMTP service only; never sent to the renderer. */
   smtpPassword(id: string): Result<string | undefined>;
+  /** The incoming server's password, for verification and retrieval only. */
+  incomingPassword(id: string): Result<string | undefined>;
 }
 
 const smtpSecretName = (id: string) => `account:${id}:smtp`;
+const incomingSecretName = (id: string) => `account:${id}:incoming`;
 
 export function createAccountService(options: {
   settings: SettingsStore;
@@ -31,30 +39,49 @@ export function createAccountService(options: {
   const { settings, vault, logger } = options;
   const now = options.now ?? (() => new Date());
 
-  const hasPassword = (id: string) => {
+  const hasSecret = (name: string) => {
     try {
-      return vault.get(smtpSecretName(id)) !== undefined;
+      return vault.get(name) !== undefined;
     } catch {
       return false;
     }
   };
-  const toAccount = (stored: StoredAccount): Account => ({ ...stored, hasPassword: hasPassword(stored.id) });
+  const readSecret = (name: string): Result<string | undefined> => {
+    try {
+      return ok(vault.get(name));
+    } catch (error) {
+      if (error instanceof SecretUnreadableError) return fail('SECRET_UNREADABLE');
+      throw error;
+    }
+  };
+  const toAccount = (stored: StoredAccount): Account => ({
+    ...stored,
+    incoming: stored.incoming ?? null,
+    hasPassword: hasSecret(smtpSecretName(stored.id)),
+    hasIncomingPassword: hasSecret(incomingSecretName(stored.id)),
+  });
   const list = () => settings.get('accounts').map(toAccount);
   const changed = () => options.onChange?.(list());
 
   return {
     list,
-    get: (id) => settings.get('accounts').find((a) => a.id === id),
+    get: (id) => {
+      const stored = settings.get('accounts').find((a) => a.id === id);
+      return stored ? { ...stored, incoming: stored.incoming ?? null } : undefined;
+    },
 
-    save({ id, account, password }) {
+    save({ id, account, password, incomingPassword }) {
       const accounts = settings.get('accounts');
       const existing = id === undefined ? undefined : accounts.find((a) => a.id === id);
       if (id !== undefined && !existing) return fail('ACCOUNT_NOT_FOUND');
       const accountId = existing?.id ?? randomUUID();
       const needsPassword = account.smtp.auth === 'password';
-      if (needsPassword && password === undefined && !hasPassword(accountId)) {
-        return fail('PASSWORD_MISSING', { fields: [{ path: 'password', problem: 'required' }] });
-      }
+      const hasIncoming = account.incoming !== null;
+      const missing = [
+        ...(needsPassword && password === undefined && !hasSecret(smtpSecretName(accountId)) ? ['password'] : []),
+        ...(hasIncoming && incomingPassword === undefined && !hasSecret(incomingSecretName(accountId)) ? ['incomingPassword'] : []),
+      ];
+      if (missing.length) return fail('PASSWORD_MISSING', { fields: missing.map((path) => ({ path, problem: 'required' })) });
 
       const stamp = now().toISOString();
       const stored: StoredAccount = {
@@ -63,27 +90,37 @@ export function createAccountService(options: {
         email: account.email,
         displayName: account.displayName,
         smtp: { ...account.smtp, username: needsPassword ? account.smtp.username.trim() : '' },
+        incoming: account.incoming,
         createdAt: existing?.createdAt ?? stamp,
         updatedAt: stamp,
       };
 
-      const secretName = smtpSecretName(accountId);
-      let previousSecret: string | undefined;
-      try {
-        previousSecret = vault.get(secretName);
-      } catch (error) {
-        if (!(error instanceof SecretUnreadableError)) throw error;
-      }
-      if (needsPassword && password !== undefined) vault.set(secretName, password);
+      // Secrets first, remembering what was there, so a failed settings write can put them back.
+      const plan: Array<{ name: string; keep: boolean; value: string | undefined }> = [
+        { name: smtpSecretName(accountId), keep: needsPassword, value: password },
+        { name: incomingSecretName(accountId), keep: hasIncoming, value: incomingPassword },
+      ];
+      const previous = plan.map(({ name }) => {
+        try {
+          return vault.get(name);
+        } catch (error) {
+          if (error instanceof SecretUnreadableError) return undefined;
+          throw error;
+        }
+      });
+      plan.forEach(({ name, keep, value }) => keep && value !== undefined && vault.set(name, value));
       try {
         settings.set('accounts', existing ? accounts.map((a) => (a.id === accountId ? stored : a)) : [...accounts, stored]);
       } catch (error) {
         logger.error('accounts: settings write failed', { error });
-        if (previousSecret === undefined) vault.delete(secretName);
-        else vault.set(secretName, previousSecret);
+        plan.forEach(({ name }, i) => {
+          const before = previous[i];
+          if (before === undefined) vault.delete(name);
+          else vault.set(name, before);
+        });
         return fail('SETTINGS_UNWRITABLE');
       }
-      if (!needsPassword && previousSecret !== undefined) vault.delete(secretName);
+      plan.forEach(({ name, keep }, i) => !keep && previous[i] !== undefined && vault.delete(name));
       changed();
       return ok(toAccount(stored));
     },
@@ -96,17 +133,12 @@ export function createAccountService(options: {
         accounts.filter((a) => a.id !== id),
       );
       vault.delete(smtpSecretName(id));
+      vault.delete(incomingSecretName(id));
       changed();
       return ok({ id });
     },
 
-    smtpPassword(id) {
-      try {
-        return ok(vault.get(smtpSecretName(id)));
-      } catch (error) {
-        if (error instanceof SecretUnreadableError) return fail('SECRET_UNREADABLE');
-        throw error;
-      }
-    },
+    smtpPassword: (id) => readSecret(smtpSecretName(id)),
+    incomingPassword: (id) => readSecret(incomingSecretName(id)),
   };
 }

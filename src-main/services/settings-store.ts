@@ -5,7 +5,7 @@
  * password can never be written into this file, even by mistake.
  */
 import Conf, { type Options } from 'conf';
-import type { SmtpSettings } from '../../shared/model';
+import type { IncomingSettings, SmtpSettings } from '../../shared/model';
 
 export interface StoredAccount {
   id: string;
@@ -13,6 +13,7 @@ export interface StoredAccount {
   email: string;
   displayName: string;
   smtp: SmtpSettings;
+  incoming: IncomingSettings | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -28,9 +29,19 @@ export interface SettingsStore {
   readonly path: string;
 }
 
+const pinnedCertificateJsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['sha256', 'pem'],
+  properties: { sha256: { type: 'string' }, pem: { type: 'string' } },
+} as const;
+
+const securityJsonSchema = { enum: ['tls', 'starttls', 'none'] } as const;
+
 const accountJsonSchema = {
   type: 'object',
   additionalProperties: false,
+  // 'incoming' is not required so that a 0.1.0 file still loads; the 0.2.0 migration adds it.
   required: ['id', 'description', 'email', 'displayName', 'smtp', 'createdAt', 'updatedAt'],
   properties: {
     id: { type: 'string' },
@@ -46,10 +57,29 @@ const accountJsonSchema = {
       properties: {
         host: { type: 'string' },
         port: { type: 'integer', minimum: 1, maximum: 65535 },
-        security: { enum: ['tls', 'starttls', 'none'] },
+        security: securityJsonSchema,
         auth: { enum: ['password', 'none'] },
         username: { type: 'string' },
+        pinnedCertificate: pinnedCertificateJsonSchema,
       },
+    },
+    incoming: {
+      oneOf: [
+        { type: 'null' },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['protocol', 'host', 'port', 'security', 'username'],
+          properties: {
+            protocol: { enum: ['imap', 'pop3'] },
+            host: { type: 'string' },
+            port: { type: 'integer', minimum: 1, maximum: 65535 },
+            security: securityJsonSchema,
+            username: { type: 'string' },
+            pinnedCertificate: pinnedCertificateJsonSchema,
+          },
+        },
+      ],
     },
   },
 } as const;
@@ -69,6 +99,14 @@ export function settingsOptions(projectVersion: string): Options<Settings> {
       // The first released layout. Later versions add steps here; conf runs each once, in order.
       '0.1.0': (store) => {
         if (!Array.isArray(store.get('accounts'))) store.set('accounts', []);
+      },
+      // 0.2.0: accounts gain an optional incoming server.
+      '0.2.0': (store) => {
+        const accounts = store.get('accounts') as Array<Omit<StoredAccount, 'incoming'> & { incoming?: IncomingSettings | null }>;
+        store.set(
+          'accounts',
+          accounts.map((a) => ({ ...a, incoming: a.incoming ?? null })),
+        );
       },
     },
   };

@@ -51,12 +51,22 @@ function tlsCodeOf(err: NodemailerError): ErrorCode | undefined {
   return undefined;
 }
 
-function codeForReply(responseCode: number, step: string | undefined, enhanced: string | undefined): ErrorCode {
+/**
+ * One SMTP reply (code, the step it answered, RFC 3463 enhanced status) to our code. Used by the
+ * nodemailer mapping below and by the verification probe. Provider specifics first.
+ */
+export function classifyReply(responseCode: number, step: string | undefined, enhanced: string | undefined, text = ''): ErrorCode {
+  if (responseCode === 534 && (enhanced === '5.7.9' || /application-specific password|app password/i.test(text))) return 'APP_PASSWORD_REQUIRED';
+  if (enhanced === '5.7.139' || /SmtpClientAuthentication is disabled/i.test(text)) return 'SMTP_AUTH_DISABLED';
+  if (enhanced === '5.7.60' || /SendAsDenied|not (allowed|authorized|owned).*(send|sender)|Sender address rejected: not owned/i.test(text)) return 'SEND_AS_DENIED';
+  if (enhanced === '5.7.57') return 'AUTH_REQUIRED';
   if (responseCode === 552 || enhanced === '5.3.4' || enhanced === '5.2.3') return 'MESSAGE_TOO_LARGE';
   if (responseCode === 530) return 'AUTH_REQUIRED';
-  if (responseCode === 535 || responseCode === 534 || step?.startsWith('AUTH')) return 'AUTH_FAILED';
-  if (responseCode === 538) return 'AUTH_UNAVAILABLE';
+  if (responseCode === 538) return 'ENCRYPTION_REQUIRED';
+  if (responseCode === 535 || responseCode === 534 || step?.startsWith('AUTH')) return responseCode >= 400 && responseCode < 500 ? 'SERVER_BUSY' : 'AUTH_FAILED';
+  if (responseCode === 521 || responseCode === 556) return 'SERVER_REFUSES_MAIL';
   if (responseCode >= 400 && responseCode < 500) return 'SERVER_BUSY';
+  if (responseCode >= 500 && responseCode <= 504) return 'PROTOCOL_ERROR';
   if (step === 'MAIL FROM') return 'SENDER_REFUSED';
   if (step === 'RCPT TO') return 'RECIPIENTS_REFUSED';
   if (step === 'DATA' || step === 'BDAT') return 'MESSAGE_REFUSED';
@@ -90,10 +100,9 @@ function classify(err: NodemailerError, step: string | undefined, enhanced: stri
     case 'ENOAUTH':
       return 'PASSWORD_MISSING';
     case 'EAUTH':
-      if (err.responseCode === 530) return 'AUTH_REQUIRED';
       if (!err.responseCode && /not supported|no (supported )?auth|Authentication info was not provided/i.test(err.message ?? ''))
         return 'AUTH_UNAVAILABLE';
-      return 'AUTH_FAILED';
+      return err.responseCode ? classifyReply(err.responseCode, step ?? 'AUTH', enhanced, err.response) : 'AUTH_FAILED';
     case 'ETLS':
       if (step === 'STARTTLS' && err.responseCode) return 'STARTTLS_UNAVAILABLE';
       return tlsCodeOf(err) ?? 'TLS_HANDSHAKE_FAILED';
@@ -104,11 +113,11 @@ function classify(err: NodemailerError, step: string | undefined, enhanced: stri
       if (sys === 'ETIMEDOUT') return 'CONNECTION_TIMEOUT';
       const tls = tlsCodeOf(err);
       if (tls) return tls;
-      if (err.responseCode) return codeForReply(err.responseCode, step, enhanced);
+      if (err.responseCode) return classifyReply(err.responseCode, step, enhanced, err.response);
       return 'CONNECTION_LOST';
     }
     default:
-      if (err.responseCode) return codeForReply(err.responseCode, step, enhanced);
+      if (err.responseCode) return classifyReply(err.responseCode, step, enhanced, err.response);
       if (err.code === 'EENVELOPE') return step === 'MAIL FROM' ? 'SENDER_REFUSED' : 'RECIPIENTS_REFUSED';
       if (err.code === 'EMESSAGE') return 'MESSAGE_REFUSED';
       if (err.code === 'EPROTOCOL') return 'SERVER_ERROR';

@@ -2,15 +2,15 @@
  * Sends one message for an account through nodemailer and returns the server's reply, or one of
  * our error codes with the server's words in the detail. Security choices are strict: STARTTLS
  * chosen means STARTTLS required, certificates are verified against the system roots plus any
- * extra authorities the composition root passes (never `rejectUnauthorized: false`).
+ * extra authorities the composition root passes, plus the account's pinned certificate (never
+ * `rejectUnauthorized: false`); see tls-trust.ts.
  */
-import { isIP } from 'node:net';
-import { rootCertificates } from 'node:tls';
 import nodemailer from 'nodemailer';
 import type { SendReceipt } from '../../shared/model';
 import { fail, ok, type Result } from '../../shared/result';
 import type { StoredAccount } from './settings-store';
 import { smtpErrorToAppError } from './smtp-errors';
+import { tlsOptionsFor } from './tls-trust';
 
 export interface MessageToSend {
   to: string[];
@@ -44,11 +44,7 @@ export function transportOptions(account: StoredAccount, password: string | unde
     ignoreTLS: security === 'none',
     name: EHLO_NAME,
     auth: auth === 'password' ? { user: username, pass: password ?? '' } : undefined,
-    tls: {
-      minVersion: 'TLSv1.2' as const,
-      ...(isIP(host) ? {} : { servername: host }),
-      ...(extra.length ? { ca: [...rootCertificates, ...extra] } : {}),
-    },
+    tls: tlsOptionsFor(host, { extraCertificateAuthorities: extra, pinnedCertificate: account.smtp.pinnedCertificate }),
     connectionTimeout: options.timeouts?.connectMs ?? 20_000,
     greetingTimeout: options.timeouts?.greetingMs ?? 20_000,
     socketTimeout: options.timeouts?.socketMs ?? 60_000,

@@ -11,6 +11,7 @@ interface Explanation {
 }
 
 const TEXT: Record<ErrorCode, Explanation> = {
+  CANCELLED: { title: 'Stopped.', advice: 'Nothing was changed.' },
   UNKNOWN_CHANNEL: { title: 'Mailwright could not do that.', advice: 'Restart Mailwright. If it keeps happening, please report it.' },
   UNTRUSTED_SENDER: { title: 'That request was blocked for your safety.', advice: 'Restart Mailwright.' },
   INVALID_REQUEST: { title: 'Some fields need attention.', advice: 'Check the highlighted fields and try again.' },
@@ -72,6 +73,30 @@ const TEXT: Record<ErrorCode, Explanation> = {
   AUTH_UNAVAILABLE: {
     title: 'The server offers no sign-in method Mailwright can use here.',
     advice: 'Choose SSL/TLS or STARTTLS security: most servers only allow sign-in over an encrypted connection.',
+  },
+  APP_PASSWORD_REQUIRED: {
+    title: 'Your provider wants an app password, not your normal password.',
+    advice: 'With two-step verification on (as Gmail requires), create an app password in your account’s security settings and use it here.',
+  },
+  SMTP_AUTH_DISABLED: {
+    title: 'Sending from mail apps is switched off for this mailbox.',
+    advice: 'Your Microsoft 365 administrator must enable “Authenticated SMTP” for this mailbox (or for the organisation).',
+  },
+  ENCRYPTION_REQUIRED: {
+    title: 'The server only accepts your password over an encrypted connection.',
+    advice: 'Choose SSL/TLS (port 465) or STARTTLS (port 587).',
+  },
+  SEND_AS_DENIED: {
+    title: 'This account is not allowed to send as this address.',
+    advice: 'Use the address that belongs to the account you sign in with, or ask your administrator for “Send As” permission.',
+  },
+  SERVER_REFUSES_MAIL: {
+    title: 'This server does not accept mail.',
+    advice: 'Check the outgoing server name: it may be a web or incoming-only server.',
+  },
+  PROTOCOL_ERROR: {
+    title: 'The server did not understand a request from Mailwright.',
+    advice: 'Check the port and security. If they are right, send the details below to your provider’s support.',
   },
   SENDER_REFUSED: {
     title: 'The server refused to send from this address.',

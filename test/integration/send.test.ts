@@ -39,11 +39,11 @@ function backend(options: { trustTestCa?: boolean } = {}): { backend: Backend; d
   return {
     dir,
     backend: createBackend({
-      settings: openSettingsInFolder(dir, '0.1.0'),
+      settings: openSettingsInFolder(dir, '0.2.0'),
       secretFile: openSecretFileInFolder(dir),
       cipher: createAppKeyCipher(dir),
       logger: silentLogger,
-      app: { version: '0.1.0', platform: process.platform },
+      app: { version: '0.2.0', platform: process.platform },
       smtp: { extraCertificateAuthorities: options.trustTestCa === false ? [] : [servers.ca], timeouts: { connectMs: 5000, greetingMs: 5000, socketMs: 10000 } },
       isTrustedSender: createSenderPolicy({ appOrigin: ORIGIN, contentsIds: () => [1] }),
       emit: () => {},

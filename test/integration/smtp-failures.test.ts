@@ -42,6 +42,7 @@ const account = (port: number, security: Security, auth: 'password' | 'none' = '
   email: 'alice@mailwright.test',
   displayName: 'Alice',
   smtp: { host: '127.0.0.1', port, security, auth, username: auth === 'password' ? 'alice' : '' },
+  incoming: null,
   createdAt: '',
   updatedAt: '',
 });

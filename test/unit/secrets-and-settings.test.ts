@@ -28,11 +28,13 @@ const input: AccountInput = {
   email: 'alice@example.com',
   displayName: 'Alice',
   smtp: { host: 'smtp.example.com', port: 587, security: 'starttls', auth: 'password', username: 'alice@example.com' },
+  incoming: null,
 };
+const VERSION = '0.2.0';
 
 
 function services(cipher: SecretCipher = createAppKeyCipher(dir)) {
-  const settings = openSettingsInFolder(dir, '0.1.0');
+  const settings = openSettingsInFolder(dir, VERSION);
   const vault = createSecretVault(openSecretFileInFolder(dir), cipher);
   const changes: number[] = [];
   const accounts = createAccountService({ settings, vault, logger: silentLogger, onChange: (l) => changes.push(l.length) });
@@ -140,7 +142,7 @@ describe('accounts, settings and secrets', () => {
 
   it('leaves nothing half-written when the settings write fails', () => {
     const { vault } = services();
-    const real = openSettingsInFolder(dir, '0.1.0');
+    const real = openSettingsInFolder(dir, VERSION);
     const failing: SettingsStore = {
       get: (k) => real.get(k),
       set: () => {
@@ -164,16 +166,34 @@ describe('accounts, settings and secrets', () => {
   });
 
   it('refuses to write a password field into the settings file (schema guard)', () => {
-    const settings = openSettingsInFolder(dir, '0.1.0');
+    const settings = openSettingsInFolder(dir, VERSION);
     const bad = { id: 'x', description: 'd', email: 'e', displayName: '', smtp: { ...input.smtp, password: PASSWORD }, createdAt: '', updatedAt: '' };
     expect(() => settings.set('accounts', [bad as never])).toThrow();
     expect(everyFileUnder(dir)).not.toContain(PASSWORD);
   });
 
   it('runs migrations on an older settings file', () => {
-    writeFileSync(join(dir, 'settings.json'), JSON.stringify({ __internal__: { migrations: { version: '0.0.1' } } }));
-    const settings = openSettingsInFolder(dir, '0.1.0');
-    expect(settings.get('accounts')).toEqual([]);
-    expect(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8')).__internal__.migrations.version).toBe('0.1.0');
+    const old = { id: crypto.randomUUID(), description: 'Old', email: 'a@example.com', displayName: '', smtp: input.smtp, createdAt: 'x', updatedAt: 'x' };
+    writeFileSync(join(dir, 'settings.json'), JSON.stringify({ accounts: [old], __internal__: { migrations: { version: '0.1.0' } } }));
+    const settings = openSettingsInFolder(dir, VERSION);
+    expect(settings.get('accounts')).toEqual([{ ...old, incoming: null }]);
+    expect(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8')).__internal__.migrations.version).toBe(VERSION);
+  });
+
+  it('keeps the incoming password apart from the outgoing one, and removes it with the incoming server', () => {
+    const { accounts, vault } = services();
+    const incoming = { protocol: 'imap' as const, host: 'imap.example.com', port: 993, security: 'tls' as const, username: 'alice@example.com' };
+    expect(accounts.save({ account: { ...input, incoming }, password: PASSWORD })).toMatchObject({
+      ok: false,
+      error: { code: 'PASSWORD_MISSING', detail: { fields: [{ path: 'incomingPassword' }] } },
+    });
+    const saved = accounts.save({ account: { ...input, incoming }, password: PASSWORD, incomingPassword: `${PASSWORD}-in` });
+    if (!saved.ok) throw new Error(saved.error.code);
+    expect(saved.value).toMatchObject({ incoming, hasPassword: true, hasIncomingPassword: true });
+    expect(accounts.incomingPassword(saved.value.id)).toEqual({ ok: true, value: `${PASSWORD}-in` });
+    expect(accounts.smtpPassword(saved.value.id)).toEqual({ ok: true, value: PASSWORD });
+    accounts.save({ id: saved.value.id, account: input });
+    expect(vault.get(`account:${saved.value.id}:incoming`)).toBeUndefined();
+    expect(everyFileUnder(dir)).not.toContain(`${PASSWORD}-in`);
   });
 });

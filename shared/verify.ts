@@ -1,0 +1,67 @@
+/** Verification of an account's servers before saving: stages, certificate details, transcript. */
+import { z } from 'zod';
+import { AppErrorSchema } from './result';
+import { ServerProtocolSchema } from './discovery';
+
+export const STAGE_NAMES = ['connect', 'tls', 'greeting', 'ehlo', 'auth', 'envelope', 'login', 'list', 'stat', 'close'] as const;
+export const StageNameSchema = z.enum(STAGE_NAMES);
+export type StageName = z.infer<typeof StageNameSchema>;
+
+export const StageSchema = z.object({
+  protocol: ServerProtocolSchema,
+  name: StageNameSchema,
+  status: z.enum(['running', 'passed', 'failed', 'skipped']),
+  /** Time the stage took, in milliseconds. */
+  ms: z.number().nonnegative().optional(),
+  /** What the stage found, in a few words: "ESMTP Postfix", "TLSv1.3", "PLAIN", "3 folders". */
+  summary: z.string().optional(),
+  error: AppErrorSchema.optional(),
+});
+export type Stage = z.infer<typeof StageSchema>;
+
+export const CertificateInfoSchema = z.object({
+  subject: z.string(),
+  issuer: z.string(),
+  validFrom: z.string(),
+  validTo: z.string(),
+  sha256: z.string(),
+  altNames: z.array(z.string()),
+  /** The certificate itself, so the person can pin exactly this one. */
+  pem: z.string(),
+  /** TLS version and cipher negotiated, e.g. "TLSv1.3". */
+  protocol: z.string(),
+  cipher: z.string(),
+  trusted: z.boolean(),
+  /** Trusted because the person pinned it, not because an authority vouches for it. */
+  pinned: z.boolean(),
+  /** Why it is not trusted. Only TLS_UNTRUSTED_CERTIFICATE can be resolved by pinning. */
+  problem: z.enum(['TLS_UNTRUSTED_CERTIFICATE', 'TLS_CERTIFICATE_EXPIRED', 'TLS_HOSTNAME_MISMATCH']).optional(),
+});
+export type CertificateInfo = z.infer<typeof CertificateInfoSchema>;
+
+export const TranscriptLineSchema = z.object({
+  protocol: ServerProtocolSchema,
+  /** client: what we sent; server: what it answered; info: what we noted (TLS, timing). */
+  dir: z.enum(['client', 'server', 'info']),
+  text: z.string(),
+  /** Credentials were removed from this line. */
+  redacted: z.boolean().optional(),
+  /** Milliseconds since the verification started. */
+  t: z.number(),
+});
+export type TranscriptLine = z.infer<typeof TranscriptLineSchema>;
+
+export const VerifyReportSchema = z.object({
+  ok: z.boolean(),
+  stages: z.array(StageSchema),
+  transcript: z.array(TranscriptLineSchema),
+  certificates: z.object({
+    smtp: CertificateInfoSchema.optional(),
+    imap: CertificateInfoSchema.optional(),
+    pop3: CertificateInfoSchema.optional(),
+  }),
+});
+export type VerifyReport = z.infer<typeof VerifyReportSchema>;
+
+export const VerifyProgressSchema = z.object({ runId: z.string(), stage: StageSchema });
+export type VerifyProgress = z.infer<typeof VerifyProgressSchema>;

@@ -1,0 +1,191 @@
+/**
+ * IMAP verification: connect and greeting, TLS (implicit or STARTTLS, certificate judged first),
+ * LOGIN, LIST, LOGOUT. A handful of tagged commands on the probe socket, so that the transcript
+ * shows exactly what was said and the certificate is judged before the password is sent; reading
+ * mail (issue 5) uses imapflow.
+ */
+import type { TLSSocket } from 'node:tls';
+import type { IncomingSettings } from '../../../shared/model';
+import { appError, type AppError } from '../../../shared/result';
+import { inspectionTlsOptions, judgeCertificate, type TrustSettings } from '../tls-trust';
+import { LineSocket } from './line-socket';
+import { certificateError, certificateSummary, socketError, type VerificationRun } from './run';
+import type { ProbeTimeouts } from './smtp-probe';
+
+interface Tagged {
+  status: 'OK' | 'NO' | 'BAD' | string;
+  line: string;
+  untagged: string[];
+}
+
+/** An IMAP string argument: quoted when it can be, a literal otherwise (RFC 3501 section 4.3). */
+function imapString(value: string): { inline: string } | { literal: Buffer } {
+  if (/^[\x20-\x7e]*$/.test(value) && value.length < 1000) return { inline: `"${value.replace(/(["\\])/g, '\\$1')}"` };
+  return { literal: Buffer.from(value, 'utf8') };
+}
+
+function responseCodeError(line: string, fallback: AppError['code']): AppError {
+  const code = line.match(/\[([A-Z-]+)/)?.[1];
+  const which: AppError['code'] =
+    code === 'AUTHENTICATIONFAILED' || code === 'AUTHORIZATIONFAILED' || code === 'EXPIRED'
+      ? 'AUTH_FAILED'
+      : code === 'UNAVAILABLE' || code === 'INUSE'
+        ? 'SERVER_BUSY'
+        : code === 'PRIVACYREQUIRED'
+          ? 'ENCRYPTION_REQUIRED'
+          : fallback;
+  return appError(which, { serverReply: line, ...(code ? { command: code } : {}) });
+}
+
+/**
+ * LOGIN with each argument quoted, or as a literal (sent after the server's "+") when it is not
+ * plain ASCII. The transcript shows the username and "[redacted]" for the password.
+ */
+async function loginCommand(conn: LineSocket, id: string, username: string, password: string, timeoutMs: number): Promise<Tagged> {
+  let line = `${id} LOGIN`;
+  let shown = line;
+  for (const [i, value] of [username, password].entries()) {
+    const arg = imapString(value);
+    const secret = i === 1;
+    if ('inline' in arg) {
+      line += ` ${arg.inline}`;
+      shown += secret ? ' [redacted]' : ` ${arg.inline}`;
+      continue;
+    }
+    conn.write(`${line} {${arg.literal.length}}`, `${shown} {${arg.literal.length}}`);
+    const go = await conn.readLine(timeoutMs);
+    if (!go.startsWith('+')) return { status: go.slice(id.length + 1).split(' ')[0]!.toUpperCase(), line: go, untagged: [] };
+    conn.raw.write(arg.literal);
+    line = '';
+    shown = secret ? '[redacted literal]' : `[literal ${arg.literal.length} bytes]`;
+  }
+  conn.write(line, shown);
+  const untagged: string[] = [];
+  for (;;) {
+    const reply = await conn.readLine(timeoutMs);
+    if (reply.startsWith(`${id} `)) return { status: reply.slice(id.length + 1).split(' ')[0]!.toUpperCase(), line: reply, untagged };
+    untagged.push(reply);
+  }
+}
+
+export async function probeImap(run: VerificationRun, settings: IncomingSettings, password: string, trust: TrustSettings, timeouts: ProbeTimeouts): Promise<boolean> {
+  const { host, port, security } = settings;
+  const sink = run.sink('imap');
+  const connect = run.stage('imap', 'connect');
+  let conn: LineSocket;
+  try {
+    conn = await LineSocket.open({ host, port, timeoutMs: timeouts.connectMs, sink, ...(security === 'tls' ? { tls: inspectionTlsOptions(host, trust) } : {}) });
+  } catch (error) {
+    connect.fail(socketError(error), `${host}:${port}`);
+    return false;
+  }
+  let tag = 0;
+  const command = async (text: string, shown?: string): Promise<Tagged> => {
+    const id = `m${++tag}`;
+    conn.write(`${id} ${text}`, shown === undefined ? undefined : `${id} ${shown}`);
+    const untagged: string[] = [];
+    for (;;) {
+      const line = await conn.readLine(timeouts.replyMs);
+      if (line.startsWith(`${id} `)) return { status: line.slice(id.length + 1).split(' ')[0]!.toUpperCase(), line, untagged };
+      untagged.push(line);
+      if (untagged.length > 100_000) throw new Error('too many untagged responses');
+    }
+  };
+  const logout = async () => {
+    try {
+      await command('LOGOUT');
+    } catch {
+      // the server may close first
+    } finally {
+      conn.close();
+    }
+  };
+  const judge = (socket: TLSSocket) => {
+    const tls = run.stage('imap', 'tls');
+    const info = judgeCertificate(socket, host, trust);
+    run.certificate('imap', info);
+    sink('info', `TLS ${info.protocol} ${info.cipher}; certificate ${info.subject} issued by ${info.issuer}, SHA-256 ${info.sha256}`);
+    if (info.trusted) tls.pass(certificateSummary(info));
+    else tls.fail(certificateError(info), certificateSummary(info));
+    return info.trusted;
+  };
+
+  try {
+    const greeting = await conn.readLine(timeouts.replyMs);
+    if (!/^\* (OK|PREAUTH)\b/i.test(greeting)) {
+      connect.fail(appError(/^\* BYE/i.test(greeting) ? 'SERVER_BUSY' : 'PROTOCOL_ERROR', { serverReply: greeting }));
+      conn.close();
+      return false;
+    }
+    connect.pass(`${host}:${port}`);
+    if (security === 'tls' && !judge(conn.raw as TLSSocket)) {
+      conn.close();
+      return false;
+    }
+    let capability = await command('CAPABILITY');
+    let caps = capability.untagged.find((l) => /^\* CAPABILITY /i.test(l))?.toUpperCase().split(' ').slice(2) ?? [];
+    if (security === 'starttls') {
+      if (!caps.includes('STARTTLS')) {
+        run.stage('imap', 'tls').fail(appError('STARTTLS_UNAVAILABLE', { command: 'STARTTLS' }), 'not offered');
+        await logout();
+        return false;
+      }
+      const ready = await command('STARTTLS');
+      if (ready.status !== 'OK') {
+        run.stage('imap', 'tls').fail(appError('STARTTLS_UNAVAILABLE', { serverReply: ready.line, command: 'STARTTLS' }));
+        await logout();
+        return false;
+      }
+      let socket: TLSSocket;
+      try {
+        socket = await conn.upgrade(inspectionTlsOptions(host, trust), timeouts.connectMs);
+      } catch (error) {
+        run.stage('imap', 'tls').fail(socketError(error));
+        conn.close();
+        return false;
+      }
+      if (!judge(socket)) {
+        conn.close();
+        return false;
+      }
+      capability = await command('CAPABILITY');
+      caps = capability.untagged.find((l) => /^\* CAPABILITY /i.test(l))?.toUpperCase().split(' ').slice(2) ?? [];
+    } else if (security === 'none') {
+      run.stage('imap', 'tls').skip('no connection security chosen');
+    }
+
+    const login = run.stage('imap', 'login');
+    if (caps.includes('LOGINDISABLED')) {
+      login.fail(appError('ENCRYPTION_REQUIRED', { command: 'LOGIN' }), 'LOGINDISABLED');
+      await logout();
+      return false;
+    }
+    let result: Tagged;
+    result = await loginCommand(conn, `m${++tag}`, settings.username, password, timeouts.replyMs);
+    if (result.status !== 'OK') {
+      login.fail(responseCodeError(result.line, result.status === 'BAD' ? 'PROTOCOL_ERROR' : 'AUTH_FAILED'));
+      await logout();
+      return false;
+    }
+    login.pass(settings.username);
+
+    const list = run.stage('imap', 'list');
+    const folders = await command('LIST "" "*"');
+    if (folders.status !== 'OK') {
+      list.fail(responseCodeError(folders.line, 'SERVER_ERROR'));
+      await logout();
+      return false;
+    }
+    const count = folders.untagged.filter((l) => /^\* LIST /i.test(l)).length;
+    list.pass(`${count} folder${count === 1 ? '' : 's'}`);
+
+    const close = run.stage('imap', 'close');
+    await logout();
+    close.pass('LOGOUT');
+    return true;
+  } catch (error) {
+    run.stage('imap', 'close').fail(socketError(error));
+    conn.close();
+    return false;
+  }
+}

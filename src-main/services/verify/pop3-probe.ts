@@ -1,0 +1,91 @@
+/** POP3 verification: connect (and STLS), TLS certificate judged, USER/PASS, STAT, QUIT. */
+import type { IncomingSettings } from '../../../shared/model';
+import { appError, type AppError } from '../../../shared/result';
+import { Pop3Client, Pop3Error } from '../pop3/client';
+import { inspectionTlsOptions, judgeCertificate, type TrustSettings } from '../tls-trust';
+import { ProbeError } from './line-socket';
+import { certificateError, certificateSummary, socketError, type VerificationRun } from './run';
+import type { ProbeTimeouts } from './smtp-probe';
+
+function pop3Error(error: unknown): AppError {
+  if (!(error instanceof Pop3Error)) return appError('INTERNAL');
+  const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
+  if (cause?.code) return socketError(new ProbeError('socket', cause.message, cause.code));
+  const detail = error.response ? { serverReply: error.response, ...(error.command ? { command: error.command } : {}) } : undefined;
+  const codes: Record<Pop3Error['kind'], AppError['code']> = {
+    auth: 'AUTH_FAILED',
+    'in-use': 'SERVER_BUSY',
+    'sys-temp': 'SERVER_BUSY',
+    'login-delay': 'SERVER_BUSY',
+    'sys-perm': 'SERVER_ERROR',
+    err: 'SERVER_ERROR',
+    protocol: 'PROTOCOL_ERROR',
+    timeout: 'CONNECTION_TIMEOUT',
+    closed: 'CONNECTION_LOST',
+    tls: 'TLS_HANDSHAKE_FAILED',
+    'starttls-unavailable': 'STARTTLS_UNAVAILABLE',
+  };
+  return appError(codes[error.kind], detail);
+}
+
+export async function probePop3(run: VerificationRun, settings: IncomingSettings, password: string, trust: TrustSettings, timeouts: ProbeTimeouts): Promise<boolean> {
+  const { host, port, security } = settings;
+  const sink = run.sink('pop3');
+  const connect = run.stage('pop3', 'connect');
+  let client: Pop3Client;
+  try {
+    client = await Pop3Client.connect({
+      host,
+      port,
+      security,
+      ...(security === 'none' ? {} : { tls: inspectionTlsOptions(host, trust) }),
+      timeoutMs: Math.max(timeouts.connectMs, timeouts.replyMs),
+      onLine: ({ dir, text, redacted }) => sink(dir, text, redacted),
+    });
+  } catch (error) {
+    const failure = pop3Error(error);
+    if (failure.code === 'STARTTLS_UNAVAILABLE') {
+      connect.pass(`${host}:${port}`);
+      run.stage('pop3', 'tls').fail(failure, 'not offered');
+    } else connect.fail(failure, `${host}:${port}`);
+    return false;
+  }
+  connect.pass(`${host}:${port}`);
+  try {
+    if (security === 'none' || !client.tlsSocket) {
+      run.stage('pop3', 'tls').skip('no connection security chosen');
+    } else {
+      const tls = run.stage('pop3', 'tls');
+      const info = judgeCertificate(client.tlsSocket, host, trust);
+      run.certificate('pop3', info);
+      sink('info', `TLS ${info.protocol} ${info.cipher}; certificate ${info.subject} issued by ${info.issuer}, SHA-256 ${info.sha256}`);
+      if (!info.trusted) {
+        tls.fail(certificateError(info), certificateSummary(info));
+        client.close(); // no password on a connection we do not trust
+        return false;
+      }
+      tls.pass(certificateSummary(info));
+    }
+    const login = run.stage('pop3', 'login');
+    try {
+      await client.login(settings.username, password);
+    } catch (error) {
+      const failure = pop3Error(error);
+      login.fail(failure.code === 'SERVER_ERROR' ? { ...failure, code: 'AUTH_FAILED' } : failure);
+      await client.quit().catch(() => {});
+      return false;
+    }
+    login.pass(settings.username);
+    const stat = run.stage('pop3', 'stat');
+    const { count, size } = await client.stat();
+    stat.pass(`${count} message${count === 1 ? '' : 's'}, ${size} bytes`);
+    const close = run.stage('pop3', 'close');
+    await client.quit();
+    close.pass('QUIT');
+    return true;
+  } catch (error) {
+    run.stage('pop3', 'close').fail(pop3Error(error));
+    client.close();
+    return false;
+  }
+}

@@ -1,0 +1,283 @@
+/**
+ * Verification before saving, against real Postfix/Dovecot (every stage passes) and against
+ * smtp-server instances that misbehave on cue (each ends with the right stage failed and the right
+ * explanation). The transcript never holds a password, its base64, or the AUTH PLAIN blob.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IncomingSettings, SmtpSettings } from '../../shared/model';
+import type { Stage, VerifyReport } from '../../shared/verify';
+import { createSmtpService } from '../../src-main/services/smtp';
+import { fingerprintOf } from '../../src-main/services/tls-trust';
+import { verifyAccount, type AccountToVerify } from '../../src-main/services/verify';
+import { startMailServers, type MailServers } from '../support/mail-servers';
+import { createTestCa, type IssuedCert, type TestCa } from '../support/test-ca';
+
+let servers: MailServers;
+let dir: string;
+let strangerCa: TestCa;
+let trustedCa: TestCa;
+let good: IssuedCert;
+const closers: Array<() => void> = [];
+
+beforeAll(async () => {
+  servers = await startMailServers();
+  dir = mkdtempSync(join(tmpdir(), 'mailwright-verify-'));
+  trustedCa = await createTestCa(join(dir, 'trusted'));
+  strangerCa = await createTestCa(join(dir, 'stranger'));
+  good = await trustedCa.issue('good');
+}, 90_000);
+afterAll(async () => {
+  for (const close of closers) close();
+  await servers?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const timeouts = { connectMs: 3000, replyMs: 3000 };
+const stagesOf = (r: VerifyReport, protocol: string) => r.stages.filter((s) => s.protocol === protocol).map((s) => `${s.name}:${s.status}`);
+const failed = (r: VerifyReport): Stage | undefined => r.stages.find((s) => s.status === 'failed');
+
+function secretsAbsent(report: VerifyReport, username: string, password: string) {
+  const text = JSON.stringify(report);
+  expect(text).not.toContain(password);
+  expect(text).not.toContain(Buffer.from(password).toString('base64'));
+  expect(text).not.toContain(Buffer.from(`\0${username}\0${password}`).toString('base64'));
+}
+
+describe('verification against Postfix and Dovecot', () => {
+  const alice = () => servers.users[0]!;
+  const smtp = (security: 'tls' | 'starttls'): SmtpSettings => ({
+    host: servers.host,
+    port: security === 'tls' ? servers.submission.tlsPort : servers.submission.starttlsPort,
+    security,
+    auth: 'password',
+    username: alice().username,
+  });
+  const incoming = (protocol: 'imap' | 'pop3', security: 'tls' | 'starttls'): IncomingSettings => ({
+    protocol,
+    host: servers.host,
+    port: servers[protocol][security === 'tls' ? 'tlsPort' : 'starttlsPort'],
+    security,
+    username: alice().username,
+  });
+
+  it.each([
+    ['starttls', 'imap', 'starttls'],
+    ['tls', 'imap', 'tls'],
+    ['starttls', 'pop3', 'starttls'],
+    ['tls', 'pop3', 'tls'],
+  ] as const)('SMTP %s + %s %s: every stage passes, in order, live', async (smtpSecurity, protocol, inSecurity) => {
+    const live: Stage[] = [];
+    const account: AccountToVerify = {
+      email: alice().address,
+      smtp: smtp(smtpSecurity),
+      smtpPassword: alice().password,
+      incoming: incoming(protocol, inSecurity),
+      incomingPassword: alice().password,
+    };
+    const report = await verifyAccount(account, { extraCertificateAuthorities: [servers.ca], timeouts }, (s) => live.push(s));
+    expect(failed(report), JSON.stringify(report.stages)).toBeUndefined();
+    expect(report.ok).toBe(true);
+    const tlsFirst = smtpSecurity === 'tls';
+    expect(stagesOf(report, 'smtp')).toEqual(
+      tlsFirst
+        ? ['connect:passed', 'tls:passed', 'greeting:passed', 'ehlo:passed', 'auth:passed', 'envelope:passed', 'close:passed']
+        : ['connect:passed', 'greeting:passed', 'ehlo:passed', 'tls:passed', 'auth:passed', 'envelope:passed', 'close:passed'],
+    );
+    const last = protocol === 'imap' ? ['login:passed', 'list:passed', 'close:passed'] : ['login:passed', 'stat:passed', 'close:passed'];
+    expect(stagesOf(report, protocol)).toEqual(['connect:passed', 'tls:passed', ...last]);
+    // Each stage was announced as running before it settled.
+    expect(live.filter((s) => s.status === 'running').length).toBe(report.stages.length);
+    expect(report.certificates.smtp).toMatchObject({ trusted: true, pinned: false, sha256: expect.stringMatching(/^([0-9A-F]{2}:){31}/) });
+    expect(report.certificates[protocol]?.trusted).toBe(true);
+    // The conversation is there, with credentials marked as redacted, and never DATA.
+    const lines = report.transcript.map((l) => `${l.protocol} ${l.dir} ${l.text}`);
+    expect(lines.some((l) => /^smtp client AUTH PLAIN \[redacted\]$/.test(l))).toBe(true);
+    expect(lines.some((l) => l.startsWith(`smtp client RCPT TO:<${alice().address}>`))).toBe(true);
+    expect(lines.some((l) => /^smtp client DATA/.test(l))).toBe(false);
+    expect(report.transcript.some((l) => l.redacted && l.protocol === protocol)).toBe(true);
+    secretsAbsent(report, alice().username, alice().password);
+  });
+
+  it('a wrong SMTP password fails the auth stage with the server reply, and goes no further', async () => {
+    const report = await verifyAccount(
+      { email: alice().address, smtp: smtp('starttls'), smtpPassword: `${alice().password}x`, incoming: null, incomingPassword: undefined },
+      { extraCertificateAuthorities: [servers.ca], timeouts },
+    );
+    expect(failed(report)).toMatchObject({ name: 'auth', error: { code: 'AUTH_FAILED', detail: { responseCode: 535 } } });
+    expect(stagesOf(report, 'smtp')).not.toContain('envelope:passed');
+    secretsAbsent(report, alice().username, `${alice().password}x`);
+  });
+
+  it('a wrong IMAP password fails the login stage', async () => {
+    const report = await verifyAccount(
+      { email: alice().address, smtp: smtp('tls'), smtpPassword: alice().password, incoming: incoming('imap', 'tls'), incomingPassword: 'wrong "quoted\\ pw' },
+      { extraCertificateAuthorities: [servers.ca], timeouts },
+    );
+    expect(failed(report)).toMatchObject({ protocol: 'imap', name: 'login', error: { code: 'AUTH_FAILED' } });
+    expect(JSON.stringify(report)).not.toContain('quoted');
+  });
+
+  it('an unknown authority is never trusted silently: the certificate is shown, nothing is sent', async () => {
+    const report = await verifyAccount(
+      { email: alice().address, smtp: smtp('starttls'), smtpPassword: alice().password, incoming: incoming('pop3', 'tls'), incomingPassword: alice().password },
+      { timeouts },
+    );
+    expect(report.ok).toBe(false);
+    expect(report.stages.filter((s) => s.status === 'failed').map((s) => `${s.protocol}:${s.name}:${s.error?.code}`).sort()).toEqual([
+      'pop3:tls:TLS_UNTRUSTED_CERTIFICATE',
+      'smtp:tls:TLS_UNTRUSTED_CERTIFICATE',
+    ]);
+    expect(report.transcript.some((l) => /AUTH|PASS|USER/.test(l.text) && l.dir === 'client')).toBe(false);
+    expect(report.certificates.smtp).toMatchObject({ trusted: false, problem: 'TLS_UNTRUSTED_CERTIFICATE', pem: expect.stringContaining('BEGIN CERTIFICATE') });
+  });
+});
+
+describe('verification against servers that misbehave', () => {
+  async function serve(options: SMTPServerOptions): Promise<number> {
+    const server = new SMTPServer({ logger: false, disableReverseLookup: true, ...options });
+    server.on('error', () => {});
+    closers.push(() => server.close());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return (server.server.address() as AddressInfo).port;
+  }
+  async function rawServer(onConnection: (socket: Socket) => void): Promise<number> {
+    const server = createServer(onConnection);
+    closers.push(() => server.close());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return (server.address() as AddressInfo).port;
+  }
+  const account = (port: number, security: SmtpSettings['security'], extra: Partial<SmtpSettings> = {}): AccountToVerify => ({
+    email: 'alice@mailwright.test',
+    smtp: { host: '127.0.0.1', port, security, auth: 'password', username: 'alice', ...extra },
+    smtpPassword: 'correct horse battery staple',
+    incoming: null,
+    incomingPassword: undefined,
+  });
+  const verify = (a: AccountToVerify, trusted = true) => verifyAccount(a, { extraCertificateAuthorities: trusted ? [trustedCa.cert] : [], timeouts: { connectMs: 1500, replyMs: 1500 } });
+
+  it('535 on AUTH', async () => {
+    const port = await serve({ secure: true, key: good.key, cert: good.cert, onAuth: (_a, _s, cb) => cb(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 })) });
+    const report = await verify(account(port, 'tls'));
+    expect(failed(report)).toMatchObject({ name: 'auth', error: { code: 'AUTH_FAILED', detail: { responseCode: 535, enhancedStatus: '5.7.8' } } });
+    secretsAbsent(report, 'alice', 'correct horse battery staple');
+  });
+
+  it('Gmail-style 534 5.7.9 asks for an app password', async () => {
+    const port = await serve({
+      secure: true,
+      key: good.key,
+      cert: good.cert,
+      onAuth: (_a, _s, cb) => cb(Object.assign(new Error('5.7.9 Application-specific password required.'), { responseCode: 534 })),
+    });
+    expect(failed(await verify(account(port, 'tls')))).toMatchObject({ name: 'auth', error: { code: 'APP_PASSWORD_REQUIRED' } });
+  });
+
+  it('connection dropped after EHLO', async () => {
+    const port = await rawServer((socket) => {
+      socket.write('220 drop.test ESMTP\r\n');
+      socket.once('data', () => {
+        socket.write('250-drop.test\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n');
+        socket.once('data', () => socket.destroy());
+      });
+    });
+    const report = await verify(account(port, 'none'));
+    expect(stagesOf(report, 'smtp').slice(0, 4)).toEqual(['connect:passed', 'greeting:passed', 'ehlo:passed', 'tls:skipped']);
+    expect(failed(report)?.error?.code).toBe('CONNECTION_LOST');
+  });
+
+  it('STARTTLS chosen but not offered: no fall back to clear text', async () => {
+    let authTried = false;
+    const port = await serve({ secure: false, disabledCommands: ['STARTTLS'], onAuth: (_a, _s, cb) => ((authTried = true), cb(null, { user: 'x' })) });
+    const report = await verify(account(port, 'starttls'));
+    expect(failed(report)).toMatchObject({ name: 'tls', error: { code: 'STARTTLS_UNAVAILABLE' } });
+    expect(authTried).toBe(false);
+  });
+
+  it('untrusted certificate: shown with its fingerprint; pinning it makes verification and sending pass; another certificate is refused again', async () => {
+    const stranger = await strangerCa.issue('stranger');
+    let authCalls = 0;
+    const received: string[] = [];
+    const port = await serve({
+      secure: true,
+      key: stranger.key,
+      cert: stranger.cert,
+      onAuth: (auth, _s, cb) => ((authCalls += 1), cb(null, { user: auth.username })),
+      onData: (stream, session, cb) => {
+        received.push(...session.envelope.rcptTo.map((r) => r.address));
+        stream.on('end', () => cb());
+        stream.resume();
+      },
+    });
+    const first = await verify(account(port, 'tls'));
+    expect(failed(first)).toMatchObject({ name: 'tls', error: { code: 'TLS_UNTRUSTED_CERTIFICATE' } });
+    expect(authCalls).toBe(0);
+    const cert = first.certificates.smtp!;
+    expect(cert).toMatchObject({ trusted: false, subject: expect.stringContaining('localhost'), issuer: expect.stringContaining('Test CA'), validTo: expect.stringMatching(/^20\d\d-/) });
+    expect(cert.sha256).toBe(fingerprintOf(stranger.cert));
+
+    const pinned = account(port, 'tls', { pinnedCertificate: { sha256: cert.sha256, pem: cert.pem } });
+    const second = await verify(pinned);
+    expect(failed(second)).toBeUndefined();
+    expect(second.certificates.smtp).toMatchObject({ trusted: true, pinned: true });
+    expect(authCalls).toBe(1);
+
+    // Sending honours the pin too.
+    const sent = await createSmtpService({ extraCertificateAuthorities: [trustedCa.cert] }).send(
+      { id: 'x', description: 'x', displayName: '', createdAt: '', updatedAt: '', incoming: null, email: pinned.email, smtp: pinned.smtp },
+      pinned.smtpPassword,
+      { to: ['bob@mailwright.test'], cc: [], bcc: [], subject: 'pinned', text: 'hello' },
+    );
+    expect(sent.ok, JSON.stringify(sent)).toBe(true);
+    expect(received).toEqual(['bob@mailwright.test']);
+
+    // A different untrusted certificate on the same server is refused again.
+    const other = await strangerCa.issue('other');
+    const port2 = await serve({ secure: true, key: other.key, cert: other.cert });
+    const third = await verify({ ...pinned, smtp: { ...pinned.smtp, port: port2 } });
+    expect(failed(third)).toMatchObject({ name: 'tls', error: { code: 'TLS_UNTRUSTED_CERTIFICATE' } });
+    const refused = await createSmtpService().send(
+      { id: 'x', description: 'x', displayName: '', createdAt: '', updatedAt: '', incoming: null, email: pinned.email, smtp: { ...pinned.smtp, port: port2 } },
+      pinned.smtpPassword,
+      { to: ['bob@mailwright.test'], cc: [], bcc: [], subject: 'x', text: 'x' },
+    );
+    expect(refused).toMatchObject({ ok: false, error: { code: 'TLS_UNTRUSTED_CERTIFICATE' } });
+  });
+
+  it('expired certificate (even from a trusted authority) cannot be pinned', async () => {
+    const expired = await trustedCa.issue('expired', { expired: true });
+    const port = await serve({ secure: true, key: expired.key, cert: expired.cert });
+    const report = await verify(account(port, 'tls'));
+    expect(failed(report)).toMatchObject({ name: 'tls', error: { code: 'TLS_CERTIFICATE_EXPIRED' } });
+    const cert = report.certificates.smtp!;
+    const pinnedAnyway = await verify(account(port, 'tls', { pinnedCertificate: { sha256: cert.sha256, pem: cert.pem } }));
+    expect(failed(pinnedAnyway)?.error?.code).toBe('TLS_CERTIFICATE_EXPIRED');
+  });
+
+  it('certificate for another host name is an error', async () => {
+    const wrong = await trustedCa.issue('wrong-name', { hosts: ['mail.elsewhere.example'] });
+    const port = await serve({ secure: true, key: wrong.key, cert: wrong.cert });
+    expect(failed(await verify(account(port, 'tls')))).toMatchObject({ name: 'tls', error: { code: 'TLS_HOSTNAME_MISMATCH' } });
+  });
+
+  it('421 at the greeting', async () => {
+    const port = await rawServer((socket) => socket.end('421 4.3.2 busy.test Service not available, try again later\r\n'));
+    expect(failed(await verify(account(port, 'none')))).toMatchObject({ name: 'greeting', error: { code: 'SERVER_BUSY', detail: { responseCode: 421 } } });
+  });
+
+  it('no answer at all', async () => {
+    const port = await rawServer(() => {});
+    expect(failed(await verify(account(port, 'none')))).toMatchObject({ name: 'greeting', error: { code: 'CONNECTION_TIMEOUT' } });
+  });
+
+  it('nothing listening', async () => {
+    const port = await rawServer(() => {});
+    closers.pop()?.();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(failed(await verify(account(port, 'none')))).toMatchObject({ name: 'connect', error: { code: 'CONNECTION_REFUSED' } });
+  });
+});
