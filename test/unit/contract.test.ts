@@ -17,7 +17,7 @@ describe('the contract', () => {
   it('names every channel domain:verb and pairs each name with schemas', () => {
     expect(Object.keys(CHANNELS).sort()).toEqual([...CHANNEL_NAMES].sort());
     expect(Object.keys(EVENTS).sort()).toEqual([...EVENT_NAMES].sort());
-    for (const name of [...CHANNEL_NAMES, ...EVENT_NAMES]) expect(name).toMatch(/^[a-z]+:[a-z]+$/);
+    for (const name of [...CHANNEL_NAMES, ...EVENT_NAMES]) expect(name).toMatch(/^[a-z]+:[a-z][a-zA-Z]*$/);
   });
 
   it('describes every error code in one line', () => {
@@ -77,7 +77,9 @@ describe('the generated client', () => {
     };
     const api = createApiClient(transport) as unknown as Record<string, Record<string, unknown>>;
     const exposed = Object.entries(api).flatMap(([domain, verbs]) => Object.keys(verbs).map((v) => `${domain}:${v}`));
-    expect(exposed.sort()).toEqual([...CHANNEL_NAMES, 'events:accountsChanged'].sort());
+    const camel = (e: string) => e.replace(/:([a-z])/g, (_m, c: string) => c.toUpperCase());
+    expect(exposed.sort()).toEqual([...CHANNEL_NAMES, ...EVENT_NAMES.map((e) => `events:${camel(e)}`)].sort());
+    expect(exposed).toContain('events:accountsChanged');
     for (const fn of Object.values(api).flatMap((v) => Object.values(v))) expect(typeof fn).toBe('function');
   });
 

@@ -1,0 +1,537 @@
+/**
+ * A small POP3 client on node:net / node:tls (plain Node, no Electron): RFC 1939 (USER/PASS, STAT,
+ * LIST, UIDL, TOP, RETR, DELE, RSET, NOOP, QUIT), RFC 2449 (CAPA and the extended response codes)
+ * and RFC 2595 (STLS).
+ *
+ * - Commands are sent one at a time; concurrent calls wait in a queue.
+ * - Multi-line bodies come back as Buffers, byte-exact after dot-unstuffing (no charset decoding).
+ * - Every wait (TCP connect, TLS handshake, each response) is bounded by `timeoutMs`; for a
+ *   response the clock restarts whenever bytes arrive, so a large RETR on a slow link is fine but
+ *   a silent server is not. After a timeout or a protocol error the connection is closed (the
+ *   session's state is unknown) and later calls fail with kind 'closed'.
+ * - Certificates are verified unless the caller passes `tls.rejectUnauthorized: false`
+ *   (NODE_TLS_REJECT_UNAUTHORIZED is not consulted). 'starttls' never continues in clear.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { kindOfErr, Pop3Error, type Pop3ErrorKind } from './errors';
+import { LineBuffer, lineText, MultilineBody } from './lines';
+
+export { Pop3Error, type Pop3ErrorKind } from './errors';
+
+export type Pop3Security = 'tls' | 'starttls' | 'none';
+
+export interface Pop3TranscriptLine {
+  dir: 'client' | 'server';
+  text: string;
+  redacted?: boolean;
+}
+
+export interface Pop3ConnectOptions {
+  host: string;
+  port: number;
+  security: Pop3Security;
+  /**
+   * Passed to tls.connect for implicit TLS and for the STLS upgrade (ca, servername,
+   * rejectUnauthorized, checkServerIdentity, allowPartialTrustChain, ...). Verification is ON
+   * unless the caller passes rejectUnauthorized:false. `socket`, `host` and `port` are ours.
+   */
+  tls?: tls.ConnectionOptions;
+  /** Per wait (connect, handshake, each response, restarted by incoming bytes); default 15000. */
+  timeoutMs?: number;
+  /**
+   * Transcript hook: every command line sent and every status line received; a multi-line body
+   * is summarized as one line "[12 lines, 834 bytes]". The PASS argument is never given: that
+   * line is "PASS [redacted]" with redacted=true. Exceptions thrown by the hook are ignored.
+   */
+  onLine?: (line: Pop3TranscriptLine) => void;
+}
+
+export interface Pop3ListEntry {
+  id: number;
+  size: number;
+}
+
+export interface Pop3UidlEntry {
+  id: number;
+  uid: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+/** RFC 1939 allows 512 octets for a status line; anything far beyond that is not POP3. */
+const MAX_STATUS_LINE = 64 * 1024;
+/** Bytes we accept from the server while no response is expected (a few early replies at most). */
+const MAX_UNSOLICITED = 64 * 1024;
+
+interface Waiter {
+  /** Reading a status line, or the body of a multi-line response after its +OK line. */
+  body: MultilineBody | null;
+  what: string;
+  timer: NodeJS.Timeout;
+  resolve: (value: string | MultilineBody) => void;
+  reject: (err: Pop3Error) => void;
+}
+
+interface Reply {
+  ok: boolean;
+  status: string;
+  body: Buffer;
+}
+
+interface RunOptions {
+  multiline?: boolean;
+  /** What goes in the transcript instead of the line itself (PASS). */
+  display?: string;
+  /** The command as reported in errors (PASS without its argument). */
+  label?: string;
+}
+
+const noop = (): void => undefined;
+
+export class Pop3Client {
+  private readonly timeoutMs: number;
+  private readonly onLine: Pop3ConnectOptions['onLine'];
+  private readonly plain: net.Socket;
+  private secure: tls.TLSSocket | null = null;
+  private socket: net.Socket;
+  private readonly buffer = new LineBuffer();
+  private waiter: Waiter | null = null;
+  private queue: Promise<void> = Promise.resolve();
+  /** Why the connection is unusable, once it is. */
+  private closedReason: string | null = null;
+  private closedByCaller = false;
+  private quitting: Promise<void> | null = null;
+  private greetingLine = '';
+  private capabilityLines: string[] = [];
+
+  private constructor(plain: net.Socket, secure: tls.TLSSocket | null, options: Pop3ConnectOptions, timeoutMs: number) {
+    this.plain = plain;
+    this.secure = secure;
+    this.socket = secure ?? plain;
+    this.timeoutMs = timeoutMs;
+    this.onLine = options.onLine;
+    this.attach(this.socket);
+  }
+
+  /**
+   * Connects, reads the +OK greeting and asks for CAPA. For 'starttls': STLS must be advertised
+   * and accepted (else kind 'starttls-unavailable', nothing more is sent in clear), then the TLS
+   * handshake, then CAPA again.
+   */
+  static async connect(options: Pop3ConnectOptions): Promise<Pop3Client> {
+    const { host, port, security } = options;
+    if (security !== 'tls' && security !== 'starttls' && security !== 'none') throw new RangeError(`unknown POP3 security: ${String(security)}`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`invalid port: ${port}`);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (!(timeoutMs > 0)) throw new RangeError(`invalid timeoutMs: ${timeoutMs}`);
+
+    const plain = await openTcp(host, port, timeoutMs);
+    const secure = security === 'tls' ? await startTls(plain, options, timeoutMs) : null;
+    const client = new Pop3Client(plain, secure, options, timeoutMs);
+    try {
+      const greeting = await client.readStatus('greeting');
+      client.greetingLine = greeting;
+      if (isErr(greeting)) {
+        throw new Pop3Error(kindOfErr(greeting, 'err'), `server refused the connection: ${greeting}`, { response: greeting });
+      }
+      if (!isOk(greeting)) throw client.protocolError(`unexpected greeting: ${greeting}`);
+      client.capabilityLines = await client.capa();
+      if (security === 'starttls') {
+        if (!client.capabilityLines.some((c) => /^STLS$/i.test(c.split(' ')[0] ?? ''))) {
+          throw new Pop3Error('starttls-unavailable', 'server does not offer STLS (STARTTLS); not continuing without TLS');
+        }
+        const reply = await client.run('STLS');
+        if (!reply.ok) {
+          throw new Pop3Error('starttls-unavailable', `server refused STLS: ${reply.status}`, { response: reply.status, command: 'STLS' });
+        }
+        // Bytes after the +OK and before the handshake would be read as if they came over TLS
+        // (command injection, CVE-2011-0411 style): refuse them.
+        if (client.buffer.length > 0) throw client.protocolError('server sent data after +OK to STLS, before the TLS handshake');
+        client.detach(plain);
+        client.secure = await startTls(plain, options, timeoutMs);
+        client.socket = client.secure;
+        client.attach(client.secure);
+        client.capabilityLines = await client.capa();
+      }
+      return client;
+    } catch (err) {
+      client.shutdown(err instanceof Pop3Error ? err.message : String(err));
+      throw err;
+    }
+  }
+
+  /** The server's greeting line (without CRLF). */
+  get greeting(): string {
+    return this.greetingLine;
+  }
+
+  /** From CAPA (after TLS when upgraded); [] if CAPA is not supported. */
+  get capabilities(): string[] {
+    return [...this.capabilityLines];
+  }
+
+  /** The TLS socket (implicit TLS or after STLS), to inspect the peer certificate and protocol. */
+  get tlsSocket(): tls.TLSSocket | null {
+    return this.secure;
+  }
+
+  /** USER then PASS. -ERR → Pop3Error 'auth' (with [AUTH] or no code), or the code's kind. */
+  async login(username: string, password: string): Promise<void> {
+    checkArgument('username', username, false);
+    checkArgument('password', password, true);
+    return this.enqueue(async () => {
+      const user = await this.run(`USER ${username}`);
+      if (!user.ok) throw this.errFor(user, `USER ${username}`, 'auth');
+      const pass = await this.run(`PASS ${password}`, { display: 'PASS [redacted]', label: 'PASS' });
+      if (!pass.ok) throw this.errFor(pass, 'PASS', 'auth');
+    });
+  }
+
+  stat(): Promise<{ count: number; size: number }> {
+    return this.enqueue(async () => {
+      const reply = this.expectOk(await this.run('STAT'), 'STAT');
+      const m = /^\+OK\s+(\d+)\s+(\d+)/i.exec(reply.status);
+      if (!m) throw this.protocolError(`cannot parse STAT reply: ${reply.status}`, 'STAT');
+      return { count: Number(m[1]), size: Number(m[2]) };
+    });
+  }
+
+  list(): Promise<Pop3ListEntry[]> {
+    return this.enqueue(async () => {
+      const reply = this.expectOk(await this.run('LIST', { multiline: true }), 'LIST');
+      return bodyLines(reply.body).map((line) => {
+        const m = /^(\d+)\s+(\d+)/.exec(line);
+        if (!m) throw this.protocolError(`cannot parse LIST line: ${line}`, 'LIST');
+        return { id: Number(m[1]), size: Number(m[2]) };
+      });
+    });
+  }
+
+  uidl(): Promise<Pop3UidlEntry[]> {
+    return this.enqueue(async () => {
+      const reply = this.expectOk(await this.run('UIDL', { multiline: true }), 'UIDL');
+      return bodyLines(reply.body).map((line) => {
+        const m = /^(\d+)\s+(\S+)/.exec(line);
+        if (!m) throw this.protocolError(`cannot parse UIDL line: ${line}`, 'UIDL');
+        return { id: Number(m[1]), uid: m[2]! };
+      });
+    });
+  }
+
+  /** The header, the blank line and the first `lines` lines of the body. */
+  async top(id: number, lines: number): Promise<Buffer> {
+    checkNumber('id', id, 1);
+    checkNumber('lines', lines, 0);
+    const command = `TOP ${id} ${lines}`;
+    return this.enqueue(async () => this.expectOk(await this.run(command, { multiline: true }), command).body);
+  }
+
+  /** The whole message, byte-exact. */
+  async retr(id: number): Promise<Buffer> {
+    checkNumber('id', id, 1);
+    const command = `RETR ${id}`;
+    return this.enqueue(async () => this.expectOk(await this.run(command, { multiline: true }), command).body);
+  }
+
+  async dele(id: number): Promise<void> {
+    checkNumber('id', id, 1);
+    return this.simple(`DELE ${id}`);
+  }
+
+  rset(): Promise<void> {
+    return this.simple('RSET');
+  }
+
+  noop(): Promise<void> {
+    return this.simple('NOOP');
+  }
+
+  /**
+   * QUIT (the server then removes messages marked with DELE), then close. Rejects when QUIT gets
+   * -ERR or the connection was already lost (deletions may not have happened). Calling it again
+   * returns the first call's outcome; after close() it resolves without sending anything.
+   */
+  quit(): Promise<void> {
+    this.quitting ??= (async () => {
+      if (this.closedByCaller) return;
+      try {
+        await this.enqueue(async () => {
+          this.expectOk(await this.run('QUIT'), 'QUIT');
+        });
+      } finally {
+        this.shutdown('closed after QUIT');
+      }
+    })();
+    return this.quitting;
+  }
+
+  /** Destroys the connection now; a pending call fails with kind 'closed'. */
+  close(): void {
+    if (this.closedReason === null) this.closedByCaller = true;
+    this.fail(new Pop3Error('closed', 'connection closed by the client'));
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private simple(command: string): Promise<void> {
+    return this.enqueue(async () => {
+      this.expectOk(await this.run(command), command);
+    });
+  }
+
+  private enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => {
+      if (this.closedReason !== null) throw new Pop3Error('closed', `connection is closed (${this.closedReason})`);
+      return task();
+    });
+    this.queue = run.then(noop, noop);
+    return run;
+  }
+
+  /** Sends one command and reads its reply (and the body of a multi-line +OK reply). */
+  private async run(line: string, options: RunOptions = {}): Promise<Reply> {
+    const label = options.label ?? line;
+    if (this.closedReason !== null) throw new Pop3Error('closed', `connection is closed (${this.closedReason})`, { command: label });
+    this.emit('client', options.display ?? line, options.display !== undefined);
+    this.socket.write(`${line}\r\n`);
+    const status = await this.readStatus(label);
+    if (isErr(status)) return { ok: false, status, body: Buffer.alloc(0) };
+    if (!isOk(status)) throw this.protocolError(`unexpected reply to ${label}: ${status}`, label, status);
+    if (!options.multiline) return { ok: true, status, body: Buffer.alloc(0) };
+    const body = await this.readBody(label);
+    return { ok: true, status, body: body.toBuffer() };
+  }
+
+  private async capa(): Promise<string[]> {
+    const reply = await this.run('CAPA', { multiline: true });
+    if (!reply.ok) return [];
+    return bodyLines(reply.body, 'utf8')
+      .map((l) => l.trim())
+      .filter((l) => l.length > 0);
+  }
+
+  private expectOk(reply: Reply, command: string): Reply {
+    if (!reply.ok) throw this.errFor(reply, command, 'err');
+    return reply;
+  }
+
+  private errFor(reply: Reply, command: string, fallback: Pop3ErrorKind): Pop3Error {
+    return new Pop3Error(kindOfErr(reply.status, fallback), `${command.split(' ')[0]} failed: ${reply.status}`, { response: reply.status, command });
+  }
+
+  /** A protocol error leaves the session in an unknown state: the connection is closed. */
+  private protocolError(message: string, command?: string, response?: string): Pop3Error {
+    const err = new Pop3Error('protocol', message, { command, response });
+    this.fail(err);
+    return err;
+  }
+
+  private readStatus(what: string): Promise<string> {
+    return this.read(what, null) as Promise<string>;
+  }
+
+  private readBody(what: string): Promise<MultilineBody> {
+    return this.read(what, new MultilineBody()) as Promise<MultilineBody>;
+  }
+
+  private read(what: string, body: MultilineBody | null): Promise<string | MultilineBody> {
+    if (this.closedReason !== null) return Promise.reject(new Pop3Error('closed', `connection is closed (${this.closedReason})`, { command: what }));
+    if (this.waiter) return Promise.reject(new Error('internal: two reads at once'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const phase = what === 'greeting' ? 'the greeting' : `the reply to ${what}`;
+        this.fail(new Pop3Error('timeout', `no data from the server for ${this.timeoutMs} ms while waiting for ${phase}`, { command: cmd(what) }));
+      }, this.timeoutMs);
+      this.waiter = { body, what, timer, resolve, reject };
+      this.pump();
+    });
+  }
+
+  /** Satisfies the waiter from buffered bytes as far as they go. */
+  private pump(): void {
+    for (;;) {
+      const w = this.waiter;
+      if (!w) return;
+      const line = this.buffer.shift();
+      if (line === null) {
+        if (w.body === null && this.buffer.length > MAX_STATUS_LINE) {
+          this.fail(new Pop3Error('protocol', `status line longer than ${MAX_STATUS_LINE} bytes`, { command: cmd(w.what) }));
+        }
+        return;
+      }
+      if (w.body === null) {
+        const text = lineText(line);
+        this.emit('server', text);
+        this.settle(w).resolve(text);
+      } else if (w.body.add(line)) {
+        this.emit('server', `[${w.body.lines} lines, ${w.body.size} bytes]`);
+        this.settle(w).resolve(w.body);
+      }
+    }
+  }
+
+  private settle(w: Waiter): Waiter {
+    clearTimeout(w.timer);
+    this.waiter = null;
+    return w;
+  }
+
+  /** Marks the connection unusable, rejects the pending read with `err`, destroys the sockets. */
+  private fail(err: Pop3Error): void {
+    this.closedReason ??= err.message;
+    const w = this.waiter;
+    if (w) this.settle(w).reject(err);
+    this.secure?.destroy();
+    this.plain.destroy();
+  }
+
+  private shutdown(reason: string): void {
+    this.fail(new Pop3Error('closed', reason));
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.buffer.push(chunk);
+    if (!this.waiter) {
+      if (this.buffer.length > MAX_UNSOLICITED) this.fail(new Pop3Error('protocol', 'too much unsolicited data from the server'));
+      return;
+    }
+    this.waiter.timer.refresh();
+    this.pump();
+  };
+
+  private readonly onEnd = (): void => {
+    if (this.closedReason !== null) return;
+    const w = this.waiter;
+    const message = !w
+      ? 'the server closed the connection'
+      : w.body !== null || this.buffer.length > 0
+        ? `the server closed the connection in the middle of the reply to ${w.what}`
+        : `the server closed the connection without replying to ${w.what}`;
+    this.fail(new Pop3Error('closed', message, { command: w ? cmd(w.what) : undefined }));
+  };
+
+  private readonly onError = (err: Error): void => {
+    if (this.closedReason !== null) return;
+    const w = this.waiter;
+    this.fail(new Pop3Error('closed', `connection lost: ${err.message}`, { command: w ? cmd(w.what) : undefined, cause: err }));
+  };
+
+  private attach(socket: net.Socket): void {
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('close', this.onEnd);
+    socket.on('error', this.onError);
+  }
+
+  private detach(socket: net.Socket): void {
+    socket.removeListener('data', this.onData);
+    socket.removeListener('end', this.onEnd);
+    socket.removeListener('close', this.onEnd);
+    socket.removeListener('error', this.onError);
+  }
+
+  private emit(dir: 'client' | 'server', text: string, redacted = false): void {
+    if (!this.onLine) return;
+    try {
+      this.onLine(redacted ? { dir, text, redacted: true } : { dir, text });
+    } catch {
+      // A broken transcript hook must not break the session.
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** The waiter's label as an error's `command` (undefined for the greeting). */
+function cmd(what: string): string | undefined {
+  return what === 'greeting' ? undefined : what;
+}
+
+function isOk(line: string): boolean {
+  return /^\+OK(?:\s|$)/i.test(line);
+}
+
+function isErr(line: string): boolean {
+  return /^-ERR(?:\s|$)/i.test(line);
+}
+
+function bodyLines(body: Buffer, encoding: BufferEncoding = 'latin1'): string[] {
+  return body
+    .toString(encoding)
+    .split(/\r?\n/)
+    .filter((l) => l.length > 0);
+}
+
+function checkArgument(name: string, value: string, mayBeEmpty: boolean): void {
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string`);
+  if (!mayBeEmpty && value.length === 0) throw new RangeError(`${name} is empty`);
+  if (/[\r\n\0]/.test(value)) throw new RangeError(`${name} contains a line break or NUL`);
+}
+
+function checkNumber(name: string, value: number, min: number): void {
+  if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${value}`);
+}
+
+function openTcp(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    // Keeps a late error (after the TLS layer or the client took over) from being unhandled.
+    socket.on('error', noop);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Pop3Error('timeout', `could not connect to ${host}:${port} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onError = (err: Error): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(new Pop3Error('closed', `could not connect to ${host}:${port}: ${err.message}`, { cause: err }));
+    };
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeListener('error', onError);
+      resolve(socket);
+    });
+  });
+}
+
+/** TLS over an open TCP socket (implicit TLS right away, or after +OK to STLS). */
+function startTls(socket: net.Socket, options: Pop3ConnectOptions, timeoutMs: number): Promise<tls.TLSSocket> {
+  const extra = options.tls ?? {};
+  const servername = extra.servername ?? (net.isIP(options.host) ? undefined : options.host);
+  return new Promise((resolve, reject) => {
+    const secure = tls.connect({
+      ...extra,
+      socket,
+      host: options.host,
+      port: options.port,
+      servername,
+      rejectUnauthorized: extra.rejectUnauthorized !== false,
+    });
+    let done = false;
+    const finish = (err: Pop3Error | null): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      secure.removeListener('secureConnect', onSecure);
+      secure.removeListener('error', onError);
+      secure.removeListener('close', onClose);
+      if (err) {
+        secure.on('error', noop);
+        secure.destroy();
+        socket.destroy();
+        reject(err);
+      } else {
+        resolve(secure);
+      }
+    };
+    const timer = setTimeout(() => finish(new Pop3Error('timeout', `TLS handshake with ${options.host} did not finish within ${timeoutMs} ms`)), timeoutMs);
+    const onSecure = (): void => finish(null);
+    const onError = (err: Error & { code?: string }): void =>
+      finish(new Pop3Error('tls', `TLS handshake with ${options.host} failed: ${err.message}${err.code ? ` (${err.code})` : ''}`, { cause: err }));
+    const onClose = (): void => finish(new Pop3Error('tls', `the connection closed during the TLS handshake with ${options.host}`));
+    secure.once('secureConnect', onSecure);
+    secure.once('error', onError);
+    secure.once('close', onClose);
+  });
+}
