@@ -3,8 +3,16 @@
  * client without bundling zod. shared/ipc.ts pairs each name with its schemas, and the compiler
  * checks that the two lists agree.
  */
-export const CHANNEL_NAMES = ['app:info', 'accounts:list', 'accounts:save', 'accounts:delete', 'mail:send'] as const;
-export const EVENT_NAMES = ['accounts:changed'] as const;
+export const CHANNEL_NAMES = [
+  'app:info',
+  'accounts:list',
+  'accounts:save',
+  'accounts:delete',
+  'accounts:discover',
+  'accounts:verify',
+  'mail:send',
+] as const;
+export const EVENT_NAMES = ['accounts:changed', 'accounts:verifyProgress'] as const;
 
 export type Channel = (typeof CHANNEL_NAMES)[number];
 export type EventName = (typeof EVENT_NAMES)[number];

@@ -10,11 +10,14 @@ import {
   AccountInputSchema,
   AccountSchema,
   AppInfoSchema,
+  EmailSchema,
   OutgoingMessageSchema,
   PasswordSchema,
   SendReceiptSchema,
 } from './model';
 import type { Channel, EventName } from './channels';
+import { DiscoveryResultSchema } from './discovery';
+import { VerifyProgressSchema, VerifyReportSchema } from './verify';
 
 export { API_GLOBAL, CHANNEL_NAMES, EVENT_NAMES, isChannel, type Channel, type EventName } from './channels';
 
@@ -41,12 +44,38 @@ export const CHANNELS = {
     AccountSchema,
   ),
   'accounts:delete': channel(z.object({ id: AccountIdSchema }).strict(), z.object({ id: AccountIdSchema })),
+  'accounts:discover': channel(
+    z
+      .object({
+        email: EmailSchema,
+        /** Plain-http autoconfig only when the person agreed to it. */
+        allowHttp: z.boolean().default(false),
+      })
+      .strict(),
+    DiscoveryResultSchema,
+  ),
+  'accounts:verify': channel(
+    z
+      .object({
+        /** Chosen by the renderer; progress events carry it. */
+        runId: z.string().min(1).max(64),
+        account: AccountInputSchema,
+        /** When editing: passwords not typed again come from the secret store. */
+        accountId: AccountIdSchema.optional(),
+        password: PasswordSchema.optional(),
+        incomingPassword: PasswordSchema.optional(),
+      })
+      .strict(),
+    VerifyReportSchema,
+  ),
   'mail:send': channel(OutgoingMessageSchema, SendReceiptSchema),
 } as const satisfies Record<Channel, { request: z.ZodType; response: z.ZodType }>;
 
 export const EVENTS = {
   /** The list of accounts changed (saved or deleted); carries the new list. */
   'accounts:changed': z.array(AccountSchema),
+  /** One verification stage started or settled. */
+  'accounts:verifyProgress': VerifyProgressSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type RequestOf<C extends Channel> = z.input<(typeof CHANNELS)[C]['request']>;

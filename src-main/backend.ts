@@ -10,6 +10,8 @@ import { createSecretVault, type SecretCipher, type SecretFile } from './service
 import type { SettingsStore } from './services/settings-store';
 import { createSmtpService, type SmtpServiceOptions } from './services/smtp';
 import { createHandlers, type Emit } from './ipc/handlers';
+import { discover, type DiscoveryOptions } from './services/discovery';
+import { verifyAccount, type VerifyOptions } from './services/verify';
 import { createRouter, type IpcSender, type Router } from './ipc/router';
 
 export interface BackendOptions {
@@ -18,7 +20,11 @@ export interface BackendOptions {
   cipher: SecretCipher;
   logger: Logger;
   app: { version: string; platform: string };
+  /** Trust and timeouts for sending (extra CAs: tests' throwaway CA; none in the app). */
   smtp?: SmtpServiceOptions;
+  /** DNS servers, ports and CAs for discovery (tests point them at 127.0.0.1). */
+  discovery?: Omit<DiscoveryOptions, 'signal' | 'allowHttp'>;
+  verify?: VerifyOptions;
   isTrustedSender: (sender: IpcSender) => boolean;
   emit: Emit;
 }
@@ -40,6 +46,9 @@ export function createBackend(options: BackendOptions): Backend {
   const handlers = createHandlers({
     accounts,
     smtp,
+    discover: (email, allowHttp) => discover(email, { ...options.discovery, allowHttp }),
+    verify: (account, onStage) => verifyAccount(account, options.verify ?? { extraCertificateAuthorities: options.smtp?.extraCertificateAuthorities ?? [] }, onStage),
+    emit: options.emit,
     app: { ...options.app, secretProtection: vault.protection },
   });
   const router = createRouter({ handlers, isTrustedSender: options.isTrustedSender, logger: options.logger });

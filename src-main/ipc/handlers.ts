@@ -1,7 +1,10 @@
 /** The handler of every channel in the contract. The compiler checks that none is missing. */
 import type { EventName, EventPayloadOf } from '../../shared/ipc';
 import type { SecretProtection } from '../../shared/model';
-import { fail, ok } from '../../shared/result';
+import type { DiscoveryResult } from '../../shared/discovery';
+import { fail, ok, type Result } from '../../shared/result';
+import type { Stage, VerifyReport } from '../../shared/verify';
+import type { AccountToVerify } from '../services/verify';
 import type { AccountService } from '../services/accounts';
 import type { SmtpService } from '../services/smtp';
 import type { Handlers } from './router';
@@ -11,14 +14,35 @@ export type Emit = <E extends EventName>(event: E, payload: EventPayloadOf<E>) =
 export function createHandlers(deps: {
   accounts: AccountService;
   smtp: SmtpService;
+  discover: (email: string, allowHttp: boolean) => Promise<DiscoveryResult>;
+  verify: (account: AccountToVerify, onStage: (stage: Stage) => void) => Promise<VerifyReport>;
+  emit: Emit;
   app: { version: string; platform: string; secretProtection: SecretProtection };
 }): Handlers {
   const { accounts, smtp } = deps;
+  /** A password typed now, else the stored one of the account being edited. */
+  const passwordFor = (typed: string | undefined, accountId: string | undefined, stored: (id: string) => Result<string | undefined>) => {
+    if (typed !== undefined || accountId === undefined) return ok(typed);
+    return stored(accountId);
+  };
   return {
     'app:info': async () => ok({ ...deps.app }),
     'accounts:list': async () => ok(accounts.list()),
     'accounts:save': async (request) => accounts.save(request),
     'accounts:delete': async ({ id }) => accounts.delete(id),
+    'accounts:discover': async ({ email, allowHttp }) => ok(await deps.discover(email, allowHttp)),
+    'accounts:verify': async ({ runId, account, accountId, password, incomingPassword }) => {
+      if (accountId !== undefined && !accounts.get(accountId)) return fail('ACCOUNT_NOT_FOUND');
+      const smtpPassword = passwordFor(password, accountId, accounts.smtpPassword);
+      if (!smtpPassword.ok) return smtpPassword;
+      const inPassword = passwordFor(incomingPassword, accountId, accounts.incomingPassword);
+      if (!inPassword.ok) return inPassword;
+      const report = await deps.verify(
+        { email: account.email, smtp: account.smtp, smtpPassword: smtpPassword.value, incoming: account.incoming, incomingPassword: inPassword.value },
+        (stage) => deps.emit('accounts:verifyProgress', { runId, stage }),
+      );
+      return ok(report);
+    },
     'mail:send': async ({ accountId, ...message }) => {
       const account = accounts.get(accountId);
       if (!account) return fail('ACCOUNT_NOT_FOUND');

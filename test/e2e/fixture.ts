@@ -14,13 +14,16 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
 import { test as base, _electron, chromium, type Browser, type ElectronApplication, type Page } from '@playwright/test';
-import { createBackend } from '../../src-main/backend';
+import { createBackend, type BackendOptions } from '../../src-main/backend';
 import { CONTENT_SECURITY_POLICY } from '../../src-main/electron/policy';
 import { createSenderPolicy, type IpcSender } from '../../src-main/ipc/router';
 import { createAppKeyCipher, openSecretFileInFolder } from '../../src-main/services/secrets';
 import { openSettingsInFolder } from '../../src-main/services/settings-store';
 import type { Logger } from '../../src-main/services/logger';
+import { configXml, startAutoconfigServer, type AutoconfigServer } from '../support/autoconfig-server';
+import { startDnsServer } from '../support/dns-server';
 import { startMailServers, type MailServers } from '../support/mail-servers';
+import { createTestCa } from '../support/test-ca';
 import { BRIDGE_SCRIPT, RENDERER_DIR, ROOT } from './paths';
 
 export type AppMode = 'bridge' | 'electron';
@@ -73,7 +76,50 @@ export const ELECTRON_MISSING =
 
 const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
 
-export async function launchApp(options: { mode?: AppMode; servers?: MailServers; browser?: Browser } = {}): Promise<LaunchedApp> {
+export interface DiscoveryEnvironment {
+  /** Options for the app's discovery service: local DNS, local HTTPS, their CA. */
+  options: NonNullable<BackendOptions['discovery']>;
+  autoconfig: AutoconfigServer;
+  stop(): Promise<void>;
+}
+
+/**
+ * A local DNS server (dnsmasq) and autoconfig HTTPS server that make `<user>@<servers.domain>`
+ * discoverable: autoconfig.<domain> serves a config-v1.1 file pointing at the test Postfix
+ * (STARTTLS) and Dovecot (IMAP, implicit TLS).
+ */
+export async function startDiscoveryEnvironment(servers: MailServers): Promise<DiscoveryEnvironment> {
+  const dir = mkdtempSync(join(tmpdir(), 'mailwright-e2e-discovery-'));
+  const ca = await createTestCa(dir);
+  const cert = await ca.issue('autoconfig', { hosts: [`autoconfig.${servers.domain}`] });
+  const xml = configXml(servers.domain, 'Mailwright Test Mail', [
+    { type: 'imap', hostname: 'localhost', port: servers.imap.tlsPort, socketType: 'SSL' },
+    { type: 'smtp', hostname: 'localhost', port: servers.submission.starttlsPort, socketType: 'STARTTLS' },
+  ]);
+  const autoconfig = await startAutoconfigServer(cert, { [`autoconfig.${servers.domain}/mail/config-v1.1.xml`]: xml });
+  const dns = await startDnsServer([`address=/autoconfig.${servers.domain}/127.0.0.1`, 'local=/test/', 'local=/invalid/']);
+  return {
+    options: {
+      dnsServers: dns.servers,
+      httpsPort: autoconfig.port,
+      // Never the real ISPDB from a test: a name that cannot resolve.
+      ispdbBaseUrl: `https://ispdb.invalid:${autoconfig.port}/v1.1/`,
+      extraCertificateAuthorities: [ca.cert, servers.ca],
+      guessPorts: { tls: servers.submission.tlsPort, starttls: servers.submission.starttlsPort, plain: servers.submission.starttlsPort },
+      timeouts: { httpMs: 3000, dnsMs: 2000, probeMs: 3000 },
+    },
+    autoconfig,
+    stop: async () => {
+      await dns.stop();
+      await autoconfig.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchApp(
+  options: { mode?: AppMode; servers?: MailServers; browser?: Browser; discovery?: BackendOptions['discovery'] } = {},
+): Promise<LaunchedApp> {
   const mode = options.mode ?? 'bridge';
   const ownServers = !options.servers;
   const servers = options.servers ?? (await startMailServers());
@@ -135,6 +181,7 @@ export async function launchApp(options: { mode?: AppMode; servers?: MailServers
       logger,
       app: { version: VERSION, platform: process.platform },
       smtp: { extraCertificateAuthorities: [servers.ca] },
+      ...(options.discovery ? { discovery: options.discovery } : {}),
       isTrustedSender: createSenderPolicy({ appOrigin: BRIDGE_ORIGIN, contentsIds: () => [BRIDGE_CONTENTS_ID] }),
       emit: (event, payload) => {
         void page.evaluate(([e, p]) => (window as unknown as { __mailwrightEmit?: (e: string, p: unknown) => void }).__mailwrightEmit?.(e, p), [event, payload] as const).catch(() => {});
@@ -161,7 +208,7 @@ export async function launchApp(options: { mode?: AppMode; servers?: MailServers
  * Playwright fixtures: `servers` (one set of real mail servers per worker) and `app` (a fresh app
  * per test, in the mode named by the project: 'bridge' or 'electron').
  */
-export const test = base.extend<{ app: LaunchedApp }, { servers: MailServers }>({
+export const test = base.extend<{ app: LaunchedApp }, { servers: MailServers; discoveryEnv: DiscoveryEnvironment }>({
   servers: [
     // eslint-disable-next-line no-empty-pattern -- Playwright reads the fixture's dependencies from this pattern
     async ({}, use) => {
@@ -171,10 +218,18 @@ export const test = base.extend<{ app: LaunchedApp }, { servers: MailServers }>(
     },
     { scope: 'worker', timeout: 90_000 },
   ],
-  app: async ({ servers, browser }, use, testInfo) => {
+  discoveryEnv: [
+    async ({ servers }, use) => {
+      const env = await startDiscoveryEnvironment(servers);
+      await use(env);
+      await env.stop();
+    },
+    { scope: 'worker', timeout: 30_000 },
+  ],
+  app: async ({ servers, discoveryEnv, browser }, use, testInfo) => {
     const mode: AppMode = testInfo.project.name === 'electron' ? 'electron' : 'bridge';
     if (mode === 'electron') test.skip(!electronBinary(), ELECTRON_MISSING);
-    const app = await launchApp({ mode, servers, ...(mode === 'bridge' ? { browser } : {}) });
+    const app = await launchApp({ mode, servers, discovery: discoveryEnv.options, ...(mode === 'bridge' ? { browser } : {}) });
     await use(app);
     if (testInfo.status !== testInfo.expectedStatus && app.mainLog.length) {
       await testInfo.attach('main-process-log', { body: app.mainLog.join('\n'), contentType: 'text/plain' });

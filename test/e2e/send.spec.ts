@@ -17,7 +17,6 @@ test('add an account in the wizard, send a message, and read it back from the se
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
 
   const wizard = new WizardPage(page);
-  await expect(page.getByRole('heading', { name: 'Add an outgoing mail account' })).toBeVisible();
   await wizard.fill({
     displayName: 'Alice Liddell',
     email: alice.address,
@@ -28,6 +27,9 @@ test('add an account in the wizard, send a message, and read it back from the se
     username: alice.username,
     password: alice.password,
   });
+  await wizard.check();
+  expect(await wizard.checkResult()).toBe('passed');
+  await expect(wizard.stage('Outgoing server (SMTP)', 'Sign in')).toContainText('passed');
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${testInfo.project.name}-wizard.png`), fullPage: true });
   await wizard.save();
 
@@ -87,7 +89,12 @@ test('a wrong password shows a readable error and keeps everything typed', async
     username: alice.username,
     password: `${alice.password}-wrong`,
   });
-  await wizard.save();
+  await wizard.check();
+  expect(await wizard.checkResult()).toBe('failed');
+  await expect(wizard.stage('Outgoing server (SMTP)', 'Sign in')).toContainText('failed');
+  await expect(page.getByRole('alert')).toContainText('The server did not accept your username or password.');
+  // The person can still keep the settings (e.g. to fix the password later) and write.
+  await wizard.saveUnverified();
 
   const compose = new ComposePage(page);
   const draft = { to: servers.users[1]!.address, cc: '', bcc: '', subject: 'Will this go?', body: 'Three paragraphs\n\nof careful\n\nwriting.' };

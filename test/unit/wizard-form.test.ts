@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyEdit, emptyForm, toAccountInput } from '../../src-renderer/features/wizard/form-state';
+import { applyDiscovery, applyEdit, emptyForm, toAccountInput, typedPasswords } from '../../src-renderer/features/wizard/form-state';
 
 describe('wizard form', () => {
   it('moves the port with the security until the person types a port', () => {
@@ -48,7 +48,51 @@ describe('wizard form', () => {
         email: 'alice@example.com',
         displayName: 'Alice',
         smtp: { host: 'smtp.example.com', port: 465, security: 'tls', auth: 'password', username: 'alice@example.com' },
+        incoming: null,
       },
     });
+  });
+
+  it('fills the form from discovery, preferring password sign-in, and guesses when nothing is found', () => {
+    const base = applyEdit(emptyForm(), { field: 'email', value: 'alice@example.com' });
+    const found = applyDiscovery(base, {
+      source: 'srv',
+      sourceDetail: '_submission._tcp.example.com',
+      smtp: [
+        { protocol: 'smtp', host: 'oauth.example.com', port: 465, security: 'tls', auth: 'oauth2', username: 'alice@example.com' },
+        { protocol: 'smtp', host: 'mail.example.com', port: 587, security: 'starttls', auth: 'password', username: 'alice' },
+      ],
+      incoming: [{ protocol: 'pop3', host: 'pop.example.com', port: 995, security: 'tls', auth: 'password', username: 'alice' }],
+      attempts: [],
+    });
+    expect(found).toMatchObject({ host: 'mail.example.com', port: '587', security: 'starttls', username: 'alice', incomingEnabled: true, inProtocol: 'pop3', inHost: 'pop.example.com', inPort: '995' });
+    const none = applyDiscovery(base, { source: null, sourceDetail: '', smtp: [], incoming: [], attempts: [] });
+    expect(none).toMatchObject({ host: 'smtp.example.com', port: '465', security: 'tls', incomingEnabled: false });
+  });
+
+  it('forgets a pinned certificate when the server name changes', () => {
+    const pin = { sha256: 'AA:'.repeat(31) + 'AA', pem: '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----' };
+    let form = applyEdit({ ...emptyForm(), host: 'smtp.example.com' }, { field: 'smtpPin', value: pin });
+    expect(form.smtpPin).toEqual(pin);
+    form = applyEdit(form, { field: 'port', value: '2525' });
+    expect(form.smtpPin).toEqual(pin);
+    form = applyEdit(form, { field: 'host', value: 'smtp.other.example' });
+    expect(form.smtpPin).toBeNull();
+  });
+
+  it('sends only typed passwords, and the outgoing one for incoming when they are the same', () => {
+    const form = { ...emptyForm(), password: 'pw', incomingEnabled: true };
+    expect(typedPasswords(form)).toEqual({ password: 'pw', incomingPassword: 'pw' });
+    expect(typedPasswords({ ...form, inSamePassword: false, inPassword: 'other' })).toEqual({ password: 'pw', incomingPassword: 'other' });
+    expect(typedPasswords({ ...form, password: '', incomingEnabled: false })).toEqual({});
+  });
+
+  it('moves the incoming port with protocol and security until typed', () => {
+    let form = applyEdit(emptyForm(), { field: 'inProtocol', value: 'pop3' });
+    expect(form.inPort).toBe('995');
+    form = applyEdit(form, { field: 'inSecurity', value: 'starttls' });
+    expect(form.inPort).toBe('110');
+    form = applyEdit(form, { field: 'inProtocol', value: 'imap' });
+    expect(form.inPort).toBe('143');
   });
 });

@@ -160,8 +160,7 @@ export async function probeImap(run: VerificationRun, settings: IncomingSettings
       await logout();
       return false;
     }
-    let result: Tagged;
-    result = await loginCommand(conn, `m${++tag}`, settings.username, password, timeouts.replyMs);
+    const result = await loginCommand(conn, `m${++tag}`, settings.username, password, timeouts.replyMs);
     if (result.status !== 'OK') {
       login.fail(responseCodeError(result.line, result.status === 'BAD' ? 'PROTOCOL_ERROR' : 'AUTH_FAILED'));
       await logout();

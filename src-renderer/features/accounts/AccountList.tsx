@@ -3,11 +3,22 @@ import type { Account } from '../../../shared/model';
 import type { AppError } from '../../../shared/result';
 import { getApi } from '../../api';
 import { ErrorNotice } from '../../ui/ErrorNotice';
+import { useVerification } from '../verify/useVerification';
+import { VerifyPanel } from '../verify/VerifyPanel';
 
 const SECURITY = { tls: 'SSL/TLS', starttls: 'STARTTLS', none: 'no encryption' } as const;
 
 export function AccountList(props: { accounts: Account[]; onEdit: (account: Account) => void; onAdd: () => void }) {
   const [failure, setFailure] = useState<AppError | null>(null);
+  const [checking, setChecking] = useState<Account | null>(null);
+  const verification = useVerification();
+  function check(a: Account) {
+    setChecking(a);
+    void verification.start({
+      accountId: a.id,
+      account: { description: a.description, email: a.email, displayName: a.displayName, smtp: a.smtp, incoming: a.incoming },
+    });
+  }
   async function remove(account: Account) {
     if (!window.confirm(`Remove the account “${account.description}”? Its saved password is deleted too.`)) return;
     const result = await getApi().accounts.delete({ id: account.id });
@@ -22,10 +33,17 @@ export function AccountList(props: { accounts: Account[]; onEdit: (account: Acco
             <div>
               <strong>{a.description}</strong> <span className="muted">{a.email}</span>
               <div className="muted">
-                {a.smtp.host}:{a.smtp.port}, {SECURITY[a.smtp.security]}
+                Sends via {a.smtp.host}:{a.smtp.port}, {SECURITY[a.smtp.security]}
+                {a.smtp.pinnedCertificate ? ', own certificate trusted' : ''}
+              </div>
+              <div className="muted">
+                {a.incoming ? `Reads via ${a.incoming.protocol.toUpperCase()} ${a.incoming.host}:${a.incoming.port}, ${SECURITY[a.incoming.security]}` : 'Sending only'}
               </div>
             </div>
             <div className="actions">
+              <button type="button" onClick={() => check(a)} aria-label={`Check ${a.description} again`} disabled={verification.running}>
+                Check again
+              </button>
               <button type="button" onClick={() => props.onEdit(a)} aria-label={`Edit ${a.description}`}>
                 Edit
               </button>
@@ -36,6 +54,19 @@ export function AccountList(props: { accounts: Account[]; onEdit: (account: Acco
           </li>
         ))}
       </ul>
+      {checking && (verification.running || verification.stages.length) ? (
+        <>
+          <h2>Checking “{checking.description}”</h2>
+          <VerifyPanel
+            running={verification.running}
+            stages={verification.stages}
+            report={verification.report}
+            hosts={{ smtp: checking.smtp.host, ...(checking.incoming ? { [checking.incoming.protocol]: checking.incoming.host } : {}) }}
+          />
+          {verification.report && !verification.report.ok ? <p className="muted">To change the settings or trust a new certificate, choose Edit.</p> : null}
+        </>
+      ) : null}
+      {verification.error ? <ErrorNotice error={verification.error} /> : null}
       {failure ? <ErrorNotice error={failure} /> : null}
       <button type="button" className="primary" onClick={props.onAdd}>
         Add account

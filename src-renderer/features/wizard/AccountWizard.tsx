@@ -1,38 +1,127 @@
 import { useState, type FormEvent } from 'react';
+import type { DiscoveryResult, ServerProtocol } from '../../../shared/discovery';
 import type { Account } from '../../../shared/model';
 import type { AppError } from '../../../shared/result';
+import type { CertificateInfo } from '../../../shared/verify';
 import { getApi } from '../../api';
 import { ErrorNotice } from '../../ui/ErrorNotice';
 import { Field } from '../../ui/Field';
-import { applyEdit, emptyForm, fieldErrors, formFromAccount, toAccountInput, type FieldErrors, type WizardEdit } from './form-state';
+import { useVerification } from '../verify/useVerification';
+import { VerifyPanel } from '../verify/VerifyPanel';
+import { DiscoveryNotice } from './DiscoveryNotice';
+import {
+  applyDiscovery,
+  applyEdit,
+  bestGuess,
+  emptyForm,
+  fieldErrors,
+  formFromAccount,
+  toAccountInput,
+  typedPasswords,
+  type FieldErrors,
+  type WizardEdit,
+  type WizardForm,
+} from './form-state';
 
 const SECURITY_LABEL = { tls: 'SSL/TLS', starttls: 'STARTTLS', none: 'None' } as const;
 const AUTH_LABEL = { password: 'Normal password', none: 'No authentication' } as const;
+const PROTOCOL_LABEL = { imap: 'IMAP', pop3: 'POP3' } as const;
+
+type Step = 'details' | 'settings';
+
+/** A fingerprint shortened for display: first and last four bytes. */
+const shortPrint = (sha256: string) => `${sha256.slice(0, 11)}…${sha256.slice(-11)}`;
 
 export function AccountWizard(props: { account?: Account; onSaved: (account: Account) => void; onCancel?: () => void }) {
   const editing = props.account;
-  const [form, setForm] = useState(() => (editing ? formFromAccount(editing) : emptyForm()));
+  const [form, setForm] = useState<WizardForm>(() => (editing ? formFromAccount(editing) : emptyForm()));
+  const [step, setStep] = useState<Step>(editing ? 'settings' : 'details');
+  const [allowHttp, setAllowHttp] = useState(false);
+  const [discovering, setDiscovering] = useState(false);
+  const [discovery, setDiscovery] = useState<DiscoveryResult | null>(null);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [failure, setFailure] = useState<AppError | null>(null);
   const [saving, setSaving] = useState(false);
+  const verification = useVerification();
+  /** The exact request that last verified successfully; any edit after it asks for a new check. */
+  const [verifiedKey, setVerifiedKey] = useState<string | null>(null);
 
   const edit = (e: WizardEdit) => setForm((f) => applyEdit(f, e));
+  const passwordsMissing = (f: WizardForm): FieldErrors => {
+    const errs: FieldErrors = {};
+    if (f.auth === 'password' && !f.password && !editing?.hasPassword) errs.password = 'Enter the password for this account.';
+    if (f.incomingEnabled && !f.inSamePassword && !f.inPassword && !editing?.hasIncomingPassword) errs.incomingPassword = 'Enter the password for the incoming server.';
+    return errs;
+  };
+  const requestOf = (f: WizardForm) => {
+    const input = toAccountInput(f);
+    if (!input.ok) return { ok: false as const, errors: input.errors };
+    const missing = passwordsMissing(f);
+    if (Object.keys(missing).length) return { ok: false as const, errors: missing };
+    return { ok: true as const, request: { account: input.value, ...typedPasswords(f), ...(editing ? { accountId: editing.id } : {}) } };
+  };
+  const currentKey = (() => {
+    const r = requestOf(form);
+    return r.ok ? JSON.stringify(r.request) : null;
+  })();
+  const verified = verifiedKey !== null && verifiedKey === currentKey;
 
-  async function submit(event: FormEvent) {
+  async function findSettings(event: FormEvent) {
     event.preventDefault();
     setFailure(null);
-    const input = toAccountInput(form);
-    const needPassword = form.auth === 'password' && !form.password && !editing?.hasPassword;
-    const errs: FieldErrors = input.ok ? {} : { ...input.errors };
-    if (needPassword) errs.password = 'Enter the password for this account.';
-    setErrors(errs);
-    if (!input.ok || needPassword) return;
+    const email = form.email.trim();
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+      setErrors({ email: 'Enter an email address like name@example.com.' });
+      return;
+    }
+    setErrors({});
+    setDiscovering(true);
+    const result = await getApi().accounts.discover({ email, allowHttp });
+    setDiscovering(false);
+    if (!result.ok) {
+      if (result.error.detail?.fields) setErrors(fieldErrors(result.error.detail.fields.map((f) => ({ ...f, path: f.path === 'email' ? 'email' : f.path }))));
+      setFailure(result.error);
+      return;
+    }
+    setDiscovery(result.value);
+    setForm((f) => applyDiscovery(f, result.value));
+    setStep('settings');
+  }
+
+  function manual() {
+    setForm((f) => (f.host ? f : { ...f, ...bestGuess(f.email), touched: { ...f.touched, port: false } }));
+    setStep('settings');
+  }
+
+  async function verify(f: WizardForm = form) {
+    setFailure(null);
+    const r = requestOf(f);
+    if (!r.ok) {
+      setErrors(r.errors);
+      return;
+    }
+    setErrors({});
+    const report = await verification.start(r.request);
+    setVerifiedKey(report?.ok ? JSON.stringify(r.request) : null);
+  }
+
+  function trust(protocol: ServerProtocol, certificate: CertificateInfo) {
+    const pin = { sha256: certificate.sha256, pem: certificate.pem };
+    const next = applyEdit(form, { field: protocol === 'smtp' ? 'smtpPin' : 'inPin', value: pin });
+    setForm(next);
+    void verify(next);
+  }
+
+  async function save() {
+    setFailure(null);
+    const r = requestOf(form);
+    if (!r.ok) {
+      setErrors(r.errors);
+      return;
+    }
     setSaving(true);
-    const result = await getApi().accounts.save({
-      ...(editing ? { id: editing.id } : {}),
-      account: input.value,
-      ...(form.auth === 'password' && form.password ? { password: form.password } : {}),
-    });
+    const { accountId: _ignored, ...rest } = r.request as typeof r.request & { accountId?: string };
+    const result = await getApi().accounts.save({ ...rest, ...(editing ? { id: editing.id } : {}) });
     setSaving(false);
     if (result.ok) {
       props.onSaved(result.value);
@@ -42,34 +131,92 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
     setFailure(result.error);
   }
 
+  const text = (field: 'displayName' | 'email' | 'description' | 'host' | 'port' | 'username' | 'inHost' | 'inPort' | 'inUsername', label: string, extra: { hint?: string; error?: string | undefined; placeholder?: string; autoComplete?: string; type?: string } = {}) => (
+    <Field label={label} hint={extra.hint} error={extra.error}>
+      {({ id, describedBy, invalid }) => (
+        <input
+          id={id}
+          type={extra.type ?? 'text'}
+          aria-describedby={describedBy}
+          aria-invalid={invalid}
+          spellCheck={false}
+          autoCapitalize="off"
+          placeholder={extra.placeholder}
+          autoComplete={extra.autoComplete ?? 'off'}
+          value={form[field]}
+          onChange={(e) => edit({ field, value: e.target.value })}
+        />
+      )}
+    </Field>
+  );
+  const password = (field: 'password' | 'inPassword', label: string, hint: string, error: string | undefined) => (
+    <Field label={label} hint={hint} error={error}>
+      {({ id, describedBy, invalid }) => (
+        <input id={id} type="password" aria-describedby={describedBy} aria-invalid={invalid} autoComplete="current-password" value={form[field]} onChange={(e) => edit({ field, value: e.target.value })} />
+      )}
+    </Field>
+  );
+  const pinNotice = (which: 'smtpPin' | 'inPin') =>
+    form[which] ? (
+      <p className="notice notice--warning" role="note">
+        Trusting this server’s own certificate, SHA-256 <span className="fingerprint">{shortPrint(form[which]!.sha256)}</span>.{' '}
+        <button type="button" className="link" onClick={() => edit({ field: which, value: null })}>
+          Stop trusting it
+        </button>
+      </p>
+    ) : null;
+
+  if (step === 'details') {
+    return (
+      <form className="card wizard" aria-labelledby="wizard-title" onSubmit={findSettings} noValidate>
+        <h1 id="wizard-title">Add an outgoing mail account</h1>
+        <p className="muted">Type your address and Mailwright looks up the server settings, then proves they work before saving.</p>
+        {text('displayName', 'Your name', { hint: 'Shown to the people you write to.', autoComplete: 'name' })}
+        {text('email', 'Email address', { error: errors.email, type: 'email', autoComplete: 'email' })}
+        {password('password', 'Password', 'Stored encrypted, never in the settings file.', errors.password)}
+        <label className="checkbox">
+          <input type="checkbox" checked={allowHttp} onChange={(e) => setAllowHttp(e.target.checked)} />
+          Also look for settings over unencrypted http (someone on your network could change what is found)
+        </label>
+        {failure ? <ErrorNotice error={failure} /> : null}
+        <div className="actions">
+          {props.onCancel ? (
+            <button type="button" onClick={props.onCancel}>
+              Cancel
+            </button>
+          ) : null}
+          <button type="button" onClick={manual}>
+            Set up manually
+          </button>
+          <button type="submit" className="primary" disabled={discovering}>
+            {discovering ? 'Looking up settings…' : 'Find my settings'}
+          </button>
+        </div>
+      </form>
+    );
+  }
+
   return (
-    <form className="card wizard" aria-labelledby="wizard-title" onSubmit={submit} noValidate>
-      <h1 id="wizard-title">{editing ? 'Edit account' : 'Add an outgoing mail account'}</h1>
-      <fieldset>
+    <form
+      className="card wizard"
+      aria-labelledby="wizard-title"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void (verified ? save() : verify());
+      }}
+      noValidate
+    >
+      <h1 id="wizard-title">{editing ? 'Edit account' : 'Check your server settings'}</h1>
+      {discovery ? <DiscoveryNotice result={discovery} /> : null}
+      <fieldset disabled={verification.running || saving}>
         <legend>You</legend>
-        <Field label="Your name" hint="Shown to the people you write to." error={errors.displayName}>
-          {({ id, describedBy, invalid }) => (
-            <input id={id} aria-describedby={describedBy} aria-invalid={invalid} autoComplete="name" value={form.displayName} onChange={(e) => edit({ field: 'displayName', value: e.target.value })} />
-          )}
-        </Field>
-        <Field label="Email address" error={errors.email}>
-          {({ id, describedBy, invalid }) => (
-            <input id={id} type="email" aria-describedby={describedBy} aria-invalid={invalid} autoComplete="email" value={form.email} onChange={(e) => edit({ field: 'email', value: e.target.value })} />
-          )}
-        </Field>
-        <Field label="Description" hint="A name for this account in Mailwright, such as “Work”." error={errors.description}>
-          {({ id, describedBy, invalid }) => (
-            <input id={id} aria-describedby={describedBy} aria-invalid={invalid} value={form.description} onChange={(e) => edit({ field: 'description', value: e.target.value })} />
-          )}
-        </Field>
+        {text('displayName', 'Your name', { hint: 'Shown to the people you write to.', autoComplete: 'name' })}
+        {text('email', 'Email address', { error: errors.email, type: 'email', autoComplete: 'email' })}
+        {text('description', 'Description', { hint: 'A name for this account in Mailwright, such as “Work”.', error: errors.description })}
       </fieldset>
-      <fieldset>
+      <fieldset disabled={verification.running || saving}>
         <legend>Outgoing server (SMTP)</legend>
-        <Field label="Server" error={errors['smtp.host']}>
-          {({ id, describedBy, invalid }) => (
-            <input id={id} aria-describedby={describedBy} aria-invalid={invalid} placeholder="smtp.example.com" spellCheck={false} autoCapitalize="off" value={form.host} onChange={(e) => edit({ field: 'host', value: e.target.value })} />
-          )}
-        </Field>
+        {text('host', 'Server', { error: errors['smtp.host'], placeholder: 'smtp.example.com' })}
         <div className="row">
           <Field label="Connection security">
             {({ id }) => (
@@ -82,17 +229,14 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
               </select>
             )}
           </Field>
-          <Field label="Port" error={errors['smtp.port']}>
-            {({ id, describedBy, invalid }) => (
-              <input id={id} inputMode="numeric" aria-describedby={describedBy} aria-invalid={invalid} value={form.port} onChange={(e) => edit({ field: 'port', value: e.target.value })} />
-            )}
-          </Field>
+          {text('port', 'Port', { error: errors['smtp.port'] })}
         </div>
         {form.security === 'none' ? (
           <p className="notice notice--warning" role="note">
             Without connection security, your messages{form.auth === 'password' ? ' and your password' : ''} travel unencrypted. Use this only with a server on your own network.
           </p>
         ) : null}
+        {pinNotice('smtpPin')}
         <Field label="Authentication method">
           {({ id }) => (
             <select id={id} value={form.auth} onChange={(e) => edit({ field: 'auth', value: e.target.value as keyof typeof AUTH_LABEL })}>
@@ -106,29 +250,98 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
         </Field>
         {form.auth === 'password' ? (
           <>
-            <Field label="Username" hint="Usually your full email address." error={errors['smtp.username']}>
-              {({ id, describedBy, invalid }) => (
-                <input id={id} aria-describedby={describedBy} aria-invalid={invalid} spellCheck={false} autoCapitalize="off" autoComplete="username" value={form.username} onChange={(e) => edit({ field: 'username', value: e.target.value })} />
-              )}
-            </Field>
-            <Field label="Password" hint={editing?.hasPassword ? 'Leave empty to keep the saved password.' : 'Stored encrypted, never in the settings file.'} error={errors.password}>
-              {({ id, describedBy, invalid }) => (
-                <input id={id} type="password" aria-describedby={describedBy} aria-invalid={invalid} autoComplete="current-password" value={form.password} onChange={(e) => edit({ field: 'password', value: e.target.value })} />
-              )}
-            </Field>
+            {text('username', 'Username', { hint: 'Usually your full email address.', error: errors['smtp.username'], autoComplete: 'username' })}
+            {password('password', 'Password', editing?.hasPassword ? 'Leave empty to keep the saved password.' : 'Stored encrypted, never in the settings file.', errors.password)}
           </>
         ) : null}
       </fieldset>
+      <fieldset disabled={verification.running || saving}>
+        <legend>Incoming server</legend>
+        <label className="checkbox">
+          <input type="checkbox" checked={form.incomingEnabled} onChange={(e) => edit({ field: 'incomingEnabled', value: e.target.checked })} />
+          Also read mail from this account (to see replies and bounces)
+        </label>
+        {form.incomingEnabled ? (
+          <>
+            <div className="row">
+              <Field label="Incoming protocol">
+                {({ id }) => (
+                  <select id={id} value={form.inProtocol} onChange={(e) => edit({ field: 'inProtocol', value: e.target.value as keyof typeof PROTOCOL_LABEL })}>
+                    {Object.entries(PROTOCOL_LABEL).map(([value, label]) => (
+                      <option key={value} value={value}>
+                        {label}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+              {text('inHost', 'Incoming server', { error: errors['incoming.host'], placeholder: 'imap.example.com' })}
+            </div>
+            <div className="row">
+              <Field label="Incoming connection security">
+                {({ id }) => (
+                  <select id={id} value={form.inSecurity} onChange={(e) => edit({ field: 'inSecurity', value: e.target.value as keyof typeof SECURITY_LABEL })}>
+                    {Object.entries(SECURITY_LABEL).map(([value, label]) => (
+                      <option key={value} value={value}>
+                        {label}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+              {text('inPort', 'Incoming port', { error: errors['incoming.port'] })}
+            </div>
+            {pinNotice('inPin')}
+            {text('inUsername', 'Incoming username', { error: errors['incoming.username'] })}
+            <label className="checkbox">
+              <input type="checkbox" checked={form.inSamePassword} onChange={(e) => edit({ field: 'inSamePassword', value: e.target.checked })} />
+              Same password as the outgoing server
+            </label>
+            {!form.inSamePassword ? password('inPassword', 'Incoming password', editing?.hasIncomingPassword ? 'Leave empty to keep the saved password.' : 'Stored encrypted.', errors.incomingPassword) : null}
+          </>
+        ) : null}
+      </fieldset>
+
+      {verification.stages.length || verification.running ? (
+        <VerifyPanel
+          running={verification.running}
+          stages={verification.stages}
+          report={verification.report}
+          hosts={{ smtp: form.host, [form.inProtocol]: form.inHost }}
+          onTrust={trust}
+        />
+      ) : null}
+      {verification.error ? <ErrorNotice error={verification.error} /> : null}
       {failure ? <ErrorNotice error={failure} /> : null}
+      {verification.report && !verification.report.ok && !verification.running ? (
+        <p className="muted">Fix the settings and check again. You can also save them unverified, for a server you cannot reach from here.</p>
+      ) : null}
+
       <div className="actions">
+        {!editing ? (
+          <button type="button" onClick={() => setStep('details')} disabled={verification.running}>
+            Back
+          </button>
+        ) : null}
         {props.onCancel ? (
           <button type="button" onClick={props.onCancel}>
             Cancel
           </button>
         ) : null}
-        <button type="submit" className="primary" disabled={saving}>
-          {saving ? 'Saving…' : 'Save account'}
-        </button>
+        {verification.report && !verification.report.ok && !verification.running ? (
+          <button type="button" onClick={save} disabled={saving}>
+            Save without a working check
+          </button>
+        ) : null}
+        {verified ? (
+          <button type="submit" className="primary" disabled={saving}>
+            {saving ? 'Saving…' : 'Save account'}
+          </button>
+        ) : (
+          <button type="submit" className="primary" disabled={verification.running}>
+            {verification.running ? 'Checking…' : verification.report ? 'Check again' : 'Check settings'}
+          </button>
+        )}
       </div>
     </form>
   );

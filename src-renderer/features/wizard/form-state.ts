@@ -1,35 +1,68 @@
 /** The wizard's form state and its translation to the contract; pure, so it is easy to reason about. */
-import { AccountInputSchema, DEFAULT_PORT, type Account, type AccountInput, type AuthMethod, type Security } from '../../../shared/model';
+import type { DiscoveryResult, ServerCandidate } from '../../../shared/discovery';
+import {
+  AccountInputSchema,
+  DEFAULT_INCOMING_PORT,
+  DEFAULT_PORT,
+  type Account,
+  type AccountInput,
+  type AuthMethod,
+  type IncomingProtocol,
+  type PinnedCertificate,
+  type Security,
+} from '../../../shared/model';
 import { fieldProblemText } from '../../ui/error-text';
 
 export interface WizardForm {
   description: string;
   displayName: string;
   email: string;
+  password: string;
   host: string;
   port: string;
   security: Security;
   auth: AuthMethod;
   username: string;
-  password: string;
+  smtpPin: PinnedCertificate | null;
+  incomingEnabled: boolean;
+  inProtocol: IncomingProtocol;
+  inHost: string;
+  inPort: string;
+  inSecurity: Security;
+  inUsername: string;
+  inPassword: string;
+  /** The incoming server uses the same password as the outgoing one (the usual case). */
+  inSamePassword: boolean;
+  inPin: PinnedCertificate | null;
   /** Fields the person typed in themselves; others follow their defaults. */
-  touched: { port: boolean; username: boolean; description: boolean };
+  touched: { port: boolean; username: boolean; description: boolean; inPort: boolean; inUsername: boolean };
 }
 
 export const emptyForm = (): WizardForm => ({
   description: '',
   displayName: '',
   email: '',
+  password: '',
   host: '',
   port: String(DEFAULT_PORT.tls),
   security: 'tls',
   auth: 'password',
   username: '',
-  password: '',
-  touched: { port: false, username: false, description: false },
+  smtpPin: null,
+  incomingEnabled: false,
+  inProtocol: 'imap',
+  inHost: '',
+  inPort: String(DEFAULT_INCOMING_PORT.imap.tls),
+  inSecurity: 'tls',
+  inUsername: '',
+  inPassword: '',
+  inSamePassword: true,
+  inPin: null,
+  touched: { port: false, username: false, description: false, inPort: false, inUsername: false },
 });
 
 export const formFromAccount = (a: Account): WizardForm => ({
+  ...emptyForm(),
   description: a.description,
   displayName: a.displayName,
   email: a.email,
@@ -38,16 +71,33 @@ export const formFromAccount = (a: Account): WizardForm => ({
   security: a.smtp.security,
   auth: a.smtp.auth,
   username: a.smtp.username,
-  password: '',
-  touched: { port: true, username: true, description: true },
+  smtpPin: a.smtp.pinnedCertificate ?? null,
+  ...(a.incoming
+    ? {
+        incomingEnabled: true,
+        inProtocol: a.incoming.protocol,
+        inHost: a.incoming.host,
+        inPort: String(a.incoming.port),
+        inSecurity: a.incoming.security,
+        inUsername: a.incoming.username,
+        inPin: a.incoming.pinnedCertificate ?? null,
+        inSamePassword: false,
+      }
+    : {}),
+  touched: { port: true, username: true, description: true, inPort: true, inUsername: true },
 });
 
-export type WizardEdit =
-  | { field: 'description' | 'displayName' | 'email' | 'host' | 'port' | 'username' | 'password'; value: string }
-  | { field: 'security'; value: Security }
-  | { field: 'auth'; value: AuthMethod };
+type TextField = 'description' | 'displayName' | 'email' | 'password' | 'host' | 'port' | 'username' | 'inHost' | 'inPort' | 'inUsername' | 'inPassword';
 
-/** Applies one edit, with the defaults a person expects: the port follows the security until typed. */
+export type WizardEdit =
+  | { field: TextField; value: string }
+  | { field: 'security' | 'inSecurity'; value: Security }
+  | { field: 'auth'; value: AuthMethod }
+  | { field: 'inProtocol'; value: IncomingProtocol }
+  | { field: 'incomingEnabled' | 'inSamePassword'; value: boolean }
+  | { field: 'smtpPin' | 'inPin'; value: PinnedCertificate | null };
+
+/** Applies one edit, with the defaults a person expects: ports follow the security until typed. */
 export function applyEdit(form: WizardForm, edit: WizardEdit): WizardForm {
   const next: WizardForm = { ...form, touched: { ...form.touched } };
   switch (edit.field) {
@@ -55,19 +105,47 @@ export function applyEdit(form: WizardForm, edit: WizardEdit): WizardForm {
       next.security = edit.value;
       if (!form.touched.port) next.port = String(DEFAULT_PORT[edit.value]);
       return next;
-    case 'auth':
-      next.auth = edit.value;
+    case 'inSecurity':
+      next.inSecurity = edit.value;
+      if (!form.touched.inPort) next.inPort = String(DEFAULT_INCOMING_PORT[form.inProtocol][edit.value]);
+      return next;
+    case 'inProtocol':
+      next.inProtocol = edit.value;
+      if (!form.touched.inPort) next.inPort = String(DEFAULT_INCOMING_PORT[edit.value][form.inSecurity]);
       return next;
     case 'email':
       next.email = edit.value;
       if (!form.touched.username) next.username = edit.value.trim();
+      if (!form.touched.inUsername) next.inUsername = edit.value.trim();
       if (!form.touched.description) next.description = edit.value.trim();
+      return next;
+    case 'host':
+      // A different server means a different certificate: a pin never carries over.
+      next.host = edit.value;
+      next.smtpPin = null;
+      return next;
+    case 'inHost':
+      next.inHost = edit.value;
+      next.inPin = null;
       return next;
     case 'port':
     case 'username':
     case 'description':
+    case 'inPort':
+    case 'inUsername':
       next[edit.field] = edit.value;
       next.touched[edit.field] = edit.value !== '';
+      return next;
+    case 'auth':
+      next.auth = edit.value;
+      return next;
+    case 'incomingEnabled':
+    case 'inSamePassword':
+      next[edit.field] = edit.value;
+      return next;
+    case 'smtpPin':
+    case 'inPin':
+      next[edit.field] = edit.value;
       return next;
     default:
       next[edit.field] = edit.value;
@@ -75,25 +153,93 @@ export function applyEdit(form: WizardForm, edit: WizardEdit): WizardForm {
   }
 }
 
+/** Fills the server fields from discovery: the first outgoing candidate we can use, and the first incoming one. */
+export function applyDiscovery(form: WizardForm, result: DiscoveryResult): WizardForm {
+  const usable = (list: ServerCandidate[]) => list.find((c) => c.auth === 'password') ?? list.find((c) => c.auth !== 'oauth2') ?? list[0];
+  const smtp = usable(result.smtp);
+  const incoming = usable(result.incoming);
+  let next = { ...form, touched: { ...form.touched } };
+  if (smtp) {
+    next = { ...next, host: smtp.host, port: String(smtp.port), security: smtp.security, auth: smtp.auth === 'none' ? 'none' : 'password', smtpPin: null };
+    next.username = smtp.username || form.email.trim();
+    next.touched.port = true;
+    next.touched.username = true;
+  } else {
+    next = { ...next, ...bestGuess(form.email) };
+  }
+  if (incoming && (incoming.protocol === 'imap' || incoming.protocol === 'pop3')) {
+    next = {
+      ...next,
+      incomingEnabled: true,
+      inProtocol: incoming.protocol,
+      inHost: incoming.host,
+      inPort: String(incoming.port),
+      inSecurity: incoming.security,
+      inUsername: incoming.username || form.email.trim(),
+      inPin: null,
+    };
+    next.touched.inPort = true;
+    next.touched.inUsername = true;
+  }
+  return next;
+}
+
+/** When nothing is found: smtp.<domain> with implicit TLS, the most common modern setup. */
+export function bestGuess(email: string): Pick<WizardForm, 'host' | 'port' | 'security' | 'auth' | 'username'> {
+  const domain = email.split('@')[1]?.trim().toLowerCase() ?? '';
+  return { host: domain ? `smtp.${domain}` : '', port: String(DEFAULT_PORT.tls), security: 'tls', auth: 'password', username: email.trim() };
+}
+
 export type FieldErrors = Partial<Record<string, string>>;
+
+const portOf = (text: string) => (/^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN);
 
 /** Validates with the same schema main uses; returns the contract's input or the field errors. */
 export function toAccountInput(form: WizardForm): { ok: true; value: AccountInput } | { ok: false; errors: FieldErrors } {
-  const port = /^\d+$/.test(form.port.trim()) ? Number(form.port.trim()) : Number.NaN;
   const parsed = AccountInputSchema.safeParse({
     description: form.description,
     email: form.email,
     displayName: form.displayName,
-    smtp: { host: form.host, port, security: form.security, auth: form.auth, username: form.auth === 'password' ? form.username : '' },
+    smtp: {
+      host: form.host,
+      port: portOf(form.port),
+      security: form.security,
+      auth: form.auth,
+      username: form.auth === 'password' ? form.username : '',
+      ...(form.smtpPin ? { pinnedCertificate: form.smtpPin } : {}),
+    },
+    incoming: form.incomingEnabled
+      ? {
+          protocol: form.inProtocol,
+          host: form.inHost,
+          port: portOf(form.inPort),
+          security: form.inSecurity,
+          username: form.inUsername,
+          ...(form.inPin ? { pinnedCertificate: form.inPin } : {}),
+        }
+      : null,
   });
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, errors: fieldErrors(parsed.error.issues.map((i) => ({ path: i.path.join('.'), problem: i.code === 'custom' ? i.message : i.code }))) };
+}
+
+/** The passwords to send with a verify or save request: only those typed. */
+export function typedPasswords(form: WizardForm): { password?: string; incomingPassword?: string } {
+  const out: { password?: string; incomingPassword?: string } = {};
+  if (form.auth === 'password' && form.password) out.password = form.password;
+  if (form.incomingEnabled) {
+    const incoming = form.inSamePassword ? form.password : form.inPassword;
+    if (incoming) out.incomingPassword = incoming;
+  }
+  return out;
 }
 
 const SPECIFIC: Record<string, string> = {
   email: 'Enter an email address like name@example.com.',
   'smtp.host': 'Enter a server name like smtp.example.com, without "smtp://" or a port.',
   'smtp.port': 'Enter a port number from 1 to 65535.',
+  'incoming.host': 'Enter a server name like imap.example.com, without "imap://" or a port.',
+  'incoming.port': 'Enter a port number from 1 to 65535.',
 };
 
 export function fieldErrors(fields: Array<{ path: string; problem: string }>): FieldErrors {

@@ -1,37 +1,99 @@
-import type { Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 
 export interface WizardValues {
   displayName: string;
   email: string;
+  password: string;
   description?: string;
   host: string;
   security: 'SSL/TLS' | 'STARTTLS' | 'None';
   port?: string;
   username?: string;
-  password: string;
+}
+
+export interface IncomingValues {
+  protocol: 'IMAP' | 'POP3';
+  host: string;
+  security: 'SSL/TLS' | 'STARTTLS' | 'None';
+  port: string;
+  username?: string;
 }
 
 /** The account wizard, as a person uses it. */
 export class WizardPage {
   constructor(readonly page: Page) {}
 
-  get form() {
-    return this.page.getByRole('form', { name: /account/i });
+  get verification(): Locator {
+    return this.page.getByRole('region', { name: 'Verification' });
   }
 
-  async fill(values: WizardValues) {
+  /** First screen: who you are. */
+  async fillDetails(values: Pick<WizardValues, 'displayName' | 'email' | 'password'>) {
     const p = this.page;
+    await expect(p.getByRole('heading', { name: 'Add an outgoing mail account' })).toBeVisible();
     await p.getByLabel('Your name').fill(values.displayName);
     await p.getByLabel('Email address').fill(values.email);
+    await p.getByLabel('Password', { exact: true }).fill(values.password);
+  }
+
+  async findSettings() {
+    await this.page.getByRole('button', { name: 'Find my settings' }).click();
+    await expect(this.page.getByRole('heading', { name: 'Check your server settings' })).toBeVisible();
+  }
+
+  async setUpManually() {
+    await this.page.getByRole('button', { name: 'Set up manually' }).click();
+    await expect(this.page.getByRole('heading', { name: 'Check your server settings' })).toBeVisible();
+  }
+
+  /** Second screen: the outgoing server. */
+  async fillServer(values: Pick<WizardValues, 'host' | 'security' | 'port' | 'username' | 'description'>) {
+    const p = this.page;
     if (values.description) await p.getByLabel('Description').fill(values.description);
     await p.getByLabel('Server', { exact: true }).fill(values.host);
-    await p.getByLabel('Connection security').selectOption({ label: values.security });
-    if (values.port) await p.getByLabel('Port').fill(values.port);
-    if (values.username) await p.getByLabel('Username').fill(values.username);
-    await p.getByLabel('Password').fill(values.password);
+    await p.getByLabel('Connection security', { exact: true }).selectOption({ label: values.security });
+    if (values.port) await p.getByLabel('Port', { exact: true }).fill(values.port);
+    if (values.username) await p.getByLabel('Username', { exact: true }).fill(values.username);
+  }
+
+  async fillIncoming(values: IncomingValues) {
+    const p = this.page;
+    await p.getByLabel('Also read mail from this account').check();
+    await p.getByLabel('Incoming protocol').selectOption({ label: values.protocol });
+    await p.getByLabel('Incoming server').fill(values.host);
+    await p.getByLabel('Incoming connection security').selectOption({ label: values.security });
+    await p.getByLabel('Incoming port').fill(values.port);
+    if (values.username) await p.getByLabel('Incoming username').fill(values.username);
+  }
+
+  /** Whole manual setup in one go (both screens). */
+  async fill(values: WizardValues) {
+    await this.fillDetails(values);
+    await this.setUpManually();
+    await this.fillServer(values);
+  }
+
+  async check() {
+    await this.page.getByRole('button', { name: /^Check (settings|again)$/ }).click();
+  }
+
+  /** Waits until the check has finished, and returns whether everything passed. */
+  async checkResult(): Promise<'passed' | 'failed'> {
+    const done = this.page.getByRole('button', { name: /^(Save account|Check again)$/ });
+    await expect(done).toBeVisible({ timeout: 20_000 });
+    return (await done.textContent()) === 'Save account' ? 'passed' : 'failed';
+  }
+
+  /** The row of one stage, e.g. stage('Outgoing server (SMTP)', 'Sign in'). */
+  stage(server: string, label: string): Locator {
+    return this.verification.getByRole('list', { name: `${server} checks` }).getByRole('listitem').filter({ hasText: `${label}:` });
   }
 
   async save() {
     await this.page.getByRole('button', { name: 'Save account' }).click();
+  }
+
+  async saveUnverified() {
+    await this.page.getByRole('button', { name: 'Save without a working check' }).click();
   }
 }
