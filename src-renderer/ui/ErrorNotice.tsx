@@ -1,10 +1,11 @@
 import type { AppError } from '../../shared/result';
-import { explain } from './error-text';
+import { enhancedStatusText, explain } from './error-text';
 
 /** A failure in plain words, what to try, and the server's own reply when there is one. */
 export function ErrorNotice({ error, context }: { error: AppError; context?: string }) {
   const { title, advice } = explain(error);
   const reply = error.detail?.serverReply;
+  const reason = enhancedStatusText(error.detail?.enhancedStatus);
   return (
     <div className="notice notice--error" role="alert">
       <p className="notice__title">
@@ -12,6 +13,7 @@ export function ErrorNotice({ error, context }: { error: AppError; context?: str
         {title}
       </p>
       <p>{advice}</p>
+      {reason ? <p>{reason}</p> : null}
       {reply ? (
         <p className="notice__reply">
           The server said: <q>{reply}</q>

@@ -144,3 +144,51 @@ export function fieldProblemText(problem: string): string {
       return 'Check this value.';
   }
 }
+
+/**
+ * RFC 3463 enhanced status codes ("5.1.1") in words: class (2/4/5) is already in the title, so
+ * this says what the subject and detail mean. The commonest ones by name, the rest by subject.
+ */
+const ENHANCED_DETAIL: Record<string, string> = {
+  '1.1': 'the mailbox does not exist',
+  '1.2': 'the recipient’s domain does not exist or does not take mail',
+  '1.3': 'the recipient address is malformed',
+  '1.6': 'the mailbox has moved',
+  '1.7': 'the sender address is malformed',
+  '1.8': 'the sender’s domain does not exist or does not take mail',
+  '1.10': 'the recipient’s domain publishes that it takes no mail (null MX)',
+  '2.1': 'the mailbox is disabled',
+  '2.2': 'the mailbox is full',
+  '2.3': 'the message is larger than this mailbox accepts',
+  '3.4': 'the message is larger than the server accepts',
+  '4.4': 'the server could not route the message',
+  '4.7': 'the message waited too long and expired',
+  '5.1': 'the server did not recognise a command',
+  '5.3': 'there are too many recipients',
+  '7.0': 'a security policy refused the request',
+  '7.1': 'the server’s policy refused this sender, recipient or message',
+  '7.8': 'the username or password is wrong',
+  '7.9': 'the sign-in method is too weak for this server (an app password may be needed)',
+  '7.11': 'encryption is required',
+  '7.57': 'the client did not sign in before sending',
+  '7.60': 'the account may not send as this address',
+  '7.139': 'SMTP sign-in is disabled for this mailbox',
+};
+const ENHANCED_SUBJECT: Record<string, string> = {
+  '1': 'a problem with an address',
+  '2': 'a problem with the recipient’s mailbox',
+  '3': 'a problem with the receiving mail system',
+  '4': 'a network or routing problem',
+  '5': 'a protocol problem',
+  '6': 'a problem with the message content',
+  '7': 'a security or policy refusal',
+};
+
+export function enhancedStatusText(code: string | undefined): string | null {
+  const m = code?.match(/^([245])\.(\d{1,3})\.(\d{1,3})$/);
+  if (!m) return null;
+  const [, klass, subject, detail] = m;
+  const meaning = ENHANCED_DETAIL[`${subject}.${detail}`] ?? ENHANCED_SUBJECT[subject!] ?? 'an unlisted reason';
+  const kind = klass === '4' ? 'temporary' : klass === '5' ? 'permanent' : 'success';
+  return `Reason ${code} (${kind}): ${meaning}.`;
+}

@@ -110,6 +110,19 @@ test('a wrong password shows a readable error and keeps everything typed', async
   await expect(page.getByRole('button', { name: 'Send' })).toBeEnabled();
 });
 
+test('a wrong port is explained in words that say what to fix', async ({ app }) => {
+  const { page, servers } = app;
+  const alice = servers.users[0]!;
+  const wizard = new WizardPage(page);
+  // Port 1: nothing listens there.
+  await wizard.fill({ displayName: 'Alice', email: alice.address, host: servers.host, security: 'SSL/TLS', port: '1', username: alice.username, password: alice.password });
+  await wizard.check();
+  expect(await wizard.checkResult()).toBe('failed');
+  await expect(wizard.stage('Outgoing server (SMTP)', 'Connect')).toContainText('failed');
+  await expect(page.getByRole('alert')).toContainText('The server refused the connection on that port.');
+  await expect(page.getByRole('alert')).toContainText('465 is usual for SSL/TLS, 587 for STARTTLS');
+});
+
 test('the renderer runs under its CSP: no inline script, no requests outside the app', async ({ app }) => {
   test.skip(app.mode !== 'bridge', 'request interception is a bridge-mode check');
   const { page } = app;

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ERROR_CODES, type ErrorCode } from '../../shared/errors';
+import { enhancedStatusText, explain } from '../../src-renderer/ui/error-text';
 import { applyDiscovery, applyEdit, emptyForm, toAccountInput, typedPasswords } from '../../src-renderer/features/wizard/form-state';
 
 describe('wizard form', () => {
@@ -94,5 +96,25 @@ describe('wizard form', () => {
     expect(form.inPort).toBe('110');
     form = applyEdit(form, { field: 'inProtocol', value: 'imap' });
     expect(form.inPort).toBe('143');
+  });
+});
+
+describe('reply explanations', () => {
+  it('explains RFC 3463 enhanced status codes in words', () => {
+    expect(enhancedStatusText('5.1.1')).toBe('Reason 5.1.1 (permanent): the mailbox does not exist.');
+    expect(enhancedStatusText('4.2.2')).toBe('Reason 4.2.2 (temporary): the mailbox is full.');
+    expect(enhancedStatusText('5.7.139')).toMatch(/SMTP sign-in is disabled/);
+    expect(enhancedStatusText('5.6.99')).toMatch(/message content/);
+    expect(enhancedStatusText(undefined)).toBeNull();
+    expect(enhancedStatusText('9.9.9')).toBeNull();
+  });
+
+  it('has words for every error code', () => {
+    for (const code of Object.keys(ERROR_CODES) as ErrorCode[]) {
+      const { title, advice } = explain({ code, message: '' });
+      expect(title.length, code).toBeGreaterThan(5);
+      expect(advice.length, code).toBeGreaterThan(5);
+      expect(`${title} ${advice}`, code).not.toMatch(/\b[A-Z]{2,}_[A-Z_]+\b|nodemailer|imapflow|undefined/);
+    }
   });
 });
