@@ -7,9 +7,9 @@
 import type { TLSSocket } from 'node:tls';
 import type { IncomingSettings } from '../../../shared/model';
 import { appError, type AppError } from '../../../shared/result';
-import { inspectionTlsOptions, judgeCertificate, type TrustSettings } from '../tls-trust';
+import { inspectionTlsOptions, type TrustSettings } from '../tls-trust';
 import { LineSocket } from './line-socket';
-import { certificateError, certificateSummary, socketError, type VerificationRun } from './run';
+import { socketError, type VerificationRun } from './run';
 import type { ProbeTimeouts } from './smtp-probe';
 
 interface Tagged {
@@ -100,16 +100,6 @@ export async function probeImap(run: VerificationRun, settings: IncomingSettings
       conn.close();
     }
   };
-  const judge = (socket: TLSSocket) => {
-    const tls = run.stage('imap', 'tls');
-    const info = judgeCertificate(socket, host, trust);
-    run.certificate('imap', info);
-    sink('info', `TLS ${info.protocol} ${info.cipher}; certificate ${info.subject} issued by ${info.issuer}, SHA-256 ${info.sha256}`);
-    if (info.trusted) tls.pass(certificateSummary(info));
-    else tls.fail(certificateError(info), certificateSummary(info));
-    return info.trusted;
-  };
-
   try {
     const greeting = await conn.readLine(timeouts.replyMs);
     if (!/^\* (OK|PREAUTH)\b/i.test(greeting)) {
@@ -118,7 +108,7 @@ export async function probeImap(run: VerificationRun, settings: IncomingSettings
       return false;
     }
     connect.pass(`${host}:${port}`);
-    if (security === 'tls' && !judge(conn.raw as TLSSocket)) {
+    if (security === 'tls' && !run.judgeTls('imap', conn.raw as TLSSocket, host, trust)) {
       conn.close();
       return false;
     }
@@ -126,28 +116,17 @@ export async function probeImap(run: VerificationRun, settings: IncomingSettings
     let caps = capability.untagged.find((l) => /^\* CAPABILITY /i.test(l))?.toUpperCase().split(' ').slice(2) ?? [];
     if (security === 'starttls') {
       if (!caps.includes('STARTTLS')) {
-        run.stage('imap', 'tls').fail(appError('STARTTLS_UNAVAILABLE', { command: 'STARTTLS' }), 'not offered');
+        run.starttlsRefused('imap');
         await logout();
         return false;
       }
       const ready = await command('STARTTLS');
       if (ready.status !== 'OK') {
-        run.stage('imap', 'tls').fail(appError('STARTTLS_UNAVAILABLE', { serverReply: ready.line, command: 'STARTTLS' }));
+        run.starttlsRefused('imap', { serverReply: ready.line });
         await logout();
         return false;
       }
-      let socket: TLSSocket;
-      try {
-        socket = await conn.upgrade(inspectionTlsOptions(host, trust), timeouts.connectMs);
-      } catch (error) {
-        run.stage('imap', 'tls').fail(socketError(error));
-        conn.close();
-        return false;
-      }
-      if (!judge(socket)) {
-        conn.close();
-        return false;
-      }
+      if (!(await run.upgradeAndJudge('imap', conn, host, trust, timeouts.connectMs))) return false;
       capability = await command('CAPABILITY');
       caps = capability.untagged.find((l) => /^\* CAPABILITY /i.test(l))?.toUpperCase().split(' ').slice(2) ?? [];
     } else if (security === 'none') {

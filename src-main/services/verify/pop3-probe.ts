@@ -2,9 +2,9 @@
 import type { IncomingSettings } from '../../../shared/model';
 import { appError, type AppError } from '../../../shared/result';
 import { Pop3Client, Pop3Error } from '../pop3/client';
-import { inspectionTlsOptions, judgeCertificate, type TrustSettings } from '../tls-trust';
+import { inspectionTlsOptions, type TrustSettings } from '../tls-trust';
 import { ProbeError } from './line-socket';
-import { certificateError, certificateSummary, socketError, type VerificationRun } from './run';
+import { socketError, type VerificationRun } from './run';
 import type { ProbeTimeouts } from './smtp-probe';
 
 function pop3Error(error: unknown): AppError {
@@ -54,17 +54,9 @@ export async function probePop3(run: VerificationRun, settings: IncomingSettings
   try {
     if (security === 'none' || !client.tlsSocket) {
       run.stage('pop3', 'tls').skip('no connection security chosen');
-    } else {
-      const tls = run.stage('pop3', 'tls');
-      const info = judgeCertificate(client.tlsSocket, host, trust);
-      run.certificate('pop3', info);
-      sink('info', `TLS ${info.protocol} ${info.cipher}; certificate ${info.subject} issued by ${info.issuer}, SHA-256 ${info.sha256}`);
-      if (!info.trusted) {
-        tls.fail(certificateError(info), certificateSummary(info));
-        client.close(); // no password on a connection we do not trust
-        return false;
-      }
-      tls.pass(certificateSummary(info));
+    } else if (!run.judgeTls('pop3', client.tlsSocket, host, trust)) {
+      client.close(); // no password on a connection we do not trust
+      return false;
     }
     const login = run.stage('pop3', 'login');
     try {

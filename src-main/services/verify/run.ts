@@ -1,9 +1,11 @@
 /** Book-keeping of one verification run: stages as they happen, the transcript, certificates. */
 import type { ServerProtocol } from '../../../shared/discovery';
-import { appError, type AppError } from '../../../shared/result';
-import type { CertificateInfo, Stage, StageName, TranscriptLine, VerifyReport } from '../../../shared/verify';
+import type { TLSSocket } from 'node:tls';
+import { appError, type AppError, type ErrorDetail } from '../../../shared/result';
+import type { Stage, StageName, TranscriptLine, VerifyReport } from '../../../shared/verify';
 import { redactText } from '../logger';
-import { ProbeError, type LineSink } from './line-socket';
+import { inspectionTlsOptions, judgeCertificate, type TrustSettings } from '../tls-trust';
+import { ProbeError, type LineSink, type LineSocket } from './line-socket';
 
 export interface StageHandle {
   pass(summary?: string): void;
@@ -43,8 +45,36 @@ export class VerificationRun {
     };
   }
 
-  certificate(protocol: ServerProtocol, info: CertificateInfo): void {
+  /** The TLS stage: judges the certificate of `socket` and records it. False: stop, send nothing more. */
+  judgeTls(protocol: ServerProtocol, socket: TLSSocket, host: string, trust: TrustSettings): boolean {
+    const stage = this.stage(protocol, 'tls');
+    const info = judgeCertificate(socket, host, trust);
     this.certificates[protocol] = info;
+    this.sink(protocol)('info', `TLS ${info.protocol} ${info.cipher}; certificate ${info.subject} issued by ${info.issuer}, SHA-256 ${info.sha256}`);
+    const summary = `${info.protocol}, ${info.subject || 'unnamed certificate'}${info.pinned ? ' (pinned)' : ''}`;
+    if (info.trusted) stage.pass(summary);
+    else stage.fail(appError(info.problem ?? 'TLS_UNTRUSTED_CERTIFICATE'), summary);
+    return info.trusted;
+  }
+
+  /** STARTTLS once the server has agreed to it: upgrade the connection in place, then judge it. On false the connection is closed. */
+  async upgradeAndJudge(protocol: ServerProtocol, conn: LineSocket, host: string, trust: TrustSettings, timeoutMs: number): Promise<boolean> {
+    let socket: TLSSocket;
+    try {
+      socket = await conn.upgrade(inspectionTlsOptions(host, trust), timeoutMs);
+    } catch (error) {
+      this.stage(protocol, 'tls').fail(socketError(error));
+      conn.close();
+      return false;
+    }
+    if (this.judgeTls(protocol, socket, host, trust)) return true;
+    conn.close();
+    return false;
+  }
+
+  /** The TLS stage when STARTTLS is not offered or refused: never go on in clear text. */
+  starttlsRefused(protocol: ServerProtocol, detail?: ErrorDetail): void {
+    this.stage(protocol, 'tls').fail(appError('STARTTLS_UNAVAILABLE', { command: 'STARTTLS', ...detail }), detail ? 'refused' : 'not offered');
   }
 
   report(): VerifyReport {
@@ -77,13 +107,4 @@ export function socketError(error: unknown): AppError {
     }
   }
   return appError('INTERNAL');
-}
-
-/** Plain words for a certificate's problem, as an error. */
-export function certificateError(info: CertificateInfo): AppError {
-  return appError(info.problem ?? 'TLS_UNTRUSTED_CERTIFICATE');
-}
-
-export function certificateSummary(info: CertificateInfo): string {
-  return `${info.protocol}, ${info.subject || 'unnamed certificate'}${info.pinned ? ' (pinned)' : ''}`;
 }

@@ -11,9 +11,9 @@ import type { TLSSocket } from 'node:tls';
 import type { SmtpSettings } from '../../../shared/model';
 import { appError } from '../../../shared/result';
 import { classifyReply, enhancedStatusOf } from '../smtp-errors';
-import { inspectionTlsOptions, judgeCertificate, type TrustSettings } from '../tls-trust';
+import { inspectionTlsOptions, type TrustSettings } from '../tls-trust';
 import { LineSocket } from './line-socket';
-import { certificateError, certificateSummary, socketError, type VerificationRun } from './run';
+import { socketError, type VerificationRun } from './run';
 
 export interface ProbeTimeouts {
   connectMs: number;
@@ -81,18 +81,8 @@ export async function probeSmtp(
       conn.close();
     }
   };
-  const judge = (socket: TLSSocket) => {
-    const tls = run.stage('smtp', 'tls');
-    const info = judgeCertificate(socket, host, trust);
-    run.certificate('smtp', info);
-    sink('info', `TLS ${info.protocol} ${info.cipher}; certificate ${info.subject} issued by ${info.issuer}, SHA-256 ${info.sha256}`);
-    if (!info.trusted) tls.fail(certificateError(info), certificateSummary(info));
-    else tls.pass(certificateSummary(info));
-    return info.trusted;
-  };
-
   try {
-    if (security === 'tls' && !judge(conn.raw as TLSSocket)) {
+    if (security === 'tls' && !run.judgeTls('smtp', conn.raw as TLSSocket, host, trust)) {
       conn.close(); // not even QUIT: nothing more is said on a connection we do not trust
       return false;
     }
@@ -126,29 +116,18 @@ export async function probeSmtp(
 
     if (security === 'starttls') {
       if (!caps.includes('STARTTLS')) {
-        run.stage('smtp', 'tls').fail(appError('STARTTLS_UNAVAILABLE', { command: 'STARTTLS' }), 'not offered');
+        run.starttlsRefused('smtp');
         await quit();
         return false;
       }
       conn.write('STARTTLS');
       const ready = await readReply(conn, timeouts.replyMs);
       if (ready.code !== 220) {
-        run.stage('smtp', 'tls').fail(appError('STARTTLS_UNAVAILABLE', { serverReply: ready.text, responseCode: ready.code, command: 'STARTTLS' }));
+        run.starttlsRefused('smtp', { serverReply: ready.text, responseCode: ready.code });
         await quit();
         return false;
       }
-      let socket: TLSSocket;
-      try {
-        socket = await conn.upgrade(inspectionTlsOptions(host, trust), timeouts.connectMs);
-      } catch (error) {
-        run.stage('smtp', 'tls').fail(socketError(error));
-        conn.close();
-        return false;
-      }
-      if (!judge(socket)) {
-        conn.close();
-        return false;
-      }
+      if (!(await run.upgradeAndJudge('smtp', conn, host, trust, timeouts.connectMs))) return false;
       conn.write('EHLO [127.0.0.1]');
       ehlo = await readReply(conn, timeouts.replyMs);
       if (ehlo.code !== 250) {

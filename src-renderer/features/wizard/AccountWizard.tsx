@@ -4,6 +4,7 @@ import type { Account } from '../../../shared/model';
 import type { AppError } from '../../../shared/result';
 import type { CertificateInfo } from '../../../shared/verify';
 import { getApi } from '../../api';
+import { Choice } from '../../ui/Choice';
 import { ErrorNotice } from '../../ui/ErrorNotice';
 import { Field } from '../../ui/Field';
 import { useVerification } from '../verify/useVerification';
@@ -218,17 +219,7 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
         <legend>Outgoing server (SMTP)</legend>
         {text('host', 'Server', { error: errors['smtp.host'], placeholder: 'smtp.example.com' })}
         <div className="row">
-          <Field label="Connection security">
-            {({ id }) => (
-              <select id={id} value={form.security} onChange={(e) => edit({ field: 'security', value: e.target.value as keyof typeof SECURITY_LABEL })}>
-                {Object.entries(SECURITY_LABEL).map(([value, label]) => (
-                  <option key={value} value={value}>
-                    {label}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
+          <Choice label="Connection security" value={form.security} options={SECURITY_LABEL} onChange={(value) => edit({ field: 'security', value })} />
           {text('port', 'Port', { error: errors['smtp.port'] })}
         </div>
         {form.security === 'none' ? (
@@ -237,17 +228,7 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
           </p>
         ) : null}
         {pinNotice('smtpPin')}
-        <Field label="Authentication method">
-          {({ id }) => (
-            <select id={id} value={form.auth} onChange={(e) => edit({ field: 'auth', value: e.target.value as keyof typeof AUTH_LABEL })}>
-              {Object.entries(AUTH_LABEL).map(([value, label]) => (
-                <option key={value} value={value}>
-                  {label}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        <Choice label="Authentication method" value={form.auth} options={AUTH_LABEL} onChange={(value) => edit({ field: 'auth', value })} />
         {form.auth === 'password' ? (
           <>
             {text('username', 'Username', { hint: 'Usually your full email address.', error: errors['smtp.username'], autoComplete: 'username' })}
@@ -264,31 +245,11 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
         {form.incomingEnabled ? (
           <>
             <div className="row">
-              <Field label="Incoming protocol">
-                {({ id }) => (
-                  <select id={id} value={form.inProtocol} onChange={(e) => edit({ field: 'inProtocol', value: e.target.value as keyof typeof PROTOCOL_LABEL })}>
-                    {Object.entries(PROTOCOL_LABEL).map(([value, label]) => (
-                      <option key={value} value={value}>
-                        {label}
-                      </option>
-                    ))}
-                  </select>
-                )}
-              </Field>
+              <Choice label="Incoming protocol" value={form.inProtocol} options={PROTOCOL_LABEL} onChange={(value) => edit({ field: 'inProtocol', value })} />
               {text('inHost', 'Incoming server', { error: errors['incoming.host'], placeholder: 'imap.example.com' })}
             </div>
             <div className="row">
-              <Field label="Incoming connection security">
-                {({ id }) => (
-                  <select id={id} value={form.inSecurity} onChange={(e) => edit({ field: 'inSecurity', value: e.target.value as keyof typeof SECURITY_LABEL })}>
-                    {Object.entries(SECURITY_LABEL).map(([value, label]) => (
-                      <option key={value} value={value}>
-                        {label}
-                      </option>
-                    ))}
-                  </select>
-                )}
-              </Field>
+              <Choice label="Incoming connection security" value={form.inSecurity} options={SECURITY_LABEL} onChange={(value) => edit({ field: 'inSecurity', value })} />
               {text('inPort', 'Incoming port', { error: errors['incoming.port'] })}
             </div>
             {pinNotice('inPin')}
