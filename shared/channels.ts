@@ -10,9 +10,15 @@ export const CHANNEL_NAMES = [
   'accounts:delete',
   'accounts:discover',
   'accounts:verify',
-  'mail:send',
+  'attachments:pick',
+  'outbox:enqueue',
+  'outbox:list',
+  'outbox:undo',
+  'outbox:cancel',
+  'outbox:retry',
+  'outbox:markSent',
 ] as const;
-export const EVENT_NAMES = ['accounts:changed', 'accounts:verifyProgress'] as const;
+export const EVENT_NAMES = ['accounts:changed', 'accounts:verifyProgress', 'outbox:changed'] as const;
 
 export type Channel = (typeof CHANNEL_NAMES)[number];
 export type EventName = (typeof EVENT_NAMES)[number];

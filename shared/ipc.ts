@@ -11,15 +11,16 @@ import {
   AccountSchema,
   AppInfoSchema,
   EmailSchema,
-  OutgoingMessageSchema,
   PasswordSchema,
-  SendReceiptSchema,
 } from './model';
 import type { Channel, EventName } from './channels';
 import { DiscoveryResultSchema } from './discovery';
 import { VerifyProgressSchema, VerifyReportSchema } from './verify';
+import { AttachmentRefSchema, ComposeDraftSchema, OutboxJobSchema } from './outbox';
 
 export { API_GLOBAL, CHANNEL_NAMES, EVENT_NAMES, isChannel, type Channel, type EventName } from './channels';
+
+const JobIdRequest = z.object({ id: z.string().min(1).max(64) }).strict();
 
 const channel = <Req extends z.ZodType, Res extends z.ZodType>(request: Req, response: Res) => ({
   request,
@@ -68,7 +69,27 @@ export const CHANNELS = {
       .strict(),
     VerifyReportSchema,
   ),
-  'mail:send': channel(OutgoingMessageSchema, SendReceiptSchema),
+  /** Opens the system's file dialog; the chosen files become attachment tokens. Empty when cancelled. */
+  'attachments:pick': channel(z.object({}).strict(), z.array(AttachmentRefSchema)),
+  /** Every send goes through the outbox: the message is built and stored before this answers. */
+  'outbox:enqueue': channel(
+    z
+      .object({
+        draft: ComposeDraftSchema,
+        /** "Send later": not before this time (ISO 8601). Absent: after the undo window. */
+        sendAt: z.iso.datetime({ offset: true }).optional(),
+      })
+      .strict(),
+    OutboxJobSchema,
+  ),
+  'outbox:list': channel(z.object({}).strict(), z.array(OutboxJobSchema)),
+  /** Takes a message back into the editor while it has not started sending (undo window, or scheduled). */
+  'outbox:undo': channel(JobIdRequest, OutboxJobSchema),
+  'outbox:cancel': channel(JobIdRequest, OutboxJobSchema),
+  /** Retry now; for a message that may have been sent, this is the person's "send it again". */
+  'outbox:retry': channel(JobIdRequest, OutboxJobSchema),
+  /** For a message that may have been sent: the person says it arrived. */
+  'outbox:markSent': channel(JobIdRequest, OutboxJobSchema),
 } as const satisfies Record<Channel, { request: z.ZodType; response: z.ZodType }>;
 
 export const EVENTS = {
@@ -76,6 +97,8 @@ export const EVENTS = {
   'accounts:changed': z.array(AccountSchema),
   /** One verification stage started or settled. */
   'accounts:verifyProgress': VerifyProgressSchema,
+  /** A job changed state or made progress. */
+  'outbox:changed': OutboxJobSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type RequestOf<C extends Channel> = z.input<(typeof CHANNELS)[C]['request']>;

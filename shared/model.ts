@@ -108,30 +108,6 @@ export type Account = z.infer<typeof AccountSchema>;
 
 export const PasswordSchema = z.string().min(1).max(1024);
 
-export const RecipientListSchema = z.array(EmailSchema).max(500);
-
-export const OutgoingMessageSchema = z
-  .object({
-    accountId: AccountIdSchema,
-    to: RecipientListSchema,
-    cc: RecipientListSchema,
-    bcc: RecipientListSchema,
-    subject: singleLine(998),
-    text: z.string().max(10_000_000),
-  })
-  .refine((m) => m.to.length + m.cc.length + m.bcc.length > 0, { message: 'required', path: ['to'] });
-export type OutgoingMessage = z.infer<typeof OutgoingMessageSchema>;
-
-export const SendReceiptSchema = z.object({
-  messageId: z.string(),
-  /** The server's final reply to the message, e.g. "250 2.0.0 Ok: queued as 4Xk1...". */
-  serverReply: z.string(),
-  accepted: z.array(z.string()),
-  /** Recipients the server refused while it accepted others. */
-  refused: z.array(z.object({ address: z.string(), serverReply: z.string() })),
-});
-export type SendReceipt = z.infer<typeof SendReceiptSchema>;
-
 export const SecretProtectionSchema = z.object({
   /** 'os': the operating system's keychain encrypts passwords. 'app-key': it cannot, so Mailwright
    * encrypts them with a key kept in its own data folder, readable by anyone who can read that folder. */
@@ -145,5 +121,7 @@ export const AppInfoSchema = z.object({
   version: z.string(),
   platform: z.string(),
   secretProtection: SecretProtectionSchema,
+  /** Seconds a message waits in the outbox after Send, while it can be taken back. */
+  undoSeconds: z.number(),
 });
 export type AppInfo = z.infer<typeof AppInfoSchema>;

@@ -8,13 +8,20 @@ import { createAccountService } from './services/accounts';
 import type { Logger } from './services/logger';
 import { createSecretVault, type SecretCipher, type SecretFile } from './services/secrets';
 import type { SettingsStore } from './services/settings-store';
-import { createSmtpService, type SmtpServiceOptions } from './services/smtp';
+import { join } from 'node:path';
+import { fail, ok } from '../shared/result';
+import { createAttachmentRegistry } from './services/attachments';
+import { Outbox, type OutboxOptions } from './services/outbox';
+import type { SmtpServiceOptions } from './services/smtp';
+import { createOutboxHandlers, jobView } from './ipc/outbox-handlers';
 import { createHandlers, type Emit } from './ipc/handlers';
 import { discover, type DiscoveryOptions } from './services/discovery';
 import { verifyAccount, type VerifyOptions } from './services/verify';
 import { createRouter, type IpcSender, type Router } from './ipc/router';
 
 export interface BackendOptions {
+  /** The app's data folder; the outbox lives in <dataDir>/outbox. */
+  dataDir: string;
   settings: SettingsStore;
   secretFile: SecretFile;
   cipher: SecretCipher;
@@ -27,14 +34,25 @@ export interface BackendOptions {
   verify?: VerifyOptions;
   isTrustedSender: (sender: IpcSender) => boolean;
   emit: Emit;
+  /** The system's "choose files" dialog (Electron's dialog in the app; the chosen fixture files in tests). */
+  pickFiles: () => Promise<string[]>;
+  /** A desktop notification (Electron's Notification in the app). */
+  notify?: (title: string, body: string) => void;
+  /** Outbox timing (tests shorten it). */
+  outbox?: Pick<OutboxOptions, 'undoSeconds' | 'retry'>;
 }
+
+/** How long a message can be taken back after Send. */
+export const DEFAULT_UNDO_SECONDS = 5;
 
 export interface Backend {
   router: Router;
   secretProtection: SecretProtection;
+  /** Stops the outbox's scheduler; an in-flight send settles first. */
+  close(): Promise<void>;
 }
 
-export function createBackend(options: BackendOptions): Backend {
+export async function createBackend(options: BackendOptions): Promise<Backend> {
   const vault = createSecretVault(options.secretFile, options.cipher);
   const accounts = createAccountService({
     settings: options.settings,
@@ -42,15 +60,29 @@ export function createBackend(options: BackendOptions): Backend {
     logger: options.logger,
     onChange: (list) => options.emit('accounts:changed', list),
   });
-  const smtp = createSmtpService(options.smtp);
+  const attachments = createAttachmentRegistry();
+  const outbox = await Outbox.open({
+    dir: join(options.dataDir, 'outbox'),
+    undoSeconds: DEFAULT_UNDO_SECONDS,
+    ...options.outbox,
+    ...(options.smtp ? { smtp: options.smtp } : {}),
+    account: (id) => {
+      const account = accounts.get(id);
+      if (!account) return fail('ACCOUNT_NOT_FOUND');
+      const password = accounts.smtpPassword(id);
+      return password.ok ? ok({ account, password: password.value }) : password;
+    },
+    onChange: (job) => options.emit('outbox:changed', jobView(job)),
+    onFailed: (job) => options.notify?.('Message not sent', `“${job.summary.subject || '(no subject)'}” could not be sent. Open the outbox to see why.`),
+  });
   const handlers = createHandlers({
     accounts,
-    smtp,
+    outbox: createOutboxHandlers({ outbox, accounts, attachments, pickFiles: options.pickFiles, tmpDir: join(options.dataDir, 'tmp') }),
     discover: (email, allowHttp) => discover(email, { ...options.discovery, allowHttp }),
     verify: (account, onStage) => verifyAccount(account, options.verify ?? { extraCertificateAuthorities: options.smtp?.extraCertificateAuthorities ?? [] }, onStage),
     emit: options.emit,
-    app: { ...options.app, secretProtection: vault.protection },
+    app: { ...options.app, secretProtection: vault.protection, undoSeconds: options.outbox?.undoSeconds ?? DEFAULT_UNDO_SECONDS },
   });
   const router = createRouter({ handlers, isTrustedSender: options.isTrustedSender, logger: options.logger });
-  return { router, secretProtection: vault.protection };
+  return { router, secretProtection: vault.protection, close: () => outbox.close() };
 }

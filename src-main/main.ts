@@ -5,14 +5,16 @@
 import { createBackend } from './backend';
 import { registerIpc } from './electron/ipc';
 import { runApp } from './electron/app';
+import { notify, pickFiles } from './electron/desktop';
 import { createSecretCipher, openElectronSettings } from './electron/stores';
 import { createSenderPolicy } from './ipc/router';
 import { createConsoleLogger } from './services/logger';
 import { openSecretFileInFolder } from './services/secrets';
 
-runApp((env) => {
+runApp(async (env) => {
   const logger = createConsoleLogger();
-  const backend = createBackend({
+  const backend = await createBackend({
+    dataDir: env.userData,
     settings: openElectronSettings(env.version),
     secretFile: openSecretFileInFolder(env.userData),
     cipher: createSecretCipher(env.userData),
@@ -20,7 +22,10 @@ runApp((env) => {
     app: { version: env.version, platform: env.platform },
     isTrustedSender: createSenderPolicy({ appOrigin: env.rendererOrigin, contentsIds: env.contentsIds }),
     emit: env.broadcast,
+    pickFiles,
+    notify,
   });
+  env.onQuit(() => backend.close());
   registerIpc(backend.router);
   logger.info('mailwright: started', { version: env.version, secrets: backend.secretProtection.kind });
 });

@@ -1,23 +1,68 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { Account, AppInfo } from '../shared/model';
+import type { ComposeDraft, OutboxJobView } from '../shared/outbox';
 import { getApi } from './api';
 import { AccountList } from './features/accounts/AccountList';
 import { ComposeWindow } from './features/compose/ComposeWindow';
+import { OutboxView } from './features/outbox/OutboxView';
 import { AccountWizard } from './features/wizard/AccountWizard';
+import { formatUntil } from './ui/format';
 
-type View = { name: 'compose' } | { name: 'accounts' } | { name: 'wizard'; account?: Account };
+type View = { name: 'compose' } | { name: 'outbox' } | { name: 'accounts' } | { name: 'wizard'; account?: Account };
+
+const byNewest = (a: OutboxJobView, b: OutboxJobView) => b.createdAt.localeCompare(a.createdAt);
 
 export function App() {
   const [accounts, setAccounts] = useState<Account[] | null>(null);
   const [info, setInfo] = useState<AppInfo | null>(null);
+  const [jobs, setJobs] = useState<OutboxJobView[]>([]);
   const [view, setView] = useState<View>({ name: 'compose' });
+  /** The compose window is remounted (fresh, or with a draft) by changing this. */
+  const [composeKey, setComposeKey] = useState(0);
+  const [draft, setDraft] = useState<ComposeDraft | null>(null);
+  /** The message just queued, while it can still be taken back. */
+  const [justQueued, setJustQueued] = useState<string | null>(null);
+  const [now, setNow] = useState(Date.now());
 
   useEffect(() => {
     const api = getApi();
     void api.accounts.list({}).then((r) => setAccounts(r.ok ? r.value : []));
     void api.app.info({}).then((r) => r.ok && setInfo(r.value));
-    return api.events.accountsChanged(setAccounts);
+    void api.outbox.list({}).then((r) => r.ok && setJobs(r.value.sort(byNewest)));
+    const offAccounts = api.events.accountsChanged(setAccounts);
+    const offJobs = api.events.outboxChanged((job) => setJobs((list) => [job, ...list.filter((j) => j.id !== job.id)].sort(byNewest)));
+    return () => {
+      offAccounts();
+      offJobs();
+    };
   }, []);
+
+  const pending = jobs.find((j) => j.id === justQueued);
+  const undoable = pending && pending.state === 'queued' && !pending.scheduled && new Date(pending.notBefore).getTime() > now;
+  useEffect(() => {
+    if (!justQueued) return;
+    const timer = setInterval(() => setNow(Date.now()), 250);
+    return () => clearInterval(timer);
+  }, [justQueued]);
+
+  const knownAddresses = useMemo(
+    () => [...new Set(jobs.filter((j) => j.state === 'sent').flatMap((j) => j.summary.to))].sort(),
+    [jobs],
+  );
+  const activeCount = jobs.filter((j) => !['sent', 'cancelled'].includes(j.state)).length;
+
+  function openDraft(job: OutboxJobView) {
+    setDraft(job.draft ?? null);
+    setComposeKey((k) => k + 1);
+    setJustQueued(null);
+    setView({ name: 'compose' });
+  }
+
+  async function undo() {
+    if (!pending) return;
+    const result = await getApi().outbox.undo({ id: pending.id });
+    if (result.ok) openDraft(result.value);
+  }
 
   if (accounts === null) return <p className="loading">Loading…</p>;
   const showWizard = view.name === 'wizard' || accounts.length === 0;
@@ -28,12 +73,11 @@ export function App() {
         <span className="brand">Mailwright</span>
         {accounts.length > 0 ? (
           <nav aria-label="Main">
-            <button type="button" aria-current={view.name === 'compose' ? 'page' : undefined} onClick={() => setView({ name: 'compose' })}>
-              Compose
-            </button>
-            <button type="button" aria-current={view.name !== 'compose' ? 'page' : undefined} onClick={() => setView({ name: 'accounts' })}>
-              Accounts
-            </button>
+            {(['compose', 'outbox', 'accounts'] as const).map((name) => (
+              <button key={name} type="button" aria-current={view.name === name || (name === 'accounts' && view.name === 'wizard') ? 'page' : undefined} onClick={() => setView({ name } as View)}>
+                {name === 'compose' ? 'Compose' : name === 'outbox' ? `Outbox${activeCount ? ` (${activeCount})` : ''}` : 'Accounts'}
+              </button>
+            ))}
           </nav>
         ) : null}
       </header>
@@ -42,6 +86,16 @@ export function App() {
           Your system offers no keyring, so Mailwright encrypts saved passwords with a key kept in its own data folder.
           Anyone who can read that folder could recover them.
         </p>
+      ) : null}
+      {undoable ? (
+        <div className="notice notice--success banner undo" role="status">
+          <span>
+            Sending “{pending.summary.subject || '(no subject)'}” {formatUntil(pending.notBefore, now)}.
+          </span>
+          <button type="button" onClick={undo}>
+            Undo
+          </button>
+        </div>
       ) : null}
       <main>
         {showWizard ? (
@@ -53,8 +107,24 @@ export function App() {
           />
         ) : view.name === 'accounts' ? (
           <AccountList accounts={accounts} onEdit={(account) => setView({ name: 'wizard', account })} onAdd={() => setView({ name: 'wizard' })} />
+        ) : view.name === 'outbox' ? (
+          <OutboxView jobs={jobs} onEdit={openDraft} />
         ) : (
-          <ComposeWindow accounts={accounts} />
+          <ComposeWindow
+            key={composeKey}
+            accounts={accounts}
+            draft={draft}
+            knownAddresses={knownAddresses}
+            undoSeconds={info?.undoSeconds ?? 5}
+            onQueued={(job) => {
+              setJobs((list) => [job, ...list.filter((j) => j.id !== job.id)].sort(byNewest));
+              setJustQueued(job.id);
+              setNow(Date.now());
+              setDraft(null);
+              setComposeKey((k) => k + 1);
+              if (job.scheduled) setView({ name: 'outbox' });
+            }}
+          />
         )}
       </main>
     </div>

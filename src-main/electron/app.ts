@@ -13,13 +13,15 @@ export interface AppEnvironment {
   rendererOrigin: string;
   contentsIds: () => number[];
   broadcast: <E extends EventName>(event: E, payload: EventPayloadOf<E>) => void;
+  /** Runs before the app quits (e.g. let the outbox settle an in-flight send). */
+  onQuit: (cleanup: () => Promise<void>) => void;
 }
 
 /**
  * The app's life cycle: single instance, the app:// scheme, security defaults for every web
  * contents, one main window. `start` gets the environment once Electron is ready.
  */
-export function runApp(start: (env: AppEnvironment) => void): void {
+export function runApp(start: (env: AppEnvironment) => Promise<void>): void {
   if (process.env.MAILWRIGHT_USER_DATA) app.setPath('userData', process.env.MAILWRIGHT_USER_DATA);
   if (!app.requestSingleInstanceLock()) {
     app.quit();
@@ -52,7 +54,16 @@ export function runApp(start: (env: AppEnvironment) => void): void {
   void app.whenReady().then(() => {
     session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
     serveRenderer(join(import.meta.dirname, '../renderer'));
-    start({
+    let cleaning = false;
+    const onQuit = (cleanup: () => Promise<void>) =>
+      app.on('before-quit', (event) => {
+        if (cleaning) return;
+        cleaning = true;
+        event.preventDefault();
+        void cleanup().finally(() => app.quit());
+      });
+    // IPC handlers are registered inside start(), so the window opens only after it.
+    void start({
       version: app.getVersion(),
       platform: process.platform,
       userData: app.getPath('userData'),
@@ -62,7 +73,10 @@ export function runApp(start: (env: AppEnvironment) => void): void {
         if (!EVENT_NAMES.includes(event)) return;
         for (const window of BrowserWindow.getAllWindows()) window.webContents.send(event, payload);
       },
+      onQuit,
+    }).then(openWindow, (error: unknown) => {
+      console.error('mailwright: could not start', error);
+      app.quit();
     });
-    openWindow();
   });
 }

@@ -6,20 +6,20 @@ import { fail, ok, type Result } from '../../shared/result';
 import type { Stage, VerifyReport } from '../../shared/verify';
 import type { AccountToVerify } from '../services/verify';
 import type { AccountService } from '../services/accounts';
-import type { SmtpService } from '../services/smtp';
+import type { createOutboxHandlers } from './outbox-handlers';
 import type { Handlers } from './router';
 
 export type Emit = <E extends EventName>(event: E, payload: EventPayloadOf<E>) => void;
 
 export function createHandlers(deps: {
   accounts: AccountService;
-  smtp: SmtpService;
+  outbox: ReturnType<typeof createOutboxHandlers>;
   discover: (email: string, allowHttp: boolean) => Promise<DiscoveryResult>;
   verify: (account: AccountToVerify, onStage: (stage: Stage) => void) => Promise<VerifyReport>;
   emit: Emit;
-  app: { version: string; platform: string; secretProtection: SecretProtection };
+  app: { version: string; platform: string; secretProtection: SecretProtection; undoSeconds: number };
 }): Handlers {
-  const { accounts, smtp } = deps;
+  const { accounts } = deps;
   /** A password typed now, else the stored one of the account being edited. */
   const passwordFor = (typed: string | undefined, accountId: string | undefined, stored: (id: string) => Result<string | undefined>) => {
     if (typed !== undefined || accountId === undefined) return ok(typed);
@@ -43,12 +43,6 @@ export function createHandlers(deps: {
       );
       return ok(report);
     },
-    'mail:send': async ({ accountId, ...message }) => {
-      const account = accounts.get(accountId);
-      if (!account) return fail('ACCOUNT_NOT_FOUND');
-      const password = accounts.smtpPassword(accountId);
-      if (!password.ok) return password;
-      return smtp.send(account, password.value, message);
-    },
+    ...deps.outbox,
   };
 }

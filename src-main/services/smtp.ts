@@ -6,7 +6,6 @@
  * `rejectUnauthorized: false`); see tls-trust.ts.
  */
 import nodemailer from 'nodemailer';
-import type { SendReceipt } from '../../shared/model';
 import { fail, ok, type Result } from '../../shared/result';
 import type { StoredAccount } from './settings-store';
 import { smtpErrorToAppError } from './smtp-errors';
@@ -18,6 +17,15 @@ export interface MessageToSend {
   bcc: string[];
   subject: string;
   text: string;
+}
+
+export interface SendReceipt {
+  messageId: string;
+  /** The server's final reply, e.g. "250 2.0.0 Ok: queued as 4Xk1...". */
+  serverReply: string;
+  accepted: string[];
+  /** Recipients the server refused while it accepted others. */
+  refused: Array<{ address: string; serverReply: string }>;
 }
 
 export interface SmtpServiceOptions {

@@ -38,6 +38,8 @@ export interface LaunchedApp {
   blockedRequests: string[];
   /** Main-process log lines (bridge mode). */
   mainLog: string[];
+  /** What the next "Attach files" dialog returns, as if the person chose these files (bridge mode). */
+  chooseFiles(paths: string[]): void;
   close(): Promise<void>;
 }
 
@@ -118,7 +120,7 @@ export async function startDiscoveryEnvironment(servers: MailServers): Promise<D
 }
 
 export async function launchApp(
-  options: { mode?: AppMode; servers?: MailServers; browser?: Browser; discovery?: BackendOptions['discovery'] } = {},
+  options: { mode?: AppMode; servers?: MailServers; browser?: Browser; discovery?: BackendOptions['discovery']; undoSeconds?: number } = {},
 ): Promise<LaunchedApp> {
   const mode = options.mode ?? 'bridge';
   const ownServers = !options.servers;
@@ -127,7 +129,8 @@ export async function launchApp(
   const cleanups: Array<() => Promise<void> | void> = [() => rmSync(dataDir, { recursive: true, force: true })];
   if (ownServers) cleanups.push(() => servers.stop());
   const close = async () => {
-    for (const fn of cleanups.reverse()) await fn();
+    // First in the list runs first: the app, then the browser, then the data folder and servers.
+    for (const fn of cleanups.splice(0)) await fn();
   };
 
   try {
@@ -141,7 +144,18 @@ export async function launchApp(
       });
       cleanups.unshift(() => app.close());
       const page = await app.firstWindow();
-      return { mode, page, dataDir, servers, blockedRequests: [], mainLog: [], close };
+      return {
+        mode,
+        page,
+        dataDir,
+        servers,
+        blockedRequests: [],
+        mainLog: [],
+        chooseFiles: () => {
+          throw new Error('the system file dialog cannot be scripted in the Electron app');
+        },
+        close,
+      };
     }
 
     const ownBrowser = !options.browser;
@@ -174,7 +188,9 @@ export async function launchApp(
       warn: (m, f) => mainLog.push(`warn ${m} ${JSON.stringify(f ?? {})}`),
       error: (m, f) => mainLog.push(`error ${m} ${JSON.stringify(f ?? {})}`),
     };
-    const backend = createBackend({
+    let nextFiles: string[] = [];
+    const backend = await createBackend({
+      dataDir,
       settings: openSettingsInFolder(dataDir, VERSION),
       secretFile: openSecretFileInFolder(dataDir),
       cipher: createAppKeyCipher(dataDir, 'no OS keyring (test bridge)'),
@@ -182,6 +198,13 @@ export async function launchApp(
       app: { version: VERSION, platform: process.platform },
       smtp: { extraCertificateAuthorities: [servers.ca] },
       ...(options.discovery ? { discovery: options.discovery } : {}),
+      // Short enough for a spec to watch the undo window pass and a retry happen.
+      outbox: { undoSeconds: options.undoSeconds ?? 3, retry: { baseMs: 1000, maxMs: 4000, maxAttempts: 4 } },
+      pickFiles: async () => {
+        const chosen = nextFiles;
+        nextFiles = [];
+        return chosen;
+      },
       isTrustedSender: createSenderPolicy({ appOrigin: BRIDGE_ORIGIN, contentsIds: () => [BRIDGE_CONTENTS_ID] }),
       emit: (event, payload) => {
         void page.evaluate(([e, p]) => (window as unknown as { __mailwrightEmit?: (e: string, p: unknown) => void }).__mailwrightEmit?.(e, p), [event, payload] as const).catch(() => {});
@@ -196,8 +219,9 @@ export async function launchApp(
       return backend.router.handle(sender, String(channel), request);
     });
     await page.addInitScript({ path: BRIDGE_SCRIPT });
+    cleanups.unshift(() => backend.close());
     await page.goto(`${BRIDGE_ORIGIN}/index.html`);
-    return { mode, page, dataDir, servers, blockedRequests, mainLog, close };
+    return { mode, page, dataDir, servers, blockedRequests, mainLog, chooseFiles: (paths) => (nextFiles = paths), close };
   } catch (error) {
     await close();
     throw error;

@@ -4,7 +4,7 @@ import { simpleParser, type AddressObject } from 'mailparser';
 import { everyFileUnder } from '../support/files';
 import { waitForMessage } from '../support/imap-read';
 import { expect, test } from './fixture';
-import { ComposePage } from './pages/compose';
+import { ComposePage, OutboxPage } from './pages/compose';
 import { WizardPage } from './pages/wizard';
 import { SCREENSHOT_DIR } from './paths';
 
@@ -43,15 +43,17 @@ test('add an account in the wizard, send a message, and read it back from the se
     subject: `Quarterly figures ✓ ${unique}`,
     body: `Hello Bob,\n\nref ${unique}: the figures are attached in spirit — naïve café.\n.\nA line with only a dot above.\n\nAlice`,
   };
-  await compose.write(draft);
+  await compose.write(draft, { plain: true });
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${testInfo.project.name}-compose.png`), fullPage: true });
   await compose.send();
 
-  await expect(compose.status).toContainText('Sent. The server accepted your message.');
-  await expect(compose.status).toContainText(/The server said: .*250/);
-  // A sent message cannot be sent again by a second click.
-  await expect(page.getByRole('button', { name: 'Send' })).toHaveCount(0);
-  await expect(page.getByLabel('To', { exact: true })).toBeDisabled();
+  // Queued in the outbox with an undo window; the compose window is fresh again, so a second click cannot resend it.
+  await expect(compose.undoBanner).toContainText(draft.subject);
+  await expect(page.getByLabel('Subject')).toHaveValue('');
+  const outbox = new OutboxPage(page);
+  await outbox.open();
+  await outbox.waitForState(draft.subject, 'Sent');
+  await expect(outbox.job(draft.subject)).toContainText(/The server said: .*250/);
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${testInfo.project.name}-sent.png`), fullPage: true });
 
   const raw = await waitForMessage(servers, bob, (source) => source.includes(unique), 10_000);
@@ -97,17 +99,23 @@ test('a wrong password shows a readable error and keeps everything typed', async
   await wizard.saveUnverified();
 
   const compose = new ComposePage(page);
-  const draft = { to: servers.users[1]!.address, cc: '', bcc: '', subject: 'Will this go?', body: 'Three paragraphs\n\nof careful\n\nwriting.' };
+  const draft = { to: servers.users[1]!.address, cc: '', bcc: '', subject: 'Will this go?', body: 'Three paragraphs of careful writing.' };
   await compose.write(draft);
   await compose.send();
 
-  await expect(compose.alert).toContainText('The server did not accept your username or password.');
-  await expect(compose.alert).toContainText('app password');
-  await expect(compose.alert).toContainText(/The server said: .*535/);
+  // A wrong password is permanent: no retries, the reason in words, and the draft is kept.
+  const outbox = new OutboxPage(page);
+  await outbox.open();
+  await outbox.waitForState(draft.subject, 'Not sent');
+  const row = outbox.job(draft.subject);
+  await expect(row.getByRole('alert')).toContainText('The server did not accept your username or password.');
+  await expect(row.getByRole('alert')).toContainText('app password');
+  await expect(row.getByRole('alert')).toContainText(/The server said: .*535/);
   // The server's own words may say "Error:"; ours never name a library or a code.
-  await expect(compose.alert).not.toContainText(/EAUTH|ESOCKET|AUTH_FAILED|nodemailer|at \w+ \(/);
+  await expect(row.getByRole('alert')).not.toContainText(/EAUTH|ESOCKET|AUTH_FAILED|nodemailer|at \w+ \(/);
+  await row.getByRole('button', { name: 'Edit' }).click();
   expect(await compose.values()).toEqual(draft);
-  await expect(page.getByRole('button', { name: 'Send' })).toBeEnabled();
+  await expect(compose.form.getByRole('button', { name: 'Send', exact: true })).toBeEnabled();
 });
 
 test('a wrong port is explained in words that say what to fix', async ({ app }) => {

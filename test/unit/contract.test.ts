@@ -3,8 +3,8 @@ import { CHANNEL_NAMES, EVENT_NAMES } from '../../shared/channels';
 import { createApiClient, type Transport } from '../../shared/client';
 import { ERROR_CODES } from '../../shared/errors';
 import { CHANNELS, EVENTS } from '../../shared/ipc';
-import { AccountInputSchema, DEFAULT_PORT, OutgoingMessageSchema } from '../../shared/model';
-import { parseAddressList } from '../../shared/addresses';
+import { AccountInputSchema, DEFAULT_PORT } from '../../shared/model';
+import { ComposeDraftSchema } from '../../shared/outbox';
 
 const validAccount = {
   description: 'Work',
@@ -49,19 +49,12 @@ describe('the contract', () => {
     expect(DEFAULT_PORT).toEqual({ tls: 465, starttls: 587, none: 25 });
   });
 
-  it('refuses a message without recipients and a subject with a line break', () => {
-    const base = { accountId: crypto.randomUUID(), to: ['bob@example.com'], cc: [], bcc: [], subject: 'Hi', text: 'Hello' };
-    expect(OutgoingMessageSchema.safeParse(base).success).toBe(true);
-    expect(OutgoingMessageSchema.safeParse({ ...base, to: [] }).success).toBe(false);
-    expect(OutgoingMessageSchema.safeParse({ ...base, subject: 'Hi\nBcc: x@evil.example' }).success).toBe(false);
-  });
-
-  it('splits typed address lists and reports what is not an address', () => {
-    expect(parseAddressList(' bob@example.com; <carol@example.org>,\nBOB@example.com ')).toEqual({
-      addresses: ['bob@example.com', 'carol@example.org'],
-      invalid: [],
-    });
-    expect(parseAddressList('bob@example.com, not an address, x@').invalid).toEqual(['not an address', 'x@']);
+  it('refuses a draft with a line break in the subject, an unknown body mode or a bad account id', () => {
+    const base = { accountId: crypto.randomUUID(), to: 'bob@example.com', cc: '', bcc: '', subject: 'Hi', body: { mode: 'plain', html: '', text: 'Hello' }, attachments: [] };
+    expect(ComposeDraftSchema.safeParse(base).success).toBe(true);
+    expect(ComposeDraftSchema.safeParse({ ...base, subject: 'Hi\nBcc: x@evil.example' }).success).toBe(false);
+    expect(ComposeDraftSchema.safeParse({ ...base, body: { ...base.body, mode: 'markdown' } }).success).toBe(false);
+    expect(ComposeDraftSchema.safeParse({ ...base, accountId: 'x' }).success).toBe(false);
   });
 });
 
@@ -93,8 +86,8 @@ describe('the generated client', () => {
       subscribe: () => () => {},
     });
     await api.accounts.list({});
-    await api.mail.send({ accountId: 'x', to: [], cc: [], bcc: [], subject: '', text: '' });
-    expect(seen).toEqual(['accounts:list', 'mail:send']);
+    await api.outbox.cancel({ id: 'x' });
+    expect(seen).toEqual(['accounts:list', 'outbox:cancel']);
   });
 
   it('subscribes to push events and hands back an unsubscribe', () => {

@@ -1,87 +1,124 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { parseAddressList } from '../../../shared/addresses';
-import type { Account, SendReceipt } from '../../../shared/model';
+import type { Account } from '../../../shared/model';
+import type { AttachmentRef, ComposeDraft, OutboxJobView } from '../../../shared/outbox';
 import type { AppError } from '../../../shared/result';
 import { getApi } from '../../api';
 import { ErrorNotice } from '../../ui/ErrorNotice';
 import { Field } from '../../ui/Field';
+import { formatBytes, formatTime } from '../../ui/format';
+import { RichEditor, type RichValue } from './RichEditor';
 
 type RecipientField = 'to' | 'cc' | 'bcc';
-type Outcome = { kind: 'sent'; receipt: SendReceipt } | { kind: 'failed'; error: AppError } | null;
 
 const fromLabel = (a: Account) => `${a.displayName ? `${a.displayName} <${a.email}>` : a.email} (${a.description})`;
+const emptyBody = (): RichValue => ({ mode: 'rich', html: '', text: '' });
 
-export function ComposeWindow(props: { accounts: Account[] }) {
-  const [accountId, setAccountId] = useState(props.accounts[0]?.id ?? '');
-  const [recipients, setRecipients] = useState<Record<RecipientField, string>>({ to: '', cc: '', bcc: '' });
-  const [subject, setSubject] = useState('');
-  const [text, setText] = useState('');
-  const [errors, setErrors] = useState<Partial<Record<RecipientField | 'subject', string>>>({});
-  const [sending, setSending] = useState(false);
-  const [outcome, setOutcome] = useState<Outcome>(null);
+/** The local date and time one hour from now, for the "send later" picker. */
+function inAnHour(): string {
+  const d = new Date(Date.now() + 60 * 60_000);
+  d.setSeconds(0, 0);
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+}
+
+export function ComposeWindow(props: {
+  accounts: Account[];
+  /** A draft to reopen (undo, edit from the outbox). */
+  draft?: ComposeDraft | null;
+  /** Addresses the person has sent to before, for suggestions. */
+  knownAddresses: string[];
+  undoSeconds: number;
+  onQueued: (job: OutboxJobView) => void;
+}) {
+  const initial = props.draft;
+  const [accountId, setAccountId] = useState(initial?.accountId ?? props.accounts[0]?.id ?? '');
+  const [recipients, setRecipients] = useState<Record<RecipientField, string>>({ to: initial?.to ?? '', cc: initial?.cc ?? '', bcc: initial?.bcc ?? '' });
+  const [subject, setSubject] = useState(initial?.subject ?? '');
+  const [body, setBody] = useState<RichValue>(initial?.body ?? emptyBody());
+  const [attachments, setAttachments] = useState<AttachmentRef[]>(initial?.attachments ?? []);
+  const [later, setLater] = useState<string | null>(null);
+  const [errors, setErrors] = useState<Partial<Record<RecipientField | 'later', string>>>({});
+  const [failure, setFailure] = useState<AppError | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (!props.accounts.some((a) => a.id === accountId)) setAccountId(props.accounts[0]?.id ?? '');
+  }, [props.accounts, accountId]);
+
+  const parsed = useMemo(
+    () => ({ to: parseAddressList(recipients.to), cc: parseAddressList(recipients.cc), bcc: parseAddressList(recipients.bcc) }),
+    [recipients],
+  );
+  const totalSize = attachments.reduce((n, a) => n + a.size, 0);
+
+  async function attach() {
+    const result = await getApi().attachments.pick({});
+    if (result.ok) setAttachments((list) => [...list, ...result.value.filter((a) => !list.some((b) => b.token === a.token))]);
+    else setFailure(result.error);
+  }
 
   async function send(event: FormEvent) {
     event.preventDefault();
-    setOutcome(null);
-    const parsed = {
-      to: parseAddressList(recipients.to),
-      cc: parseAddressList(recipients.cc),
-      bcc: parseAddressList(recipients.bcc),
-    };
+    setFailure(null);
     const errs: typeof errors = {};
     for (const field of ['to', 'cc', 'bcc'] as const) {
       const bad = parsed[field].invalid;
-      if (bad.length) errs[field] = `Not a valid address: ${bad.join(', ')}`;
+      if (bad.length) errs[field] = bad.map((p) => p.message).join(' ');
     }
-    if (!parsed.to.addresses.length && !parsed.cc.addresses.length && !parsed.bcc.addresses.length && !errs.to) {
-      errs.to = 'Add at least one recipient.';
+    if (!parsed.to.addresses.length && !parsed.cc.addresses.length && !parsed.bcc.addresses.length && !errs.to) errs.to = 'Add at least one recipient.';
+    let sendAt: string | undefined;
+    if (later !== null) {
+      const when = new Date(later);
+      if (Number.isNaN(when.getTime()) || when.getTime() < Date.now() + 30_000) errs.later = 'Choose a time at least a minute from now.';
+      else sendAt = when.toISOString();
     }
     setErrors(errs);
     if (Object.keys(errs).length) return;
-    setSending(true);
-    const result = await getApi().mail.send({
-      accountId,
-      to: parsed.to.addresses,
-      cc: parsed.cc.addresses,
-      bcc: parsed.bcc.addresses,
-      subject,
-      text,
-    });
-    setSending(false);
-    setOutcome(result.ok ? { kind: 'sent', receipt: result.value } : { kind: 'failed', error: result.error });
+    setBusy(true);
+    const draft: ComposeDraft = { accountId, ...recipients, subject, body: { mode: body.mode, html: body.mode === 'rich' ? body.html : '', text: body.text }, attachments };
+    const result = await getApi().outbox.enqueue({ draft, ...(sendAt ? { sendAt } : {}) });
+    setBusy(false);
+    if (!result.ok) {
+      setFailure(result.error);
+      return;
+    }
+    props.onQueued(result.value);
   }
 
-  function startNew() {
-    setRecipients({ to: '', cc: '', bcc: '' });
-    setSubject('');
-    setText('');
-    setOutcome(null);
-  }
-
-  const recipientField = (field: RecipientField, label: string) => (
-    <Field label={label} error={errors[field]}>
-      {({ id, describedBy, invalid }) => (
-        <input
-          id={id}
-          aria-describedby={describedBy}
-          aria-invalid={invalid}
-          spellCheck={false}
-          autoCapitalize="off"
-          placeholder={field === 'to' ? 'name@example.com, other@example.org' : undefined}
-          value={recipients[field]}
-          onChange={(e) => setRecipients((r) => ({ ...r, [field]: e.target.value }))}
-        />
-      )}
-    </Field>
-  );
-
-  // Once the server has accepted the message, the form is locked: a second click must not send it twice.
-  const sent = outcome?.kind === 'sent';
+  const recipientField = (field: RecipientField, label: string) => {
+    const shown = parsed[field].addresses;
+    return (
+      <Field
+        label={label}
+        error={errors[field]}
+        hint={shown.length ? `Delivered to: ${shown.map((a) => a.address).join(', ')}` : undefined}
+      >
+        {({ id, describedBy, invalid }) => (
+          <input
+            id={id}
+            aria-describedby={describedBy}
+            aria-invalid={invalid}
+            spellCheck={false}
+            autoCapitalize="off"
+            list="known-addresses"
+            placeholder={field === 'to' ? 'Name <name@example.com>, other@example.org' : undefined}
+            value={recipients[field]}
+            onChange={(e) => setRecipients((r) => ({ ...r, [field]: e.target.value }))}
+          />
+        )}
+      </Field>
+    );
+  };
 
   return (
     <form className="card compose" aria-labelledby="compose-title" onSubmit={send} noValidate>
       <h1 id="compose-title">New message</h1>
-      <fieldset disabled={sent || sending}>
+      <datalist id="known-addresses">
+        {props.knownAddresses.map((a) => (
+          <option key={a} value={a} />
+        ))}
+      </datalist>
+      <fieldset disabled={busy}>
         <Field label="From">
           {({ id }) => (
             <select id={id} value={accountId} onChange={(e) => setAccountId(e.target.value)}>
@@ -96,47 +133,58 @@ export function ComposeWindow(props: { accounts: Account[] }) {
         {recipientField('to', 'To')}
         {recipientField('cc', 'Cc')}
         {recipientField('bcc', 'Bcc')}
-        <Field label="Subject" error={errors.subject}>
+        <Field label="Subject">
           {({ id }) => <input id={id} value={subject} onChange={(e) => setSubject(e.target.value.replace(/[\r\n]+/g, ' '))} />}
         </Field>
-        <Field label="Message">
-          {({ id }) => <textarea id={id} rows={12} value={text} onChange={(e) => setText(e.target.value)} />}
-        </Field>
-      </fieldset>
-      <div role="status" aria-live="polite">
-        {outcome?.kind === 'sent' ? (
-          <div className="notice notice--success">
-            <p className="notice__title">Sent. The server accepted your message.</p>
-            <p className="notice__reply">
-              The server said: <q>{outcome.receipt.serverReply}</q>
-            </p>
-            {outcome.receipt.refused.length ? (
-              <div>
-                <p>These recipients were refused and will not get it:</p>
-                <ul>
-                  {outcome.receipt.refused.map((r) => (
-                    <li key={r.address}>
-                      {r.address}: <q>{r.serverReply}</q>
-                    </li>
-                  ))}
-                </ul>
-              </div>
-            ) : null}
+        <RichEditor label="Message" value={body} onChange={setBody} disabled={busy} />
+        <section className="attachments" aria-label="Attachments">
+          {attachments.length ? (
+            <ul>
+              {attachments.map((a) => (
+                <li key={a.token}>
+                  <span>{a.name}</span> <span className="muted">{formatBytes(a.size)}</span>{' '}
+                  <button type="button" className="link" aria-label={`Remove ${a.name}`} onClick={() => setAttachments((list) => list.filter((b) => b.token !== a.token))}>
+                    Remove
+                  </button>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+          <div className="actions actions--start">
+            <button type="button" onClick={attach}>
+              Attach files…
+            </button>
+            {attachments.length ? <span className="muted">{`${attachments.length} file${attachments.length === 1 ? '' : 's'}, ${formatBytes(totalSize)}`}</span> : null}
           </div>
-        ) : null}
-      </div>
-      {outcome?.kind === 'failed' ? <ErrorNotice error={outcome.error} /> : null}
+        </section>
+        <div className="send-later">
+          <label className="checkbox">
+            <input type="checkbox" checked={later !== null} onChange={(e) => setLater(e.target.checked ? inAnHour() : null)} />
+            Send later
+          </label>
+          {later !== null ? (
+            <>
+              <Field label="Send at" error={errors.later}>
+                {({ id, describedBy, invalid }) => (
+                  <input id={id} type="datetime-local" aria-describedby={describedBy} aria-invalid={invalid} value={later} onChange={(e) => setLater(e.target.value)} />
+                )}
+              </Field>
+              <p className="notice notice--warning" role="note">
+                Mailwright must be running at that time to send it. If it is closed then, the message goes out as soon as you start Mailwright again.
+              </p>
+            </>
+          ) : null}
+        </div>
+      </fieldset>
+      {failure ? <ErrorNotice error={failure} /> : null}
       <div className="actions">
-        {sent ? (
-          <button type="button" className="primary" onClick={startNew}>
-            New message
-          </button>
-        ) : (
-          <button type="submit" className="primary" disabled={sending || !accountId}>
-            {sending ? 'Sending…' : 'Send'}
-          </button>
-        )}
+        <button type="submit" className="primary" disabled={busy || !accountId}>
+          {busy ? 'Queuing…' : later !== null ? `Schedule for ${later ? formatTime(new Date(later).toISOString()) : '…'}` : 'Send'}
+        </button>
       </div>
+      <p className="muted">
+        Messages wait {props.undoSeconds} s in the outbox before they go, so you can take them back.
+      </p>
     </form>
   );
 }

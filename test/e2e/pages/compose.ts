@@ -1,4 +1,4 @@
-import type { Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 
 export interface Draft {
   to: string;
@@ -8,35 +8,39 @@ export interface Draft {
   body: string;
 }
 
-/** The compose window, as a person uses it. */
+/** The compose window and the outbox, as a person uses them. */
 export class ComposePage {
   constructor(readonly page: Page) {}
 
-  get form() {
+  get form(): Locator {
     return this.page.getByRole('form', { name: 'New message' });
   }
-  get status() {
-    return this.page.getByRole('status');
+  get editor(): Locator {
+    return this.page.getByRole('textbox', { name: 'Message', exact: true });
   }
-  get alert() {
-    return this.page.getByRole('alert');
+  /** The "Sending … Undo" banner shown during the undo window. */
+  get undoBanner(): Locator {
+    return this.page.getByRole('status').filter({ hasText: /^Sending “/ });
   }
 
   async open() {
-    await this.page.getByRole('button', { name: 'Compose' }).click();
+    await this.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Compose' }).click();
   }
 
-  async write(draft: Draft) {
+  /** Fills the message. `plain`: switch the editor to plain text first (line breaks kept exactly). */
+  async write(draft: Draft, options: { plain?: boolean } = {}) {
     const p = this.page;
+    if (options.plain) await p.getByRole('button', { name: 'Plain text' }).click();
     await p.getByLabel('To', { exact: true }).fill(draft.to);
     if (draft.cc) await p.getByLabel('Cc', { exact: true }).fill(draft.cc);
     if (draft.bcc) await p.getByLabel('Bcc', { exact: true }).fill(draft.bcc);
     await p.getByLabel('Subject').fill(draft.subject);
-    await p.getByLabel('Message', { exact: true }).fill(draft.body);
+    await this.editor.click();
+    await this.editor.fill(draft.body);
   }
 
   async send() {
-    await this.page.getByRole('button', { name: 'Send' }).click();
+    await this.form.getByRole('button', { name: 'Send', exact: true }).click();
   }
 
   /** What is in the fields now. */
@@ -47,7 +51,26 @@ export class ComposePage {
       cc: await p.getByLabel('Cc', { exact: true }).inputValue(),
       bcc: await p.getByLabel('Bcc', { exact: true }).inputValue(),
       subject: await p.getByLabel('Subject').inputValue(),
-      body: await p.getByLabel('Message', { exact: true }).inputValue(),
+      body: (await this.editor.innerText()).trim(),
     };
+  }
+}
+
+/** The outbox view. */
+export class OutboxPage {
+  constructor(readonly page: Page) {}
+
+  async open() {
+    await this.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: /^Outbox/ }).click();
+    await expect(this.page.getByRole('heading', { name: 'Outbox' })).toBeVisible();
+  }
+
+  /** The row of a message, by subject. */
+  job(subject: string): Locator {
+    return this.page.getByRole('listitem').filter({ has: this.page.getByText(subject, { exact: true }) });
+  }
+
+  async waitForState(subject: string, state: 'Waiting to send' | 'Sending' | 'Will retry' | 'Sent' | 'Not sent' | 'Cancelled' | 'May have been sent', timeout = 20_000) {
+    await expect(this.job(subject).locator('.badge')).toHaveText(state, { timeout });
   }
 }

@@ -1,0 +1,57 @@
+/** The outbox as the renderer sees it: jobs with explicit states, and the draft a job came from. */
+import { z } from 'zod';
+import { AccountIdSchema } from './model';
+import { AppErrorSchema } from './result';
+
+export const JOB_STATES = ['queued', 'sending', 'retrying', 'sent', 'failed', 'cancelled', 'uncertain'] as const;
+export const JobStateSchema = z.enum(JOB_STATES);
+export type JobState = z.infer<typeof JobStateSchema>;
+
+/** A file the person picked; main keeps its path, the renderer only a token, its name and size. */
+export const AttachmentRefSchema = z.object({
+  token: z.string().min(1).max(64),
+  name: z.string().max(255),
+  size: z.number().int().nonnegative(),
+});
+export type AttachmentRef = z.infer<typeof AttachmentRefSchema>;
+
+export const BodySchema = z.object({
+  mode: z.enum(['rich', 'plain']),
+  /** The editor's HTML (rich mode only); inline images as data: URLs, turned into cid: parts in main. */
+  html: z.string().max(30_000_000),
+  /** The faithful plain-text rendering, sent as the text/plain part. */
+  text: z.string().max(10_000_000),
+});
+export type Body = z.infer<typeof BodySchema>;
+
+/** Everything the compose window needs to reopen a message (undo, edit). */
+export const ComposeDraftSchema = z.object({
+  accountId: AccountIdSchema,
+  to: z.string().max(100_000),
+  cc: z.string().max(100_000),
+  bcc: z.string().max(100_000),
+  subject: z.string().max(998).refine((s) => !/[\r\n]/.test(s), { message: 'single_line' }),
+  body: BodySchema,
+  attachments: z.array(AttachmentRefSchema).max(100),
+});
+export type ComposeDraft = z.infer<typeof ComposeDraftSchema>;
+
+export const OutboxJobSchema = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  state: JobStateSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  notBefore: z.string(),
+  scheduled: z.boolean(),
+  attempts: z.number(),
+  maxAttempts: z.number(),
+  messageId: z.string(),
+  summary: z.object({ subject: z.string(), to: z.array(z.string()), sizeBytes: z.number() }),
+  lastReply: z.string().optional(),
+  lastError: AppErrorSchema.optional(),
+  refused: z.array(z.object({ address: z.string(), serverReply: z.string() })),
+  progress: z.object({ sentBytes: z.number(), totalBytes: z.number() }).optional(),
+  draft: ComposeDraftSchema.optional(),
+});
+export type OutboxJobView = z.infer<typeof OutboxJobSchema>;

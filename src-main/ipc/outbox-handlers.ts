@@ -1,0 +1,80 @@
+/**
+ * The outbox channels: turn a compose draft into a message for the outbox (addresses parsed by the
+ * one shared parser, attachment tokens resolved, inline images made into parts), and the job
+ * actions. Kept apart from handlers.ts because it is the largest group.
+ */
+import { parseAddressList } from '../../shared/addresses';
+import type { Channel, ParsedRequestOf, ResponseOf } from '../../shared/ipc';
+import { ComposeDraftSchema, type OutboxJobView } from '../../shared/outbox';
+import { fail, ok, type Result } from '../../shared/result';
+import type { AccountService } from '../services/accounts';
+import type { AttachmentRegistry } from '../services/attachments';
+import { extractInlineImages } from '../services/inline-images';
+import type { MessageInput, Outbox, OutboxJob } from '../services/outbox';
+
+type OutboxChannel = Extract<Channel, `outbox:${string}` | 'attachments:pick'>;
+type OutboxHandlers = { [C in OutboxChannel]: (request: ParsedRequestOf<C>) => Promise<Result<ResponseOf<C>>> };
+
+/** What the renderer sees of a job: no envelope, the draft only when it is a valid draft. */
+export function jobView(job: OutboxJob): OutboxJobView {
+  const { envelope: _envelope, draft, ...rest } = job;
+  const parsed = ComposeDraftSchema.safeParse(draft);
+  return { ...rest, ...(parsed.success ? { draft: parsed.data } : {}) };
+}
+
+export function createOutboxHandlers(deps: {
+  outbox: Outbox;
+  accounts: AccountService;
+  attachments: AttachmentRegistry;
+  pickFiles: () => Promise<string[]>;
+  tmpDir: string;
+}): OutboxHandlers {
+  const { outbox, accounts, attachments } = deps;
+  const settle = async (result: Promise<Result<OutboxJob>>) => {
+    const r = await result;
+    return r.ok ? ok(jobView(r.value)) : r;
+  };
+  return {
+    'attachments:pick': async () => ok(await attachments.add(await deps.pickFiles())),
+
+    'outbox:enqueue': async ({ draft, sendAt }) => {
+      const account = accounts.get(draft.accountId);
+      if (!account) return fail('ACCOUNT_NOT_FOUND');
+      const lists = { to: parseAddressList(draft.to), cc: parseAddressList(draft.cc), bcc: parseAddressList(draft.bcc) };
+      const fields: Array<{ path: string; problem: string }> = (['to', 'cc', 'bcc'] as const).flatMap((f) =>
+        lists[f].invalid.map((p) => ({ path: `draft.${f}`, problem: p.reason })),
+      );
+      if (!lists.to.addresses.length && !lists.cc.addresses.length && !lists.bcc.addresses.length) fields.push({ path: 'draft.to', problem: 'required' });
+      const files = draft.attachments.map((a) => attachments.resolve(a.token));
+      files.forEach((f, i) => f || fields.push({ path: `draft.attachments.${i}`, problem: 'not_found' }));
+      if (fields.length) return fail('INVALID_REQUEST', { fields });
+
+      const rich = draft.body.mode === 'rich' && draft.body.html.trim() !== '';
+      const inline = rich ? await extractInlineImages(draft.body.html, deps.tmpDir, account.email.split('@')[1] ?? '') : null;
+      const person = (a: { name: string; address: string }) => (a.name ? { name: a.name, address: a.address } : { address: a.address });
+      const message: MessageInput = {
+        from: { name: account.displayName, address: account.email },
+        to: lists.to.addresses.map(person),
+        cc: lists.cc.addresses.map(person),
+        bcc: lists.bcc.addresses.map(person),
+        subject: draft.subject,
+        text: draft.body.text,
+        ...(inline ? { html: inline.html } : {}),
+        attachments: [
+          ...(inline?.attachments ?? []),
+          ...files.map((f) => ({ filename: f!.name, path: f!.path })),
+        ],
+      };
+      try {
+        return await settle(outbox.enqueue({ accountId: account.id, message, draft, ...(sendAt ? { sendAt: new Date(sendAt) } : {}) }));
+      } finally {
+        await inline?.cleanup();
+      }
+    },
+    'outbox:list': async () => ok(outbox.list().map(jobView)),
+    'outbox:undo': ({ id }) => settle(outbox.undo(id)),
+    'outbox:cancel': ({ id }) => settle(outbox.cancel(id)),
+    'outbox:retry': ({ id }) => settle(outbox.retryNow(id)),
+    'outbox:markSent': ({ id }) => settle(outbox.markSent(id)),
+  };
+}

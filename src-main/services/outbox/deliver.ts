@@ -1,0 +1,218 @@
+/**
+ * One delivery attempt over nodemailer's low-level SMTPConnection: connect (TLS as the account
+ * says, see smtp.ts and tls-trust.ts), log in, check what the server advertised (SIZE, SMTPUTF8)
+ * before anything of the message leaves, persist the transmitting marker, then stream the .eml
+ * from disk. How it ended is told apart carefully, because that decides between "retry" and
+ * "may have been sent":
+ *
+ * - a reply from the server (4xx, 5xx) always means "not taken": temporary or permanent;
+ * - no reply (connection lost, timeout) before the data started: nothing went out, temporary;
+ * - no reply after the data started: "uncertain", never retried on its own.
+ */
+import { Readable } from 'node:stream';
+import { open, type FileHandle } from 'node:fs/promises';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import { appError, type AppError } from '../../../shared/result';
+import type { ErrorCode } from '../../../shared/errors';
+import { smtpErrorToAppError } from '../smtp-errors';
+import { transportOptions } from '../smtp';
+import { needsSmtpUtf8 } from './message';
+import type { DeliveryOutcome, DeliveryRequest, Refusal } from './types';
+
+/** What SMTPConnection knows after EHLO but does not declare in its types. */
+interface EhloState {
+  _supportedExtensions?: string[];
+  _maxAllowedSize?: number;
+  _ehloLines?: string[];
+}
+
+interface SmtpFailure {
+  code?: string;
+  responseCode?: number;
+  response?: string;
+  recipient?: string;
+  rejectedErrors?: SmtpFailure[];
+}
+
+/** Failures where trying again later can work. Everything else (TLS trust, AUTH, 5xx, SIZE) is permanent. */
+const TEMPORARY_CODES = new Set<ErrorCode>(['SERVER_BUSY', 'CONNECTION_LOST', 'CONNECTION_TIMEOUT', 'CONNECTION_REFUSED', 'HOST_NOT_FOUND']);
+
+export const isTemporary = (error: AppError) =>
+  error.detail?.responseCode !== undefined ? error.detail.responseCode >= 400 && error.detail.responseCode < 500 : TEMPORARY_CODES.has(error.code);
+
+/** Recipient refusals from RCPT replies: 4xx ones to try again (deferred), the rest for good. */
+export function splitRefusals(errors: SmtpFailure[] | undefined): { refused: Refusal[]; deferred: Refusal[] } {
+  const refused: Refusal[] = [];
+  const deferred: Refusal[] = [];
+  for (const e of errors ?? []) {
+    const entry = { address: e.recipient ?? '', serverReply: (e.response ?? '').trim() };
+    (e.responseCode && e.responseCode >= 400 && e.responseCode < 500 ? deferred : refused).push(entry);
+  }
+  return { refused, deferred };
+}
+
+/** Streams the message file; tells when the first bytes were handed over (the data has started) and how many so far. */
+class MessageFileStream extends Readable {
+  private handle: FileHandle | undefined;
+  private position = 0;
+  constructor(
+    private readonly path: string,
+    private readonly onBytes: (total: number) => void,
+  ) {
+    super({ highWaterMark: 64 * 1024 });
+  }
+  override _construct(callback: (error?: Error | null) => void): void {
+    open(this.path, 'r').then(
+      (handle) => {
+        this.handle = handle;
+        callback();
+      },
+      (error: Error) => callback(error),
+    );
+  }
+  override _read(size: number): void {
+    const buffer = Buffer.allocUnsafe(Math.max(size, 16 * 1024));
+    this.handle!.read(buffer, 0, buffer.length, this.position).then(
+      ({ bytesRead }) => {
+        if (bytesRead === 0) return void this.push(null);
+        this.position += bytesRead;
+        this.push(buffer.subarray(0, bytesRead));
+        this.onBytes(this.position);
+      },
+      (error: Error) => this.destroy(error),
+    );
+  }
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    const handle = this.handle;
+    this.handle = undefined;
+    if (!handle) return callback(error);
+    handle.close().then(
+      () => callback(error),
+      () => callback(error),
+    );
+  }
+}
+
+/** The attempt's outcome for an error nodemailer reported. */
+export function outcomeOfError(error: unknown, dataStarted: boolean): DeliveryOutcome {
+  const err = (error && typeof error === 'object' ? error : {}) as SmtpFailure;
+  const appErr = smtpErrorToAppError(error);
+  if (err.rejectedErrors?.length) {
+    // Every recipient refused; nodemailer carries the reply of each.
+    const { refused, deferred } = splitRefusals(err.rejectedErrors);
+    return { kind: 'not-delivered', error: appErr, temporary: deferred.length > 0, refused, deferred };
+  }
+  if (err.responseCode) return { kind: 'not-delivered', error: appErr, temporary: err.responseCode >= 400 && err.responseCode < 500, refused: [], deferred: [] };
+  if (dataStarted) return { kind: 'uncertain', error: appErr.code === 'INTERNAL' ? appError('CONNECTION_LOST', { command: 'DATA' }) : appErr };
+  return { kind: 'not-delivered', error: appErr, temporary: isTemporary(appErr), refused: [], deferred: [] };
+}
+
+const permanent = (error: AppError): DeliveryOutcome => ({ kind: 'not-delivered', error, temporary: false, refused: [], deferred: [] });
+
+export function deliverBySmtp(request: DeliveryRequest): Promise<DeliveryOutcome> {
+  const { account, password, job, signal } = request;
+  if (account.smtp.auth === 'password' && !password) return Promise.resolve(permanent(appError('PASSWORD_MISSING')));
+  if (signal.aborted) return Promise.resolve({ kind: 'aborted' });
+
+  const t = transportOptions(account, password, request.smtp);
+  const connection = new SMTPConnection({
+    host: t.host,
+    port: t.port,
+    secure: t.secure,
+    requireTLS: t.requireTLS,
+    ignoreTLS: t.ignoreTLS,
+    name: t.name,
+    tls: t.tls,
+    connectionTimeout: t.connectionTimeout,
+    greetingTimeout: t.greetingTimeout,
+    socketTimeout: t.socketTimeout,
+    socketCloseTimeout: 1000,
+    logger: false,
+    debug: false,
+    transactionLog: false,
+  });
+
+  return new Promise<DeliveryOutcome>((resolve) => {
+    let settled = false;
+    let dataStarted = false;
+    const finish = (outcome: DeliveryOutcome) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      connection.close();
+      resolve(outcome);
+    };
+    const failWith = (error: unknown) => finish(outcomeOfError(error, dataStarted));
+    function onAbort() {
+      finish(dataStarted ? { kind: 'uncertain', error: appError('CONNECTION_LOST', { command: 'DATA' }) } : { kind: 'aborted' });
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    // Every error after the first is the same failure seen again.
+    connection.on('error', failWith);
+    connection.once('end', () => failWith(Object.assign(new Error('Connection closed'), { code: 'ECONNECTION' })));
+
+    const transmit = async () => {
+      const ehlo = connection as unknown as EhloState;
+      const maxSize = ehlo._maxAllowedSize ?? 0;
+      if (maxSize > 0 && request.sizeBytes > maxSize) {
+        const line = ehlo._ehloLines?.find((l) => /^SIZE\b/i.test(l)) ?? `SIZE ${maxSize}`;
+        return finish(
+          permanent({
+            code: 'MESSAGE_TOO_LARGE',
+            message: `The message is ${request.sizeBytes} bytes; the server accepts at most ${maxSize} bytes (SIZE in its EHLO reply).`,
+            detail: { command: 'EHLO', serverReply: line },
+          }),
+        );
+      }
+      if (!(ehlo._supportedExtensions ?? []).includes('SMTPUTF8')) {
+        const from = job.envelope.from;
+        const recipients = request.recipients.filter(needsSmtpUtf8);
+        if (needsSmtpUtf8(from) || recipients.length) {
+          const code: ErrorCode = needsSmtpUtf8(from) ? 'SENDER_REFUSED' : 'RECIPIENTS_REFUSED';
+          const addresses = needsSmtpUtf8(from) ? [from] : recipients;
+          return finish(
+            permanent({
+              code,
+              message: `The server does not offer SMTPUTF8, which ${addresses.length === 1 ? 'this address needs' : 'these addresses need'} (non-ASCII before the @).`,
+              detail: { command: 'EHLO', refused: addresses.map((address) => ({ address, serverReply: '' })) },
+            }),
+          );
+        }
+      }
+      if (signal.aborted) return finish({ kind: 'aborted' });
+      try {
+        await request.beforeTransmit();
+      } catch {
+        // The marker could not be written: send nothing rather than risk a send we cannot account for.
+        return finish({ kind: 'not-delivered', error: appError('INTERNAL'), temporary: true, refused: [], deferred: [] });
+      }
+      if (settled) return;
+      if (signal.aborted) return finish({ kind: 'aborted' });
+
+      let lastReported = 0;
+      const stream = new MessageFileStream(request.emlPath, (total) => {
+        dataStarted = true;
+        if (total - lastReported >= 16 * 1024 || total >= request.sizeBytes) {
+          lastReported = total;
+          request.onProgress(total, request.sizeBytes);
+        }
+      });
+      connection.send({ from: job.envelope.from, to: request.recipients, size: request.sizeBytes }, stream, (error, info) => {
+        if (error) return failWith(error);
+        const { refused, deferred } = splitRefusals(info.rejectedErrors as SmtpFailure[] | undefined);
+        finish({ kind: 'delivered', reply: String(info.response ?? '').trim(), accepted: info.accepted.map(String), refused, deferred });
+      });
+    };
+
+    connection.connect((error) => {
+      if (error) return failWith(error);
+      if (settled) return;
+      if (account.smtp.auth !== 'password') return void transmit();
+      if (!connection.allowsAuth) return finish(permanent(appError('AUTH_UNAVAILABLE')));
+      connection.login({ user: account.smtp.username, pass: password ?? '' }, (loginError) => {
+        if (loginError) return failWith(loginError);
+        if (!settled) void transmit();
+      });
+    });
+  });
+}

@@ -1,0 +1,415 @@
+/**
+ * The durable outbox: every send is a persisted job with explicit states (STYLE.md 9).
+ *
+ *   enqueue -> queued --(undo window / "send later" time)--> sending -> sent
+ *                 ^                                            |  \-> retrying --(backoff)--> sending ...
+ *                 |                                            |  \-> failed   (permanent, or out of attempts)
+ *                 +------ retryNow (person) -------------------+  \-> uncertain ("may have been sent": the person decides)
+ *   undo / cancel -> cancelled;  markSent: uncertain -> sent
+ *
+ * The message is built once at enqueue into `<id>.eml` (fsynced) before the job file exists, so
+ * the same bytes (and Message-ID) go out on every attempt. Before the message is handed to the
+ * SMTP connection, the job is persisted with `transmitting: true`; after a crash, a job still in
+ * 'sending' with that marker becomes 'uncertain' (never resent on its own: no silent duplicate),
+ * one without it goes back to 'queued'. One send at a time, one timer, stopped by close().
+ *
+ * Recipients answered 4xx on RCPT while others were accepted: the accepted ones get it now, the
+ * deferred ones are tried again with the job's backoff (same bytes); a job out of attempts is
+ * 'sent' with them listed in `refused`. Recipients answered 5xx are `refused` at once.
+ */
+import { randomUUID } from 'node:crypto';
+import { rename } from 'node:fs/promises';
+import { appError, fail, ok, type AppError, type Result } from '../../../shared/result';
+import { silentLogger, type Logger } from '../logger';
+import { deliverBySmtp } from './deliver';
+import { envelopeOf, newMessageId, validateMessage, writeMessageFile } from './message';
+import { allows, applyAction, applyOutcome, isDue, isWaiting, recoverJob, remainingRecipients, type Action } from './state';
+import { draftFile, emlFile, loadDir, removeQuietly, syncDir, tempName, writeFileAtomic, writeJob } from './store';
+import {
+  DEFAULT_RETRY,
+  type Deliver,
+  type DeliveryOutcome,
+  type JobRecord,
+  type MessageInput,
+  type OutboxJob,
+  type OutboxOptions,
+  type RetryPolicy,
+} from './types';
+
+export * from './types';
+export { retryDelayMs } from './state';
+
+/** The timer never sleeps longer than this, so a clock change cannot hold a send back for long. */
+const MAX_TIMER_MS = 60_000;
+const PROGRESS_EVERY_MS = 100;
+
+/** Errors of the outbox's own API. INVALID_REQUEST with a field problem until shared/errors.ts has codes of its own for these. */
+const notFound = () => fail<OutboxJob>('INVALID_REQUEST', { fields: [{ path: 'id', problem: 'not_found' }] });
+const notAllowed = (action: Action, job: JobRecord) => fail<OutboxJob>('INVALID_REQUEST', { fields: [{ path: 'id', problem: `${action}_not_allowed_when_${job.state}` }] });
+
+export interface EnqueueInput {
+  accountId: string;
+  message: MessageInput;
+  /** "Send later": not before this time. Absent: after the undo window. */
+  sendAt?: Date;
+  /** Opaque JSON: what the editor needs to reopen the message (undo, edit). */
+  draft: unknown;
+}
+
+export class Outbox {
+  private readonly jobs = new Map<string, JobRecord>();
+  private readonly drafts = new Map<string, unknown>();
+  private readonly dir: string;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly retry: RetryPolicy;
+  private readonly undoMs: number;
+  private readonly deliver: Deliver;
+  private readonly log: Logger;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private inflight: { id: string; abort: AbortController; progress?: { sentBytes: number; totalBytes: number } } | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(private readonly options: OutboxOptions) {
+    this.dir = options.dir;
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.undoMs = (options.undoSeconds ?? 5) * 1000;
+    this.deliver = options.deliver ?? deliverBySmtp;
+    this.log = options.logger ?? silentLogger;
+  }
+
+  /** Loads the jobs, recovers from a crash, removes leftovers of interrupted writes, starts the scheduler. */
+  static async open(options: OutboxOptions): Promise<Outbox> {
+    const outbox = new Outbox(options);
+    await outbox.load();
+    outbox.arm();
+    return outbox;
+  }
+
+  private async load(): Promise<void> {
+    const report = await loadDir(this.dir);
+    if (report.removed.length || report.corrupt.length) this.log.warn('outbox: cleaned up after an interrupted write', { removed: report.removed.length, corrupt: report.corrupt });
+    const missing = new Set(report.missingMessage);
+    const now = this.now();
+    for (const found of report.jobs) {
+      let job = recoverJob(found, now);
+      if (missing.has(job.id) && (isWaiting(job) || job.state === 'sending')) {
+        job = { ...job, state: 'failed', updatedAt: new Date(now).toISOString(), lastError: appError('INTERNAL') };
+      }
+      if (job !== found) {
+        await writeJob(this.dir, job);
+        this.log.info('outbox: recovered job', { id: job.id, from: found.state, to: job.state });
+      }
+      if ((job.state === 'sent' || job.state === 'cancelled') && !missing.has(job.id)) await removeQuietly(emlFile(this.dir, job.id)).catch(() => undefined);
+      this.jobs.set(job.id, job);
+      this.drafts.set(job.id, report.drafts.get(job.id) ?? null);
+    }
+  }
+
+  /** Builds the message file now (fsynced), then persists the job: queued, not before sendAt or the end of the undo window. */
+  async enqueue(input: EnqueueInput): Promise<Result<OutboxJob>> {
+    if (this.closed) return fail('CANCELLED');
+    const account = this.options.account(input.accountId);
+    if (!account.ok) return account;
+    const valid = await validateMessage(input.message);
+    if (!valid.ok) return valid;
+    if (input.sendAt && Number.isNaN(input.sendAt.getTime())) return fail('INVALID_REQUEST', { fields: [{ path: 'sendAt', problem: 'invalid_date' }] });
+
+    const id = randomUUID();
+    const nowMs = this.now();
+    const messageId = newMessageId(input.message.from.address);
+    const eml = emlFile(this.dir, id);
+    const draft = draftFile(this.dir, id);
+    let sizeBytes: number;
+    try {
+      const tmp = tempName(eml);
+      try {
+        sizeBytes = await writeMessageFile(tmp, input.message, messageId, input.sendAt ?? new Date(nowMs));
+        await rename(tmp, eml);
+      } finally {
+        await removeQuietly(tmp);
+      }
+      await writeFileAtomic(this.dir, draft, JSON.stringify(input.draft ?? null));
+      await syncDir(this.dir);
+    } catch (error) {
+      await removeQuietly(eml).catch(() => undefined);
+      await removeQuietly(draft).catch(() => undefined);
+      const code = (error as NodeJS.ErrnoException).code;
+      this.log.error('outbox: could not build the message file', { id, error });
+      if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'EPERM')
+        return fail('INVALID_REQUEST', { fields: [{ path: 'attachments', problem: 'unreadable' }] });
+      return fail('INTERNAL');
+    }
+
+    const m = input.message;
+    const created = new Date(nowMs).toISOString();
+    const job: JobRecord = {
+      format: 1,
+      id,
+      accountId: input.accountId,
+      state: 'queued',
+      createdAt: created,
+      updatedAt: created,
+      notBefore: (input.sendAt ?? new Date(nowMs + this.undoMs)).toISOString(),
+      scheduled: Boolean(input.sendAt),
+      attempts: 0,
+      maxAttempts: this.retry.maxAttempts,
+      messageId,
+      envelope: envelopeOf(m),
+      summary: { subject: m.subject, to: [...m.to, ...m.cc, ...m.bcc].map((a) => a.address.trim()), sizeBytes },
+      accepted: [],
+      refused: [],
+    };
+    const written = await this.serial(async () => {
+      if (this.closed) return false;
+      await writeJob(this.dir, job);
+      this.jobs.set(id, job);
+      this.drafts.set(id, input.draft ?? null);
+      return true;
+    }).catch((error: unknown) => {
+      this.log.error('outbox: could not write the job', { id, error });
+      return false;
+    });
+    if (!written) {
+      await removeQuietly(eml).catch(() => undefined);
+      await removeQuietly(draft).catch(() => undefined);
+      return this.closed ? fail('CANCELLED') : fail('INTERNAL');
+    }
+    this.log.info('outbox: queued', { id, scheduled: job.scheduled, sizeBytes });
+    this.emit(job);
+    this.arm();
+    return ok(this.view(job));
+  }
+
+  /** Every job, oldest first. */
+  list(): OutboxJob[] {
+    return [...this.jobs.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id)).map((j) => this.view(j));
+  }
+
+  /** Only while nothing was attempted yet (undo window, or waiting for its "send later" time): cancels it and returns it with its draft. */
+  undo(id: string): Promise<Result<OutboxJob>> {
+    return this.act('undo', id);
+  }
+  /** queued / retrying / failed / uncertain -> cancelled. Never while 'sending'. */
+  cancel(id: string): Promise<Result<OutboxJob>> {
+    return this.act('cancel', id);
+  }
+  /** retrying / failed / uncertain -> queued now. For 'uncertain' this is the person's "send it again". */
+  retryNow(id: string): Promise<Result<OutboxJob>> {
+    return this.act('retryNow', id);
+  }
+  /** uncertain -> sent: the person says it arrived. */
+  markSent(id: string): Promise<Result<OutboxJob>> {
+    return this.act('markSent', id);
+  }
+
+  /** Stops the scheduler; a send in flight gets closeGraceMs to finish, then is aborted (before its data: back to queued; during it: uncertain). */
+  async close(): Promise<void> {
+    if (this.closed) {
+      await this.running;
+      return;
+    }
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const running = this.running;
+    if (running) {
+      // Grace, then abort; a delivery that ignores the abort is left behind after 2 s more (the
+      // job file then says 'sending', and the next open decides by the transmitting marker).
+      let giveUp: NodeJS.Timeout | undefined;
+      const gaveUp = new Promise<void>((resolve) => {
+        giveUp = setTimeout(resolve, (this.options.closeGraceMs ?? 10_000) + 2000);
+      });
+      const grace = setTimeout(() => this.inflight?.abort.abort(), this.options.closeGraceMs ?? 10_000);
+      await Promise.race([running, gaveUp]);
+      clearTimeout(grace);
+      clearTimeout(giveUp);
+    }
+    await this.chain.catch(() => undefined);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private act(action: Action, id: string): Promise<Result<OutboxJob>> {
+    return this.serial(async (): Promise<Result<OutboxJob>> => {
+      const job = this.jobs.get(id);
+      if (!job) return notFound();
+      if (this.closed) return fail('CANCELLED');
+      if (!allows(action, job)) return notAllowed(action, job);
+      const next = applyAction(action, job, this.now());
+      try {
+        await writeJob(this.dir, next);
+      } catch (error) {
+        this.log.error('outbox: could not write the job', { id, error });
+        return fail('INTERNAL');
+      }
+      this.jobs.set(id, next);
+      this.log.info(`outbox: ${action}`, { id, state: next.state });
+      this.emit(next);
+      this.arm();
+      if (next.state === 'sent' || next.state === 'cancelled') await removeQuietly(emlFile(this.dir, id)).catch(() => undefined);
+      return ok(this.view(next));
+    });
+  }
+
+  /** Runs state changes one after another, so a person's action and the scheduler never interleave. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.chain.then(fn, fn);
+    this.chain = result.catch(() => undefined);
+    return result;
+  }
+
+  private view(job: JobRecord): OutboxJob {
+    const { format: _format, transmitting: _transmitting, ...rest } = job;
+    const progress = this.inflight?.id === job.id && job.state === 'sending' ? this.inflight.progress : undefined;
+    return {
+      ...rest,
+      envelope: { from: job.envelope.from, to: [...job.envelope.to] },
+      summary: { ...job.summary, to: [...job.summary.to] },
+      accepted: [...job.accepted],
+      refused: job.refused.map((r) => ({ ...r })),
+      ...(progress ? { progress: { ...progress } } : {}),
+      draft: this.drafts.get(job.id) ?? null,
+    };
+  }
+
+  private emit(job: JobRecord): void {
+    try {
+      this.options.onChange?.(this.view(job));
+    } catch (error) {
+      this.log.warn('outbox: onChange listener threw', { error });
+    }
+  }
+
+  /** One timer, set for the earliest job that waits. */
+  private arm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.closed || this.running) return;
+    let next = Infinity;
+    for (const job of this.jobs.values()) if (isWaiting(job)) next = Math.min(next, Date.parse(job.notBefore));
+    if (next === Infinity) return;
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, next - this.now()));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.tick();
+    }, delay);
+    this.timer.unref?.();
+  }
+
+  private tick(): void {
+    if (this.closed || this.running) return;
+    const now = this.now();
+    const due = [...this.jobs.values()]
+      .filter((j) => isDue(j, now))
+      .sort((a, b) => Date.parse(a.notBefore) - Date.parse(b.notBefore) || a.createdAt.localeCompare(b.createdAt))[0];
+    if (!due) return this.arm();
+    this.running = this.run(due.id)
+      .catch((error: unknown) => this.log.error('outbox: send failed unexpectedly', { id: due.id, error }))
+      .finally(() => {
+        this.running = undefined;
+        this.inflight = undefined;
+        this.arm();
+      });
+  }
+
+  private async run(id: string): Promise<void> {
+    const abort = new AbortController();
+    const started = await this.serial(async () => {
+      const job = this.jobs.get(id);
+      if (!job || this.closed || !isDue(job, this.now())) return undefined;
+      const next: JobRecord = { ...job, state: 'sending', updatedAt: new Date(this.now()).toISOString() };
+      delete next.transmitting;
+      try {
+        await writeJob(this.dir, next);
+      } catch (error) {
+        // Cannot record the attempt, so do not make it; look again later rather than spin.
+        this.log.error('outbox: could not write the job', { id, error });
+        this.jobs.set(id, { ...job, notBefore: new Date(this.now() + this.retry.baseMs).toISOString() });
+        return undefined;
+      }
+      this.jobs.set(id, next);
+      this.inflight = { id, abort };
+      this.emit(next);
+      return next;
+    });
+    if (!started) return;
+
+    let marked = false;
+    let outcome: DeliveryOutcome;
+    let lastEmit = 0;
+    try {
+      const account = this.options.account(started.accountId);
+      if (!account.ok) {
+        outcome = { kind: 'not-delivered', error: account.error, temporary: false, refused: [], deferred: [] };
+      } else {
+        outcome = await this.deliver({
+          job: this.view(started),
+          emlPath: emlFile(this.dir, id),
+          sizeBytes: started.summary.sizeBytes,
+          recipients: remainingRecipients(started),
+          account: account.value.account,
+          password: account.value.password,
+          smtp: this.options.smtp ?? {},
+          signal: abort.signal,
+          beforeTransmit: () =>
+            this.serial(async () => {
+              const job: JobRecord = { ...this.jobs.get(id)!, transmitting: true, updatedAt: new Date(this.now()).toISOString() };
+              await writeJob(this.dir, job);
+              this.jobs.set(id, job);
+              marked = true;
+            }),
+          onProgress: (sentBytes, totalBytes) => {
+            if (this.inflight?.id !== id) return;
+            this.inflight.progress = { sentBytes, totalBytes };
+            const t = Date.now();
+            if (t - lastEmit < PROGRESS_EVERY_MS && sentBytes < totalBytes) return;
+            lastEmit = t;
+            this.emit(this.jobs.get(id)!);
+          },
+        });
+      }
+    } catch (error) {
+      this.log.error('outbox: delivery threw', { id, error });
+      outcome = marked
+        ? { kind: 'uncertain', error: appError('INTERNAL') }
+        : { kind: 'not-delivered', error: appError('INTERNAL'), temporary: true, refused: [], deferred: [] };
+    }
+
+    await this.serial(async () => {
+      const next = applyOutcome(this.jobs.get(id)!, outcome, this.now(), this.retry, this.random);
+      this.inflight = undefined;
+      try {
+        await writeJob(this.dir, next);
+      } catch (error) {
+        // The file keeps 'sending' (with the marker once the message was handed over): recovery decides at the next open.
+        this.log.error('outbox: could not write the job', { id, error });
+      }
+      this.jobs.set(id, next);
+      this.logOutcome(next, outcome);
+      this.emit(next);
+      if (next.state === 'failed') {
+        try {
+          this.options.onFailed?.(this.view(next));
+        } catch (error) {
+          this.log.warn('outbox: onFailed listener threw', { error });
+        }
+      }
+      if (next.state === 'sent') await removeQuietly(emlFile(this.dir, id)).catch(() => undefined);
+    });
+  }
+
+  private logOutcome(job: JobRecord, outcome: DeliveryOutcome): void {
+    const error: AppError | undefined = outcome.kind === 'not-delivered' || outcome.kind === 'uncertain' ? outcome.error : undefined;
+    this.log.info(`outbox: ${job.state}`, {
+      id: job.id,
+      attempts: job.attempts,
+      ...(error ? { code: error.code, responseCode: error.detail?.responseCode } : {}),
+      ...(job.state === 'retrying' ? { notBefore: job.notBefore } : {}),
+    });
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * The outbox on disk: one folder, per job `<id>.json` (the job, small, rewritten atomically on
+ * every state change), `<id>.eml` (the built message) and `<id>.draft.json` (what the editor needs
+ * to reopen it; never changes). The last two are written and fsynced before the job file exists.
+ * Temporary files end in `.tmp-<random>`. A crash at any moment leaves either the old job file or
+ * the new one, never half of one; a message or draft file without a job file is an enqueue that
+ * never finished (it never answered), and is removed at open.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { JOB_STATES, type JobRecord } from './types';
+
+const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+export const TMP_MARK = '.tmp-';
+
+export const jobFile = (dir: string, id: string) => join(dir, `${id}.json`);
+export const emlFile = (dir: string, id: string) => join(dir, `${id}.eml`);
+export const draftFile = (dir: string, id: string) => join(dir, `${id}.draft.json`);
+export const tempName = (path: string) => `${path}${TMP_MARK}${randomBytes(6).toString('hex')}`;
+
+/** Makes renames and new names in `dir` durable. Folders cannot be opened for fsync on Windows; NTFS journals the metadata. */
+export async function syncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Write a temporary file, fsync it, rename it over `path`, fsync the folder. */
+export async function writeFileAtomic(dir: string, path: string, data: string): Promise<void> {
+  const tmp = tempName(path);
+  const handle = await open(tmp, 'wx', 0o600);
+  try {
+    await handle.writeFile(data, 'utf8');
+    await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await unlink(tmp).catch(() => undefined);
+    throw error;
+  }
+  await handle.close();
+  try {
+    await rename(tmp, path);
+  } catch (error) {
+    await unlink(tmp).catch(() => undefined);
+    throw error;
+  }
+  await syncDir(dir);
+}
+
+export const writeJob = (dir: string, job: JobRecord) => writeFileAtomic(dir, jobFile(dir, job.id), JSON.stringify(job));
+
+export async function removeQuietly(path: string): Promise<void> {
+  await unlink(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+}
+
+function isJobRecord(value: unknown, id: string): value is JobRecord {
+  const v = value as Partial<JobRecord> | null;
+  return (
+    !!v &&
+    typeof v === 'object' &&
+    v.id === id &&
+    typeof v.accountId === 'string' &&
+    (JOB_STATES as readonly string[]).includes(v.state as string) &&
+    typeof v.notBefore === 'string' &&
+    typeof v.messageId === 'string' &&
+    typeof v.attempts === 'number' &&
+    typeof v.maxAttempts === 'number' &&
+    !!v.envelope &&
+    Array.isArray(v.envelope.to) &&
+    Array.isArray(v.refused) &&
+    Array.isArray(v.accepted)
+  );
+}
+
+export interface LoadReport {
+  jobs: JobRecord[];
+  /** Drafts by job id (null where the draft file is missing). */
+  drafts: Map<string, unknown>;
+  /** Job files that did not parse: set aside as `<id>.json.corrupt`, never deleted. */
+  corrupt: string[];
+  /** Temporary files and message files without a job, removed. */
+  removed: string[];
+  /** Jobs whose message file is missing. */
+  missingMessage: string[];
+}
+
+/** Reads every job and cleans up what an interrupted write left behind. */
+export async function loadDir(dir: string): Promise<LoadReport> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const names = new Set(await readdir(dir));
+  const report: LoadReport = { jobs: [], drafts: new Map(), corrupt: [], removed: [], missingMessage: [] };
+  let changed = false;
+
+  for (const name of names) {
+    if (name.includes(TMP_MARK)) {
+      await removeQuietly(join(dir, name));
+      report.removed.push(name);
+      changed = true;
+    }
+  }
+  for (const name of names) {
+    if (!name.endsWith('.json')) continue;
+    const id = name.slice(0, -'.json'.length);
+    if (!ID_RE.test(id)) continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await readFile(join(dir, name), 'utf8'));
+    } catch {
+      parsed = undefined;
+    }
+    if (!isJobRecord(parsed, id)) {
+      await rename(join(dir, name), join(dir, `${name}.corrupt`));
+      report.corrupt.push(id);
+      changed = true;
+      continue;
+    }
+    report.jobs.push(parsed);
+    if (!names.has(`${id}.eml`)) report.missingMessage.push(id);
+    let draft: unknown = null;
+    if (names.has(`${id}.draft.json`)) {
+      try {
+        draft = JSON.parse(await readFile(draftFile(dir, id), 'utf8')) as unknown;
+      } catch {
+        draft = null;
+      }
+    }
+    report.drafts.set(id, draft);
+  }
+  for (const name of names) {
+    const suffix = ['.eml', '.draft.json'].find((s) => name.endsWith(s));
+    if (!suffix || name.includes(TMP_MARK)) continue;
+    const id = name.slice(0, -suffix.length);
+    if (names.has(`${id}.json`) || names.has(`${id}.json.corrupt`)) continue;
+    // The enqueue that wrote it never wrote its job: it never answered, so nothing was promised.
+    await removeQuietly(join(dir, name));
+    report.removed.push(name);
+    changed = true;
+  }
+  if (changed) await syncDir(dir);
+  return report;
+}

@@ -1,0 +1,146 @@
+/**
+ * Types of the durable outbox. Plain Node: nothing here imports Electron. The job as the renderer
+ * sees it is a subset of `OutboxJob` (shared/outbox.ts strips what it does not list, such as the
+ * envelope with its Bcc addresses).
+ */
+import type { AppError, Result } from '../../../shared/result';
+import type { Logger } from '../logger';
+import type { StoredAccount } from '../settings-store';
+import type { SmtpServiceOptions } from '../smtp';
+
+export const JOB_STATES = ['queued', 'sending', 'retrying', 'sent', 'failed', 'cancelled', 'uncertain'] as const;
+/** `uncertain`: "may have been sent". The connection ended after the message started going out and before the server's final reply; never resent on its own, the person decides. */
+export type JobState = (typeof JOB_STATES)[number];
+
+export interface Refusal {
+  address: string;
+  serverReply: string;
+}
+
+export interface OutboxJob {
+  id: string;
+  accountId: string;
+  state: JobState;
+  createdAt: string;
+  updatedAt: string;
+  /** Not sent before this time: end of the undo window, the chosen "send later" time, or the next retry. ISO. */
+  notBefore: string;
+  /** The person chose "send later". */
+  scheduled: boolean;
+  attempts: number;
+  maxAttempts: number;
+  /** Fixed at enqueue, with angle brackets; the same bytes are sent on every attempt. */
+  messageId: string;
+  /** SMTP envelope: ASCII domains (IDN as punycode), Bcc included. */
+  envelope: { from: string; to: string[] };
+  /** For lists: subject, every recipient as typed (To, Cc, Bcc), size of the built message in bytes. */
+  summary: { subject: string; to: string[]; sizeBytes: number };
+  /** The server's last reply text. */
+  lastReply?: string;
+  /** Our code and the server's words. */
+  lastError?: AppError;
+  /** Envelope recipients the server took in a completed transaction (250 after the data). */
+  accepted: string[];
+  /** Recipients refused for good while others accepted (5xx on RCPT, or 4xx until the attempts ran out). */
+  refused: Refusal[];
+  /** While sending; reported through onChange, not persisted. */
+  progress?: { sentBytes: number; totalBytes: number };
+  /** Opaque JSON the caller gave at enqueue: what the editor needs to reopen the message. */
+  draft: unknown;
+}
+
+/** What `<id>.json` holds: the job plus the phase marker (the draft lives in `<id>.draft.json`). Never a password or AUTH data: only accountId. */
+export interface JobRecord extends Omit<OutboxJob, 'progress' | 'draft'> {
+  format: 1;
+  /**
+   * Set (and fsynced) before the message is handed to the SMTP connection. A job found in
+   * 'sending' with it after a crash may have reached the server: it becomes 'uncertain'.
+   */
+  transmitting?: boolean;
+}
+
+export interface MailAddress {
+  name?: string;
+  address: string;
+}
+
+export interface MessageInput {
+  from: { name: string; address: string };
+  to: MailAddress[];
+  cc: MailAddress[];
+  /** Only in the envelope, never in the headers. */
+  bcc: MailAddress[];
+  subject: string;
+  text: string;
+  /** With html, the message is multipart/alternative with the text part. */
+  html?: string;
+  /** Streamed from disk while the message file is built, never read whole into memory. cid: an inline image referenced from the html. */
+  attachments?: Array<{ filename: string; path: string; contentType?: string; cid?: string }>;
+  inReplyTo?: string;
+  references?: string[];
+}
+
+export interface RetryPolicy {
+  /** Delay after the first failed attempt. */
+  baseMs: number;
+  /** No delay is longer than this. */
+  maxMs: number;
+  /** Attempts in all, the first included. */
+  maxAttempts: number;
+  /** ± this fraction of the delay, at random. */
+  jitter: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { baseMs: 30_000, maxMs: 30 * 60_000, maxAttempts: 8, jitter: 0.2 };
+
+/** How one delivery attempt ended. */
+export type DeliveryOutcome =
+  /** The server answered 250 to the data: the accepted recipients have it. `deferred`: 4xx on RCPT, to try again later. */
+  | { kind: 'delivered'; reply: string; accepted: string[]; refused: Refusal[]; deferred: Refusal[] }
+  /** Nothing was delivered, for certain (a reply said no, or the data never started). */
+  | { kind: 'not-delivered'; error: AppError; temporary: boolean; refused: Refusal[]; deferred: Refusal[] }
+  /** The data started going out and no final reply came: may have been sent. */
+  | { kind: 'uncertain'; error: AppError }
+  /** close() stopped the attempt before any data went out. */
+  | { kind: 'aborted' };
+
+export interface DeliveryRequest {
+  job: Readonly<OutboxJob>;
+  emlPath: string;
+  sizeBytes: number;
+  /** Envelope recipients still to do (not yet accepted, not refused for good). */
+  recipients: string[];
+  account: StoredAccount;
+  password: string | undefined;
+  smtp: SmtpServiceOptions;
+  signal: AbortSignal;
+  /** Persists the transmitting marker; resolves once it is on disk. Called right before the message is handed over. */
+  beforeTransmit(): Promise<void>;
+  onProgress(sentBytes: number, totalBytes: number): void;
+}
+
+export type Deliver = (request: DeliveryRequest) => Promise<DeliveryOutcome>;
+
+export interface OutboxOptions {
+  /** The outbox folder inside the app's data folder (created if missing). */
+  dir: string;
+  /** The account and its password for sending, or an AppError (ACCOUNT_NOT_FOUND, PASSWORD_MISSING, SECRET_UNREADABLE ...). */
+  account: (accountId: string) => Result<{ account: StoredAccount; password: string | undefined }>;
+  /** Extra CAs and timeouts, as for the SMTP service. */
+  smtp?: SmtpServiceOptions;
+  /** Default 5. */
+  undoSeconds?: number;
+  /** Default: base 30 s, max 30 min, 8 attempts, ±20 %. */
+  retry?: Partial<RetryPolicy>;
+  now?: () => number;
+  random?: () => number;
+  /** Every state change and progress. */
+  onChange?: (job: OutboxJob) => void;
+  /** Permanent failure (for a desktop notification). */
+  onFailed?: (job: OutboxJob) => void;
+  logger?: Logger;
+  /** How long close() lets a send in flight finish before aborting it. Default 10 s. */
+  closeGraceMs?: number;
+  /** Replaces SMTP delivery (tests of the state machine). Default: deliverBySmtp. */
+  deliver?: Deliver;
+}

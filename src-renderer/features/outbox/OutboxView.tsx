@@ -1,0 +1,127 @@
+import { useEffect, useState } from 'react';
+import type { JobState, OutboxJobView } from '../../../shared/outbox';
+import type { AppError } from '../../../shared/result';
+import { getApi } from '../../api';
+import { ErrorNotice } from '../../ui/ErrorNotice';
+import { formatBytes, formatTime, formatUntil } from '../../ui/format';
+
+const STATE_LABEL: Record<JobState, string> = {
+  queued: 'Waiting to send',
+  sending: 'Sending',
+  retrying: 'Will retry',
+  sent: 'Sent',
+  failed: 'Not sent',
+  cancelled: 'Cancelled',
+  uncertain: 'May have been sent',
+};
+
+/** Re-renders every second while something is counting down. */
+function useNow(active: boolean): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [active]);
+  return now;
+}
+
+function JobRow(props: { job: OutboxJobView; now: number; onEdit: (job: OutboxJobView) => void; onError: (e: AppError | null) => void }) {
+  const { job, now } = props;
+  const act = async (verb: 'undo' | 'cancel' | 'retry' | 'markSent') => {
+    const result = await getApi().outbox[verb]({ id: job.id });
+    props.onError(result.ok ? null : result.error);
+    if (result.ok && verb === 'undo') props.onEdit(result.value);
+  };
+  const waiting = job.state === 'queued' && new Date(job.notBefore).getTime() > now;
+  return (
+    <li className={`job job--${job.state}`} aria-label={`${job.summary.subject || '(no subject)'}: ${STATE_LABEL[job.state]}`}>
+      <div className="job__head">
+        <strong>{job.summary.subject || '(no subject)'}</strong>
+        <span className={`badge badge--${job.state}`}>{STATE_LABEL[job.state]}</span>
+      </div>
+      <div className="muted">
+        To {job.summary.to.join(', ')} · {formatBytes(job.summary.sizeBytes)} · {job.attempts} attempt{job.attempts === 1 ? '' : 's'}
+      </div>
+      {waiting ? <div>{job.scheduled ? `Scheduled for ${formatTime(job.notBefore, now)}` : `Sending ${formatUntil(job.notBefore, now)}`}</div> : null}
+      {job.state === 'retrying' ? <div>Next attempt {formatUntil(job.notBefore, now)} (attempt {job.attempts + 1} of {job.maxAttempts})</div> : null}
+      {job.state === 'sending' && job.progress ? (
+        <div>
+          <progress max={job.progress.totalBytes} value={job.progress.sentBytes} aria-label="Sent so far" /> {formatBytes(job.progress.sentBytes)} of{' '}
+          {formatBytes(job.progress.totalBytes)}
+        </div>
+      ) : null}
+      {job.state === 'uncertain' ? (
+        <p className="notice notice--warning">
+          The connection broke while the message was being handed over, after the server had started receiving it. It may have arrived. Mailwright will not send it
+          again by itself: check with a recipient, then choose.
+        </p>
+      ) : null}
+      {job.lastError && (job.state === 'failed' || job.state === 'retrying' || job.state === 'uncertain') ? <ErrorNotice error={job.lastError} /> : null}
+      {job.lastReply && job.state === 'sent' ? (
+        <div className="notice__reply">
+          The server said: <q>{job.lastReply}</q>
+        </div>
+      ) : null}
+      {job.refused.length ? (
+        <div>
+          Not delivered to:
+          <ul>
+            {job.refused.map((r) => (
+              <li key={r.address}>
+                {r.address}: <q>{r.serverReply}</q>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      <div className="actions actions--start">
+        {job.state === 'queued' ? <button type="button" onClick={() => act('undo')}>{job.scheduled ? 'Edit' : 'Undo send'}</button> : null}
+        {job.state === 'retrying' || job.state === 'failed' ? <button type="button" onClick={() => act('retry')}>Retry now</button> : null}
+        {job.state === 'uncertain' ? (
+          <>
+            <button type="button" onClick={() => act('retry')}>Send again</button>
+            <button type="button" onClick={() => act('markSent')}>It arrived</button>
+          </>
+        ) : null}
+        {job.state === 'failed' && job.draft ? (
+          <button type="button" onClick={() => (props.onEdit(job), void act('cancel'))}>
+            Edit
+          </button>
+        ) : null}
+        {['queued', 'retrying', 'failed', 'uncertain'].includes(job.state) ? <button type="button" onClick={() => act('cancel')}>Cancel</button> : null}
+      </div>
+    </li>
+  );
+}
+
+export function OutboxView(props: { jobs: OutboxJobView[]; onEdit: (job: OutboxJobView) => void }) {
+  const [error, setError] = useState<AppError | null>(null);
+  const now = useNow(props.jobs.some((j) => j.state === 'queued' || j.state === 'retrying' || j.state === 'sending'));
+  const active = props.jobs.filter((j) => j.state !== 'sent' && j.state !== 'cancelled');
+  const done = props.jobs.filter((j) => j.state === 'sent' || j.state === 'cancelled');
+  return (
+    <section className="card" aria-labelledby="outbox-title">
+      <h1 id="outbox-title">Outbox</h1>
+      {error ? <ErrorNotice error={error} /> : null}
+      {!props.jobs.length ? <p className="muted">Nothing sent yet.</p> : null}
+      {active.length ? (
+        <ul className="jobs" aria-label="In progress">
+          {active.map((job) => (
+            <JobRow key={job.id} job={job} now={now} onEdit={props.onEdit} onError={setError} />
+          ))}
+        </ul>
+      ) : null}
+      {done.length ? (
+        <>
+          <h2>Done</h2>
+          <ul className="jobs" aria-label="Done">
+            {done.map((job) => (
+              <JobRow key={job.id} job={job} now={now} onEdit={props.onEdit} onError={setError} />
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,165 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { waitForMessage } from '../support/imap-read';
+import { expect, test, type LaunchedApp } from './fixture';
+import { ComposePage, OutboxPage } from './pages/compose';
+import { WizardPage } from './pages/wizard';
+import { SCREENSHOT_DIR } from './paths';
+
+/** An account on the test Postfix (STARTTLS), checked and saved through the wizard. */
+async function addPostfixAccount(app: LaunchedApp) {
+  const alice = app.servers.users[0]!;
+  const wizard = new WizardPage(app.page);
+  await wizard.fill({
+    displayName: 'Alice',
+    email: alice.address,
+    host: app.servers.host,
+    security: 'STARTTLS',
+    port: String(app.servers.submission.starttlsPort),
+    username: alice.username,
+    password: alice.password,
+  });
+  await wizard.check();
+  expect(await wizard.checkResult()).toBe('passed');
+  await wizard.save();
+}
+
+test('a formatted message with an attachment goes through the outbox and arrives part by part', async ({ app }, testInfo) => {
+  test.skip(app.mode !== 'bridge', 'the file dialog is scripted through the bridge');
+  const { page, servers } = app;
+  const bob = servers.users[1]!;
+  const dir = mkdtempSync(join(tmpdir(), 'mailwright-e2e-attach-'));
+  try {
+    const file = join(dir, 'Übersicht Q3.txt');
+    writeFileSync(file, 'Zahlen und Fakten — ünïcödé\n'.repeat(200));
+    await addPostfixAccount(app);
+
+    const compose = new ComposePage(page);
+    const subject = `Formatted ${Date.now()}`;
+    await page.getByLabel('To', { exact: true }).fill(`Bob Example <${bob.address}>`);
+    await expect(page.getByText(`Delivered to: ${bob.address}`)).toBeVisible();
+    await page.getByLabel('Subject').fill(subject);
+    await compose.editor.click();
+    await page.keyboard.type('Hello ');
+    await page.getByRole('button', { name: 'Bold' }).click();
+    await page.keyboard.type('important');
+    await page.getByRole('button', { name: 'Bold' }).click();
+    await page.keyboard.type(' news.');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Bulleted list' }).click();
+    await page.keyboard.type('first point');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('second point');
+
+    app.chooseFiles([file]);
+    await page.getByRole('button', { name: 'Attach files…' }).click();
+    const attachments = page.getByRole('region', { name: 'Attachments' });
+    await expect(attachments).toContainText('Übersicht Q3.txt');
+    await expect(attachments).toContainText('KB');
+    await page.screenshot({ path: join(SCREENSHOT_DIR, `${testInfo.project.name}-compose-rich.png`), fullPage: true });
+    await compose.send();
+
+    await expect(compose.undoBanner).toBeVisible();
+    const outbox = new OutboxPage(page);
+    await outbox.open();
+    await outbox.waitForState(subject, 'Waiting to send', 2000);
+    await outbox.waitForState(subject, 'Sent');
+    await page.screenshot({ path: join(SCREENSHOT_DIR, `${testInfo.project.name}-outbox.png`), fullPage: true });
+
+    const mail = await simpleParser(await waitForMessage(servers, bob, (s) => s.includes('Q3'), 10_000));
+    expect(mail.subject).toBe(subject);
+    expect(mail.html).toMatch(/Hello <strong>important<\/strong> news\./);
+    expect(mail.html).toMatch(/<ul>.*first point.*second point.*<\/ul>/s);
+    expect(mail.text).toContain('Hello important news.');
+    expect(mail.text).toMatch(/- first point\s+- second point/);
+    const attachment = mail.attachments.find((a) => a.filename === 'Übersicht Q3.txt');
+    expect(attachment?.content.toString('utf8')).toBe('Zahlen und Fakten — ünïcödé\n'.repeat(200));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('undo takes a message back into the editor before it leaves; send later waits and can be edited', async ({ app }) => {
+  const { page, servers } = app;
+  await addPostfixAccount(app);
+  const compose = new ComposePage(page);
+  const draft = { to: servers.users[1]!.address, subject: `Second thoughts ${Date.now()}`, body: 'Maybe I should not send this.' };
+  await compose.write(draft);
+  await compose.send();
+  await compose.undoBanner.getByRole('button', { name: 'Undo' }).click();
+  await expect(page.getByLabel('To', { exact: true })).toHaveValue(draft.to);
+  expect(await compose.values()).toEqual({ ...draft, cc: '', bcc: '' });
+  const outbox = new OutboxPage(page);
+  await outbox.open();
+  await outbox.waitForState(draft.subject, 'Cancelled');
+
+  await compose.open();
+  await compose.write({ ...draft, subject: `Later ${Date.now()}` });
+  const later = await page.getByLabel('Subject').inputValue();
+  await page.getByLabel('Send later').check();
+  await expect(page.getByRole('note').filter({ hasText: 'must be running at that time' })).toBeVisible();
+  await page.getByRole('button', { name: /^Schedule for/ }).click();
+  await outbox.waitForState(later, 'Waiting to send');
+  await expect(outbox.job(later)).toContainText('Scheduled for');
+  await outbox.job(later).getByRole('button', { name: 'Edit' }).click();
+  await expect(page.getByLabel('Subject')).toHaveValue(later);
+  await outbox.open();
+  await outbox.waitForState(later, 'Cancelled');
+});
+
+test('a temporary 451 is retried with a visible next attempt, then succeeds', async ({ app }) => {
+  let rcptCalls = 0;
+  const delivered: string[] = [];
+  const smtp = new SMTPServer({
+    secure: false,
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    disableReverseLookup: true,
+    onRcptTo: (address, _s, cb) => {
+      if (address.address !== 'someone@lan.test') return cb(); // the account check's own RCPT
+      rcptCalls += 1;
+      if (rcptCalls === 1) return cb(Object.assign(new Error('4.7.1 Greylisted, try again later'), { responseCode: 451 }));
+      cb();
+    },
+    onData: (stream, session, cb) => {
+      delivered.push(...session.envelope.rcptTo.map((r) => r.address));
+      stream.on('end', () => cb());
+      stream.resume();
+    },
+  });
+  smtp.on('error', () => {});
+  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+  try {
+    const port = (smtp.server.address() as AddressInfo).port;
+    const { page } = app;
+    const wizard = new WizardPage(page);
+    await wizard.fillDetails({ displayName: 'Grey', email: 'grey@lan.test', password: 'unused' });
+    await wizard.setUpManually();
+    await wizard.fillServer({ host: '127.0.0.1', security: 'None', port: String(port) });
+    await page.getByLabel('Authentication method').selectOption({ label: 'No authentication' });
+    await wizard.check();
+    expect(await wizard.checkResult()).toBe('passed');
+    await wizard.save();
+
+    const compose = new ComposePage(page);
+    const subject = `Greylisted ${Date.now()}`;
+    await compose.write({ to: 'someone@lan.test', subject, body: 'Patience.' });
+    await compose.send();
+    const outbox = new OutboxPage(page);
+    await outbox.open();
+    await outbox.waitForState(subject, 'Will retry');
+    await expect(outbox.job(subject)).toContainText(/Next attempt (in \d+ s|now)/);
+    await expect(outbox.job(subject)).toContainText('temporarily unable');
+    await expect(outbox.job(subject)).toContainText('451');
+    await outbox.waitForState(subject, 'Sent');
+    expect(delivered).toEqual(['someone@lan.test']);
+    await expect(outbox.job(subject)).toContainText('2 attempts');
+  } finally {
+    await new Promise<void>((r) => smtp.close(() => r()));
+  }
+});

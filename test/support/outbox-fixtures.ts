@@ -1,0 +1,93 @@
+// Shared pieces for the outbox tests: an account, a message, job files written by hand, and a
+// delivery stand-in that answers whatever a test scripts.
+
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Security } from '../../shared/model';
+import type { StoredAccount } from '../../src-main/services/settings-store';
+import type { Deliver, DeliveryOutcome, DeliveryRequest, JobRecord, MessageInput } from '../../src-main/services/outbox';
+
+export function testAccount(port: number, security: Security = 'tls', auth: 'password' | 'none' = 'none', username = ''): StoredAccount {
+  return {
+    id: randomUUID(),
+    description: 'test',
+    email: 'alice@mailwright.test',
+    displayName: 'Alice',
+    smtp: { host: '127.0.0.1', port, security, auth, username },
+    incoming: null,
+    createdAt: '',
+    updatedAt: '',
+  };
+}
+
+export function testMessage(overrides: Partial<MessageInput> = {}): MessageInput {
+  return {
+    from: { name: 'Alice', address: 'alice@mailwright.test' },
+    to: [{ name: 'Bob', address: 'bob@mailwright.test' }],
+    cc: [],
+    bcc: [],
+    subject: 'Hello',
+    text: 'Hello Bob\n',
+    ...overrides,
+  };
+}
+
+/** A job record as the outbox writes it, for files written by hand. */
+export function jobRecord(overrides: Partial<JobRecord> = {}): JobRecord {
+  const id = overrides.id ?? randomUUID();
+  const t = new Date(Date.now() - 60_000).toISOString();
+  return {
+    format: 1,
+    id,
+    accountId: 'acc',
+    state: 'queued',
+    createdAt: t,
+    updatedAt: t,
+    notBefore: t,
+    scheduled: false,
+    attempts: 0,
+    maxAttempts: 8,
+    messageId: `<${id}@mailwright.test>`,
+    envelope: { from: 'alice@mailwright.test', to: ['bob@mailwright.test'] },
+    summary: { subject: 'Hello', to: ['bob@mailwright.test'], sizeBytes: 100 },
+    accepted: [],
+    refused: [],
+    ...overrides,
+  };
+}
+
+export const EML = 'From: alice@mailwright.test\r\nTo: bob@mailwright.test\r\nSubject: Hello\r\n\r\nHello\r\n';
+
+/** Writes `<id>.json` (and, unless told not to, `<id>.eml` and `<id>.draft.json`) as the outbox would. */
+export function writeJobFiles(dir: string, job: JobRecord, options: { eml?: boolean; draft?: unknown } = {}): void {
+  if (options.eml !== false) writeFileSync(join(dir, `${job.id}.eml`), EML);
+  writeFileSync(join(dir, `${job.id}.draft.json`), JSON.stringify(options.draft ?? { n: job.id }));
+  writeFileSync(join(dir, `${job.id}.json`), JSON.stringify(job));
+}
+
+/** A Deliver that records each call and answers with the next scripted outcome ('delivered' to all when the script runs out). */
+export function scriptedDeliver(script: Array<DeliveryOutcome | ((req: DeliveryRequest) => Promise<DeliveryOutcome>)> = []) {
+  const calls: DeliveryRequest[] = [];
+  const deliver: Deliver = async (req) => {
+    calls.push(req);
+    const next = script.shift();
+    if (typeof next === 'function') return next(req);
+    if (next) {
+      if (next.kind === 'delivered' || next.kind === 'uncertain') await req.beforeTransmit();
+      return next;
+    }
+    await req.beforeTransmit();
+    return { kind: 'delivered', reply: '250 ok', accepted: req.recipients, refused: [], deferred: [] };
+  };
+  return { deliver, calls };
+}
+
+/** Resolves when `predicate` holds, polling every 5 ms; rejects after `timeoutMs`. */
+export async function until(predicate: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

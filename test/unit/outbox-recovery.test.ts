@@ -1,0 +1,131 @@
+/**
+ * What the outbox finds on disk after a crash: job files written by hand in every state, leftovers
+ * of interrupted writes, and what open() makes of them.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ok } from '../../shared/result';
+import { Outbox, type JobRecord, type OutboxOptions } from '../../src-main/services/outbox';
+import { writeFileAtomic } from '../../src-main/services/outbox/store';
+import { EML, jobRecord, scriptedDeliver, testAccount, until, writeJobFiles } from '../support/outbox-fixtures';
+
+let dir: string;
+let outbox: Outbox | undefined;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mailwright-outbox-recovery-'));
+});
+afterEach(async () => {
+  await outbox?.close();
+  outbox = undefined;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const readJob = (id: string) => JSON.parse(readFileSync(join(dir, `${id}.json`), 'utf8')) as JobRecord;
+const open = (extra: Partial<OutboxOptions> = {}) =>
+  Outbox.open({ dir, account: () => ok({ account: testAccount(25, 'none'), password: undefined }), undoSeconds: 0, ...extra });
+
+describe('recovery at open', () => {
+  it('resumes what never reached the server, and never resends what may have', async () => {
+    const notStarted = jobRecord({ state: 'sending' });
+    const transmitting = jobRecord({ state: 'sending', transmitting: true, attempts: 1 });
+    const queued = jobRecord({ state: 'queued' });
+    const later = jobRecord({ state: 'retrying', attempts: 2, notBefore: new Date(Date.now() + 3_600_000).toISOString() });
+    const sent = jobRecord({ state: 'sent', attempts: 1, accepted: ['bob@mailwright.test'] });
+    const failed = jobRecord({ state: 'failed', attempts: 8 });
+    const cancelled = jobRecord({ state: 'cancelled' });
+    const uncertain = jobRecord({ state: 'uncertain', attempts: 1 });
+    const noMessage = jobRecord({ state: 'queued' });
+    for (const job of [notStarted, transmitting, queued, later, sent, failed, cancelled, uncertain]) writeJobFiles(dir, job);
+    writeJobFiles(dir, noMessage, { eml: false });
+
+    const { deliver, calls } = scriptedDeliver();
+    outbox = await open({ deliver });
+    await until(() => outbox!.list().filter((j) => j.state === 'sent').length === 3, 5000, 'the two resumed jobs to be sent');
+    await until(() => calls.length === 2);
+
+    expect(calls.map((c) => c.job.id).sort()).toEqual([notStarted.id, queued.id].sort());
+    const state = Object.fromEntries(outbox.list().map((j) => [j.id, j.state]));
+    expect(state).toEqual({
+      [notStarted.id]: 'sent',
+      [transmitting.id]: 'uncertain',
+      [queued.id]: 'sent',
+      [later.id]: 'retrying',
+      [sent.id]: 'sent',
+      [failed.id]: 'failed',
+      [cancelled.id]: 'cancelled',
+      [uncertain.id]: 'uncertain',
+      [noMessage.id]: 'failed',
+    });
+    // The decisions are on disk, not only in memory.
+    expect(readJob(transmitting.id)).toMatchObject({ state: 'uncertain', attempts: 2, lastError: { code: 'CONNECTION_LOST' } });
+    expect(readJob(transmitting.id).transmitting).toBeUndefined();
+    expect(readJob(noMessage.id)).toMatchObject({ state: 'failed', lastError: { code: 'INTERNAL' } });
+    // Messages of finished jobs are removed; those that may be sent again are kept; drafts stay.
+    expect(existsSync(join(dir, `${sent.id}.eml`))).toBe(false);
+    expect(existsSync(join(dir, `${cancelled.id}.eml`))).toBe(false);
+    expect(existsSync(join(dir, `${transmitting.id}.eml`))).toBe(true);
+    expect(existsSync(join(dir, `${failed.id}.eml`))).toBe(true);
+    expect(outbox.list().find((j) => j.id === cancelled.id)?.draft).toEqual({ n: cancelled.id });
+  });
+
+  it('a recovered uncertain job is sent again only when the person says so', async () => {
+    const job = jobRecord({ state: 'sending', transmitting: true });
+    writeJobFiles(dir, job);
+    const { deliver, calls } = scriptedDeliver();
+    outbox = await open({ deliver });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(calls).toHaveLength(0);
+    expect((await outbox.retryNow(job.id)).ok).toBe(true);
+    await until(() => outbox!.list()[0]!.state === 'sent');
+    expect(calls).toHaveLength(1);
+  });
+
+  it('removes temporary files and messages whose job was never written; sets damaged job files aside', async () => {
+    const kept = jobRecord({ state: 'failed' });
+    writeJobFiles(dir, kept);
+    writeFileSync(join(dir, `${kept.id}.json.tmp-0a1b2c3d4e5f`), '{"half":');
+    writeFileSync(join(dir, 'd3c1b7a2-0000-4000-8000-000000000001.eml.tmp-aaaaaaaaaaaa'), 'From: half');
+    writeFileSync(join(dir, 'd3c1b7a2-0000-4000-8000-000000000002.eml'), EML); // enqueue died before its job file
+    writeFileSync(join(dir, 'd3c1b7a2-0000-4000-8000-000000000002.draft.json'), '{}');
+    writeFileSync(join(dir, 'd3c1b7a2-0000-4000-8000-000000000003.json'), '{"id": "d3c1b7a2-0000-4000-8000-0000'); // cannot happen with atomic writes; still
+    writeFileSync(join(dir, 'd3c1b7a2-0000-4000-8000-000000000003.eml'), EML);
+
+    outbox = await open({ deliver: scriptedDeliver().deliver });
+    expect(readdirSync(dir).sort()).toEqual(
+      [
+        `${kept.id}.draft.json`,
+        `${kept.id}.eml`,
+        `${kept.id}.json`,
+        'd3c1b7a2-0000-4000-8000-000000000003.eml',
+        'd3c1b7a2-0000-4000-8000-000000000003.json.corrupt',
+      ].sort(),
+    );
+    expect(outbox.list().map((j) => j.id)).toEqual([kept.id]);
+  });
+
+  it('creates the folder when it is missing', async () => {
+    const nested = join(dir, 'a', 'outbox');
+    outbox = await open({ dir: nested, deliver: scriptedDeliver().deliver });
+    expect(existsSync(nested)).toBe(true);
+    expect(outbox.list()).toEqual([]);
+  });
+});
+
+describe('atomic writes', () => {
+  it('replaces the whole file and leaves no temporary file', async () => {
+    const file = join(dir, 'x.json');
+    await writeFileAtomic(dir, file, 'first');
+    await writeFileAtomic(dir, file, 'second'.repeat(100_000));
+    expect(readFileSync(file, 'utf8')).toBe('second'.repeat(100_000));
+    expect(readdirSync(dir)).toEqual(['x.json']);
+  });
+
+  it('leaves neither a temporary file nor a changed target when the rename fails', async () => {
+    const target = join(dir, 'taken.json');
+    mkdirSync(join(target, 'inside'), { recursive: true }); // a non-empty folder cannot be renamed over
+    await expect(writeFileAtomic(dir, target, 'data')).rejects.toThrow();
+    expect(readdirSync(dir)).toEqual(['taken.json']);
+  });
+});
