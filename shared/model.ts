@@ -71,8 +71,15 @@ export const IncomingSettingsSchema = z.object({
   security: SecuritySchema,
   username: singleLine(320).pipe(z.string().trim().min(1)),
   pinnedCertificate: PinnedCertificateSchema.optional(),
+  /** IMAP only: file a copy of each sent message in the Sent folder. Off for providers that do it themselves. */
+  saveSentCopy: z.boolean().default(true),
 });
 export type IncomingSettings = z.infer<typeof IncomingSettingsSchema>;
+
+/** Providers that file their own copy of what is sent through their SMTP: the Sent-copy switch starts off for them. */
+export function providerFilesOwnCopy(smtpHost: string): boolean {
+  return /(^|\.)(gmail\.com|googlemail\.com|google\.com|office365\.com|outlook\.com|hotmail\.com|live\.com)$/i.test(smtpHost.trim());
+}
 
 /** What the wizard edits. The password travels separately and is never part of stored settings. */
 export const AccountInputSchema = z

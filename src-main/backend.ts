@@ -11,7 +11,9 @@ import type { SettingsStore } from './services/settings-store';
 import { join } from 'node:path';
 import { fail, ok } from '../shared/result';
 import { createAttachmentRegistry } from './services/attachments';
-import { Outbox, type OutboxOptions } from './services/outbox';
+import { Outbox, type OutboxJob, type OutboxOptions } from './services/outbox';
+import { emlFile } from './services/outbox/store';
+import { fileSentCopy } from './services/sent-copy';
 import type { SmtpServiceOptions } from './services/smtp';
 import { createOutboxHandlers, jobView } from './ipc/outbox-handlers';
 import { createHandlers, type Emit } from './ipc/handlers';
@@ -61,8 +63,25 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     onChange: (list) => options.emit('accounts:changed', list),
   });
   const attachments = createAttachmentRegistry();
+  const outboxDir = join(options.dataDir, 'outbox');
+  /** Sent copies filed (or being filed) in this run; the Message-ID search covers restarts. */
+  const filed = new Set<string>();
+  const fileCopyOnce = (job: OutboxJob) => {
+    const account = accounts.get(job.accountId);
+    if (filed.has(job.id) || !account?.incoming || account.incoming.protocol !== 'imap' || !account.incoming.saveSentCopy) return;
+    filed.add(job.id);
+    const password = accounts.incomingPassword(job.accountId);
+    if (!password.ok || !password.value) return;
+    void fileSentCopy(
+      { account, password: password.value, emlPath: emlFile(outboxDir, job.id), messageId: job.messageId },
+      { extraCertificateAuthorities: options.smtp?.extraCertificateAuthorities ?? [] },
+    ).then((result) => {
+      if (result.ok) options.logger.info('sent copy filed', { mailbox: result.value.mailbox, alreadyThere: result.value.alreadyThere });
+      else options.logger.warn('sent copy not filed', { code: result.error.code });
+    });
+  };
   const outbox = await Outbox.open({
-    dir: join(options.dataDir, 'outbox'),
+    dir: outboxDir,
     undoSeconds: DEFAULT_UNDO_SECONDS,
     ...options.outbox,
     ...(options.smtp ? { smtp: options.smtp } : {}),
@@ -72,7 +91,10 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       const password = accounts.smtpPassword(id);
       return password.ok ? ok({ account, password: password.value }) : password;
     },
-    onChange: (job) => options.emit('outbox:changed', jobView(job)),
+    onChange: (job) => {
+      options.emit('outbox:changed', jobView(job));
+      if (job.state === 'sent') fileCopyOnce(job);
+    },
     onFailed: (job) => options.notify?.('Message not sent', `“${job.summary.subject || '(no subject)'}” could not be sent. Open the outbox to see why.`),
   });
   const handlers = createHandlers({

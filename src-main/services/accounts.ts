@@ -26,6 +26,10 @@ export interface AccountService {
   incomingPassword(id: string): Result<string | undefined>;
 }
 
+/** Settings written before a field existed get its default. */
+const normalizeIncoming = (incoming: StoredAccount['incoming'] | undefined): StoredAccount['incoming'] =>
+  incoming ? { ...incoming, saveSentCopy: incoming.saveSentCopy ?? true } : null;
+
 const smtpSecretName = (id: string) => `account:${id}:smtp`;
 const incomingSecretName = (id: string) => `account:${id}:incoming`;
 
@@ -56,7 +60,7 @@ export function createAccountService(options: {
   };
   const toAccount = (stored: StoredAccount): Account => ({
     ...stored,
-    incoming: stored.incoming ?? null,
+    incoming: normalizeIncoming(stored.incoming),
     hasPassword: hasSecret(smtpSecretName(stored.id)),
     hasIncomingPassword: hasSecret(incomingSecretName(stored.id)),
   });
@@ -67,7 +71,7 @@ export function createAccountService(options: {
     list,
     get: (id) => {
       const stored = settings.get('accounts').find((a) => a.id === id);
-      return stored ? { ...stored, incoming: stored.incoming ?? null } : undefined;
+      return stored ? { ...stored, incoming: normalizeIncoming(stored.incoming) } : undefined;
     },
 
     save({ id, account, password, incomingPassword }) {

@@ -77,6 +77,7 @@ const accountJsonSchema = {
             security: securityJsonSchema,
             username: { type: 'string' },
             pinnedCertificate: pinnedCertificateJsonSchema,
+            saveSentCopy: { type: 'boolean' },
           },
         },
       ],

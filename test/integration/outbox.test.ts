@@ -36,7 +36,9 @@ afterEach(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const RETRY = { baseMs: 50, maxMs: 200, maxAttempts: 3, jitter: 0 };
-const TIMEOUTS = { connectMs: 500, greetingMs: 300, socketMs: 1500 };
+// Generous for servers that answer (the machine may be busy); the silent ones get short ones.
+const TIMEOUTS = { connectMs: 3000, greetingMs: 3000, socketMs: 3000 };
+const SHORT = { smtp: { extraCertificateAuthorities: [] as string[], timeouts: { connectMs: 400, greetingMs: 400, socketMs: 800 } } };
 
 async function server(options: ServeOptions = {}): Promise<TestSmtpServer> {
   const s = await serveSmtp({ secure: true, key: cert.key, cert: cert.cert, ...options });
@@ -144,7 +146,7 @@ describe('temporary failures are retried, with the same bytes', () => {
       sockets.forEach((s) => s.destroy());
       silent.close(() => r());
     }));
-    const h = await harness((silent.address() as AddressInfo).port);
+    const h = await harness((silent.address() as AddressInfo).port, SHORT);
     const id = await h.send();
     const job = await h.settled(id);
     expect(job).toMatchObject({ state: 'failed', attempts: 3, lastError: { code: 'CONNECTION_TIMEOUT' } });
@@ -246,7 +248,7 @@ describe('may have been sent', () => {
 
   it('no final reply after the data (timeout): uncertain', async () => {
     const s = await server({ onMessage: () => new Promise(() => {}) });
-    const h = await harness(s.port);
+    const h = await harness(s.port, { smtp: { extraCertificateAuthorities: [ca.cert], timeouts: { ...TIMEOUTS, socketMs: 1200 } } });
     const job = await h.settled(await h.send(), undefined, 8000);
     expect(job).toMatchObject({ state: 'uncertain', attempts: 1, lastError: { code: 'CONNECTION_TIMEOUT' } });
     expect(s.connections).toBe(1);

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ImapFlow } from 'imapflow';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account } from '../../shared/model';
@@ -52,7 +53,7 @@ async function backend(options: { trustTestCa?: boolean } = {}): Promise<{ backe
     settings: openSettingsInFolder(dir, '0.2.0'),
     secretFile: openSecretFileInFolder(dir),
     cipher: createAppKeyCipher(dir),
-    logger: silentLogger,
+    logger: process.env.DEBUG_BACKEND ? { info: console.log, warn: console.log, error: console.log } : silentLogger,
     app: { version: '0.2.0', platform: process.platform },
     smtp: { extraCertificateAuthorities: options.trustTestCa === false ? [] : [servers.ca], timeouts: { connectMs: 5000, greetingMs: 5000, socketMs: 10000 } },
     isTrustedSender: createSenderPolicy({ appOrigin: ORIGIN, contentsIds: () => [1] }),
@@ -137,6 +138,46 @@ describe.each(['starttls', 'tls'] as const)('sending through Postfix with %s', (
     const account = await addAccount(b, security, servers.users[0]!.password);
     const job = await send(b, { accountId: account.id, to: [servers.users[1]!.address], cc: [], bcc: [], subject: 'x', text: 'x' });
     expect(job).toMatchObject({ state: 'failed', lastError: { code: 'TLS_UNTRUSTED_CERTIFICATE' } });
+  });
+});
+
+describe('the Sent copy after sending', () => {
+  it('files the sent message once in the IMAP Sent folder of an account that reads over IMAP', async () => {
+    const [alice, bob] = [servers.users[0]!, servers.users[1]!];
+    const { backend: b } = await backend();
+    const saved = (await b.router.handle(sender, 'accounts:save', {
+      account: {
+        description: 'Alice with IMAP',
+        email: alice.address,
+        displayName: 'Alice',
+        smtp: { host: servers.host, port: servers.submission.tlsPort, security: 'tls', auth: 'password', username: alice.username },
+        incoming: { protocol: 'imap', host: servers.host, port: servers.imap.tlsPort, security: 'tls', username: alice.username, saveSentCopy: true },
+      },
+      password: alice.password,
+      incomingPassword: alice.password,
+    })) as Result<Account>;
+    if (!saved.ok) throw new Error(saved.error.code);
+    const tag = `sent-copy-${Date.now()}`;
+    const job = await send(b, { accountId: saved.value.id, to: [bob.address], cc: [], bcc: [], subject: tag, text: `Ref ${tag}` });
+    expect(job.state).toBe('sent');
+    const client = new ImapFlow({ host: servers.host, port: servers.imap.tlsPort, secure: true, auth: { user: alice.username, pass: alice.password }, tls: { ca: [servers.ca] }, logger: false });
+    await client.connect();
+    try {
+      let count = 0;
+      for (let i = 0; i < 50 && count === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        if (!(await client.list()).some((f) => f.path === 'Sent')) continue;
+        const lock = await client.getMailboxLock('Sent');
+        try {
+          count = ((await client.search({ header: { 'message-id': job.messageId } }, { uid: true })) || []).length;
+        } finally {
+          lock.release();
+        }
+      }
+      expect(count).toBe(1);
+    } finally {
+      await client.logout();
+    }
   });
 });
 

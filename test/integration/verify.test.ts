@@ -63,6 +63,7 @@ describe('verification against Postfix and Dovecot', () => {
     port: servers[protocol][security === 'tls' ? 'tlsPort' : 'starttlsPort'],
     security,
     username: alice().username,
+    saveSentCopy: false,
   });
 
   it.each([

@@ -106,6 +106,7 @@ describe('undo window and send later', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(calls).toHaveLength(0);
     expect(existsSync(join(dir, `${job.id}.eml`))).toBe(false);
+    expect(outbox.messagePath(job.id)).toBeUndefined();
   });
 
   it('after the window it is sent, and undo is refused', async () => {
@@ -119,7 +120,9 @@ describe('undo window and send later', () => {
     expect(calls).toHaveLength(1);
     expect(await outbox.undo(job.id)).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST', detail: { fields: [{ path: 'id', problem: 'undo_not_allowed_when_sent' }] } } });
     expect(changes.map((c) => c.state)).toEqual(['queued', 'sending', 'sent']);
-    expect(existsSync(join(dir, `${job.id}.eml`))).toBe(false);
+    // The exact bytes stay for the Sent copy.
+    expect(outbox.messagePath(job.id)).toBe(join(dir, `${job.id}.eml`));
+    expect(existsSync(join(dir, `${job.id}.eml`))).toBe(true);
   });
 
   it('send later: waits for its time, can be undone before it', async () => {

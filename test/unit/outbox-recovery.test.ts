@@ -62,8 +62,8 @@ describe('recovery at open', () => {
     expect(readJob(transmitting.id)).toMatchObject({ state: 'uncertain', attempts: 2, lastError: { code: 'CONNECTION_LOST' } });
     expect(readJob(transmitting.id).transmitting).toBeUndefined();
     expect(readJob(noMessage.id)).toMatchObject({ state: 'failed', lastError: { code: 'INTERNAL' } });
-    // Messages of finished jobs are removed; those that may be sent again are kept; drafts stay.
-    expect(existsSync(join(dir, `${sent.id}.eml`))).toBe(false);
+    // Messages of cancelled jobs are removed; the others are kept (sent again, or a Sent copy); drafts stay.
+    expect(existsSync(join(dir, `${sent.id}.eml`))).toBe(true);
     expect(existsSync(join(dir, `${cancelled.id}.eml`))).toBe(false);
     expect(existsSync(join(dir, `${transmitting.id}.eml`))).toBe(true);
     expect(existsSync(join(dir, `${failed.id}.eml`))).toBe(true);

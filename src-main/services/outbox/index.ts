@@ -8,7 +8,8 @@
  *   undo / cancel -> cancelled;  markSent: uncertain -> sent
  *
  * The message is built once at enqueue into `<id>.eml` (fsynced) before the job file exists, so
- * the same bytes (and Message-ID) go out on every attempt. Before the message is handed to the
+ * the same bytes (and Message-ID) go out on every attempt; it stays after the send (a Sent copy
+ * is filed from it) and goes when the job is cancelled. Before the message is handed to the
  * SMTP connection, the job is persisted with `transmitting: true`; after a crash, a job still in
  * 'sending' with that marker becomes 'uncertain' (never resent on its own: no silent duplicate),
  * one without it goes back to 'queued'. One send at a time, one timer, stopped by close().
@@ -104,7 +105,7 @@ export class Outbox {
         await writeJob(this.dir, job);
         this.log.info('outbox: recovered job', { id: job.id, from: found.state, to: job.state });
       }
-      if ((job.state === 'sent' || job.state === 'cancelled') && !missing.has(job.id)) await removeQuietly(emlFile(this.dir, job.id)).catch(() => undefined);
+      if (job.state === 'cancelled' && !missing.has(job.id)) await removeQuietly(emlFile(this.dir, job.id)).catch(() => undefined);
       this.jobs.set(job.id, job);
       this.drafts.set(job.id, report.drafts.get(job.id) ?? null);
     }
@@ -185,6 +186,12 @@ export class Outbox {
     return ok(this.view(job));
   }
 
+  /** The built message of a job (the exact bytes sent), while it exists: kept for sent jobs (for a Sent copy), removed when cancelled. */
+  messagePath(id: string): string | undefined {
+    const job = this.jobs.get(id);
+    return job && job.state !== 'cancelled' ? emlFile(this.dir, id) : undefined;
+  }
+
   /** Every job, oldest first. */
   list(): OutboxJob[] {
     return [...this.jobs.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id)).map((j) => this.view(j));
@@ -251,7 +258,7 @@ export class Outbox {
       this.log.info(`outbox: ${action}`, { id, state: next.state });
       this.emit(next);
       this.arm();
-      if (next.state === 'sent' || next.state === 'cancelled') await removeQuietly(emlFile(this.dir, id)).catch(() => undefined);
+      if (next.state === 'cancelled') await removeQuietly(emlFile(this.dir, id)).catch(() => undefined);
       return ok(this.view(next));
     });
   }
@@ -399,7 +406,6 @@ export class Outbox {
           this.log.warn('outbox: onFailed listener threw', { error });
         }
       }
-      if (next.state === 'sent') await removeQuietly(emlFile(this.dir, id)).catch(() => undefined);
     });
   }
 

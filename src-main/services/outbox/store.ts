@@ -1,6 +1,7 @@
 /**
  * The outbox on disk: one folder, per job `<id>.json` (the job, small, rewritten atomically on
- * every state change), `<id>.eml` (the built message) and `<id>.draft.json` (what the editor needs
+ * every state change), `<id>.eml` (the built message; removed when the job is cancelled) and
+ * `<id>.draft.json` (what the editor needs
  * to reopen it; never changes). The last two are written and fsynced before the job file exists.
  * Temporary files end in `.tmp-<random>`. A crash at any moment leaves either the old job file or
  * the new one, never half of one; a message or draft file without a job file is an enqueue that

@@ -253,6 +253,12 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
               {text('inPort', 'Incoming port', { error: errors['incoming.port'] })}
             </div>
             {pinNotice('inPin')}
+            {form.inProtocol === 'imap' ? (
+              <label className="checkbox">
+                <input type="checkbox" checked={form.inSaveSent} onChange={(e) => edit({ field: 'inSaveSent', value: e.target.checked })} />
+                Save a copy of each sent message in the Sent folder (Gmail and Microsoft 365 do this themselves)
+              </label>
+            ) : null}
             {text('inUsername', 'Incoming username', { error: errors['incoming.username'] })}
             <label className="checkbox">
               <input type="checkbox" checked={form.inSamePassword} onChange={(e) => edit({ field: 'inSamePassword', value: e.target.checked })} />

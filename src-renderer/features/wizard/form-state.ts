@@ -10,6 +10,7 @@ import {
   type IncomingProtocol,
   type PinnedCertificate,
   type Security,
+  providerFilesOwnCopy,
 } from '../../../shared/model';
 import { fieldProblemText } from '../../ui/error-text';
 
@@ -34,8 +35,10 @@ export interface WizardForm {
   /** The incoming server uses the same password as the outgoing one (the usual case). */
   inSamePassword: boolean;
   inPin: PinnedCertificate | null;
+  /** IMAP: file a copy of sent messages in the Sent folder; follows the provider until changed. */
+  inSaveSent: boolean;
   /** Fields the person typed in themselves; others follow their defaults. */
-  touched: { port: boolean; username: boolean; description: boolean; inPort: boolean; inUsername: boolean };
+  touched: { port: boolean; username: boolean; description: boolean; inPort: boolean; inUsername: boolean; inSaveSent: boolean };
 }
 
 export const emptyForm = (): WizardForm => ({
@@ -58,7 +61,8 @@ export const emptyForm = (): WizardForm => ({
   inPassword: '',
   inSamePassword: true,
   inPin: null,
-  touched: { port: false, username: false, description: false, inPort: false, inUsername: false },
+  inSaveSent: true,
+  touched: { port: false, username: false, description: false, inPort: false, inUsername: false, inSaveSent: false },
 });
 
 export const formFromAccount = (a: Account): WizardForm => ({
@@ -81,10 +85,11 @@ export const formFromAccount = (a: Account): WizardForm => ({
         inSecurity: a.incoming.security,
         inUsername: a.incoming.username,
         inPin: a.incoming.pinnedCertificate ?? null,
+        inSaveSent: a.incoming.saveSentCopy,
         inSamePassword: false,
       }
     : {}),
-  touched: { port: true, username: true, description: true, inPort: true, inUsername: true },
+  touched: { port: true, username: true, description: true, inPort: true, inUsername: true, inSaveSent: true },
 });
 
 type TextField = 'description' | 'displayName' | 'email' | 'password' | 'host' | 'port' | 'username' | 'inHost' | 'inPort' | 'inUsername' | 'inPassword';
@@ -94,7 +99,7 @@ export type WizardEdit =
   | { field: 'security' | 'inSecurity'; value: Security }
   | { field: 'auth'; value: AuthMethod }
   | { field: 'inProtocol'; value: IncomingProtocol }
-  | { field: 'incomingEnabled' | 'inSamePassword'; value: boolean }
+  | { field: 'incomingEnabled' | 'inSamePassword' | 'inSaveSent'; value: boolean }
   | { field: 'smtpPin' | 'inPin'; value: PinnedCertificate | null };
 
 /** Applies one edit, with the defaults a person expects: ports follow the security until typed. */
@@ -123,6 +128,11 @@ export function applyEdit(form: WizardForm, edit: WizardEdit): WizardForm {
       // A different server means a different certificate: a pin never carries over.
       next.host = edit.value;
       next.smtpPin = null;
+      if (!form.touched.inSaveSent) next.inSaveSent = !providerFilesOwnCopy(edit.value);
+      return next;
+    case 'inSaveSent':
+      next.inSaveSent = edit.value;
+      next.touched.inSaveSent = true;
       return next;
     case 'inHost':
       next.inHost = edit.value;
@@ -161,6 +171,7 @@ export function applyDiscovery(form: WizardForm, result: DiscoveryResult): Wizar
   let next = { ...form, touched: { ...form.touched } };
   if (smtp) {
     next = { ...next, host: smtp.host, port: String(smtp.port), security: smtp.security, auth: smtp.auth === 'none' ? 'none' : 'password', smtpPin: null };
+    if (!next.touched.inSaveSent) next.inSaveSent = !providerFilesOwnCopy(smtp.host);
     next.username = smtp.username || form.email.trim();
     next.touched.port = true;
     next.touched.username = true;
@@ -215,6 +226,7 @@ export function toAccountInput(form: WizardForm): { ok: true; value: AccountInpu
           port: portOf(form.inPort),
           security: form.inSecurity,
           username: form.inUsername,
+          saveSentCopy: form.inProtocol === 'imap' && form.inSaveSent,
           ...(form.inPin ? { pinnedCertificate: form.inPin } : {}),
         }
       : null,

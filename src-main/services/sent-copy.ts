@@ -1,0 +1,66 @@
+/**
+ * After a message is sent, file a copy in the account's IMAP Sent folder: the folder with the
+ * \Sent special-use flag (RFC 6154), else one named like a Sent folder, else a new "Sent". The
+ * Message-ID is searched first, so a copy is never filed twice (a retry, a restart, a provider
+ * that files its own copy).
+ */
+import { readFile } from 'node:fs/promises';
+import { ImapFlow } from 'imapflow';
+import { fail, ok, type Result } from '../../shared/result';
+import type { StoredAccount } from './settings-store';
+import { tlsOptionsFor } from './tls-trust';
+
+const SENT_NAMES = /^(sent|sent items|sent messages|sent mail|gesendet|envoy[ée]s|enviados)$/i;
+
+export interface SentCopyResult {
+  mailbox: string;
+  /** The Message-ID was already in the folder; nothing was added. */
+  alreadyThere: boolean;
+}
+
+export async function fileSentCopy(
+  input: { account: StoredAccount; password: string; emlPath: string; messageId: string },
+  options: { extraCertificateAuthorities?: readonly string[]; timeoutMs?: number } = {},
+): Promise<Result<SentCopyResult>> {
+  const incoming = input.account.incoming;
+  if (!incoming || incoming.protocol !== 'imap') return fail('INVALID_REQUEST');
+  const client = new ImapFlow({
+    host: incoming.host,
+    port: incoming.port,
+    secure: incoming.security === 'tls',
+    doSTARTTLS: incoming.security === 'starttls',
+    auth: { user: incoming.username, pass: input.password },
+    tls: tlsOptionsFor(incoming.host, { extraCertificateAuthorities: options.extraCertificateAuthorities, pinnedCertificate: incoming.pinnedCertificate }),
+    logger: false,
+    disableAutoIdle: true,
+    connectionTimeout: options.timeoutMs ?? 20_000,
+    greetingTimeout: options.timeoutMs ?? 20_000,
+    socketTimeout: 60_000,
+  });
+  try {
+    await client.connect();
+  } catch {
+    client.close(); // imapflow can keep the process alive after a failed connect otherwise
+    return fail('CONNECTION_LOST');
+  }
+  try {
+    const folders = await client.list();
+    const sent = folders.find((f) => f.specialUse === '\\Sent') ?? folders.find((f) => SENT_NAMES.test(f.name));
+    const path = sent?.path ?? 'Sent';
+    if (!sent) await client.mailboxCreate(path);
+    const lock = await client.getMailboxLock(path);
+    try {
+      const found = await client.search({ header: { 'message-id': input.messageId } }, { uid: true });
+      if (found && found.length > 0) return ok({ mailbox: path, alreadyThere: true });
+      // imapflow appends from memory; the .eml is the exact bytes that were sent.
+      await client.append(path, await readFile(input.emlPath), ['\\Seen']);
+      return ok({ mailbox: path, alreadyThere: false });
+    } finally {
+      lock.release();
+    }
+  } catch {
+    return fail('SERVER_ERROR');
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
+}
