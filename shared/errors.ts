@@ -15,6 +15,12 @@ export const ERROR_CODES = {
   PASSWORD_MISSING: 'The account uses password authentication but no password is stored.',
   SECRET_UNREADABLE: 'A stored password could not be decrypted (key lost or data damaged).',
   SETTINGS_UNWRITABLE: 'The settings file could not be written.',
+  // Outbox
+  JOB_NOT_FOUND: 'No outbox job with that id.',
+  JOB_NOT_ALLOWED: 'That action does not apply to the job in its current state (e.g. undo while sending).',
+  OUTBOX_UNWRITABLE: 'The message could not be stored in the outbox (disk full or not writable).',
+  ATTACHMENT_UNREADABLE: 'An attached file could not be read when the message was built.',
+  SMTPUTF8_UNSUPPORTED: 'An address needs SMTPUTF8 (non-ASCII before the @) and the server does not offer it.',
   // Reaching the server
   HOST_NOT_FOUND: 'The server name does not resolve in DNS.',
   CONNECTION_REFUSED: 'Nothing accepts connections on that host and port.',

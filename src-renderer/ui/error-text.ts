@@ -26,6 +26,23 @@ const TEXT: Record<ErrorCode, Explanation> = {
     title: 'Mailwright could not save its settings.',
     advice: 'Check that the disk is not full and that Mailwright may write to its data folder, then try again.',
   },
+  JOB_NOT_FOUND: { title: 'That message is no longer in the outbox.', advice: 'It may have been removed or sent already.' },
+  JOB_NOT_ALLOWED: {
+    title: 'That is not possible for this message any more.',
+    advice: 'A message that has started sending cannot be taken back; the outbox shows where it is now.',
+  },
+  OUTBOX_UNWRITABLE: {
+    title: 'Mailwright could not store the message to send it.',
+    advice: 'Check that the disk is not full, then press Send again. Your message is still in the editor.',
+  },
+  ATTACHMENT_UNREADABLE: {
+    title: 'An attached file could not be read.',
+    advice: 'It may have been moved or deleted. Remove it from the message and attach it again.',
+  },
+  SMTPUTF8_UNSUPPORTED: {
+    title: 'An address has non-English characters before the @, and this server cannot send to such addresses.',
+    advice: 'Ask the recipient for another address, or send through a server that supports international addresses (SMTPUTF8).',
+  },
   HOST_NOT_FOUND: {
     title: 'The server name could not be found.',
     advice: 'Check the spelling of the outgoing server name (for example smtp.example.com) and your internet connection.',

@@ -118,7 +118,7 @@ describe('undo window and send later', () => {
     await until(() => stateOf(job.id) === 'sent');
     expect(Date.now() - t0).toBeGreaterThanOrEqual(280);
     expect(calls).toHaveLength(1);
-    expect(await outbox.undo(job.id)).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST', detail: { fields: [{ path: 'id', problem: 'undo_not_allowed_when_sent' }] } } });
+    expect(await outbox.undo(job.id)).toMatchObject({ ok: false, error: { code: 'JOB_NOT_ALLOWED', detail: { command: 'undo when sent' } } });
     expect(changes.map((c) => c.state)).toEqual(['queued', 'sending', 'sent']);
     // The exact bytes stay for the Sent copy.
     expect(outbox.messagePath(job.id)).toBe(join(dir, `${job.id}.eml`));
@@ -173,10 +173,10 @@ describe('failures and the person’s actions', () => {
     const job = await enqueue();
     await until(() => stateOf(job.id) === 'failed');
     expect(calls).toHaveLength(1);
-    expect(await outbox.markSent(job.id)).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } });
+    expect(await outbox.markSent(job.id)).toMatchObject({ ok: false, error: { code: 'JOB_NOT_ALLOWED' } });
     expect(await outbox.cancel(job.id)).toMatchObject({ ok: true, value: { state: 'cancelled' } });
     expect(await outbox.retryNow(job.id)).toMatchObject({ ok: false });
-    expect(await outbox.cancel('no-such-id')).toMatchObject({ ok: false, error: { detail: { fields: [{ problem: 'not_found' }] } } });
+    expect(await outbox.cancel('no-such-id')).toMatchObject({ ok: false, error: { code: 'JOB_NOT_FOUND' } });
   });
 
   it('uncertain: never resent on its own; markSent or retryNow is the person’s choice', async () => {
@@ -202,7 +202,7 @@ describe('failures and the person’s actions', () => {
     const job = await enqueue();
     await until(() => stateOf(job.id) === 'sending' && release !== undefined);
     for (const action of ['undo', 'cancel', 'retryNow', 'markSent'] as const) {
-      expect(await outbox[action](job.id)).toMatchObject({ ok: false, error: { detail: { fields: [{ problem: `${action}_not_allowed_when_sending` }] } } });
+      expect(await outbox[action](job.id)).toMatchObject({ ok: false, error: { code: 'JOB_NOT_ALLOWED', detail: { command: `${action} when sending` } } });
     }
     expect(JSON.parse(readFileSync(join(dir, `${job.id}.json`), 'utf8'))).toMatchObject({ state: 'sending', transmitting: true });
     release({ kind: 'delivered', reply: '250 ok', accepted: ['bob@mailwright.test'], refused: [], deferred: [] });

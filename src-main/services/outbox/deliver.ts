@@ -168,11 +168,10 @@ export function deliverBySmtp(request: DeliveryRequest): Promise<DeliveryOutcome
         const from = job.envelope.from;
         const recipients = request.recipients.filter(needsSmtpUtf8);
         if (needsSmtpUtf8(from) || recipients.length) {
-          const code: ErrorCode = needsSmtpUtf8(from) ? 'SENDER_REFUSED' : 'RECIPIENTS_REFUSED';
           const addresses = needsSmtpUtf8(from) ? [from] : recipients;
           return finish(
             permanent({
-              code,
+              code: 'SMTPUTF8_UNSUPPORTED',
               message: `The server does not offer SMTPUTF8, which ${addresses.length === 1 ? 'this address needs' : 'these addresses need'} (non-ASCII before the @).`,
               detail: { command: 'EHLO', refused: addresses.map((address) => ({ address, serverReply: '' })) },
             }),

@@ -44,9 +44,9 @@ export { retryDelayMs } from './state';
 const MAX_TIMER_MS = 60_000;
 const PROGRESS_EVERY_MS = 100;
 
-/** Errors of the outbox's own API. INVALID_REQUEST with a field problem until shared/errors.ts has codes of its own for these. */
-const notFound = () => fail<OutboxJob>('INVALID_REQUEST', { fields: [{ path: 'id', problem: 'not_found' }] });
-const notAllowed = (action: Action, job: JobRecord) => fail<OutboxJob>('INVALID_REQUEST', { fields: [{ path: 'id', problem: `${action}_not_allowed_when_${job.state}` }] });
+/** Errors of the outbox's own API; the detail names the action and state, never message content. */
+const notFound = () => fail<OutboxJob>('JOB_NOT_FOUND');
+const notAllowed = (action: Action, job: JobRecord) => fail<OutboxJob>('JOB_NOT_ALLOWED', { command: `${action} when ${job.state}` });
 
 export interface EnqueueInput {
   accountId: string;
@@ -142,8 +142,8 @@ export class Outbox {
       const code = (error as NodeJS.ErrnoException).code;
       this.log.error('outbox: could not build the message file', { id, error });
       if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'EPERM')
-        return fail('INVALID_REQUEST', { fields: [{ path: 'attachments', problem: 'unreadable' }] });
-      return fail('INTERNAL');
+        return fail('ATTACHMENT_UNREADABLE');
+      return fail('OUTBOX_UNWRITABLE');
     }
 
     const m = input.message;
