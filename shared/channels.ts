@@ -17,6 +17,10 @@ export const CHANNEL_NAMES = [
   'outbox:cancel',
   'outbox:retry',
   'outbox:markSent',
+  'drafts:save',
+  'drafts:list',
+  'drafts:open',
+  'drafts:delete',
 ] as const;
 export const EVENT_NAMES = ['accounts:changed', 'accounts:verifyProgress', 'outbox:changed'] as const;
 

@@ -15,7 +15,9 @@ export const ERROR_CODES = {
   PASSWORD_MISSING: 'The account uses password authentication but no password is stored.',
   SECRET_UNREADABLE: 'A stored password could not be decrypted (key lost or data damaged).',
   SETTINGS_UNWRITABLE: 'The settings file could not be written.',
-  // Outbox
+  // Drafts and outbox
+  DRAFT_NOT_FOUND: 'No saved draft with that id.',
+  DRAFT_UNWRITABLE: 'The draft could not be saved (disk full or not writable).',
   JOB_NOT_FOUND: 'No outbox job with that id.',
   JOB_NOT_ALLOWED: 'That action does not apply to the job in its current state (e.g. undo while sending).',
   OUTBOX_UNWRITABLE: 'The message could not be stored in the outbox (disk full or not writable).',

@@ -16,7 +16,7 @@ import {
 import type { Channel, EventName } from './channels';
 import { DiscoveryResultSchema } from './discovery';
 import { VerifyProgressSchema, VerifyReportSchema } from './verify';
-import { AttachmentRefSchema, ComposeDraftSchema, OutboxJobSchema } from './outbox';
+import { AttachmentRefSchema, ComposeDraftSchema, DraftIdSchema, DraftSummarySchema, OutboxJobSchema } from './outbox';
 
 export { API_GLOBAL, CHANNEL_NAMES, EVENT_NAMES, isChannel, type Channel, type EventName } from './channels';
 
@@ -90,6 +90,14 @@ export const CHANNELS = {
   'outbox:retry': channel(JobIdRequest, OutboxJobSchema),
   /** For a message that may have been sent: the person says it arrived. */
   'outbox:markSent': channel(JobIdRequest, OutboxJobSchema),
+  /** Saves (creates or replaces) a draft; the compose window calls it as the person types. */
+  'drafts:save': channel(
+    z.object({ id: DraftIdSchema.optional(), draft: ComposeDraftSchema }).strict(),
+    z.object({ id: DraftIdSchema, savedAt: z.string() }),
+  ),
+  'drafts:list': channel(z.object({}).strict(), z.array(DraftSummarySchema)),
+  'drafts:open': channel(z.object({ id: DraftIdSchema }).strict(), z.object({ id: DraftIdSchema, draft: ComposeDraftSchema })),
+  'drafts:delete': channel(z.object({ id: DraftIdSchema }).strict(), z.object({ id: DraftIdSchema })),
 } as const satisfies Record<Channel, { request: z.ZodType; response: z.ZodType }>;
 
 export const EVENTS = {

@@ -55,3 +55,8 @@ export const OutboxJobSchema = z.object({
   draft: ComposeDraftSchema.optional(),
 });
 export type OutboxJobView = z.infer<typeof OutboxJobSchema>;
+
+export const DraftIdSchema = z.uuid();
+
+export const DraftSummarySchema = z.object({ id: DraftIdSchema, savedAt: z.string(), subject: z.string(), to: z.string() });
+export type DraftSummary = z.infer<typeof DraftSummarySchema>;

@@ -11,6 +11,7 @@ import type { SettingsStore } from './services/settings-store';
 import { join } from 'node:path';
 import { fail, ok } from '../shared/result';
 import { createAttachmentRegistry } from './services/attachments';
+import { openDraftStore } from './services/drafts';
 import { Outbox, type OutboxJob, type OutboxOptions } from './services/outbox';
 import { emlFile } from './services/outbox/store';
 import { fileSentCopy } from './services/sent-copy';
@@ -99,7 +100,14 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   });
   const handlers = createHandlers({
     accounts,
-    outbox: createOutboxHandlers({ outbox, accounts, attachments, pickFiles: options.pickFiles, tmpDir: join(options.dataDir, 'tmp') }),
+    outbox: createOutboxHandlers({
+      outbox,
+      accounts,
+      attachments,
+      drafts: await openDraftStore(join(options.dataDir, 'drafts'), attachments),
+      pickFiles: options.pickFiles,
+      tmpDir: join(options.dataDir, 'tmp'),
+    }),
     discover: (email, allowHttp) => discover(email, { ...options.discovery, allowHttp }),
     verify: (account, onStage) => verifyAccount(account, options.verify ?? { extraCertificateAuthorities: options.smtp?.extraCertificateAuthorities ?? [] }, onStage),
     emit: options.emit,

@@ -4,11 +4,12 @@ import type { ComposeDraft, OutboxJobView } from '../shared/outbox';
 import { getApi } from './api';
 import { AccountList } from './features/accounts/AccountList';
 import { ComposeWindow } from './features/compose/ComposeWindow';
+import { DraftsView } from './features/drafts/DraftsView';
 import { OutboxView } from './features/outbox/OutboxView';
 import { AccountWizard } from './features/wizard/AccountWizard';
 import { formatUntil } from './ui/format';
 
-type View = { name: 'compose' } | { name: 'outbox' } | { name: 'accounts' } | { name: 'wizard'; account?: Account };
+type View = { name: 'compose' } | { name: 'drafts' } | { name: 'outbox' } | { name: 'accounts' } | { name: 'wizard'; account?: Account };
 
 const byNewest = (a: OutboxJobView, b: OutboxJobView) => b.createdAt.localeCompare(a.createdAt);
 
@@ -20,6 +21,7 @@ export function App() {
   /** The compose window is remounted (fresh, or with a draft) by changing this. */
   const [composeKey, setComposeKey] = useState(0);
   const [draft, setDraft] = useState<ComposeDraft | null>(null);
+  const [draftId, setDraftId] = useState<string | null>(null);
   /** The message just queued, while it can still be taken back. */
   const [justQueued, setJustQueued] = useState<string | null>(null);
   const [now, setNow] = useState(Date.now());
@@ -53,6 +55,7 @@ export function App() {
 
   function openDraft(job: OutboxJobView) {
     setDraft(job.draft ?? null);
+    setDraftId(null);
     setComposeKey((k) => k + 1);
     setJustQueued(null);
     setView({ name: 'compose' });
@@ -73,9 +76,9 @@ export function App() {
         <span className="brand">Mailwright</span>
         {accounts.length > 0 ? (
           <nav aria-label="Main">
-            {(['compose', 'outbox', 'accounts'] as const).map((name) => (
+            {(['compose', 'drafts', 'outbox', 'accounts'] as const).map((name) => (
               <button key={name} type="button" aria-current={view.name === name || (name === 'accounts' && view.name === 'wizard') ? 'page' : undefined} onClick={() => setView({ name } as View)}>
-                {name === 'compose' ? 'Compose' : name === 'outbox' ? `Outbox${activeCount ? ` (${activeCount})` : ''}` : 'Accounts'}
+                {name === 'compose' ? 'Compose' : name === 'drafts' ? 'Drafts' : name === 'outbox' ? `Outbox${activeCount ? ` (${activeCount})` : ''}` : 'Accounts'}
               </button>
             ))}
           </nav>
@@ -109,11 +112,21 @@ export function App() {
           <AccountList accounts={accounts} onEdit={(account) => setView({ name: 'wizard', account })} onAdd={() => setView({ name: 'wizard' })} />
         ) : view.name === 'outbox' ? (
           <OutboxView jobs={jobs} onEdit={openDraft} />
+        ) : view.name === 'drafts' ? (
+          <DraftsView
+            onOpen={(id, saved) => {
+              setDraft(saved);
+              setDraftId(id);
+              setComposeKey((k) => k + 1);
+              setView({ name: 'compose' });
+            }}
+          />
         ) : (
           <ComposeWindow
             key={composeKey}
             accounts={accounts}
             draft={draft}
+            draftId={draftId}
             knownAddresses={knownAddresses}
             undoSeconds={info?.undoSeconds ?? 5}
             onQueued={(job) => {
@@ -121,6 +134,7 @@ export function App() {
               setJustQueued(job.id);
               setNow(Date.now());
               setDraft(null);
+              setDraftId(null);
               setComposeKey((k) => k + 1);
               if (job.scheduled) setView({ name: 'outbox' });
             }}

@@ -9,10 +9,11 @@ import { ComposeDraftSchema, type OutboxJobView } from '../../shared/outbox';
 import { fail, ok, type Result } from '../../shared/result';
 import type { AccountService } from '../services/accounts';
 import type { AttachmentRegistry } from '../services/attachments';
+import type { DraftStore } from '../services/drafts';
 import { extractInlineImages } from '../services/inline-images';
 import type { MessageInput, Outbox, OutboxJob } from '../services/outbox';
 
-type OutboxChannel = Extract<Channel, `outbox:${string}` | 'attachments:pick'>;
+type OutboxChannel = Extract<Channel, `outbox:${string}` | `drafts:${string}` | 'attachments:pick'>;
 type OutboxHandlers = { [C in OutboxChannel]: (request: ParsedRequestOf<C>) => Promise<Result<ResponseOf<C>>> };
 
 /** What the renderer sees of a job: no envelope, the draft only when it is a valid draft. */
@@ -26,10 +27,11 @@ export function createOutboxHandlers(deps: {
   outbox: Outbox;
   accounts: AccountService;
   attachments: AttachmentRegistry;
+  drafts: DraftStore;
   pickFiles: () => Promise<string[]>;
   tmpDir: string;
 }): OutboxHandlers {
-  const { outbox, accounts, attachments } = deps;
+  const { outbox, accounts, attachments, drafts } = deps;
   const settle = async (result: Promise<Result<OutboxJob>>) => {
     const r = await result;
     return r.ok ? ok(jobView(r.value)) : r;
@@ -76,5 +78,21 @@ export function createOutboxHandlers(deps: {
     'outbox:cancel': ({ id }) => settle(outbox.cancel(id)),
     'outbox:retry': ({ id }) => settle(outbox.retryNow(id)),
     'outbox:markSent': ({ id }) => settle(outbox.markSent(id)),
+    'drafts:save': async ({ id, draft }) => {
+      try {
+        return ok(await drafts.save(id, draft));
+      } catch {
+        return fail('DRAFT_UNWRITABLE');
+      }
+    },
+    'drafts:list': async () => ok(await drafts.list()),
+    'drafts:open': async ({ id }) => {
+      const found = await drafts.open(id);
+      return found ? ok(found) : fail('DRAFT_NOT_FOUND');
+    },
+    'drafts:delete': async ({ id }) => {
+      await drafts.delete(id);
+      return ok({ id });
+    },
   };
 }

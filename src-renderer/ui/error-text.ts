@@ -26,6 +26,11 @@ const TEXT: Record<ErrorCode, Explanation> = {
     title: 'Mailwright could not save its settings.',
     advice: 'Check that the disk is not full and that Mailwright may write to its data folder, then try again.',
   },
+  DRAFT_NOT_FOUND: { title: 'That draft no longer exists.', advice: 'It may have been sent or deleted.' },
+  DRAFT_UNWRITABLE: {
+    title: 'Your draft could not be saved.',
+    advice: 'Check that the disk is not full. Keep this window open: what you typed is still here.',
+  },
   JOB_NOT_FOUND: { title: 'That message is no longer in the outbox.', advice: 'It may have been removed or sent already.' },
   JOB_NOT_ALLOWED: {
     title: 'That is not possible for this message any more.',

@@ -163,3 +163,24 @@ test('a temporary 451 is retried with a visible next attempt, then succeeds', as
     await new Promise<void>((r) => smtp.close(() => r()));
   }
 });
+
+test('a draft saves itself while typing and comes back after the window is reloaded', async ({ app }) => {
+  const { page, servers } = app;
+  await addPostfixAccount(app);
+  const compose = new ComposePage(page);
+  const draft = { to: servers.users[1]!.address, subject: `Half-written ${Date.now()}`, body: 'The first paragraph of a long letter' };
+  await compose.write(draft);
+  await expect(page.getByRole('status', { name: 'Draft' })).toContainText('Draft saved');
+  await page.reload(); // as if the window had crashed: nothing but the saved draft survives
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Drafts' }).click();
+  const row = page.getByRole('listitem', { name: draft.subject });
+  await expect(row).toContainText(`To ${draft.to}`);
+  await row.getByRole('button', { name: 'Open' }).click();
+  await expect(page.getByLabel('Subject')).toHaveValue(draft.subject);
+  expect(await compose.values()).toEqual({ ...draft, cc: '', bcc: '' });
+  // Sending it removes the draft.
+  await compose.send();
+  await expect(compose.undoBanner).toBeVisible();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Drafts' }).click();
+  await expect(page.getByText('No drafts.')).toBeVisible();
+});

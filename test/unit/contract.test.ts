@@ -22,7 +22,7 @@ describe('the contract', () => {
 
   it('describes every error code in one line', () => {
     for (const [code, text] of Object.entries(ERROR_CODES)) {
-      expect(code).toMatch(/^[A-Z_]+$/);
+      expect(code).toMatch(/^[A-Z][A-Z0-9_]+$/);
       expect(text.length).toBeGreaterThan(10);
       expect(text).not.toContain('\n');
     }

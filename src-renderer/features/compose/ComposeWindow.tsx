@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { parseAddressList } from '../../../shared/addresses';
 import type { Account } from '../../../shared/model';
 import type { AttachmentRef, ComposeDraft, OutboxJobView } from '../../../shared/outbox';
@@ -23,8 +23,10 @@ function inAnHour(): string {
 
 export function ComposeWindow(props: {
   accounts: Account[];
-  /** A draft to reopen (undo, edit from the outbox). */
+  /** A draft to reopen (undo, edit from the outbox, the Drafts list). */
   draft?: ComposeDraft | null;
+  /** The saved draft it came from, which autosave then replaces. */
+  draftId?: string | null;
   /** Addresses the person has sent to before, for suggestions. */
   knownAddresses: string[];
   undoSeconds: number;
@@ -40,6 +42,10 @@ export function ComposeWindow(props: {
   const [errors, setErrors] = useState<Partial<Record<RecipientField | 'later', string>>>({});
   const [failure, setFailure] = useState<AppError | null>(null);
   const [busy, setBusy] = useState(false);
+  const draftId = useRef<string | null>(props.draftId ?? null);
+  const [savedAt, setSavedAt] = useState<string | null>(null);
+  const [saveError, setSaveError] = useState<AppError | null>(null);
+  const queued = useRef(false);
 
   useEffect(() => {
     if (!props.accounts.some((a) => a.id === accountId)) setAccountId(props.accounts[0]?.id ?? '');
@@ -50,6 +56,34 @@ export function ComposeWindow(props: {
     [recipients],
   );
   const totalSize = attachments.reduce((n, a) => n + a.size, 0);
+
+  // Autosave: a second and a half after the last change, and when the window closes.
+  const current: ComposeDraft = { accountId, ...recipients, subject, body: { mode: body.mode, html: body.mode === 'rich' ? body.html : '', text: body.text }, attachments };
+  const latest = useRef(current);
+  latest.current = current;
+  const dirty = useRef(false);
+  const first = useRef(true);
+  const saveNow = useRef(async () => {
+    if (!dirty.current || queued.current || !latest.current.accountId) return;
+    dirty.current = false;
+    const result = await getApi().drafts.save({ ...(draftId.current ? { id: draftId.current } : {}), draft: latest.current });
+    if (result.ok) {
+      draftId.current = result.value.id;
+      setSavedAt(result.value.savedAt);
+      setSaveError(null);
+    } else setSaveError(result.error);
+  });
+  const contentKey = JSON.stringify(current);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    dirty.current = true;
+    const timer = setTimeout(() => void saveNow.current(), 1500);
+    return () => clearTimeout(timer);
+  }, [contentKey]);
+  useEffect(() => () => void saveNow.current(), []);
 
   async function attach() {
     const result = await getApi().attachments.pick({});
@@ -75,13 +109,15 @@ export function ComposeWindow(props: {
     setErrors(errs);
     if (Object.keys(errs).length) return;
     setBusy(true);
-    const draft: ComposeDraft = { accountId, ...recipients, subject, body: { mode: body.mode, html: body.mode === 'rich' ? body.html : '', text: body.text }, attachments };
-    const result = await getApi().outbox.enqueue({ draft, ...(sendAt ? { sendAt } : {}) });
+    const result = await getApi().outbox.enqueue({ draft: current, ...(sendAt ? { sendAt } : {}) });
     setBusy(false);
     if (!result.ok) {
       setFailure(result.error);
       return;
     }
+    // The outbox holds it now (and its own copy of the draft for undo): the saved draft goes.
+    queued.current = true;
+    if (draftId.current) void getApi().drafts.delete({ id: draftId.current });
     props.onQueued(result.value);
   }
 
@@ -177,7 +213,11 @@ export function ComposeWindow(props: {
         </div>
       </fieldset>
       {failure ? <ErrorNotice error={failure} /> : null}
+      {saveError ? <ErrorNotice error={saveError} /> : null}
       <div className="actions">
+        <span className="muted" role="status" aria-label="Draft">
+          {savedAt ? `Draft saved ${formatTime(savedAt)}` : ''}
+        </span>
         <button type="submit" className="primary" disabled={busy || !accountId}>
           {busy ? 'Queuing…' : later !== null ? `Schedule for ${later ? formatTime(new Date(later).toISOString()) : '…'}` : 'Send'}
         </button>
