@@ -10,7 +10,7 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Security } from '../../shared/model';
 import type { StoredAccount } from '../../src-main/services/settings-store';
-import { createSmtpService } from '../../src-main/services/smtp';
+import { sendOnce } from '../support/outbox-fixtures';
 import { createTestCa, type IssuedCert, type TestCa } from '../support/test-ca';
 
 let dir: string;
@@ -47,8 +47,10 @@ const account = (port: number, security: Security, auth: 'password' | 'none' = '
   updatedAt: '',
 });
 
-const message = { to: ['bob@mailwright.test'], cc: [], bcc: [], subject: 'Hi', text: 'Hello' };
-const smtp = () => createSmtpService({ extraCertificateAuthorities: [ca.cert], timeouts: { connectMs: 2000, greetingMs: 1500, socketMs: 3000 } });
+const message = { to: [{ address: 'bob@mailwright.test' }], subject: 'Hi', text: 'Hello' };
+const options = () => ({ extraCertificateAuthorities: [ca.cert], timeouts: { connectMs: 2000, greetingMs: 1500, socketMs: 3000 } });
+/** Through the real send path (the outbox, one attempt); the job's last error is what the person sees. */
+const send = (a: StoredAccount, password: string | undefined, m: Record<string, unknown>) => sendOnce(a, password, m, options());
 const drain = (stream: NodeJS.ReadableStream, callback: (err?: Error | null) => void) => {
   stream.on('end', () => callback());
   stream.resume();
@@ -65,28 +67,28 @@ describe('SMTP failures explained', () => {
         cb();
       },
     });
-    const result = await smtp().send(account(port, 'starttls', 'password'), 'pw', message);
-    expect(result).toMatchObject({ ok: false, error: { code: 'STARTTLS_UNAVAILABLE', detail: { command: 'STARTTLS' } } });
+    const result = await send(account(port, 'starttls', 'password'), 'pw', message);
+    expect(result).toMatchObject({ lastError: { code: 'STARTTLS_UNAVAILABLE', detail: { command: 'STARTTLS' } } });
     expect(sawMail).toBe(false);
   });
 
   it('an expired certificate from a trusted authority', async () => {
     const expired = await ca.issue('expired', { expired: true });
     const port = await serve({ secure: true, key: expired.key, cert: expired.cert });
-    expect(await smtp().send(account(port, 'tls'), undefined, message)).toMatchObject({ ok: false, error: { code: 'TLS_CERTIFICATE_EXPIRED' } });
+    expect(await send(account(port, 'tls'), undefined, message)).toMatchObject({ lastError: { code: 'TLS_CERTIFICATE_EXPIRED' } });
   });
 
   it('a certificate for another host name', async () => {
     const other = await ca.issue('other', { hosts: ['mail.other.example'] });
     const port = await serve({ secure: true, key: other.key, cert: other.cert });
-    expect(await smtp().send(account(port, 'tls'), undefined, message)).toMatchObject({ ok: false, error: { code: 'TLS_HOSTNAME_MISMATCH' } });
+    expect(await send(account(port, 'tls'), undefined, message)).toMatchObject({ lastError: { code: 'TLS_HOSTNAME_MISMATCH' } });
   });
 
   it('SSL/TLS chosen on a port that speaks plain SMTP', async () => {
     const port = await serve({ secure: false, key: good.key, cert: good.cert });
-    const result = await smtp().send(account(port, 'tls'), undefined, message);
-    expect(result.ok).toBe(false);
-    expect(['TLS_HANDSHAKE_FAILED', 'CONNECTION_TIMEOUT']).toContain(!result.ok && result.error.code);
+    const result = await send(account(port, 'tls'), undefined, message);
+    expect(result.state).toBe('failed');
+    expect(['TLS_HANDSHAKE_FAILED', 'CONNECTION_TIMEOUT']).toContain(result.lastError?.code);
   });
 
   it('421 at the greeting is a temporary failure with the server reply', async () => {
@@ -94,8 +96,8 @@ describe('SMTP failures explained', () => {
       secure: false,
       onConnect: (_s, cb) => cb(Object.assign(new Error('Too many connections, try later'), { responseCode: 421 })),
     });
-    const result = await smtp().send(account(port, 'none'), undefined, message);
-    expect(result).toMatchObject({ ok: false, error: { code: 'SERVER_BUSY', detail: { responseCode: 421 } } });
+    const result = await send(account(port, 'none'), undefined, message);
+    expect(result).toMatchObject({ lastError: { code: 'SERVER_BUSY', detail: { responseCode: 421 } } });
   });
 
   it('a 535 on AUTH is an authentication failure', async () => {
@@ -106,8 +108,8 @@ describe('SMTP failures explained', () => {
       authOptional: false,
       onAuth: (_auth, _s, cb) => cb(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 })),
     });
-    const result = await smtp().send(account(port, 'tls', 'password'), 'secret-pw', message);
-    expect(result).toMatchObject({ ok: false, error: { code: 'AUTH_FAILED', detail: { responseCode: 535, enhancedStatus: '5.7.8' } } });
+    const result = await send(account(port, 'tls', 'password'), 'secret-pw', message);
+    expect(result).toMatchObject({ lastError: { code: 'AUTH_FAILED', detail: { responseCode: 535, enhancedStatus: '5.7.8' } } });
   });
 
   it('some recipients refused: the others still get it, and the refused are listed', async () => {
@@ -125,11 +127,10 @@ describe('SMTP failures explained', () => {
         drain(stream, cb);
       },
     });
-    const result = await smtp().send(account(port, 'tls'), undefined, { ...message, to: ['bob@mailwright.test', 'nobody@mailwright.test'] });
-    expect(result.ok).toBe(true);
-    if (!result.ok) return;
-    expect(result.value.accepted).toEqual(['bob@mailwright.test']);
-    expect(result.value.refused).toEqual([{ address: 'nobody@mailwright.test', serverReply: expect.stringMatching(/^550 5\.1\.1/) }]);
+    const result = await send(account(port, 'tls'), undefined, { ...message, to: [{ address: 'bob@mailwright.test' }, { address: 'nobody@mailwright.test' }] });
+    expect(result.state).toBe('sent');
+    expect(result.accepted).toEqual(['bob@mailwright.test']);
+    expect(result.refused).toEqual([{ address: 'nobody@mailwright.test', serverReply: expect.stringMatching(/^550 5\.1\.1/) }]);
     expect(delivered).toEqual(['bob@mailwright.test']);
   });
 
@@ -144,8 +145,8 @@ describe('SMTP failures explained', () => {
         stream.resume();
       },
     });
-    const result = await smtp().send(account(port, 'tls'), undefined, { ...message, text: 'x'.repeat(5000) });
-    expect(result).toMatchObject({ ok: false, error: { code: 'MESSAGE_TOO_LARGE' } });
+    const result = await send(account(port, 'tls'), undefined, { ...message, text: 'x'.repeat(5000) });
+    expect(result).toMatchObject({ lastError: { code: 'MESSAGE_TOO_LARGE' } });
   });
 
   it('a server that never answers times out', async () => {
@@ -154,7 +155,7 @@ describe('SMTP failures explained', () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     try {
       const port = (silent.address() as AddressInfo).port;
-      expect(await smtp().send(account(port, 'none'), undefined, message)).toMatchObject({ ok: false, error: { code: 'CONNECTION_TIMEOUT' } });
+      expect(await send(account(port, 'none'), undefined, message)).toMatchObject({ lastError: { code: 'CONNECTION_TIMEOUT' } });
     } finally {
       silent.close();
     }

@@ -11,7 +11,7 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncomingSettings, SmtpSettings } from '../../shared/model';
 import type { Stage, VerifyReport } from '../../shared/verify';
-import { createSmtpService } from '../../src-main/services/smtp';
+import { sendOnce } from '../support/outbox-fixtures';
 import { fingerprintOf } from '../../src-main/services/tls-trust';
 import { verifyAccount, type AccountToVerify } from '../../src-main/services/verify';
 import { startMailServers, type MailServers } from '../support/mail-servers';
@@ -228,12 +228,13 @@ describe('verification against servers that misbehave', () => {
     expect(authCalls).toBe(1);
 
     // Sending honours the pin too.
-    const sent = await createSmtpService({ extraCertificateAuthorities: [trustedCa.cert] }).send(
+    const sent = await sendOnce(
       { id: 'x', description: 'x', displayName: '', createdAt: '', updatedAt: '', incoming: null, email: pinned.email, smtp: pinned.smtp },
       pinned.smtpPassword,
-      { to: ['bob@mailwright.test'], cc: [], bcc: [], subject: 'pinned', text: 'hello' },
+      { from: { name: '', address: pinned.email }, to: [{ address: 'bob@mailwright.test' }], subject: 'pinned', text: 'hello' },
+      { extraCertificateAuthorities: [trustedCa.cert] },
     );
-    expect(sent.ok, JSON.stringify(sent)).toBe(true);
+    expect(sent.state, JSON.stringify(sent)).toBe('sent');
     expect(received).toEqual(['bob@mailwright.test']);
 
     // A different untrusted certificate on the same server is refused again.
@@ -241,12 +242,12 @@ describe('verification against servers that misbehave', () => {
     const port2 = await serve({ secure: true, key: other.key, cert: other.cert });
     const third = await verify({ ...pinned, smtp: { ...pinned.smtp, port: port2 } });
     expect(failed(third)).toMatchObject({ name: 'tls', error: { code: 'TLS_UNTRUSTED_CERTIFICATE' } });
-    const refused = await createSmtpService().send(
+    const refused = await sendOnce(
       { id: 'x', description: 'x', displayName: '', createdAt: '', updatedAt: '', incoming: null, email: pinned.email, smtp: { ...pinned.smtp, port: port2 } },
       pinned.smtpPassword,
-      { to: ['bob@mailwright.test'], cc: [], bcc: [], subject: 'x', text: 'x' },
+      { from: { name: '', address: pinned.email }, to: [{ address: 'bob@mailwright.test' }], subject: 'x', text: 'x' },
     );
-    expect(refused).toMatchObject({ ok: false, error: { code: 'TLS_UNTRUSTED_CERTIFICATE' } });
+    expect(refused).toMatchObject({ state: 'failed', lastError: { code: 'TLS_UNTRUSTED_CERTIFICATE' } });
   });
 
   it('expired certificate (even from a trusted authority) cannot be pinned', async () => {

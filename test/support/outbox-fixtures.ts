@@ -2,11 +2,14 @@
 // delivery stand-in that answers whatever a test scripts.
 
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Security } from '../../shared/model';
+import { ok } from '../../shared/result';
 import type { StoredAccount } from '../../src-main/services/settings-store';
-import type { Deliver, DeliveryOutcome, DeliveryRequest, JobRecord, MessageInput } from '../../src-main/services/outbox';
+import type { SmtpServiceOptions } from '../../src-main/services/smtp';
+import { Outbox, type Deliver, type DeliveryOutcome, type DeliveryRequest, type JobRecord, type MessageInput, type OutboxJob } from '../../src-main/services/outbox';
 
 export function testAccount(port: number, security: Security = 'tls', auth: 'password' | 'none' = 'none', username = ''): StoredAccount {
   return {
@@ -89,5 +92,29 @@ export async function until(predicate: () => boolean, timeoutMs = 5000, what = '
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/**
+ * Sends one message through a fresh outbox (no undo window, one attempt) and returns the job once
+ * it has settled: the whole real send path, for tests about one server's answer.
+ */
+export async function sendOnce(
+  account: StoredAccount,
+  password: string | undefined,
+  message: Partial<MessageInput>,
+  smtp: SmtpServiceOptions = {},
+): Promise<OutboxJob> {
+  const dir = mkdtempSync(join(tmpdir(), 'mailwright-send-once-'));
+  const outbox = await Outbox.open({ dir, undoSeconds: 0, retry: { maxAttempts: 1 }, smtp, account: () => ok({ account, password }) });
+  try {
+    const queued = await outbox.enqueue({ accountId: account.id, message: testMessage(message), draft: null });
+    if (!queued.ok) throw new Error(`not queued: ${queued.error.code}`);
+    const settled = () => outbox.list().find((j) => j.id === queued.value.id && ['sent', 'failed', 'uncertain'].includes(j.state));
+    await until(() => settled() !== undefined, 20_000, 'the job to settle');
+    return settled()!;
+  } finally {
+    await outbox.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
