@@ -4,6 +4,7 @@
  */
 import { appError, type AppError, type ErrorDetail } from '../../shared/result';
 import type { ErrorCode } from '../../shared/errors';
+import { EXPIRED_CERTIFICATE_CODES, UNTRUSTED_CERTIFICATE_CODES } from './tls-trust';
 
 interface NodemailerError {
   code?: string;
@@ -16,16 +17,8 @@ interface NodemailerError {
   rejectedErrors?: Array<{ recipient?: string; response?: string }>;
 }
 
-const CERT_UNTRUSTED = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_UNTRUSTED',
-  'CERT_SIGNATURE_FAILURE',
-]);
-const CERT_EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
+const CERT_UNTRUSTED = UNTRUSTED_CERTIFICATE_CODES;
+const CERT_EXPIRED = EXPIRED_CERTIFICATE_CODES;
 
 /** "550 5.1.1 <x@y>: Recipient address rejected" -> "5.1.1" (RFC 3463). */
 export function enhancedStatusOf(reply: string | undefined): string | undefined {

@@ -38,7 +38,20 @@ export function inspectionTlsOptions(host: string, trust: TrustSettings = {}): C
   return { ...tlsOptionsFor(host, { extraCertificateAuthorities: trust.extraCertificateAuthorities }), rejectUnauthorized: false };
 }
 
-const EXPIRED = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
+/** OpenSSL verification codes (Node's err.code) that mean "no authority we trust signed this". */
+export const UNTRUSTED_CERTIFICATE_CODES: ReadonlySet<string> = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_REJECTED',
+]);
+/** Codes that mean the certificate is outside its validity period. */
+export const EXPIRED_CERTIFICATE_CODES: ReadonlySet<string> = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
+const EXPIRED = EXPIRED_CERTIFICATE_CODES;
 
 const nameOf = (entity: PeerCertificate['subject'] | undefined) =>
   entity ? [entity.CN, entity.O].flat().filter(Boolean).join(', ') || Object.values(entity).flat().join(', ') : '';

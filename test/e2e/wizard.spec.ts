@@ -39,7 +39,7 @@ test('discovers the settings, shows where they came from, checks every stage liv
     await expect(wizard.stage('Outgoing server (SMTP)', label)).toContainText('passed');
     await expect(wizard.stage('Outgoing server (SMTP)', label)).toContainText(/\d+ ms/);
   }
-  for (const label of ['Connect and greeting', 'Secure connection (TLS)', 'Sign in', 'List folders']) {
+  for (const label of ['Connect', 'Secure connection (TLS)', 'Server greeting', 'Sign in', 'List folders']) {
     await expect(wizard.stage('Incoming server (IMAP)', label)).toContainText('passed');
   }
   await expect(page.getByRole('status').filter({ hasText: 'Everything works' })).toBeVisible();

@@ -1,15 +1,7 @@
 /** Turns connection and TLS errors into short words a person can check ("certificate expired"). */
+import { UNTRUSTED_CERTIFICATE_CODES } from '../tls-trust';
 
-const UNTRUSTED = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_UNTRUSTED',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_REJECTED',
-]);
+const UNTRUSTED = UNTRUSTED_CERTIFICATE_CODES;
 
 /** True for errors that mean "nobody is listening there", as opposed to "someone answered badly". */
 export function isNoConnection(err: unknown): boolean {

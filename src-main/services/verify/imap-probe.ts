@@ -7,8 +7,8 @@
 import type { TLSSocket } from 'node:tls';
 import type { IncomingSettings } from '../../../shared/model';
 import { appError, type AppError } from '../../../shared/result';
-import { inspectionTlsOptions, type TrustSettings } from '../tls-trust';
-import { LineSocket } from './line-socket';
+import type { TrustSettings } from '../tls-trust';
+import type { LineSocket } from './line-socket';
 import { socketError, type VerificationRun } from './run';
 import type { ProbeTimeouts } from './smtp-probe';
 
@@ -69,16 +69,9 @@ async function loginCommand(conn: LineSocket, id: string, username: string, pass
 }
 
 export async function probeImap(run: VerificationRun, settings: IncomingSettings, password: string, trust: TrustSettings, timeouts: ProbeTimeouts): Promise<boolean> {
-  const { host, port, security } = settings;
-  const sink = run.sink('imap');
-  const connect = run.stage('imap', 'connect');
-  let conn: LineSocket;
-  try {
-    conn = await LineSocket.open({ host, port, timeoutMs: timeouts.connectMs, sink, ...(security === 'tls' ? { tls: inspectionTlsOptions(host, trust) } : {}) });
-  } catch (error) {
-    connect.fail(socketError(error), `${host}:${port}`);
-    return false;
-  }
+  const { host, security } = settings;
+  const conn = await run.connect('imap', settings, trust, timeouts.connectMs);
+  if (!conn) return false;
   let tag = 0;
   const command = async (text: string, shown?: string): Promise<Tagged> => {
     const id = `m${++tag}`;
@@ -101,17 +94,18 @@ export async function probeImap(run: VerificationRun, settings: IncomingSettings
     }
   };
   try {
-    const greeting = await conn.readLine(timeouts.replyMs);
-    if (!/^\* (OK|PREAUTH)\b/i.test(greeting)) {
-      connect.fail(appError(/^\* BYE/i.test(greeting) ? 'SERVER_BUSY' : 'PROTOCOL_ERROR', { serverReply: greeting }));
-      conn.close();
-      return false;
-    }
-    connect.pass(`${host}:${port}`);
     if (security === 'tls' && !run.judgeTls('imap', conn.raw as TLSSocket, host, trust)) {
       conn.close();
       return false;
     }
+    const greetingStage = run.stage('imap', 'greeting');
+    const greeting = await conn.readLine(timeouts.replyMs);
+    if (!/^\* (OK|PREAUTH)\b/i.test(greeting)) {
+      greetingStage.fail(appError(/^\* BYE/i.test(greeting) ? 'SERVER_BUSY' : 'PROTOCOL_ERROR', { serverReply: greeting }));
+      conn.close();
+      return false;
+    }
+    greetingStage.pass(greeting.replace(/^\* (OK|PREAUTH)\s*/i, '').slice(0, 80));
     let capability = await command('CAPABILITY');
     let caps = capability.untagged.find((l) => /^\* CAPABILITY /i.test(l))?.toUpperCase().split(' ').slice(2) ?? [];
     if (security === 'starttls') {

@@ -5,7 +5,7 @@ import { appError, type AppError, type ErrorDetail } from '../../../shared/resul
 import type { Stage, StageName, TranscriptLine, VerifyReport } from '../../../shared/verify';
 import { redactText } from '../logger';
 import { inspectionTlsOptions, judgeCertificate, type TrustSettings } from '../tls-trust';
-import { ProbeError, type LineSink, type LineSocket } from './line-socket';
+import { LineSocket, ProbeError, type LineSink } from './line-socket';
 
 export interface StageHandle {
   pass(summary?: string): void;
@@ -43,6 +43,23 @@ export class VerificationRun {
       const clean = redactText(text);
       this.transcript.push({ protocol, dir, text: clean, ...(redacted || clean !== text ? { redacted: true } : {}), t: Date.now() - this.started });
     };
+  }
+
+  /**
+   * The connect stage: a TCP connection, or an implicit-TLS one whose certificate is judged next
+   * (judgeTls). Null when it failed; the stage says why.
+   */
+  async connect(protocol: ServerProtocol, server: { host: string; port: number; security: string }, trust: TrustSettings, timeoutMs: number): Promise<LineSocket | null> {
+    const { host, port } = server;
+    const stage = this.stage(protocol, 'connect');
+    try {
+      const conn = await LineSocket.open({ host, port, timeoutMs, sink: this.sink(protocol), ...(server.security === 'tls' ? { tls: inspectionTlsOptions(host, trust) } : {}) });
+      stage.pass(`${host}:${port}`);
+      return conn;
+    } catch (error) {
+      stage.fail(socketError(error), `${host}:${port}`);
+      return null;
+    }
   }
 
   /** The TLS stage: judges the certificate of `socket` and records it. False: stop, send nothing more. */

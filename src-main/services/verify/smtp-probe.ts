@@ -11,8 +11,8 @@ import type { TLSSocket } from 'node:tls';
 import type { SmtpSettings } from '../../../shared/model';
 import { appError } from '../../../shared/result';
 import { classifyReply, enhancedStatusOf } from '../smtp-errors';
-import { inspectionTlsOptions, type TrustSettings } from '../tls-trust';
-import { LineSocket } from './line-socket';
+import type { TrustSettings } from '../tls-trust';
+import type { LineSocket } from './line-socket';
 import { socketError, type VerificationRun } from './run';
 
 export interface ProbeTimeouts {
@@ -59,17 +59,9 @@ export async function probeSmtp(
   trust: TrustSettings,
   timeouts: ProbeTimeouts,
 ): Promise<boolean> {
-  const { host, port, security } = settings;
-  const sink = run.sink('smtp');
-  const connect = run.stage('smtp', 'connect');
-  let conn: LineSocket;
-  try {
-    conn = await LineSocket.open({ host, port, timeoutMs: timeouts.connectMs, sink, ...(security === 'tls' ? { tls: inspectionTlsOptions(host, trust) } : {}) });
-  } catch (error) {
-    connect.fail(socketError(error), `${host}:${port}`);
-    return false;
-  }
-  connect.pass(`${host}:${port}`);
+  const { host, security } = settings;
+  const conn = await run.connect('smtp', settings, trust, timeouts.connectMs);
+  if (!conn) return false;
 
   const quit = async () => {
     try {

@@ -15,7 +15,7 @@ const STAGE_LABEL: Record<ServerProtocol, Partial<Record<StageName, string>>> = 
     envelope: 'Sender and recipient accepted',
     close: 'RSET and QUIT (no message sent)',
   },
-  imap: { connect: 'Connect and greeting', tls: 'Secure connection (TLS)', login: 'Sign in', list: 'List folders', close: 'Log out' },
+  imap: { connect: 'Connect', tls: 'Secure connection (TLS)', greeting: 'Server greeting', login: 'Sign in', list: 'List folders', close: 'Log out' },
   pop3: { connect: 'Connect and greeting', tls: 'Secure connection (TLS)', login: 'Sign in', stat: 'Mailbox status', close: 'Log out' },
 };
 
