@@ -81,6 +81,15 @@ export function providerFilesOwnCopy(smtpHost: string): boolean {
   return /(^|\.)(gmail\.com|googlemail\.com|google\.com|office365\.com|outlook\.com|hotmail\.com|live\.com)$/i.test(smtpHost.trim());
 }
 
+/** Another From address of an account (an alias the server lets it send as), with its own signature. */
+export const IdentitySchema = z.object({
+  id: z.uuid(),
+  name: singleLine(200).pipe(z.string().trim()),
+  email: EmailSchema,
+  signature: z.string().max(10_000),
+});
+export type Identity = z.infer<typeof IdentitySchema>;
+
 /** What the wizard edits. The password travels separately and is never part of stored settings. */
 export const AccountInputSchema = z
   .object({
@@ -89,6 +98,9 @@ export const AccountInputSchema = z
     displayName: singleLine(200).pipe(z.string().trim()),
     smtp: SmtpSettingsSchema,
     incoming: IncomingSettingsSchema.nullable().default(null),
+    /** Signature of the account's own address. */
+    signature: z.string().max(10_000).default(''),
+    identities: z.array(IdentitySchema).max(20).default([]),
   })
   .refine((a) => a.smtp.auth === 'none' || a.smtp.username.trim().length > 0, {
     message: 'required',
@@ -105,6 +117,8 @@ export const AccountSchema = z.object({
   displayName: z.string(),
   smtp: SmtpSettingsSchema,
   incoming: IncomingSettingsSchema.nullable(),
+  signature: z.string(),
+  identities: z.array(IdentitySchema),
   /** Whether a password is in the secret store; the password itself never leaves main. */
   hasPassword: z.boolean(),
   hasIncomingPassword: z.boolean(),

@@ -27,6 +27,8 @@ export type Body = z.infer<typeof BodySchema>;
 /** Everything the compose window needs to reopen a message (undo, edit). */
 export const ComposeDraftSchema = z.object({
   accountId: AccountIdSchema,
+  /** One of the account's other addresses; '' for the account's own. */
+  identityId: z.string().max(64).default(''),
   to: z.string().max(100_000),
   cc: z.string().max(100_000),
   bcc: z.string().max(100_000),

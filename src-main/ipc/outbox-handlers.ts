@@ -54,8 +54,10 @@ export function createOutboxHandlers(deps: {
       const rich = draft.body.mode === 'rich' && draft.body.html.trim() !== '';
       const inline = rich ? await extractInlineImages(draft.body.html, deps.tmpDir, account.email.split('@')[1] ?? '') : null;
       const person = (a: { name: string; address: string }) => (a.name ? { name: a.name, address: a.address } : { address: a.address });
+      const identity = draft.identityId ? account.identities.find((i) => i.id === draft.identityId) : undefined;
+      if (draft.identityId && !identity) return fail('INVALID_REQUEST', { fields: [{ path: 'draft.identityId', problem: 'not_found' }] });
       const message: MessageInput = {
-        from: { name: account.displayName, address: account.email },
+        from: identity ? { name: identity.name, address: identity.email } : { name: account.displayName, address: account.email },
         to: lists.to.addresses.map(person),
         cc: lists.cc.addresses.map(person),
         bcc: lists.bcc.addresses.map(person),

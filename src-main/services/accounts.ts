@@ -27,8 +27,15 @@ export interface AccountService {
 }
 
 /** Settings written before a field existed get its default. */
-const normalizeIncoming = (incoming: StoredAccount['incoming'] | undefined): StoredAccount['incoming'] =>
-  incoming ? { ...incoming, saveSentCopy: incoming.saveSentCopy ?? true } : null;
+const normalize = (stored: StoredAccount): StoredAccount => {
+  const incoming = stored.incoming as StoredAccount['incoming'] | undefined;
+  return {
+    ...stored,
+    incoming: incoming ? { ...incoming, saveSentCopy: incoming.saveSentCopy ?? true } : null,
+    signature: stored.signature ?? '',
+    identities: stored.identities ?? [],
+  };
+};
 
 const smtpSecretName = (id: string) => `account:${id}:smtp`;
 const incomingSecretName = (id: string) => `account:${id}:incoming`;
@@ -59,8 +66,7 @@ export function createAccountService(options: {
     }
   };
   const toAccount = (stored: StoredAccount): Account => ({
-    ...stored,
-    incoming: normalizeIncoming(stored.incoming),
+    ...normalize(stored),
     hasPassword: hasSecret(smtpSecretName(stored.id)),
     hasIncomingPassword: hasSecret(incomingSecretName(stored.id)),
   });
@@ -71,7 +77,7 @@ export function createAccountService(options: {
     list,
     get: (id) => {
       const stored = settings.get('accounts').find((a) => a.id === id);
-      return stored ? { ...stored, incoming: normalizeIncoming(stored.incoming) } : undefined;
+      return stored ? normalize(stored) : undefined;
     },
 
     save({ id, account, password, incomingPassword }) {
@@ -95,6 +101,8 @@ export function createAccountService(options: {
         displayName: account.displayName,
         smtp: { ...account.smtp, username: needsPassword ? account.smtp.username.trim() : '' },
         incoming: account.incoming,
+        signature: account.signature,
+        identities: account.identities,
         createdAt: existing?.createdAt ?? stamp,
         updatedAt: stamp,
       };

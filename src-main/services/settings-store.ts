@@ -5,7 +5,7 @@
  * password can never be written into this file, even by mistake.
  */
 import Conf, { type Options } from 'conf';
-import type { IncomingSettings, SmtpSettings } from '../../shared/model';
+import type { Identity, IncomingSettings, SmtpSettings } from '../../shared/model';
 
 export interface StoredAccount {
   id: string;
@@ -14,6 +14,8 @@ export interface StoredAccount {
   displayName: string;
   smtp: SmtpSettings;
   incoming: IncomingSettings | null;
+  signature: string;
+  identities: Identity[];
   createdAt: string;
   updatedAt: string;
 }
@@ -61,6 +63,16 @@ const accountJsonSchema = {
         auth: { enum: ['password', 'none'] },
         username: { type: 'string' },
         pinnedCertificate: pinnedCertificateJsonSchema,
+      },
+    },
+    signature: { type: 'string' },
+    identities: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'name', 'email', 'signature'],
+        properties: { id: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' }, signature: { type: 'string' } },
       },
     },
     incoming: {

@@ -184,3 +184,37 @@ test('a draft saves itself while typing and comes back after the window is reloa
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Drafts' }).click();
   await expect(page.getByText('No drafts.')).toBeVisible();
 });
+
+test('another From address with its own signature: chosen in compose, sent as that address', async ({ app }) => {
+  const { page, servers } = app;
+  const bob = servers.users[1]!;
+  await addPostfixAccount(app);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Accounts' }).click();
+  await page.getByRole('button', { name: /^Edit / }).click();
+  await page.getByLabel('Signature', { exact: true }).fill('Alice');
+  await page.getByRole('button', { name: 'Add another From address' }).click();
+  await page.getByLabel('Name for address 1').fill('Alice (Sales)');
+  await page.getByRole('textbox', { name: 'Other address 1', exact: true }).fill('sales@mailwright.test');
+  await page.getByLabel('Signature for address 1').fill('The sales team\nMailwright');
+  const wizard = new WizardPage(page);
+  await wizard.check();
+  expect(await wizard.checkResult()).toBe('passed');
+  await wizard.save();
+
+  const compose = new ComposePage(page);
+  await compose.open();
+  await expect(compose.editor).toContainText('Alice'); // the account's own signature
+  await page.getByLabel('From').selectOption({ label: 'Alice (Sales) <sales@mailwright.test> (alice@mailwright.test)' });
+  await expect(compose.editor).toContainText('The sales team');
+  await expect(compose.editor).not.toContainText(/^-- \s*Alice$/m);
+  const subject = `From sales ${Date.now()}`;
+  await page.getByLabel('To', { exact: true }).fill(bob.address);
+  await page.getByLabel('Subject').fill(subject);
+  await compose.send();
+  const outbox = new OutboxPage(page);
+  await outbox.open();
+  await outbox.waitForState(subject, 'Sent');
+  const mail = await simpleParser(await waitForMessage(servers, bob, (s) => s.includes('sales@mailwright.test') && s.includes('From sales'), 10_000));
+  expect(mail.from?.value).toEqual([{ name: 'Alice (Sales)', address: 'sales@mailwright.test' }]);
+  expect(mail.text?.trimEnd()).toMatch(/-- \nThe sales team\nMailwright$/);
+});

@@ -51,6 +51,8 @@ describe('the Sent copy', () => {
       displayName: 'Alice',
       smtp: { host: servers.host, port: servers.submission.tlsPort, security: 'tls', auth: 'password', username: alice.username },
       incoming: { protocol: 'imap', host: servers.host, port: servers.imap.starttlsPort, security: 'starttls', username: alice.username, saveSentCopy: true },
+      signature: '',
+      identities: [],
       createdAt: '',
       updatedAt: '',
     };
@@ -64,7 +66,7 @@ describe('the Sent copy', () => {
   it('reports a wrong password without throwing', async () => {
     const alice = servers.users[0]!;
     const account = {
-      id: 'a', description: 'A', email: alice.address, displayName: '', createdAt: '', updatedAt: '',
+      id: 'a', description: 'A', email: alice.address, displayName: '', createdAt: '', updatedAt: '', signature: '', identities: [],
       smtp: { host: servers.host, port: servers.submission.tlsPort, security: 'tls', auth: 'password', username: alice.username },
       incoming: { protocol: 'imap', host: servers.host, port: servers.imap.tlsPort, security: 'tls', username: alice.username, saveSentCopy: true },
     } satisfies StoredAccount;

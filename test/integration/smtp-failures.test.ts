@@ -43,6 +43,8 @@ const account = (port: number, security: Security, auth: 'password' | 'none' = '
   displayName: 'Alice',
   smtp: { host: '127.0.0.1', port, security, auth, username: auth === 'password' ? 'alice' : '' },
   incoming: null,
+  signature: '',
+  identities: [],
   createdAt: '',
   updatedAt: '',
 });

@@ -19,6 +19,8 @@ export function testAccount(port: number, security: Security = 'tls', auth: 'pas
     displayName: 'Alice',
     smtp: { host: '127.0.0.1', port, security, auth, username },
     incoming: null,
+    signature: '',
+    identities: [],
     createdAt: '',
     updatedAt: '',
   };

@@ -14,6 +14,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const draft = (over: Partial<ComposeDraft> = {}): ComposeDraft => ({
   accountId: crypto.randomUUID(),
+  identityId: '',
   to: 'Bob <bob@example.com>',
   cc: '',
   bcc: '',

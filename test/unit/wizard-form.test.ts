@@ -51,6 +51,8 @@ describe('wizard form', () => {
         displayName: 'Alice',
         smtp: { host: 'smtp.example.com', port: 465, security: 'tls', auth: 'password', username: 'alice@example.com' },
         incoming: null,
+        signature: '',
+        identities: [],
       },
     });
   });
@@ -87,6 +89,23 @@ describe('wizard form', () => {
     expect(typedPasswords(form)).toEqual({ password: 'pw', incomingPassword: 'pw' });
     expect(typedPasswords({ ...form, inSamePassword: false, inPassword: 'other' })).toEqual({ password: 'pw', incomingPassword: 'other' });
     expect(typedPasswords({ ...form, password: '', incomingEnabled: false })).toEqual({});
+  });
+
+  it('adds, edits and removes other From addresses, and checks them with the shared schema', () => {
+    let form = applyEdit({ ...emptyForm(), email: 'alice@example.com', displayName: 'Alice', description: 'Work', host: 'smtp.example.com', username: 'alice' }, {
+      field: 'addIdentity',
+      id: crypto.randomUUID(),
+    });
+    expect(form.identities).toHaveLength(1);
+    expect(form.identities[0]!.name).toBe('Alice');
+    form = applyEdit(form, { field: 'identity', index: 0, value: { email: 'not an address' } });
+    const bad = toAccountInput(form);
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.errors['identities.0.email']).toBeTruthy();
+    form = applyEdit(form, { field: 'identity', index: 0, value: { email: 'sales@example.com', signature: 'Sales' } });
+    const good = toAccountInput(form);
+    expect(good.ok && good.value.identities).toEqual([{ id: form.identities[0]!.id, name: 'Alice', email: 'sales@example.com', signature: 'Sales' }]);
+    expect(applyEdit(form, { field: 'removeIdentity', index: 0 }).identities).toEqual([]);
   });
 
   it('moves the incoming port with protocol and security until typed', () => {

@@ -7,12 +7,21 @@ import { getApi } from '../../api';
 import { ErrorNotice } from '../../ui/ErrorNotice';
 import { Field } from '../../ui/Field';
 import { formatBytes, formatTime } from '../../ui/format';
+import { swapSignature } from '../../../shared/signature';
 import { RichEditor, type RichValue } from './RichEditor';
 
 type RecipientField = 'to' | 'cc' | 'bcc';
 
-const fromLabel = (a: Account) => `${a.displayName ? `${a.displayName} <${a.email}>` : a.email} (${a.description})`;
+const person = (name: string, email: string) => (name ? `${name} <${email}>` : email);
 const emptyBody = (): RichValue => ({ mode: 'rich', html: '', text: '' });
+
+/** Every address the person can send as: each account's own, then its other identities. */
+function senders(accounts: Account[]) {
+  return accounts.flatMap((a) => [
+    { key: `${a.id}/`, accountId: a.id, identityId: '', label: `${person(a.displayName, a.email)} (${a.description})`, signature: a.signature },
+    ...a.identities.map((i) => ({ key: `${a.id}/${i.id}`, accountId: a.id, identityId: i.id, label: `${person(i.name, i.email)} (${a.description})`, signature: i.signature })),
+  ]);
+}
 
 /** The local date and time one hour from now, for the "send later" picker. */
 function inAnHour(): string {
@@ -33,10 +42,14 @@ export function ComposeWindow(props: {
   onQueued: (job: OutboxJobView) => void;
 }) {
   const initial = props.draft;
+  const fromChoices = useMemo(() => senders(props.accounts), [props.accounts]);
   const [accountId, setAccountId] = useState(initial?.accountId ?? props.accounts[0]?.id ?? '');
+  const [identityId, setIdentityId] = useState(initial?.identityId ?? '');
+  const signatureOf = (account: string, identity: string) => fromChoices.find((c) => c.key === `${account}/${identity}`)?.signature ?? '';
   const [recipients, setRecipients] = useState<Record<RecipientField, string>>({ to: initial?.to ?? '', cc: initial?.cc ?? '', bcc: initial?.bcc ?? '' });
   const [subject, setSubject] = useState(initial?.subject ?? '');
-  const [body, setBody] = useState<RichValue>(initial?.body ?? emptyBody());
+  // A new message starts with the signature of its From address.
+  const [body, setBody] = useState<RichValue>(() => initial?.body ?? swapSignature(emptyBody(), '', signatureOf(accountId, identityId)));
   const [attachments, setAttachments] = useState<AttachmentRef[]>(initial?.attachments ?? []);
   const [later, setLater] = useState<string | null>(null);
   const [errors, setErrors] = useState<Partial<Record<RecipientField | 'later', string>>>({});
@@ -58,7 +71,7 @@ export function ComposeWindow(props: {
   const totalSize = attachments.reduce((n, a) => n + a.size, 0);
 
   // Autosave: a second and a half after the last change, and when the window closes.
-  const current: ComposeDraft = { accountId, ...recipients, subject, body: { mode: body.mode, html: body.mode === 'rich' ? body.html : '', text: body.text }, attachments };
+  const current: ComposeDraft = { accountId, identityId, ...recipients, subject, body: { mode: body.mode, html: body.mode === 'rich' ? body.html : '', text: body.text }, attachments };
   const latest = useRef(current);
   latest.current = current;
   const dirty = useRef(false);
@@ -157,10 +170,20 @@ export function ComposeWindow(props: {
       <fieldset disabled={busy}>
         <Field label="From">
           {({ id }) => (
-            <select id={id} value={accountId} onChange={(e) => setAccountId(e.target.value)}>
-              {props.accounts.map((a) => (
-                <option key={a.id} value={a.id}>
-                  {fromLabel(a)}
+            <select
+              id={id}
+              value={`${accountId}/${identityId}`}
+              onChange={(e) => {
+                const next = fromChoices.find((c) => c.key === e.target.value);
+                if (!next) return;
+                setBody((b) => swapSignature(b, signatureOf(accountId, identityId), next.signature));
+                setAccountId(next.accountId);
+                setIdentityId(next.identityId);
+              }}
+            >
+              {fromChoices.map((c) => (
+                <option key={c.key} value={c.key}>
+                  {c.label}
                 </option>
               ))}
             </select>

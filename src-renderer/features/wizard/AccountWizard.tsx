@@ -269,6 +269,37 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
         ) : null}
       </fieldset>
 
+      <fieldset disabled={verification.running || saving}>
+        <legend>Signature and other addresses</legend>
+        <Field label="Signature" hint="Added below a “-- ” line at the end of new messages from this address.">
+          {({ id, describedBy }) => <textarea id={id} rows={3} aria-describedby={describedBy} value={form.signature} onChange={(e) => edit({ field: 'signature', value: e.target.value })} />}
+        </Field>
+        {form.identities.map((identity, index) => (
+          <div key={identity.id} className="identity" role="group" aria-label={`From address ${index + 1}`}>
+            <div className="row">
+              <Field label={`Name for address ${index + 1}`}>
+                {({ id }) => <input id={id} value={identity.name} onChange={(e) => edit({ field: 'identity', index, value: { name: e.target.value } })} />}
+              </Field>
+              <Field label={`Other address ${index + 1}`} error={errors[`identities.${index}.email`]}>
+                {({ id, describedBy, invalid }) => (
+                  <input id={id} type="email" aria-describedby={describedBy} aria-invalid={invalid} spellCheck={false} value={identity.email} onChange={(e) => edit({ field: 'identity', index, value: { email: e.target.value } })} />
+                )}
+              </Field>
+            </div>
+            <Field label={`Signature for address ${index + 1}`}>
+              {({ id }) => <textarea id={id} rows={2} value={identity.signature} onChange={(e) => edit({ field: 'identity', index, value: { signature: e.target.value } })} />}
+            </Field>
+            <button type="button" className="link" onClick={() => edit({ field: 'removeIdentity', index })}>
+              Remove this address
+            </button>
+          </div>
+        ))}
+        <button type="button" onClick={() => edit({ field: 'addIdentity', id: crypto.randomUUID() })}>
+          Add another From address
+        </button>
+        <p className="muted">Only addresses your provider lets this account send as: others are refused by the server.</p>
+      </fieldset>
+
       {verification.stages.length || verification.running ? (
         <VerifyPanel
           running={verification.running}

@@ -8,6 +8,7 @@ import {
   type AccountInput,
   type AuthMethod,
   type IncomingProtocol,
+  type Identity,
   type PinnedCertificate,
   type Security,
   providerFilesOwnCopy,
@@ -37,6 +38,8 @@ export interface WizardForm {
   inPin: PinnedCertificate | null;
   /** IMAP: file a copy of sent messages in the Sent folder; follows the provider until changed. */
   inSaveSent: boolean;
+  signature: string;
+  identities: Identity[];
   /** Fields the person typed in themselves; others follow their defaults. */
   touched: { port: boolean; username: boolean; description: boolean; inPort: boolean; inUsername: boolean; inSaveSent: boolean };
 }
@@ -62,6 +65,8 @@ export const emptyForm = (): WizardForm => ({
   inSamePassword: true,
   inPin: null,
   inSaveSent: true,
+  signature: '',
+  identities: [],
   touched: { port: false, username: false, description: false, inPort: false, inUsername: false, inSaveSent: false },
 });
 
@@ -76,6 +81,8 @@ export const formFromAccount = (a: Account): WizardForm => ({
   auth: a.smtp.auth,
   username: a.smtp.username,
   smtpPin: a.smtp.pinnedCertificate ?? null,
+  signature: a.signature,
+  identities: a.identities,
   ...(a.incoming
     ? {
         incomingEnabled: true,
@@ -92,7 +99,7 @@ export const formFromAccount = (a: Account): WizardForm => ({
   touched: { port: true, username: true, description: true, inPort: true, inUsername: true, inSaveSent: true },
 });
 
-type TextField = 'description' | 'displayName' | 'email' | 'password' | 'host' | 'port' | 'username' | 'inHost' | 'inPort' | 'inUsername' | 'inPassword';
+type TextField = 'signature' | 'description' | 'displayName' | 'email' | 'password' | 'host' | 'port' | 'username' | 'inHost' | 'inPort' | 'inUsername' | 'inPassword';
 
 export type WizardEdit =
   | { field: TextField; value: string }
@@ -100,7 +107,10 @@ export type WizardEdit =
   | { field: 'auth'; value: AuthMethod }
   | { field: 'inProtocol'; value: IncomingProtocol }
   | { field: 'incomingEnabled' | 'inSamePassword' | 'inSaveSent'; value: boolean }
-  | { field: 'smtpPin' | 'inPin'; value: PinnedCertificate | null };
+  | { field: 'smtpPin' | 'inPin'; value: PinnedCertificate | null }
+  | { field: 'identity'; index: number; value: Partial<Omit<Identity, 'id'>> }
+  | { field: 'addIdentity'; id: string }
+  | { field: 'removeIdentity'; index: number };
 
 /** Applies one edit, with the defaults a person expects: ports follow the security until typed. */
 export function applyEdit(form: WizardForm, edit: WizardEdit): WizardForm {
@@ -156,6 +166,15 @@ export function applyEdit(form: WizardForm, edit: WizardEdit): WizardForm {
     case 'smtpPin':
     case 'inPin':
       next[edit.field] = edit.value;
+      return next;
+    case 'identity':
+      next.identities = form.identities.map((i, n) => (n === edit.index ? { ...i, ...edit.value } : i));
+      return next;
+    case 'addIdentity':
+      next.identities = [...form.identities, { id: edit.id, name: form.displayName, email: '', signature: '' }];
+      return next;
+    case 'removeIdentity':
+      next.identities = form.identities.filter((_, n) => n !== edit.index);
       return next;
     default:
       next[edit.field] = edit.value;
@@ -230,6 +249,8 @@ export function toAccountInput(form: WizardForm): { ok: true; value: AccountInpu
           ...(form.inPin ? { pinnedCertificate: form.inPin } : {}),
         }
       : null,
+    signature: form.signature,
+    identities: form.identities,
   });
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, errors: fieldErrors(parsed.error.issues.map((i) => ({ path: i.path.join('.'), problem: i.code === 'custom' ? i.message : i.code }))) };
