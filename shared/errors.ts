@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   JOB_NOT_FOUND: 'No outbox job with that id.',
   JOB_NOT_ALLOWED: 'That action does not apply to the job in its current state (e.g. undo while sending).',
   OUTBOX_UNWRITABLE: 'The message could not be stored in the outbox (disk full or not writable).',
+  ATTACHMENT_TOO_LARGE: 'A dropped file is larger than Mailwright accepts, or sent more data than announced.',
   ATTACHMENT_UNREADABLE: 'An attached file could not be read when the message was built.',
   SMTPUTF8_UNSUPPORTED: 'An address needs SMTPUTF8 (non-ASCII before the @) and the server does not offer it.',
   // Reaching the server

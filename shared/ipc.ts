@@ -71,6 +71,17 @@ export const CHANNELS = {
   ),
   /** Opens the system's file dialog; the chosen files become attachment tokens. Empty when cancelled. */
   'attachments:pick': channel(z.object({}).strict(), z.array(AttachmentRefSchema)),
+  /** A dropped file, streamed over in chunks (the sandboxed renderer cannot name its path). */
+  'attachments:dropBegin': channel(
+    z.object({ name: z.string().min(1).max(255), size: z.number().int().nonnegative().max(200 * 1024 * 1024) }).strict(),
+    z.object({ upload: z.uuid() }),
+  ),
+  /** Base64, at most 1 MiB of data per chunk. */
+  'attachments:dropChunk': channel(
+    z.object({ upload: z.uuid(), data: z.base64().max(1_400_000) }).strict(),
+    z.object({ received: z.number() }),
+  ),
+  'attachments:dropEnd': channel(z.object({ upload: z.uuid() }).strict(), AttachmentRefSchema),
   /** Every send goes through the outbox: the message is built and stored before this answers. */
   'outbox:enqueue': channel(
     z

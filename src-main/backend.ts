@@ -10,7 +10,7 @@ import { createSecretVault, type SecretCipher, type SecretFile } from './service
 import type { SettingsStore } from './services/settings-store';
 import { join } from 'node:path';
 import { fail, ok } from '../shared/result';
-import { createAttachmentRegistry } from './services/attachments';
+import { createAttachmentRegistry, createDroppedFiles } from './services/attachments';
 import { openDraftStore } from './services/drafts';
 import { Outbox, type OutboxJob, type OutboxOptions } from './services/outbox';
 import { emlFile } from './services/outbox/store';
@@ -105,6 +105,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       accounts,
       attachments,
       drafts: await openDraftStore(join(options.dataDir, 'drafts'), attachments),
+      dropped: createDroppedFiles(join(options.dataDir, 'tmp', 'dropped'), attachments),
       pickFiles: options.pickFiles,
       tmpDir: join(options.dataDir, 'tmp'),
     }),

@@ -8,12 +8,12 @@ import type { Channel, ParsedRequestOf, ResponseOf } from '../../shared/ipc';
 import { ComposeDraftSchema, type OutboxJobView } from '../../shared/outbox';
 import { fail, ok, type Result } from '../../shared/result';
 import type { AccountService } from '../services/accounts';
-import type { AttachmentRegistry } from '../services/attachments';
+import type { AttachmentRegistry, DroppedFiles } from '../services/attachments';
 import type { DraftStore } from '../services/drafts';
 import { extractInlineImages } from '../services/inline-images';
 import type { MessageInput, Outbox, OutboxJob } from '../services/outbox';
 
-type OutboxChannel = Extract<Channel, `outbox:${string}` | `drafts:${string}` | 'attachments:pick'>;
+type OutboxChannel = Extract<Channel, `outbox:${string}` | `drafts:${string}` | `attachments:${string}`>;
 type OutboxHandlers = { [C in OutboxChannel]: (request: ParsedRequestOf<C>) => Promise<Result<ResponseOf<C>>> };
 
 /** What the renderer sees of a job: no envelope, the draft only when it is a valid draft. */
@@ -28,6 +28,7 @@ export function createOutboxHandlers(deps: {
   accounts: AccountService;
   attachments: AttachmentRegistry;
   drafts: DraftStore;
+  dropped: DroppedFiles;
   pickFiles: () => Promise<string[]>;
   tmpDir: string;
 }): OutboxHandlers {
@@ -38,6 +39,18 @@ export function createOutboxHandlers(deps: {
   };
   return {
     'attachments:pick': async () => ok(await attachments.add(await deps.pickFiles())),
+    'attachments:dropBegin': async ({ name, size }) => ok({ upload: await deps.dropped.begin(name, size) }),
+    'attachments:dropChunk': async ({ upload, data }) => {
+      try {
+        return ok({ received: await deps.dropped.chunk(upload, Buffer.from(data, 'base64')) });
+      } catch {
+        return fail('ATTACHMENT_TOO_LARGE');
+      }
+    },
+    'attachments:dropEnd': async ({ upload }) => {
+      const ref = await deps.dropped.end(upload);
+      return ref ? ok(ref) : fail('ATTACHMENT_UNREADABLE');
+    },
 
     'outbox:enqueue': async ({ draft, sendAt }) => {
       const account = accounts.get(draft.accountId);

@@ -4,8 +4,8 @@
  * refused, so the renderer cannot make main read a file the person never chose.
  */
 import { randomUUID } from 'node:crypto';
-import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { appendFile, mkdir, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { AttachmentRef } from '../../shared/outbox';
 
 export interface PickedFile {
@@ -15,9 +15,61 @@ export interface PickedFile {
 }
 
 export interface AttachmentRegistry {
-  /** Registers files the person chose (dialog or drop); unreadable ones and folders are skipped. */
+  /** Registers files the person chose in the dialog; unreadable ones and folders are skipped. */
   add(paths: string[]): Promise<AttachmentRef[]>;
   resolve(token: string): PickedFile | undefined;
+}
+
+/**
+ * Files dropped onto the compose window. A sandboxed renderer cannot tell main where a dropped
+ * file lives, so it streams the file over in chunks (one chunk in memory at a time on each side);
+ * main writes them to a file of its own and registers that like a picked file.
+ */
+export interface DroppedFiles {
+  begin(name: string, size: number): Promise<string>;
+  chunk(upload: string, data: Buffer): Promise<number>;
+  end(upload: string): Promise<AttachmentRef | undefined>;
+}
+
+/** The largest file accepted by drop (most servers refuse far less; the outbox checks SIZE). */
+export const MAX_DROPPED_BYTES = 200 * 1024 * 1024;
+
+/** A file name safe to create: no folders, no control characters, not empty. */
+export function safeFileName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what must go
+  const clean = base.replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '_').replace(/^\.+/, '').trim();
+  return (clean || 'attachment').slice(0, 200);
+}
+
+export function createDroppedFiles(dir: string, registry: AttachmentRegistry): DroppedFiles {
+  const uploads = new Map<string, { path: string; size: number; written: number }>();
+  return {
+    async begin(name, size) {
+      const upload = randomUUID();
+      const folder = join(dir, upload);
+      await mkdir(folder, { recursive: true });
+      const path = join(folder, safeFileName(name));
+      await writeFile(path, '');
+      uploads.set(upload, { path, size, written: 0 });
+      return upload;
+    },
+    async chunk(upload, data) {
+      const entry = uploads.get(upload);
+      if (!entry) throw new Error('unknown upload');
+      if (entry.written + data.length > Math.min(entry.size, MAX_DROPPED_BYTES)) throw new Error('more data than announced');
+      await appendFile(entry.path, data);
+      entry.written += data.length;
+      return entry.written;
+    },
+    async end(upload) {
+      const entry = uploads.get(upload);
+      uploads.delete(upload);
+      if (!entry || entry.written !== entry.size) return undefined;
+      const [ref] = await registry.add([entry.path]);
+      return ref;
+    },
+  };
 }
 
 export function createAttachmentRegistry(): AttachmentRegistry {

@@ -40,6 +40,10 @@ const TEXT: Record<ErrorCode, Explanation> = {
     title: 'Mailwright could not store the message to send it.',
     advice: 'Check that the disk is not full, then press Send again. Your message is still in the editor.',
   },
+  ATTACHMENT_TOO_LARGE: {
+    title: 'That file is too large to attach.',
+    advice: 'Share large files by link instead; most mail servers refuse messages over 25 MB.',
+  },
   ATTACHMENT_UNREADABLE: {
     title: 'An attached file could not be read.',
     advice: 'It may have been moved or deleted. Remove it from the message and attach it again.',

@@ -218,3 +218,31 @@ test('another From address with its own signature: chosen in compose, sent as th
   expect(mail.from?.value).toEqual([{ name: 'Alice (Sales)', address: 'sales@mailwright.test' }]);
   expect(mail.text?.trimEnd()).toMatch(/-- \nThe sales team\nMailwright$/);
 });
+
+test('a file dropped onto the message is attached and arrives intact', async ({ app }) => {
+  const { page, servers } = app;
+  const bob = servers.users[1]!;
+  await addPostfixAccount(app);
+  const compose = new ComposePage(page);
+  const subject = `Dropped ${Date.now()}`;
+  await compose.write({ to: bob.address, subject, body: 'See the attached file.' });
+  // 1.2 MB, so it crosses several chunks on its way to main.
+  const dataTransfer = await page.evaluateHandle(() => {
+    const bytes = new Uint8Array(1_200_000).map((_, i) => (i * 7) % 256);
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([bytes], 'dropped-data.bin', { type: 'application/octet-stream' }));
+    return transfer;
+  });
+  await compose.form.dispatchEvent('drop', { dataTransfer });
+  const attachments = page.getByRole('region', { name: 'Attachments' });
+  await expect(attachments).toContainText('dropped-data.bin');
+  await expect(attachments).toContainText('1.1 MB');
+  await compose.send();
+  const outbox = new OutboxPage(page);
+  await outbox.open();
+  await outbox.waitForState(subject, 'Sent');
+  const mail = await simpleParser(await waitForMessage(servers, bob, (s) => s.includes('dropped-data.bin'), 10_000));
+  const content = mail.attachments.find((a) => a.filename === 'dropped-data.bin')!.content;
+  expect(content.length).toBe(1_200_000);
+  expect(content.every((byte, i) => byte === (i * 7) % 256)).toBe(true);
+});

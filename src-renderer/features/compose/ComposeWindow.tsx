@@ -12,6 +12,14 @@ import { RichEditor, type RichValue } from './RichEditor';
 
 type RecipientField = 'to' | 'cc' | 'bcc';
 
+const CHUNK = 512 * 1024;
+
+function toBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
 const person = (name: string, email: string) => (name ? `${name} <${email}>` : email);
 const emptyBody = (): RichValue => ({ mode: 'rich', html: '', text: '' });
 
@@ -98,6 +106,31 @@ export function ComposeWindow(props: {
   }, [contentKey]);
   useEffect(() => () => void saveNow.current(), []);
 
+  const [dropping, setDropping] = useState<string | null>(null);
+  /** Dropped files go to main in chunks: neither side holds a whole large file in memory. */
+  async function drop(files: File[]) {
+    const api = getApi();
+    for (const file of files) {
+      setDropping(`Adding ${file.name}…`);
+      const begun = await api.attachments.dropBegin({ name: file.name, size: file.size });
+      if (!begun.ok) {
+        setFailure(begun.error);
+        continue;
+      }
+      let failed: AppError | null = null;
+      for (let offset = 0; offset < file.size && !failed; offset += CHUNK) {
+        const bytes = new Uint8Array(await file.slice(offset, offset + CHUNK).arrayBuffer());
+        const sent = await api.attachments.dropChunk({ upload: begun.value.upload, data: toBase64(bytes) });
+        if (!sent.ok) failed = sent.error;
+        else setDropping(`Adding ${file.name}… ${Math.round((100 * sent.value.received) / Math.max(file.size, 1))} %`);
+      }
+      const ended = await api.attachments.dropEnd({ upload: begun.value.upload });
+      if (failed || !ended.ok) setFailure(failed ?? (ended.ok ? null : ended.error));
+      else setAttachments((list) => [...list, ended.value]);
+    }
+    setDropping(null);
+  }
+
   async function attach() {
     const result = await getApi().attachments.pick({});
     if (result.ok) setAttachments((list) => [...list, ...result.value.filter((a) => !list.some((b) => b.token === a.token))]);
@@ -160,7 +193,22 @@ export function ComposeWindow(props: {
   };
 
   return (
-    <form className="card compose" aria-labelledby="compose-title" onSubmit={send} noValidate>
+    <form
+      className="card compose"
+      aria-labelledby="compose-title"
+      onSubmit={send}
+      noValidate
+      onDragOver={(e) => {
+        if (e.dataTransfer.types.includes('Files')) e.preventDefault();
+      }}
+      onDrop={(e) => {
+        const files = [...e.dataTransfer.files];
+        // Images dropped into the editor become inline images there; everything else is attached.
+        if (!files.length || (e.target as HTMLElement).closest?.('.ProseMirror')) return;
+        e.preventDefault();
+        void drop(files);
+      }}
+    >
       <h1 id="compose-title">New message</h1>
       <datalist id="known-addresses">
         {props.knownAddresses.map((a) => (
@@ -214,6 +262,9 @@ export function ComposeWindow(props: {
               Attach files…
             </button>
             {attachments.length ? <span className="muted">{`${attachments.length} file${attachments.length === 1 ? '' : 's'}, ${formatBytes(totalSize)}`}</span> : null}
+            <span className="muted" role="status" aria-label="Adding files">
+              {dropping ?? 'or drop files here'}
+            </span>
           </div>
         </section>
         <div className="send-later">
