@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { app, BrowserWindow, session } from 'electron';
 import { EVENT_NAMES, type EventName, type EventPayloadOf } from '../../shared/ipc';
+import { redact } from '../services/logger';
 import { APP_ORIGIN } from './policy';
 import { registerAppScheme, serveRenderer } from './renderer-assets';
 import { createMainWindow, lockDown } from './window';
@@ -75,7 +76,7 @@ export function runApp(start: (env: AppEnvironment) => Promise<void>): void {
       },
       onQuit,
     }).then(openWindow, (error: unknown) => {
-      console.error('mailwright: could not start', error);
+      console.error('mailwright: could not start', redact(error));
       app.quit();
     });
   });

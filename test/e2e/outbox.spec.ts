@@ -112,6 +112,7 @@ test('undo takes a message back into the editor before it leaves; send later wai
 });
 
 test('a temporary 451 is retried with a visible next attempt, then succeeds', async ({ app }) => {
+  test.skip(app.mode !== 'bridge', 'the retry delay is shortened through the bridge; the app waits 30 s before its first retry');
   let rcptCalls = 0;
   const delivered: string[] = [];
   const smtp = new SMTPServer({
