@@ -5,6 +5,7 @@
  */
 export const CHANNEL_NAMES = [
   'app:info',
+  'preferences:set',
   'accounts:list',
   'accounts:save',
   'accounts:delete',

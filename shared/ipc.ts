@@ -29,6 +29,8 @@ const channel = <Req extends z.ZodType, Res extends z.ZodType>(request: Req, res
 
 export const CHANNELS = {
   'app:info': channel(z.object({}).strict(), AppInfoSchema),
+  /** The person's preferences; the answer is the app info with them applied. */
+  'preferences:set': channel(z.object({ undoSeconds: z.number().int().min(0).max(60) }).strict(), AppInfoSchema),
   'accounts:list': channel(z.object({}).strict(), z.array(AccountSchema)),
   'accounts:save': channel(
     z

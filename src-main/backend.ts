@@ -45,9 +45,6 @@ export interface BackendOptions {
   outbox?: Pick<OutboxOptions, 'undoSeconds' | 'retry'>;
 }
 
-/** How long a message can be taken back after Send. */
-export const DEFAULT_UNDO_SECONDS = 5;
-
 export interface Backend {
   router: Router;
   secretProtection: SecretProtection;
@@ -83,7 +80,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   };
   const outbox = await Outbox.open({
     dir: outboxDir,
-    undoSeconds: DEFAULT_UNDO_SECONDS,
+    undoSeconds: options.outbox?.undoSeconds ?? options.settings.get('preferences').undoSeconds,
     ...options.outbox,
     ...(options.smtp ? { smtp: options.smtp } : {}),
     account: (id) => {
@@ -112,7 +109,11 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     discover: (email, allowHttp) => discover(email, { ...options.discovery, allowHttp }),
     verify: (account, onStage) => verifyAccount(account, options.verify ?? { extraCertificateAuthorities: options.smtp?.extraCertificateAuthorities ?? [] }, onStage),
     emit: options.emit,
-    app: { ...options.app, secretProtection: vault.protection, undoSeconds: options.outbox?.undoSeconds ?? DEFAULT_UNDO_SECONDS },
+    app: { ...options.app, secretProtection: vault.protection, undoSeconds: options.outbox?.undoSeconds ?? options.settings.get('preferences').undoSeconds },
+    setUndoSeconds: (seconds) => {
+      options.settings.set('preferences', { ...options.settings.get('preferences'), undoSeconds: seconds });
+      outbox.setUndoSeconds(seconds);
+    },
   });
   const router = createRouter({ handlers, isTrustedSender: options.isTrustedSender, logger: options.logger });
   return { router, secretProtection: vault.protection, close: () => outbox.close() };

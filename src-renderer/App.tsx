@@ -8,6 +8,7 @@ import { DraftsView } from './features/drafts/DraftsView';
 import { OutboxView } from './features/outbox/OutboxView';
 import { AccountWizard } from './features/wizard/AccountWizard';
 import { formatUntil } from './ui/format';
+import { SendingPreferences } from './features/accounts/SendingPreferences';
 
 type View = { name: 'compose' } | { name: 'drafts' } | { name: 'outbox' } | { name: 'accounts' } | { name: 'wizard'; account?: Account };
 
@@ -109,7 +110,10 @@ export function App() {
             {...(accounts.length > 0 ? { onCancel: () => setView({ name: 'accounts' }) } : {})}
           />
         ) : view.name === 'accounts' ? (
-          <AccountList accounts={accounts} onEdit={(account) => setView({ name: 'wizard', account })} onAdd={() => setView({ name: 'wizard' })} />
+          <div className="stack">
+            <AccountList accounts={accounts} onEdit={(account) => setView({ name: 'wizard', account })} onAdd={() => setView({ name: 'wizard' })} />
+            {info ? <SendingPreferences undoSeconds={info.undoSeconds} onChanged={setInfo} /> : null}
+          </div>
         ) : view.name === 'outbox' ? (
           <OutboxView jobs={jobs} onEdit={openDraft} />
         ) : view.name === 'drafts' ? (

@@ -18,6 +18,7 @@ export function createHandlers(deps: {
   verify: (account: AccountToVerify, onStage: (stage: Stage) => void) => Promise<VerifyReport>;
   emit: Emit;
   app: { version: string; platform: string; secretProtection: SecretProtection; undoSeconds: number };
+  setUndoSeconds: (seconds: number) => void;
 }): Handlers {
   const { accounts } = deps;
   /** A password typed now, else the stored one of the account being edited. */
@@ -27,6 +28,11 @@ export function createHandlers(deps: {
   };
   return {
     'app:info': async () => ok({ ...deps.app }),
+    'preferences:set': async ({ undoSeconds }) => {
+      deps.setUndoSeconds(undoSeconds);
+      deps.app.undoSeconds = undoSeconds;
+      return ok({ ...deps.app });
+    },
     'accounts:list': async () => ok(accounts.list()),
     'accounts:save': async (request) => accounts.save(request),
     'accounts:delete': async ({ id }) => accounts.delete(id),

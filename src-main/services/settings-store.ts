@@ -22,6 +22,7 @@ export interface StoredAccount {
 
 export type Settings = {
   accounts: StoredAccount[];
+  preferences: { undoSeconds: number };
 };
 
 /** The part of conf / electron-store this project uses. */
@@ -106,8 +107,16 @@ export function settingsOptions(projectVersion: string): Options<Settings> {
     projectName: 'mailwright',
     projectVersion,
     clearInvalidConfig: false,
-    schema: { accounts: { type: 'array', items: accountJsonSchema, default: [] } } as Options<Settings>['schema'],
-    defaults: { accounts: [] },
+    schema: {
+      accounts: { type: 'array', items: accountJsonSchema, default: [] },
+      preferences: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { undoSeconds: { type: 'integer', minimum: 0, maximum: 60 } },
+        default: { undoSeconds: 5 },
+      },
+    } as Options<Settings>['schema'],
+    defaults: { accounts: [], preferences: { undoSeconds: 5 } },
     migrations: {
       // The first released layout. Later versions add steps here; conf runs each once, in order.
       '0.1.0': (store) => {

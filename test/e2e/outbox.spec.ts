@@ -86,6 +86,11 @@ test('a formatted message with an attachment goes through the outbox and arrives
 test('undo takes a message back into the editor before it leaves; send later waits and can be edited', async ({ app }) => {
   const { page, servers } = app;
   await addPostfixAccount(app);
+  // The undo window is the person's choice.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Accounts' }).click();
+  await page.getByLabel('Time to undo a message after Send').selectOption({ label: '10 seconds' });
+  await new ComposePage(page).open();
+  await expect(page.getByText('Messages wait 10 s in the outbox')).toBeVisible();
   const compose = new ComposePage(page);
   const draft = { to: servers.users[1]!.address, subject: `Second thoughts ${Date.now()}`, body: 'Maybe I should not send this.' };
   await compose.write(draft);

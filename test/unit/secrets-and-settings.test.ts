@@ -183,6 +183,14 @@ describe('accounts, settings and secrets', () => {
     expect(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8')).__internal__.migrations.version).toBe(VERSION);
   });
 
+  it('keeps preferences, with the undo window defaulting to 5 seconds', () => {
+    const settings = openSettingsInFolder(dir, VERSION);
+    expect(settings.get('preferences')).toEqual({ undoSeconds: 5 });
+    settings.set('preferences', { undoSeconds: 20 });
+    expect(openSettingsInFolder(dir, VERSION).get('preferences')).toEqual({ undoSeconds: 20 });
+    expect(() => settings.set('preferences', { undoSeconds: 600 })).toThrow();
+  });
+
   it('keeps the incoming password apart from the outgoing one, and removes it with the incoming server', () => {
     const { accounts, vault } = services();
     const incoming = { protocol: 'imap' as const, host: 'imap.example.com', port: 993, security: 'tls' as const, username: 'alice@example.com', saveSentCopy: true };

@@ -64,7 +64,7 @@ export class Outbox {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly retry: RetryPolicy;
-  private readonly undoMs: number;
+  private undoMs: number;
   private readonly deliver: Deliver;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
@@ -193,6 +193,11 @@ export class Outbox {
   }
 
   /** Every job, oldest first. */
+  /** Changes the undo window for messages queued from now on (a preference the person sets). */
+  setUndoSeconds(seconds: number): void {
+    this.undoMs = Math.max(0, Math.min(60, seconds)) * 1000;
+  }
+
   list(): OutboxJob[] {
     return [...this.jobs.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id)).map((j) => this.view(j));
   }
