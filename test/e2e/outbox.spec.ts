@@ -223,6 +223,13 @@ test('another From address with its own signature: chosen in compose, sent as th
   const mail = await simpleParser(await waitForMessage(servers, bob, (s) => s.includes('sales@mailwright.test') && s.includes('From sales'), 10_000));
   expect(mail.from?.value).toEqual([{ name: 'Alice (Sales)', address: 'sales@mailwright.test' }]);
   expect(mail.text?.trimEnd()).toMatch(/-- \nThe sales team\nMailwright$/);
+
+  // Addresses sent to before are suggested while typing, also after a first address.
+  await compose.open();
+  const to = page.getByLabel('To', { exact: true });
+  await to.fill('carol@example.org, bo');
+  await page.getByRole('list', { name: 'Suggestions for To' }).getByRole('button', { name: bob.address }).click();
+  await expect(to).toHaveValue(`carol@example.org, ${bob.address}, `);
 });
 
 test('a file dropped onto the message is attached and arrives intact', async ({ app }) => {

@@ -167,6 +167,21 @@ export function ComposeWindow(props: {
     props.onQueued(result.value);
   }
 
+  const [focused, setFocused] = useState<RecipientField | null>(null);
+  /** Addresses sent to before that match what is being typed after the last separator. */
+  const suggestionsFor = (field: RecipientField) => {
+    const token = recipients[field].split(/[,;\n]/).pop()?.trim().toLowerCase() ?? '';
+    if (!token || focused !== field) return [];
+    const present = new Set(parsed[field].addresses.map((a) => a.address.toLowerCase()));
+    return props.knownAddresses.filter((a) => a.toLowerCase().includes(token) && !present.has(a.toLowerCase()) && a.toLowerCase() !== token).slice(0, 5);
+  };
+  const accept = (field: RecipientField, address: string) =>
+    setRecipients((r) => {
+      const parts = r[field].split(/([,;\n])/);
+      parts[parts.length - 1] = `${parts.length > 1 ? ' ' : ''}${address}, `;
+      return { ...r, [field]: parts.join('') };
+    });
+
   const recipientField = (field: RecipientField, label: string) => {
     const shown = parsed[field].addresses;
     return (
@@ -182,14 +197,28 @@ export function ComposeWindow(props: {
             aria-invalid={invalid}
             spellCheck={false}
             autoCapitalize="off"
-            list="known-addresses"
             placeholder={field === 'to' ? 'Name <name@example.com>, other@example.org' : undefined}
             value={recipients[field]}
+            onFocus={() => setFocused(field)}
             onChange={(e) => setRecipients((r) => ({ ...r, [field]: e.target.value }))}
           />
         )}
       </Field>
     );
+  };
+  const suggestionList = (field: RecipientField, label: string) => {
+    const suggestions = suggestionsFor(field);
+    return suggestions.length ? (
+      <ul className="suggestions" aria-label={`Suggestions for ${label}`}>
+        {suggestions.map((a) => (
+          <li key={a}>
+            <button type="button" onClick={() => accept(field, a)}>
+              {a}
+            </button>
+          </li>
+        ))}
+      </ul>
+    ) : null;
   };
 
   return (
@@ -210,11 +239,6 @@ export function ComposeWindow(props: {
       }}
     >
       <h1 id="compose-title">New message</h1>
-      <datalist id="known-addresses">
-        {props.knownAddresses.map((a) => (
-          <option key={a} value={a} />
-        ))}
-      </datalist>
       <fieldset disabled={busy}>
         <Field label="From">
           {({ id }) => (
@@ -238,8 +262,11 @@ export function ComposeWindow(props: {
           )}
         </Field>
         {recipientField('to', 'To')}
+        {suggestionList('to', 'To')}
         {recipientField('cc', 'Cc')}
+        {suggestionList('cc', 'Cc')}
         {recipientField('bcc', 'Bcc')}
+        {suggestionList('bcc', 'Bcc')}
         <Field label="Subject">
           {({ id }) => <input id={id} value={subject} onChange={(e) => setSubject(e.target.value.replace(/[\r\n]+/g, ' '))} />}
         </Field>
