@@ -36,11 +36,3 @@ export function fail<T = never>(code: ErrorCode, detail?: ErrorDetail): Result<T
 export function appError(code: ErrorCode, detail?: ErrorDetail): AppError {
   return detail ? { code, message: ERROR_CODES[code], detail } : { code, message: ERROR_CODES[code] };
 }
-
-/** Schema of a Result whose value has the given schema. */
-export function resultSchema<T extends z.ZodType>(value: T) {
-  return z.discriminatedUnion('ok', [
-    z.object({ ok: z.literal(true), value }),
-    z.object({ ok: z.literal(false), error: AppErrorSchema }),
-  ]);
-}

@@ -42,7 +42,7 @@ export interface BackendOptions {
   /** A desktop notification (Electron's Notification in the app). */
   notify?: (title: string, body: string) => void;
   /** Outbox timing (tests shorten it). */
-  outbox?: Pick<OutboxOptions, 'undoSeconds' | 'retry'>;
+  outbox?: Pick<OutboxOptions, 'retry'>;
 }
 
 export interface Backend {
@@ -80,7 +80,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   };
   const outbox = await Outbox.open({
     dir: outboxDir,
-    undoSeconds: options.outbox?.undoSeconds ?? options.settings.get('preferences').undoSeconds,
+    undoSeconds: options.settings.get('preferences').undoSeconds,
     ...options.outbox,
     ...(options.smtp ? { smtp: options.smtp } : {}),
     account: (id) => {
@@ -109,7 +109,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     discover: (email, allowHttp) => discover(email, { ...options.discovery, allowHttp }),
     verify: (account, onStage) => verifyAccount(account, options.verify ?? { extraCertificateAuthorities: options.smtp?.extraCertificateAuthorities ?? [] }, onStage),
     emit: options.emit,
-    app: { ...options.app, secretProtection: vault.protection, undoSeconds: options.outbox?.undoSeconds ?? options.settings.get('preferences').undoSeconds },
+    app: { ...options.app, secretProtection: vault.protection },
+    undoSeconds: () => options.settings.get('preferences').undoSeconds,
     setUndoSeconds: (seconds) => {
       options.settings.set('preferences', { ...options.settings.get('preferences'), undoSeconds: seconds });
       outbox.setUndoSeconds(seconds);

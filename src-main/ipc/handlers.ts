@@ -17,7 +17,9 @@ export function createHandlers(deps: {
   discover: (email: string, allowHttp: boolean) => Promise<DiscoveryResult>;
   verify: (account: AccountToVerify, onStage: (stage: Stage) => void) => Promise<VerifyReport>;
   emit: Emit;
-  app: { version: string; platform: string; secretProtection: SecretProtection; undoSeconds: number };
+  app: { version: string; platform: string; secretProtection: SecretProtection };
+  /** The undo window: read from, and written to, the settings (one place, no copy here). */
+  undoSeconds: () => number;
   setUndoSeconds: (seconds: number) => void;
 }): Handlers {
   const { accounts } = deps;
@@ -27,11 +29,10 @@ export function createHandlers(deps: {
     return stored(accountId);
   };
   return {
-    'app:info': async () => ok({ ...deps.app }),
+    'app:info': async () => ok({ ...deps.app, undoSeconds: deps.undoSeconds() }),
     'preferences:set': async ({ undoSeconds }) => {
       deps.setUndoSeconds(undoSeconds);
-      deps.app.undoSeconds = undoSeconds;
-      return ok({ ...deps.app });
+      return ok({ ...deps.app, undoSeconds: deps.undoSeconds() });
     },
     'accounts:list': async () => ok(accounts.list()),
     'accounts:save': async (request) => accounts.save(request),

@@ -189,17 +189,20 @@ export async function launchApp(
       error: (m, f) => mainLog.push(`error ${m} ${JSON.stringify(f ?? {})}`),
     };
     let nextFiles: string[] = [];
+    const settings = openSettingsInFolder(dataDir, VERSION);
+    // Short enough for a spec to watch the undo window pass (the person's preference, as the app stores it).
+    settings.set('preferences', { undoSeconds: options.undoSeconds ?? 3 });
     const backend = await createBackend({
       dataDir,
-      settings: openSettingsInFolder(dataDir, VERSION),
+      settings,
       secretFile: openSecretFileInFolder(dataDir),
       cipher: createAppKeyCipher(dataDir, 'no OS keyring (test bridge)'),
       logger,
       app: { version: VERSION, platform: process.platform },
       smtp: { extraCertificateAuthorities: [servers.ca] },
       ...(options.discovery ? { discovery: options.discovery } : {}),
-      // Short enough for a spec to watch the undo window pass and a retry happen.
-      outbox: { undoSeconds: options.undoSeconds ?? 3, retry: { baseMs: 1000, maxMs: 4000, maxAttempts: 4 } },
+      // Short enough for a spec to watch a retry happen.
+      outbox: { retry: { baseMs: 1000, maxMs: 4000, maxAttempts: 4 } },
       pickFiles: async () => {
         const chosen = nextFiles;
         nextFiles = [];

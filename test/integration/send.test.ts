@@ -46,11 +46,13 @@ const events: OutboxJobView[] = [];
 async function backend(options: { trustTestCa?: boolean } = {}): Promise<{ backend: Backend; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'mailwright-int-'));
   dirs.push(dir);
+  const settings = openSettingsInFolder(dir, '0.2.0');
+  settings.set('preferences', { undoSeconds: 0 });
   const b = await createBackend({
     dataDir: dir,
     pickFiles: async () => [],
-    outbox: { undoSeconds: 0, retry: { baseMs: 200, maxMs: 400, maxAttempts: 2 } },
-    settings: openSettingsInFolder(dir, '0.2.0'),
+    outbox: { retry: { baseMs: 200, maxMs: 400, maxAttempts: 2 } },
+    settings,
     secretFile: openSecretFileInFolder(dir),
     cipher: createAppKeyCipher(dir),
     logger: process.env.DEBUG_BACKEND ? { info: console.log, warn: console.log, error: console.log } : silentLogger,

@@ -9,11 +9,6 @@ export function isNoConnection(err: unknown): boolean {
   return code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EADDRNOTAVAIL';
 }
 
-export function isCertificateError(err: unknown): boolean {
-  const code = (err as { code?: string })?.code ?? '';
-  return UNTRUSTED.has(code) || code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID' || code === 'ERR_TLS_CERT_ALTNAME_INVALID';
-}
-
 export function describeConnectionError(err: unknown, host: string): string {
   const e = err as { code?: string; message?: string };
   const code = e?.code ?? '';
