@@ -41,6 +41,12 @@ export interface MailServers {
   pop3: { starttlsPort: number; tlsPort: number };
   /** alice, bob and carol @domain; username is the full address. */
   users: MailUser[];
+  /** Any address @bounceDomain is accepted at submission, then bounced (5.1.1) with a DSN to the sender. */
+  bounceDomain: string;
+  /** A user's maildir (cur/, new/, tmp/ and .Folder subfolders), owned by `mailOwner`. */
+  maildir(user: MailUser): string;
+  /** uid/gid that Dovecot and Postfix's virtual agent write mail as; files put in a maildir must belong to them. */
+  mailOwner: { uid: number; gid: number };
   dir: string;
   /** Postfix's maillog_file and Dovecot's log (plus the start commands' output). */
   log(): Promise<string>;
@@ -50,6 +56,7 @@ export interface MailServers {
 
 const HOST = '127.0.0.1' as const;
 const DOMAIN = 'mailwright.test';
+const BOUNCE_DOMAIN = 'bounce.mailwright.test';
 const USER_NAMES = ['alice', 'bob', 'carol'];
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 5_000;
@@ -434,6 +441,9 @@ virtual_minimum_uid = ${mail.uid}
 virtual_mailbox_limit = 0
 message_size_limit = 52428800
 default_transport = error:outbound mail is disabled in Mailwright tests
+# Mail for ${BOUNCE_DOMAIN} is accepted at submission and then bounced by the nosuchuser transport
+# (master.cf): the sender gets Postfix's real RFC 3464 delivery status notification in their maildir.
+transport_maps = texthash:${l.postfixEtc}/transport
 relay_transport = error:outbound mail is disabled in Mailwright tests
 local_transport = error:local delivery is disabled in Mailwright tests
 alias_maps =
@@ -458,7 +468,7 @@ smtpd_recipient_restrictions = permit_sasl_authenticated, reject
 `;
 }
 
-function postfixMaster(p: Ports): string {
+function postfixMaster(p: Ports, bouncer: string): string {
   const svc = (name: string, type: string, priv: string, unpriv: string, wakeup: string, limit: string, cmd: string): string =>
     `${name.padEnd(18)} ${type.padEnd(10)} ${priv} ${unpriv} n ${wakeup} ${limit} ${cmd}`;
   return [
@@ -490,6 +500,10 @@ function postfixMaster(p: Ports): string {
     svc('local', 'unix', '-', 'n', '-', '-', 'local'),
     svc('virtual', 'unix', '-', 'n', '-', '-', 'virtual'),
     svc('lmtp', 'unix', '-', '-', '-', '-', 'lmtp'),
+    // The "remote" mailbox of the bounce domain does not exist: the command exits EX_NOUSER (67)
+    // after the message was accepted, and Postfix returns a DSN to the sender.
+    svc('nosuchuser', 'unix', '-', 'n', '-', '-', 'pipe'),
+    `  flags=q user=nobody argv=${bouncer} \${recipient}`,
     svc('anvil', 'unix', '-', '-', '-', '1', 'anvil'),
     svc('scache', 'unix', '-', '-', '-', '1', 'scache'),
     svc('postlog', 'unix-dgram', 'n', '-', '-', '1', 'postlogd'),
@@ -666,6 +680,9 @@ export async function startMailServers(opts: { dir?: string } = {}): Promise<Mai
       await chmod(d, mode);
     }
 
+    const bouncer = path.join(l.postfixEtc, 'nosuchuser.sh');
+    await writeFile(bouncer, '#!/bin/sh\necho "550 5.1.1 <$1>: The email account that you tried to reach does not exist"\nexit 67\n', { mode: 0o755 });
+
     // --- start, retrying with new ports if one was taken in the meantime
     let ports: Ports | undefined;
     for (let attempt = 1; ; attempt++) {
@@ -677,11 +694,12 @@ export async function startMailServers(opts: { dir?: string } = {}): Promise<Mai
       };
       await writeFile(l.dovecotConf, dovecotConfig(l, ports, mailUser));
       await writeFile(path.join(l.postfixEtc, 'main.cf'), postfixMain(l, mailUser));
-      await writeFile(path.join(l.postfixEtc, 'master.cf'), postfixMaster(ports));
+      await writeFile(path.join(l.postfixEtc, 'master.cf'), postfixMaster(ports, bouncer));
       // Postfix waits ~2 s before reading a main.cf or lookup table (texthash:vmailbox) that
       // was modified within the last 2 s (`postfix start` and each new smtpd): backdate them.
       const past = new Date(Date.now() - 60_000);
-      for (const f of ['main.cf', 'master.cf', 'vmailbox']) await utimes(path.join(l.postfixEtc, f), past, past);
+      await writeFile(path.join(l.postfixEtc, 'transport'), `${BOUNCE_DOMAIN} nosuchuser:\n`);
+      for (const f of ['main.cf', 'master.cf', 'vmailbox', 'transport']) await utimes(path.join(l.postfixEtc, f), past, past);
       try {
         await startOnce(ports);
         break;
@@ -705,6 +723,9 @@ export async function startMailServers(opts: { dir?: string } = {}): Promise<Mai
       imap: ports.imap,
       pop3: ports.pop3,
       users,
+      bounceDomain: BOUNCE_DOMAIN,
+      maildir: (user: MailUser) => path.join(l.mailDir, DOMAIN, user.address.split('@')[0] ?? '', 'Maildir'),
+      mailOwner: { uid: mailUser.uid, gid: mailUser.gid },
       dir,
       log,
       stop,
