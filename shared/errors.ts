@@ -24,6 +24,12 @@ export const ERROR_CODES = {
   ATTACHMENT_TOO_LARGE: 'A dropped file is larger than Mailwright accepts, or sent more data than announced.',
   ATTACHMENT_UNREADABLE: 'An attached file could not be read when the message was built.',
   SMTPUTF8_UNSUPPORTED: 'An address needs SMTPUTF8 (non-ASCII before the @) and the server does not offer it.',
+  // Reading mail
+  NO_INCOMING_SERVER: 'The account has no incoming (IMAP or POP3) server set up.',
+  FOLDER_NOT_FOUND: 'No folder with that path on the server (renamed or deleted meanwhile).',
+  MESSAGE_NOT_FOUND: 'The message is no longer in that folder (moved or deleted, here or elsewhere).',
+  MAILBOX_IN_USE: 'The POP3 mailbox is locked by another client ([IN-USE], RFC 2449).',
+  FILE_UNWRITABLE: 'A file could not be written where the person chose to save it.',
   // Reaching the server
   HOST_NOT_FOUND: 'The server name does not resolve in DNS.',
   CONNECTION_REFUSED: 'Nothing accepts connections on that host and port.',

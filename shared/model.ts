@@ -73,6 +73,11 @@ export const IncomingSettingsSchema = z.object({
   pinnedCertificate: PinnedCertificateSchema.optional(),
   /** IMAP only: file a copy of each sent message in the Sent folder. Off for providers that do it themselves. */
   saveSentCopy: z.boolean().default(true),
+  /**
+   * POP3 only: how long downloaded messages stay on the server, so other devices still see them.
+   * null: for ever; 0: deleted once downloaded; n: deleted n days after Mailwright first downloaded them.
+   */
+  leaveOnServerDays: z.number().int().min(0).max(3650).nullable().default(14),
 });
 export type IncomingSettings = z.infer<typeof IncomingSettingsSchema>;
 

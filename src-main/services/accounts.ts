@@ -31,7 +31,7 @@ const normalize = (stored: StoredAccount): StoredAccount => {
   const incoming = stored.incoming as StoredAccount['incoming'] | undefined;
   return {
     ...stored,
-    incoming: incoming ? { ...incoming, saveSentCopy: incoming.saveSentCopy ?? true } : null,
+    incoming: incoming ? { ...incoming, saveSentCopy: incoming.saveSentCopy ?? true, leaveOnServerDays: incoming.leaveOnServerDays === undefined ? 14 : incoming.leaveOnServerDays } : null,
     signature: stored.signature ?? '',
     identities: stored.identities ?? [],
   };

@@ -91,6 +91,7 @@ const accountJsonSchema = {
             username: { type: 'string' },
             pinnedCertificate: pinnedCertificateJsonSchema,
             saveSentCopy: { type: 'boolean' },
+            leaveOnServerDays: { type: ['integer', 'null'], minimum: 0, maximum: 3650 },
           },
         },
       ],

@@ -31,6 +31,17 @@ const TEXT: Record<ErrorCode, Explanation> = {
     title: 'Your draft could not be saved.',
     advice: 'Check that the disk is not full. Keep this window open: what you typed is still here.',
   },
+  NO_INCOMING_SERVER: {
+    title: 'This account only sends mail.',
+    advice: 'To read replies and bounces here, edit the account and add its IMAP or POP3 server.',
+  },
+  FOLDER_NOT_FOUND: { title: 'That folder is no longer on the server.', advice: 'It may have been renamed or deleted elsewhere. The folder list has been reloaded.' },
+  MESSAGE_NOT_FOUND: { title: 'That message is no longer in this folder.', advice: 'It may have been moved or deleted on another device.' },
+  MAILBOX_IN_USE: {
+    title: 'Another program is reading this mailbox right now.',
+    advice: 'The server lets one program at a time download mail. Close the other mail program, or wait a minute; Mailwright will try again.',
+  },
+  FILE_UNWRITABLE: { title: 'The file could not be saved there.', advice: 'Choose another folder, or check that the disk is not full.' },
   JOB_NOT_FOUND: { title: 'That message is no longer in the outbox.', advice: 'It may have been removed or sent already.' },
   JOB_NOT_ALLOWED: {
     title: 'That is not possible for this message any more.',

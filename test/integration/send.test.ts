@@ -153,7 +153,7 @@ describe('the Sent copy after sending', () => {
         email: alice.address,
         displayName: 'Alice',
         smtp: { host: servers.host, port: servers.submission.tlsPort, security: 'tls', auth: 'password', username: alice.username },
-        incoming: { protocol: 'imap', host: servers.host, port: servers.imap.tlsPort, security: 'tls', username: alice.username, saveSentCopy: true },
+        incoming: { protocol: 'imap', host: servers.host, port: servers.imap.tlsPort, security: 'tls', username: alice.username, saveSentCopy: true, leaveOnServerDays: 14 },
       },
       password: alice.password,
       incomingPassword: alice.password,

@@ -50,7 +50,7 @@ describe('the Sent copy', () => {
       email: alice.address,
       displayName: 'Alice',
       smtp: { host: servers.host, port: servers.submission.tlsPort, security: 'tls', auth: 'password', username: alice.username },
-      incoming: { protocol: 'imap', host: servers.host, port: servers.imap.starttlsPort, security: 'starttls', username: alice.username, saveSentCopy: true },
+      incoming: { protocol: 'imap', host: servers.host, port: servers.imap.starttlsPort, security: 'starttls', username: alice.username, saveSentCopy: true, leaveOnServerDays: 14 },
       signature: '',
       identities: [],
       createdAt: '',
@@ -68,7 +68,7 @@ describe('the Sent copy', () => {
     const account = {
       id: 'a', description: 'A', email: alice.address, displayName: '', createdAt: '', updatedAt: '', signature: '', identities: [],
       smtp: { host: servers.host, port: servers.submission.tlsPort, security: 'tls', auth: 'password', username: alice.username },
-      incoming: { protocol: 'imap', host: servers.host, port: servers.imap.tlsPort, security: 'tls', username: alice.username, saveSentCopy: true },
+      incoming: { protocol: 'imap', host: servers.host, port: servers.imap.tlsPort, security: 'tls', username: alice.username, saveSentCopy: true, leaveOnServerDays: 14 },
     } satisfies StoredAccount;
     const result = await fileSentCopy({ account, password: 'wrong', emlPath: join(dir, 'none.eml'), messageId: '<x@y>' }, { extraCertificateAuthorities: [servers.ca] });
     expect(result.ok).toBe(false);

@@ -64,6 +64,7 @@ describe('verification against Postfix and Dovecot', () => {
     security,
     username: alice().username,
     saveSentCopy: false,
+    leaveOnServerDays: 14,
   });
 
   it.each([

@@ -193,7 +193,7 @@ describe('accounts, settings and secrets', () => {
 
   it('keeps the incoming password apart from the outgoing one, and removes it with the incoming server', () => {
     const { accounts, vault } = services();
-    const incoming = { protocol: 'imap' as const, host: 'imap.example.com', port: 993, security: 'tls' as const, username: 'alice@example.com', saveSentCopy: true };
+    const incoming = { protocol: 'imap' as const, host: 'imap.example.com', port: 993, security: 'tls' as const, username: 'alice@example.com', saveSentCopy: true, leaveOnServerDays: 14 };
     expect(accounts.save({ account: { ...input, incoming }, password: PASSWORD })).toMatchObject({
       ok: false,
       error: { code: 'PASSWORD_MISSING', detail: { fields: [{ path: 'incomingPassword' }] } },

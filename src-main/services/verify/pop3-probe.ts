@@ -2,30 +2,13 @@
 import type { IncomingSettings } from '../../../shared/model';
 import { appError, type AppError } from '../../../shared/result';
 import { Pop3Client, Pop3Error } from '../pop3/client';
+import { pop3Failure } from '../pop3/failure';
 import { inspectionTlsOptions, type TrustSettings } from '../tls-trust';
-import { ProbeError } from './line-socket';
-import { socketError, type VerificationRun } from './run';
+import type { VerificationRun } from './run';
 import type { ProbeTimeouts } from './smtp-probe';
 
 function pop3Error(error: unknown): AppError {
-  if (!(error instanceof Pop3Error)) return appError('INTERNAL');
-  const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
-  if (cause?.code) return socketError(new ProbeError('socket', cause.message, cause.code));
-  const detail = error.response ? { serverReply: error.response, ...(error.command ? { command: error.command } : {}) } : undefined;
-  const codes: Record<Pop3Error['kind'], AppError['code']> = {
-    auth: 'AUTH_FAILED',
-    'in-use': 'SERVER_BUSY',
-    'sys-temp': 'SERVER_BUSY',
-    'login-delay': 'SERVER_BUSY',
-    'sys-perm': 'SERVER_ERROR',
-    err: 'SERVER_ERROR',
-    protocol: 'PROTOCOL_ERROR',
-    timeout: 'CONNECTION_TIMEOUT',
-    closed: 'CONNECTION_LOST',
-    tls: 'TLS_HANDSHAKE_FAILED',
-    'starttls-unavailable': 'STARTTLS_UNAVAILABLE',
-  };
-  return appError(codes[error.kind], detail);
+  return error instanceof Pop3Error ? pop3Failure(error) : appError('INTERNAL');
 }
 
 export async function probePop3(run: VerificationRun, settings: IncomingSettings, password: string, trust: TrustSettings, timeouts: ProbeTimeouts): Promise<boolean> {
