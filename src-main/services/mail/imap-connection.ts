@@ -1,0 +1,155 @@
+/**
+ * Opening one imapflow connection for an account, and turning imapflow's (and Node's) errors
+ * into our codes. The IMAP mail source (./imap-source.ts) keeps two of these per account.
+ */
+import { ImapFlow } from 'imapflow';
+import type { ErrorCode } from '../../../shared/errors';
+import { appError, fail, ok, type AppError, type Result } from '../../../shared/result';
+import { EXPIRED_CERTIFICATE_CODES, UNTRUSTED_CERTIFICATE_CODES, tlsOptionsFor } from '../tls-trust';
+import type { MailSourceContext } from './types';
+
+export interface OpenOptions {
+  /** Budget for TCP + TLS + greeting + login together. */
+  timeoutMs: number;
+  /** Inactivity after which imapflow checks the connection with NOOP (and gives up after a second one). */
+  socketTimeoutMs: number;
+  /** Start IDLE after this much inactivity; undefined: no automatic IDLE. */
+  autoIdleDelayMs?: number;
+  /** Break and restart IDLE this often (servers drop IDLE after 30 minutes). */
+  maxIdleTimeMs?: number;
+}
+
+/**
+ * Connects and logs in. Never throws; on failure the client is closed (FACTS: after a failed
+ * connect() imapflow can keep Node alive otherwise).
+ */
+export async function openImap(ctx: MailSourceContext, options: OpenOptions): Promise<Result<ImapFlow>> {
+  const incoming = ctx.account.incoming;
+  if (!incoming || incoming.protocol !== 'imap') return fail('NO_INCOMING_SERVER');
+  const password = ctx.password();
+  if (!password.ok) return password;
+  if (password.value === undefined) return fail('PASSWORD_MISSING');
+
+  const client = new ImapFlow({
+    host: incoming.host,
+    port: incoming.port,
+    secure: incoming.security === 'tls',
+    doSTARTTLS: incoming.security === 'starttls',
+    auth: { user: incoming.username, pass: password.value },
+    tls: tlsOptionsFor(incoming.host, { extraCertificateAuthorities: ctx.extraCertificateAuthorities, pinnedCertificate: incoming.pinnedCertificate }),
+    logger: false,
+    clientInfo: { name: 'Mailwright' },
+    connectionTimeout: options.timeoutMs,
+    greetingTimeout: options.timeoutMs,
+    socketTimeout: options.socketTimeoutMs,
+    ...(options.autoIdleDelayMs === undefined ? { disableAutoIdle: true } : { autoIdleDelay: options.autoIdleDelayMs }),
+    ...(options.maxIdleTimeMs === undefined ? {} : { maxIdleTime: options.maxIdleTimeMs }),
+  });
+  // An 'error' event without a listener would crash the process; the caller adds its own too.
+  client.on('error', () => undefined);
+
+  const connected = await withDeadline(client.connect(), options.timeoutMs + 1_000).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  if (connected === undefined && client.usable) return ok(client);
+  client.close();
+  return { ok: false, error: imapError(connected ?? new Error('not usable after connect')) };
+}
+
+/** Logs out politely within `ms`, else drops the socket. Never throws. */
+export async function closeImap(client: ImapFlow, ms = 2_000): Promise<void> {
+  if (client.usable) await withDeadline(client.logout(), ms).catch(() => undefined);
+  client.close();
+}
+
+export class DeadlineError extends Error {
+  override readonly name = 'DeadlineError';
+  readonly code = 'ETIMEOUT';
+}
+
+/** Races `promise` against a timer that is always cleared; rejects with DeadlineError. */
+export async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new DeadlineError(`no answer within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface ErrorShape {
+  code?: unknown;
+  message?: unknown;
+  authenticationFailed?: unknown;
+  tlsFailed?: unknown;
+  mailboxMissing?: unknown;
+  responseStatus?: unknown;
+  responseText?: unknown;
+  serverResponseCode?: unknown;
+  _err?: unknown;
+  cause?: unknown;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/** The codes of an error and of the errors it wraps (imapflow keeps the socket's error in _err). */
+function codesOf(err: unknown, depth = 0): string[] {
+  if (!err || typeof err !== 'object' || depth > 3) return [];
+  const e = err as ErrorShape;
+  return [str(e.code), ...codesOf(e._err, depth + 1), ...codesOf(e.cause, depth + 1)].filter(Boolean);
+}
+
+function textOf(err: unknown, depth = 0): string {
+  if (!err || typeof err !== 'object' || depth > 3) return '';
+  const e = err as ErrorShape;
+  return `${str(e.message)} ${textOf(e._err, depth + 1)} ${textOf(e.cause, depth + 1)}`;
+}
+
+const LOST = new Set(['NoConnection', 'EConnectionClosed', 'StateLogout', 'ClosedAfterConnectText', 'ClosedAfterConnectTLS', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+const TIMEOUT = new Set(['ETIMEDOUT', 'ETIMEOUT', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_TIMEOUT', 'LockTimeout', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** An imapflow / Node error in our codes. A server's NO/BAD reply text goes into detail.serverReply. */
+export function imapError(err: unknown): AppError {
+  const e = (err && typeof err === 'object' ? err : {}) as ErrorShape;
+  const codes = codesOf(err);
+  const has = (set: ReadonlySet<string>): boolean => codes.some((c) => set.has(c));
+  const responseCode = str(e.serverResponseCode).toUpperCase();
+  let code: ErrorCode;
+  // Dovecot answers a login over its per-user connection limit with NO [LIMIT]; imapflow marks
+  // that as an authentication failure, but the password is fine and waiting helps.
+  if (responseCode === 'LIMIT' || responseCode === 'UNAVAILABLE' || responseCode === 'INUSE') code = 'SERVER_BUSY';
+  else if (e.authenticationFailed === true || responseCode === 'AUTHENTICATIONFAILED' || responseCode === 'AUTHORIZATIONFAILED') code = 'AUTH_FAILED';
+  else if (has(EXPIRED_CERTIFICATE_CODES)) code = 'TLS_CERTIFICATE_EXPIRED';
+  else if (codes.includes('ERR_TLS_CERT_ALTNAME_INVALID')) code = 'TLS_HOSTNAME_MISMATCH';
+  else if (has(UNTRUSTED_CERTIFICATE_CODES)) code = 'TLS_UNTRUSTED_CERTIFICATE';
+  else if (e.tlsFailed === true && /does not support STARTTLS/i.test(textOf(err))) code = 'STARTTLS_UNAVAILABLE';
+  else if (e.tlsFailed === true || codes.some((c) => c === 'EPROTO' || c.startsWith('ERR_SSL')) || /wrong version number|handshake/i.test(textOf(err)))
+    code = 'TLS_HANDSHAKE_FAILED';
+  else if (codes.includes('ECONNREFUSED')) code = 'CONNECTION_REFUSED';
+  else if (codes.includes('ENOTFOUND') || codes.includes('EAI_AGAIN')) code = 'HOST_NOT_FOUND';
+  else if (has(TIMEOUT)) code = 'CONNECTION_TIMEOUT';
+  else if (e.mailboxMissing === true || responseCode === 'NONEXISTENT' || responseCode === 'TRYCREATE') code = 'FOLDER_NOT_FOUND';
+  else if (has(LOST)) code = 'CONNECTION_LOST';
+  else if (e.responseStatus === 'NO' || e.responseStatus === 'BAD') code = 'SERVER_ERROR';
+  else code = 'CONNECTION_LOST';
+  const reply = str(e.responseText).trim();
+  return code === 'SERVER_ERROR' && reply ? appError(code, { serverReply: reply.slice(0, 300) }) : appError(code);
+}
+
+/** Codes that a retry soon will not fix: the person has to change something. */
+export function needsPerson(code: ErrorCode): boolean {
+  return (
+    code === 'AUTH_FAILED' ||
+    code === 'PASSWORD_MISSING' ||
+    code === 'SECRET_UNREADABLE' ||
+    code === 'NO_INCOMING_SERVER' ||
+    code === 'STARTTLS_UNAVAILABLE' ||
+    code.startsWith('TLS_')
+  );
+}
