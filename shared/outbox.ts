@@ -24,6 +24,33 @@ export const BodySchema = z.object({
 });
 export type Body = z.infer<typeof BodySchema>;
 
+export const DSN_NOTIFY = ['success', 'failure', 'delay'] as const;
+export const DsnRequestSchema = z.object({
+  notify: z.array(z.enum(DSN_NOTIFY)).min(1).max(3),
+  /** What a bounce carries back: the headers only, or the full message. */
+  ret: z.enum(['headers', 'full']),
+});
+export type DsnRequest = z.infer<typeof DsnRequestSchema>;
+
+/** What a delivery report (bounce, delay, or delivery notice) said about one recipient of a sent message. */
+export const DELIVERY_ACTIONS = ['failed', 'delayed', 'delivered', 'relayed', 'expanded'] as const;
+export const DeliveryReportEntrySchema = z.object({
+  /** The recipient as it was in the envelope of the sent message. */
+  recipient: z.string(),
+  action: z.enum(DELIVERY_ACTIONS),
+  /** RFC 3463 status, e.g. "5.1.1". */
+  status: z.string(),
+  /** The remote server's words, e.g. "550 5.1.1 <x@y>: Recipient address rejected". */
+  diagnostic: z.string().nullable(),
+  /** When the report arrived (ISO). */
+  reportedAt: z.string(),
+  /** The Message-ID of the report itself, so the same report is recorded once. */
+  reportMessageId: z.string(),
+  /** How the report was tied to the sent message. */
+  matchedBy: z.enum(['envelope-id', 'message-id', 'recipient']),
+});
+export type DeliveryReportEntry = z.infer<typeof DeliveryReportEntrySchema>;
+
 /** Everything the compose window needs to reopen a message (undo, edit). */
 export const ComposeDraftSchema = z.object({
   accountId: AccountIdSchema,
@@ -35,6 +62,11 @@ export const ComposeDraftSchema = z.object({
   subject: z.string().max(998).refine((s) => !/[\r\n]/.test(s), { message: 'single_line' }),
   body: BodySchema,
   attachments: z.array(AttachmentRefSchema).max(100),
+  /** Threading (RFC 5322 3.6.4), set when the draft is a reply: the Message-ID replied to, with brackets. */
+  inReplyTo: z.string().max(998).refine((s) => !/[\r\n]/.test(s), { message: 'single_line' }).optional(),
+  references: z.array(z.string().max(998).refine((s) => !/[\r\n\s]/.test(s), { message: 'single_token' })).max(100).optional(),
+  /** Delivery status notifications asked of the server (RFC 3461), used when it offers DSN. */
+  dsn: DsnRequestSchema.optional(),
 });
 export type ComposeDraft = z.infer<typeof ComposeDraftSchema>;
 
@@ -55,6 +87,10 @@ export const OutboxJobSchema = z.object({
   refused: z.array(z.object({ address: z.string(), serverReply: z.string() })),
   progress: z.object({ sentBytes: z.number(), totalBytes: z.number() }).optional(),
   draft: ComposeDraftSchema.optional(),
+  /** Delivery reports linked to this message, newest last. */
+  deliveryReports: z.array(DeliveryReportEntrySchema),
+  /** DSN as asked for and as the server offered it (null until an attempt saw the server's EHLO). */
+  dsn: z.object({ requested: z.boolean(), offered: z.boolean().nullable() }),
 });
 export type OutboxJobView = z.infer<typeof OutboxJobSchema>;
 

@@ -18,9 +18,14 @@ type OutboxHandlers = { [C in OutboxChannel]: (request: ParsedRequestOf<C>) => P
 
 /** What the renderer sees of a job: no envelope, the draft only when it is a valid draft. */
 export function jobView(job: OutboxJob): OutboxJobView {
-  const { envelope: _envelope, draft, ...rest } = job;
+  const { envelope: _envelope, draft, dsn, dsnOffered, deliveryReports, ...rest } = job;
   const parsed = ComposeDraftSchema.safeParse(draft);
-  return { ...rest, ...(parsed.success ? { draft: parsed.data } : {}) };
+  return {
+    ...rest,
+    ...(parsed.success ? { draft: parsed.data } : {}),
+    deliveryReports: deliveryReports ?? [],
+    dsn: { requested: Boolean(dsn), offered: dsnOffered ?? null },
+  };
 }
 
 export function createOutboxHandlers(deps: {
@@ -77,13 +82,15 @@ export function createOutboxHandlers(deps: {
         subject: draft.subject,
         text: draft.body.text,
         ...(inline ? { html: inline.html } : {}),
+        ...(draft.inReplyTo ? { inReplyTo: draft.inReplyTo } : {}),
+        ...(draft.references?.length ? { references: draft.references } : {}),
         attachments: [
           ...(inline?.attachments ?? []),
           ...files.map((f) => ({ filename: f!.name, path: f!.path })),
         ],
       };
       try {
-        return await settle(outbox.enqueue({ accountId: account.id, message, draft, ...(sendAt ? { sendAt: new Date(sendAt) } : {}) }));
+        return await settle(outbox.enqueue({ accountId: account.id, message, draft, ...(draft.dsn ? { dsn: draft.dsn } : {}), ...(sendAt ? { sendAt: new Date(sendAt) } : {}) }));
       } finally {
         await inline?.cleanup();
       }

@@ -196,10 +196,20 @@ export function deliverBySmtp(request: DeliveryRequest): Promise<DeliveryOutcome
           request.onProgress(total, request.sizeBytes);
         }
       });
-      connection.send({ from: job.envelope.from, to: request.recipients, size: request.sizeBytes }, stream, (error, info) => {
+      // RFC 3461: the job id as ENVID whenever the server offers DSN, so a bounce names the message it
+      // is about; NOTIFY only when the person asked for notices (otherwise the server's default: failures).
+      const dsnOffered = (ehlo._supportedExtensions ?? []).includes('DSN');
+      const dsn = dsnOffered
+        ? {
+            envid: job.id,
+            ret: job.dsn?.ret === 'full' ? 'FULL' : 'HDRS',
+            ...(job.dsn ? { notify: job.dsn.notify.map((n) => n.toUpperCase()) } : {}),
+          }
+        : undefined;
+      connection.send({ from: job.envelope.from, to: request.recipients, size: request.sizeBytes, ...(dsn ? { dsn } : {}) }, stream, (error, info) => {
         if (error) return failWith(error);
         const { refused, deferred } = splitRefusals(info.rejectedErrors as SmtpFailure[] | undefined);
-        finish({ kind: 'delivered', reply: String(info.response ?? '').trim(), accepted: info.accepted.map(String), refused, deferred });
+        finish({ kind: 'delivered', reply: String(info.response ?? '').trim(), accepted: info.accepted.map(String), refused, deferred, dsnOffered });
       });
     };
 

@@ -20,6 +20,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { rename } from 'node:fs/promises';
+import type { DeliveryReportEntry } from '../../../shared/outbox';
 import { appError, fail, ok, type AppError, type Result } from '../../../shared/result';
 import { silentLogger, type Logger } from '../logger';
 import { deliverBySmtp } from './deliver';
@@ -30,6 +31,7 @@ import {
   DEFAULT_RETRY,
   type Deliver,
   type DeliveryOutcome,
+  type DsnOptions,
   type JobRecord,
   type MessageInput,
   type OutboxJob,
@@ -55,6 +57,8 @@ export interface EnqueueInput {
   sendAt?: Date;
   /** Opaque JSON: what the editor needs to reopen the message (undo, edit). */
   draft: unknown;
+  /** Delivery notifications to ask for, when the server offers DSN. */
+  dsn?: DsnOptions;
 }
 
 export class Outbox {
@@ -164,6 +168,8 @@ export class Outbox {
       summary: { subject: m.subject, to: [...m.to, ...m.cc, ...m.bcc].map((a) => a.address.trim()), sizeBytes },
       accepted: [],
       refused: [],
+      ...(input.dsn ? { dsn: input.dsn } : {}),
+      deliveryReports: [],
     };
     const written = await this.serial(async () => {
       if (this.closed) return false;
@@ -190,6 +196,32 @@ export class Outbox {
   messagePath(id: string): string | undefined {
     const job = this.jobs.get(id);
     return job && job.state !== 'cancelled' ? emlFile(this.dir, id) : undefined;
+  }
+
+  /**
+   * Records what a delivery report said about recipients of a sent message. The same report
+   * (by its Message-ID and recipient) is recorded once, so scanning a mailbox again changes nothing.
+   * Answers the job when something new was recorded, null otherwise.
+   */
+  recordDeliveryReports(id: string, entries: readonly DeliveryReportEntry[]): Promise<Result<OutboxJob | null>> {
+    return this.serial(async (): Promise<Result<OutboxJob | null>> => {
+      const job = this.jobs.get(id);
+      if (!job) return notFound();
+      const known = job.deliveryReports ?? [];
+      const fresh = entries.filter((e) => !known.some((k) => k.reportMessageId === e.reportMessageId && k.recipient === e.recipient));
+      if (!fresh.length) return ok(null);
+      const next: JobRecord = { ...job, deliveryReports: [...known, ...fresh.map((e) => ({ ...e }))] };
+      try {
+        await writeJob(this.dir, next);
+      } catch (error) {
+        this.log.error('outbox: could not write the job', { id, error });
+        return fail('OUTBOX_UNWRITABLE');
+      }
+      this.jobs.set(id, next);
+      this.log.info('outbox: delivery report recorded', { id, actions: fresh.map((e) => e.action) });
+      this.emit(next);
+      return ok(this.view(next));
+    });
   }
 
   /** Every job, oldest first. */
@@ -284,6 +316,8 @@ export class Outbox {
       summary: { ...job.summary, to: [...job.summary.to] },
       accepted: [...job.accepted],
       refused: job.refused.map((r) => ({ ...r })),
+      deliveryReports: (job.deliveryReports ?? []).map((r) => ({ ...r })),
+      ...(job.dsn ? { dsn: { notify: [...job.dsn.notify], ret: job.dsn.ret } } : {}),
       ...(progress ? { progress: { ...progress } } : {}),
       draft: this.drafts.get(job.id) ?? null,
     };
@@ -393,7 +427,8 @@ export class Outbox {
     }
 
     await this.serial(async () => {
-      const next = applyOutcome(this.jobs.get(id)!, outcome, this.now(), this.retry, this.random);
+      let next = applyOutcome(this.jobs.get(id)!, outcome, this.now(), this.retry, this.random);
+      if (outcome.kind === 'delivered' && outcome.dsnOffered !== undefined) next = { ...next, dsnOffered: outcome.dsnOffered };
       this.inflight = undefined;
       try {
         await writeJob(this.dir, next);

@@ -32,11 +32,11 @@ export async function syncDir(dir: string): Promise<void> {
 }
 
 /** Write a temporary file, fsync it, rename it over `path`, fsync the folder. */
-export async function writeFileAtomic(dir: string, path: string, data: string): Promise<void> {
+export async function writeFileAtomic(dir: string, path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const tmp = tempName(path);
-  const handle = await open(tmp, 'wx', 0o600);
+  const handle = await open(tmp, 'wx', mode);
   try {
-    await handle.writeFile(data, 'utf8');
+    await handle.writeFile(data);
     await handle.sync();
   } catch (error) {
     await handle.close().catch(() => undefined);

@@ -3,6 +3,7 @@
  * sees it is a subset of `OutboxJob` (shared/outbox.ts strips what it does not list, such as the
  * envelope with its Bcc addresses).
  */
+import type { DeliveryReportEntry } from '../../../shared/outbox';
 import type { AppError, Result } from '../../../shared/result';
 import type { Logger } from '../logger';
 import type { StoredAccount } from '../settings-store';
@@ -11,6 +12,11 @@ import type { SmtpServiceOptions } from '../smtp';
 export const JOB_STATES = ['queued', 'sending', 'retrying', 'sent', 'failed', 'cancelled', 'uncertain'] as const;
 /** `uncertain`: "may have been sent". The connection ended after the message started going out and before the server's final reply; never resent on its own, the person decides. */
 export type JobState = (typeof JOB_STATES)[number];
+
+export interface DsnOptions {
+  notify: Array<'success' | 'failure' | 'delay'>;
+  ret: 'headers' | 'full';
+}
 
 export interface Refusal {
   address: string;
@@ -43,6 +49,12 @@ export interface OutboxJob {
   accepted: string[];
   /** Recipients refused for good while others accepted (5xx on RCPT, or 4xx until the attempts ran out). */
   refused: Refusal[];
+  /** Delivery status notifications asked for (RFC 3461); ENVID is always the job id when the server offers DSN. */
+  dsn?: DsnOptions;
+  /** Whether the server offered DSN at the last attempt that reached its EHLO (undefined: not known yet). */
+  dsnOffered?: boolean;
+  /** Delivery reports (bounces, delays, delivery notices) linked to this message, oldest first. */
+  deliveryReports?: DeliveryReportEntry[];
   /** While sending; reported through onChange, not persisted. */
   progress?: { sentBytes: number; totalBytes: number };
   /** Opaque JSON the caller gave at enqueue: what the editor needs to reopen the message. */
@@ -96,7 +108,7 @@ export const DEFAULT_RETRY: RetryPolicy = { baseMs: 30_000, maxMs: 30 * 60_000, 
 /** How one delivery attempt ended. */
 export type DeliveryOutcome =
   /** The server answered 250 to the data: the accepted recipients have it. `deferred`: 4xx on RCPT, to try again later. */
-  | { kind: 'delivered'; reply: string; accepted: string[]; refused: Refusal[]; deferred: Refusal[] }
+  | { kind: 'delivered'; reply: string; accepted: string[]; refused: Refusal[]; deferred: Refusal[]; dsnOffered?: boolean }
   /** Nothing was delivered, for certain (a reply said no, or the data never started). */
   | { kind: 'not-delivered'; error: AppError; temporary: boolean; refused: Refusal[]; deferred: Refusal[] }
   /** The data started going out and no final reply came: may have been sent. */
