@@ -25,8 +25,22 @@ export const CHANNEL_NAMES = [
   'drafts:list',
   'drafts:open',
   'drafts:delete',
+  'mail:folders',
+  'mail:list',
+  'mail:search',
+  'mail:open',
+  'mail:setFlags',
+  'mail:move',
+  'mail:delete',
+  'mail:allowRemote',
+  'mail:saveAttachment',
+  'mail:compose',
+  'mail:refresh',
+  'mail:statuses',
+  'mail:wake',
+  'app:openExternal',
 ] as const;
-export const EVENT_NAMES = ['accounts:changed', 'accounts:verifyProgress', 'outbox:changed'] as const;
+export const EVENT_NAMES = ['accounts:changed', 'accounts:verifyProgress', 'outbox:changed', 'mail:changed', 'mail:status'] as const;
 
 export type Channel = (typeof CHANNEL_NAMES)[number];
 export type EventName = (typeof EVENT_NAMES)[number];

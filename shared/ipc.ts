@@ -16,6 +16,18 @@ import {
 import type { Channel, EventName } from './channels';
 import { DiscoveryResultSchema } from './discovery';
 import { VerifyProgressSchema, VerifyReportSchema } from './verify';
+import {
+  FolderPathSchema,
+  FolderSchema,
+  MailChangedSchema,
+  MailStatusSchema,
+  MessagePageSchema,
+  MessageRefSchema,
+  MessageViewSchema,
+  ReplyModeSchema,
+  SearchQuerySchema,
+  UidSchema,
+} from './mail';
 import { AttachmentRefSchema, ComposeDraftSchema, DraftIdSchema, DraftSummarySchema, OutboxJobSchema } from './outbox';
 
 export { API_GLOBAL, CHANNEL_NAMES, EVENT_NAMES, isChannel, type Channel, type EventName } from './channels';
@@ -111,6 +123,70 @@ export const CHANNELS = {
   'drafts:list': channel(z.object({}).strict(), z.array(DraftSummarySchema)),
   'drafts:open': channel(z.object({ id: DraftIdSchema }).strict(), z.object({ id: DraftIdSchema, draft: ComposeDraftSchema })),
   'drafts:delete': channel(z.object({ id: DraftIdSchema }).strict(), z.object({ id: DraftIdSchema })),
+  /** The account's folders with their roles (POP3: Mailwright's local Inbox and Trash). */
+  'mail:folders': channel(z.object({ accountId: AccountIdSchema }).strict(), z.array(FolderSchema)),
+  /** One page of a folder, newest first. */
+  'mail:list': channel(
+    z
+      .object({
+        accountId: AccountIdSchema,
+        folder: FolderPathSchema,
+        offset: z.number().int().nonnegative().max(10_000_000),
+        limit: z.number().int().min(1).max(500),
+      })
+      .strict(),
+    MessagePageSchema,
+  ),
+  /** Searched on the server (IMAP SEARCH): sender or subject contains the text. Newest first, at most `limit`. */
+  'mail:search': channel(
+    z
+      .object({
+        accountId: AccountIdSchema,
+        folder: FolderPathSchema,
+        query: SearchQuerySchema,
+        field: z.enum(['from', 'subject', 'either']).default('either'),
+        limit: z.number().int().min(1).max(500).default(200),
+      })
+      .strict(),
+    MessagePageSchema,
+  ),
+  /** Parses the message and marks it read. */
+  'mail:open': channel(MessageRefSchema, MessageViewSchema),
+  'mail:setFlags': channel(
+    z
+      .object({
+        accountId: AccountIdSchema,
+        folder: FolderPathSchema,
+        uids: z.array(UidSchema).min(1).max(1000),
+        seen: z.boolean().optional(),
+        flagged: z.boolean().optional(),
+      })
+      .strict(),
+    z.object({ updated: z.number() }),
+  ),
+  'mail:move': channel(
+    z.object({ accountId: AccountIdSchema, folder: FolderPathSchema, uids: z.array(UidSchema).min(1).max(1000), to: FolderPathSchema }).strict(),
+    z.object({ moved: z.number() }),
+  ),
+  /** Moves to the Trash; in the Trash itself, deletes for good. */
+  'mail:delete': channel(
+    z.object({ accountId: AccountIdSchema, folder: FolderPathSchema, uids: z.array(UidSchema).min(1).max(1000) }).strict(),
+    z.object({ deleted: z.number(), permanently: z.boolean() }),
+  ),
+  /** Lets remote content load for this message, or for every message from its sender. */
+  'mail:allowRemote': channel(MessageRefSchema.extend({ scope: z.enum(['message', 'sender']) }).strict(), MessageViewSchema),
+  /** The system's save dialog for one attachment; saved false when the person cancelled. */
+  'mail:saveAttachment': channel(MessageRefSchema.extend({ index: z.number().int().nonnegative().max(10_000) }).strict(), z.object({ saved: z.boolean() })),
+  /** A draft answering or forwarding the message: recipients, quoted text, threading headers, attachments (forward). */
+  'mail:compose': channel(MessageRefSchema.extend({ mode: ReplyModeSchema }).strict(), ComposeDraftSchema),
+  /** Checks for new mail now (POP3 download; IMAP reconnects if needed). */
+  'mail:refresh': channel(z.object({ accountId: AccountIdSchema }).strict(), z.object({ newMessages: z.number() })),
+  /** The last connection status of every account that reads mail (the events carry changes only). */
+  'mail:statuses': channel(z.object({}).strict(), z.array(MailStatusSchema)),
+  /** The network came back (the renderer's "online" event): connect again now instead of waiting for the next retry. */
+  'mail:wake': channel(z.object({}).strict(), z.object({})),
+  /** Opens an http(s) link in the system browser; the renderer showed the person the real target first. */
+  'app:openExternal': channel(z.object({ url: z.url({ protocol: /^https?$/ }).max(8192) }).strict(), z.object({ opened: z.boolean() })),
 } as const satisfies Record<Channel, { request: z.ZodType; response: z.ZodType }>;
 
 export const EVENTS = {
@@ -120,6 +196,9 @@ export const EVENTS = {
   'accounts:verifyProgress': VerifyProgressSchema,
   /** A job changed state or made progress. */
   'outbox:changed': OutboxJobSchema,
+  /** A folder's content changed on the server or locally: reload what is shown. */
+  'mail:changed': MailChangedSchema,
+  'mail:status': MailStatusSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type RequestOf<C extends Channel> = z.input<(typeof CHANNELS)[C]['request']>;

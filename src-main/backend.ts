@@ -21,6 +21,8 @@ import { createHandlers, type Emit } from './ipc/handlers';
 import { discover, type DiscoveryOptions } from './services/discovery';
 import { verifyAccount, type VerifyOptions } from './services/verify';
 import { createRouter, type IpcSender, type Router } from './ipc/router';
+import { createMailHandlers } from './ipc/mail-handlers';
+import { MailService, type MailServiceOptions } from './services/mail';
 
 export interface BackendOptions {
   /** The app's data folder; the outbox lives in <dataDir>/outbox. */
@@ -43,22 +45,35 @@ export interface BackendOptions {
   notify?: (title: string, body: string) => void;
   /** Outbox timing (tests shorten it). */
   outbox?: Pick<OutboxOptions, 'retry'>;
+  /** The system's save dialog (Electron's dialog in the app; a chosen path in tests): the path, or null when cancelled. */
+  saveFile?: (suggestedName: string) => Promise<string | null>;
+  /** Opens an http(s) URL in the system browser (shell.openExternal in the app; recorded in tests). */
+  openExternal?: (url: string) => Promise<void>;
+  /** Calls back after the system wakes from sleep or the network changes (Electron's powerMonitor). */
+  onWake?: (listener: () => void) => void;
+  /** Mail retrieval timing (tests shorten it). */
+  mail?: Pick<MailServiceOptions, 'pop3PollMs'>;
 }
 
 export interface Backend {
   router: Router;
   secretProtection: SecretProtection;
-  /** Stops the outbox's scheduler; an in-flight send settles first. */
+  /** Stops mail connections and the outbox's scheduler; an in-flight send settles first. */
   close(): Promise<void>;
 }
 
 export async function createBackend(options: BackendOptions): Promise<Backend> {
   const vault = createSecretVault(options.secretFile, options.cipher);
+  /** Made after the outbox it reports into; account changes before that have nothing to tell it. */
+  const late: { mail?: MailService } = {};
   const accounts = createAccountService({
     settings: options.settings,
     vault,
     logger: options.logger,
-    onChange: (list) => options.emit('accounts:changed', list),
+    onChange: (list) => {
+      options.emit('accounts:changed', list);
+      late.mail?.accountsChanged();
+    },
   });
   const attachments = createAttachmentRegistry();
   const outboxDir = join(options.dataDir, 'outbox');
@@ -95,6 +110,20 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     },
     onFailed: (job) => options.notify?.('Message not sent', `“${job.summary.subject || '(no subject)'}” could not be sent. Open the outbox to see why.`),
   });
+  const mailService = await MailService.open({
+    dataDir: options.dataDir,
+    accounts,
+    outbox,
+    attachments,
+    extraCertificateAuthorities: options.smtp?.extraCertificateAuthorities ?? [],
+    logger: options.logger,
+    onChange: (change) => options.emit('mail:changed', change),
+    onStatus: (status) => options.emit('mail:status', status),
+    saveFile: options.saveFile ?? (async () => null),
+    ...options.mail,
+  });
+  late.mail = mailService;
+  options.onWake?.(() => mailService.wake());
   const handlers = createHandlers({
     accounts,
     outbox: createOutboxHandlers({
@@ -106,6 +135,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       pickFiles: options.pickFiles,
       tmpDir: join(options.dataDir, 'tmp'),
     }),
+    mail: createMailHandlers({ mail: mailService, openExternal: options.openExternal ?? (async () => undefined) }),
     discover: (email, allowHttp) => discover(email, { ...options.discovery, allowHttp }),
     verify: (account, onStage) => verifyAccount(account, options.verify ?? { extraCertificateAuthorities: options.smtp?.extraCertificateAuthorities ?? [] }, onStage),
     emit: options.emit,
@@ -117,5 +147,12 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     },
   });
   const router = createRouter({ handlers, isTrustedSender: options.isTrustedSender, logger: options.logger });
-  return { router, secretProtection: vault.protection, close: () => outbox.close() };
+  return {
+    router,
+    secretProtection: vault.protection,
+    close: async () => {
+      await mailService.close();
+      await outbox.close();
+    },
+  };
 }

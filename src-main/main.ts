@@ -5,7 +5,7 @@
 import { createBackend } from './backend';
 import { registerIpc } from './electron/ipc';
 import { runApp } from './electron/app';
-import { notify, pickFiles } from './electron/desktop';
+import { notify, onWake, openExternal, pickFiles, saveFile } from './electron/desktop';
 import { createSecretCipher, openElectronSettings } from './electron/stores';
 import { createSenderPolicy } from './ipc/router';
 import { createConsoleLogger } from './services/logger';
@@ -24,6 +24,9 @@ runApp(async (env) => {
     emit: env.broadcast,
     pickFiles,
     notify,
+    saveFile,
+    openExternal,
+    onWake,
   });
   env.onQuit(() => backend.close());
   registerIpc(backend.router);

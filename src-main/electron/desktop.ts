@@ -1,4 +1,5 @@
-import { BrowserWindow, dialog, Notification } from 'electron';
+import { join } from 'node:path';
+import { app, BrowserWindow, dialog, Notification, powerMonitor, shell } from 'electron';
 
 /** The system's "choose files to attach" dialog, attached to the focused window. */
 export async function pickFiles(): Promise<string[]> {
@@ -11,4 +12,23 @@ export async function pickFiles(): Promise<string[]> {
 /** A desktop notification, where the system supports them. */
 export function notify(title: string, body: string): void {
   if (Notification.isSupported()) new Notification({ title, body }).show();
+}
+
+/** The system's "save as" dialog for an attachment; null when cancelled. */
+export async function saveFile(suggestedName: string): Promise<string | null> {
+  const window = BrowserWindow.getFocusedWindow();
+  const options: Electron.SaveDialogOptions = { title: 'Save attachment', defaultPath: join(app.getPath('downloads'), suggestedName), buttonLabel: 'Save' };
+  const result = window ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options);
+  return result.canceled || !result.filePath ? null : result.filePath;
+}
+
+/** Opens an http(s) link in the person's browser (the renderer showed them the real target first). */
+export async function openExternal(url: string): Promise<void> {
+  await shell.openExternal(url);
+}
+
+/** After the system wakes up or unlocks, connections that may have died silently are made again. */
+export function onWake(listener: () => void): void {
+  powerMonitor.on('resume', listener);
+  powerMonitor.on('unlock-screen', listener);
 }

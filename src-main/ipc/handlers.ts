@@ -6,6 +6,7 @@ import { fail, ok, type Result } from '../../shared/result';
 import type { Stage, VerifyReport } from '../../shared/verify';
 import type { AccountToVerify } from '../services/verify';
 import type { AccountService } from '../services/accounts';
+import type { createMailHandlers } from './mail-handlers';
 import type { createOutboxHandlers } from './outbox-handlers';
 import type { Handlers } from './router';
 
@@ -14,6 +15,7 @@ export type Emit = <E extends EventName>(event: E, payload: EventPayloadOf<E>) =
 export function createHandlers(deps: {
   accounts: AccountService;
   outbox: ReturnType<typeof createOutboxHandlers>;
+  mail: ReturnType<typeof createMailHandlers>;
   discover: (email: string, allowHttp: boolean) => Promise<DiscoveryResult>;
   verify: (account: AccountToVerify, onStage: (stage: Stage) => void) => Promise<VerifyReport>;
   emit: Emit;
@@ -51,5 +53,6 @@ export function createHandlers(deps: {
       return ok(report);
     },
     ...deps.outbox,
+    ...deps.mail,
   };
 }
