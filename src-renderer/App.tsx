@@ -5,12 +5,13 @@ import { getApi } from './api';
 import { AccountList } from './features/accounts/AccountList';
 import { ComposeWindow } from './features/compose/ComposeWindow';
 import { DraftsView } from './features/drafts/DraftsView';
+import { MailView } from './features/mailbox/MailView';
 import { OutboxView } from './features/outbox/OutboxView';
 import { AccountWizard } from './features/wizard/AccountWizard';
 import { formatUntil } from './ui/format';
 import { SendingPreferences } from './features/accounts/SendingPreferences';
 
-type View = { name: 'compose' } | { name: 'drafts' } | { name: 'outbox' } | { name: 'accounts' } | { name: 'wizard'; account?: Account };
+type View = { name: 'mail' } | { name: 'compose' } | { name: 'drafts' } | { name: 'outbox' } | { name: 'accounts' } | { name: 'wizard'; account?: Account };
 
 const byNewest = (a: OutboxJobView, b: OutboxJobView) => b.createdAt.localeCompare(a.createdAt);
 
@@ -62,6 +63,14 @@ export function App() {
     setView({ name: 'compose' });
   }
 
+  /** A reply, forward or mailto: link from the Mail view, opened in a fresh compose window. */
+  function openCompose(next: ComposeDraft) {
+    setDraft(next);
+    setDraftId(null);
+    setComposeKey((k) => k + 1);
+    setView({ name: 'compose' });
+  }
+
   async function undo() {
     if (!pending) return;
     const result = await getApi().outbox.undo({ id: pending.id });
@@ -77,9 +86,9 @@ export function App() {
         <span className="brand">Mailwright</span>
         {accounts.length > 0 ? (
           <nav aria-label="Main">
-            {(['compose', 'drafts', 'outbox', 'accounts'] as const).map((name) => (
+            {(['mail', 'compose', 'drafts', 'outbox', 'accounts'] as const).map((name) => (
               <button key={name} type="button" aria-current={view.name === name || (name === 'accounts' && view.name === 'wizard') ? 'page' : undefined} onClick={() => setView({ name } as View)}>
-                {name === 'compose' ? 'Compose' : name === 'drafts' ? 'Drafts' : name === 'outbox' ? `Outbox${activeCount ? ` (${activeCount})` : ''}` : 'Accounts'}
+                {name === 'mail' ? 'Mail' : name === 'compose' ? 'Compose' : name === 'drafts' ? 'Drafts' : name === 'outbox' ? `Outbox${activeCount ? ` (${activeCount})` : ''}` : 'Accounts'}
               </button>
             ))}
           </nav>
@@ -114,6 +123,8 @@ export function App() {
             <AccountList accounts={accounts} onEdit={(account) => setView({ name: 'wizard', account })} onAdd={() => setView({ name: 'wizard' })} />
             {info ? <SendingPreferences undoSeconds={info.undoSeconds} onChanged={setInfo} /> : null}
           </div>
+        ) : view.name === 'mail' ? (
+          <MailView accounts={accounts} jobs={jobs} onCompose={openCompose} onEditAccount={(account) => setView({ name: 'wizard', account })} />
         ) : view.name === 'outbox' ? (
           <OutboxView jobs={jobs} onEdit={openDraft} />
         ) : view.name === 'drafts' ? (

@@ -10,12 +10,24 @@ export const APP_SCHEME = 'app';
 export const APP_HOST = 'mailwright';
 export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 
-/** The Content-Security-Policy of the renderer: only our own scripts and styles, no network. */
+/**
+ * The Content-Security-Policy of the renderer: only our own scripts and styles, no network except
+ * images over https.
+ *
+ * A received message is shown in a srcdoc frame, which inherits this policy on top of its own
+ * (Chromium applies both; frame-src 'none' does not stop srcdoc). Its own policy allows only data:
+ * images until the person chooses to show remote images; then its img-src adds https: (and http:,
+ * which Chromium upgrades to https in this secure context before the check). Both policies must
+ * allow a load, so remote images need https: here too. The cost: an image tag injected into the
+ * app itself could reach the network; but no script can run here, React escapes all text,
+ * connect-src stays 'none', and message HTML never enters this document. Inline styles stay
+ * refused: the mail view applies a message's (cleaned) styles through the CSSOM instead.
+ */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",
-  "img-src 'self' data:",
+  "img-src 'self' data: https:",
   "font-src 'self'",
   "connect-src 'none'",
   "media-src 'none'",

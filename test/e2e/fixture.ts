@@ -40,6 +40,10 @@ export interface LaunchedApp {
   mainLog: string[];
   /** What the next "Attach files" dialog returns, as if the person chose these files (bridge mode). */
   chooseFiles(paths: string[]): void;
+  /** Where the next save dialog (an attachment) saves, as if the person chose this path (bridge mode). */
+  nextSavePath(path: string): void;
+  /** URLs the app asked the system browser to open, in order (bridge mode). */
+  openedExternally: string[];
   close(): Promise<void>;
 }
 
@@ -154,6 +158,10 @@ export async function launchApp(
         chooseFiles: () => {
           throw new Error('the system file dialog cannot be scripted in the Electron app');
         },
+        nextSavePath: () => {
+          throw new Error('the system save dialog cannot be scripted in the Electron app');
+        },
+        openedExternally: [],
         close,
       };
     }
@@ -189,6 +197,8 @@ export async function launchApp(
       error: (m, f) => mainLog.push(`error ${m} ${JSON.stringify(f ?? {})}`),
     };
     let nextFiles: string[] = [];
+    let savePath: string | null = null;
+    const openedExternally: string[] = [];
     const settings = openSettingsInFolder(dataDir, VERSION);
     // Short enough for a spec to watch the undo window pass (the person's preference, as the app stores it).
     settings.set('preferences', { undoSeconds: options.undoSeconds ?? 3 });
@@ -208,6 +218,15 @@ export async function launchApp(
         nextFiles = [];
         return chosen;
       },
+      // Like the dialog: one answer per dialog, then "cancelled" until the spec chooses again.
+      saveFile: async () => {
+        const chosen = savePath;
+        savePath = null;
+        return chosen;
+      },
+      openExternal: async (url) => {
+        openedExternally.push(url);
+      },
       isTrustedSender: createSenderPolicy({ appOrigin: BRIDGE_ORIGIN, contentsIds: () => [BRIDGE_CONTENTS_ID] }),
       emit: (event, payload) => {
         void page.evaluate(([e, p]) => (window as unknown as { __mailwrightEmit?: (e: string, p: unknown) => void }).__mailwrightEmit?.(e, p), [event, payload] as const).catch(() => {});
@@ -224,7 +243,18 @@ export async function launchApp(
     await page.addInitScript({ path: BRIDGE_SCRIPT });
     cleanups.unshift(() => backend.close());
     await page.goto(`${BRIDGE_ORIGIN}/index.html`);
-    return { mode, page, dataDir, servers, blockedRequests, mainLog, chooseFiles: (paths) => (nextFiles = paths), close };
+    return {
+      mode,
+      page,
+      dataDir,
+      servers,
+      blockedRequests,
+      mainLog,
+      chooseFiles: (paths) => (nextFiles = paths),
+      nextSavePath: (path) => (savePath = path),
+      openedExternally,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

@@ -41,6 +41,15 @@ describe('window policy', () => {
     expect(directives.get('connect-src')).toEqual(["'none'"]);
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-(inline|eval)/);
   });
+
+  it('lets images load over https only (remote images of a message, after consent), never over plain http', () => {
+    const directives = new Map(CONTENT_SECURITY_POLICY.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+    expect(directives.get('img-src')).toEqual(["'self'", 'data:', 'https:']);
+    expect(directives.get('style-src')).toEqual(["'self'"]);
+    for (const directive of ['frame-src', 'object-src', 'media-src', 'font-src', 'form-action']) {
+      expect(directives.get(directive), directive).not.toContain('https:');
+    }
+  });
 });
 
 describe('secret protection choice', () => {

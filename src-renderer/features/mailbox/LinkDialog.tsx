@@ -1,0 +1,57 @@
+import { useEffect, useRef, useState } from 'react';
+import type { AppError } from '../../../shared/result';
+import { getApi } from '../../api';
+import { ErrorNotice } from '../../ui/ErrorNotice';
+import { deceptiveHost } from './links';
+
+export interface PendingLink {
+  /** The real target, as the browser would open it. */
+  url: string;
+  host: string;
+  /** What the message showed as the link. */
+  text: string;
+}
+
+/** Before a link from a message opens in the browser, the person sees where it really goes. */
+export function LinkDialog(props: { link: PendingLink; onClose: () => void }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const [error, setError] = useState<AppError | null>(null);
+  const shown = deceptiveHost(props.link.text, props.link.host);
+
+  useEffect(() => {
+    const dialog = ref.current;
+    // No close() on cleanup: removing the element ends the modal state, and a close event would reach onClose.
+    if (dialog && !dialog.open) dialog.showModal();
+  }, []);
+
+  async function open() {
+    const result = await getApi().app.openExternal({ url: props.link.url });
+    if (result.ok) props.onClose();
+    else setError(result.error);
+  }
+
+  return (
+    <dialog ref={ref} className="link-dialog" aria-labelledby="link-dialog-title" onClose={props.onClose}>
+      <h2 id="link-dialog-title">Open this link in your browser?</h2>
+      <p>This link goes to:</p>
+      <p className="link-dialog__url" aria-label="Link target">
+        {props.link.url}
+      </p>
+      {shown ? (
+        <p className="notice notice--warning" role="alert">
+          The message shows this link as “{shown}”, but it really goes to {props.link.host}. Links like this are often used to steal passwords: open it only if you
+          trust the sender.
+        </p>
+      ) : null}
+      {error ? <ErrorNotice error={error} /> : null}
+      <div className="actions">
+        <button type="button" onClick={props.onClose}>
+          Cancel
+        </button>
+        <button type="button" className="primary" onClick={open}>
+          Open in browser
+        </button>
+      </div>
+    </dialog>
+  );
+}

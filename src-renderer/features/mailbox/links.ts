@@ -1,0 +1,75 @@
+/** What a link in a message really points to, and whether its text pretends otherwise. */
+import type { ComposeDraft } from '../../../shared/outbox';
+
+export type LinkTarget = { kind: 'web'; url: string; host: string } | { kind: 'mail'; draft: Omit<ComposeDraft, 'accountId'> } | { kind: 'ignored' };
+
+export function classifyLink(href: string): LinkTarget {
+  let url: URL;
+  try {
+    url = new URL(href.trim());
+  } catch {
+    return { kind: 'ignored' };
+  }
+  if (url.protocol === 'http:' || url.protocol === 'https:') return { kind: 'web', url: url.href, host: url.hostname };
+  if (url.protocol === 'mailto:') return { kind: 'mail', draft: mailtoDraft(url) };
+  return { kind: 'ignored' };
+}
+
+/** RFC 6068: mailto:to?cc=..&subject=..&body=.. ; other headers are ignored. */
+function mailtoDraft(url: URL): Omit<ComposeDraft, 'accountId'> {
+  const param = (name: string) => url.searchParams.get(name) ?? '';
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  const to = [decode(url.pathname), param('to')].filter(Boolean).join(', ');
+  const body = param('body');
+  return {
+    identityId: '',
+    to,
+    cc: param('cc'),
+    bcc: param('bcc'),
+    subject: param('subject').replace(/[\r\n]+/g, ' ').slice(0, 998),
+    body: body ? { mode: 'plain', html: '', text: body } : { mode: 'rich', html: '', text: '' },
+    attachments: [],
+  };
+}
+
+const bare = (host: string) => host.toLowerCase().replace(/\.$/, '').replace(/^www\./, '');
+
+/**
+ * The host a link's text names when the text looks like an address ("https://bank.example/login",
+ * "www.bank.example", "bank.example"), when it differs from where the link really goes.
+ */
+export function deceptiveHost(text: string, targetHost: string): string | null {
+  const match = text.trim().match(/^(?:[a-z][a-z0-9+.-]*:\/\/)?(?:[^\s/@]+@)?((?:[\p{L}\p{N}-]+\.)+[\p{L}]{2,}|\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?(?:[/?#]\S*)?$/iu);
+  const shown = match?.[1];
+  if (!shown) return null;
+  let shownHost: string;
+  try {
+    shownHost = new URL(`https://${shown}`).hostname;
+  } catch {
+    return null;
+  }
+  return bare(shownHost) === bare(targetHost) ? null : shown;
+}
+
+/** http(s) and mailto links in plain text, for showing them through the same confirmation. */
+export function splitLinks(text: string): Array<{ text: string; href?: string }> {
+  const parts: Array<{ text: string; href?: string }> = [];
+  const re = /\b(?:https?:\/\/|mailto:)[^\s<>"'`]+/gi;
+  let last = 0;
+  for (const m of text.matchAll(re)) {
+    // Trailing punctuation usually ends the sentence, not the link.
+    const link = m[0].replace(/[.,;:!?)\]}>]+$/, '');
+    const start = m.index;
+    if (start > last) parts.push({ text: text.slice(last, start) });
+    parts.push({ text: link, href: link });
+    last = start + link.length;
+  }
+  if (last < text.length) parts.push({ text: text.slice(last) });
+  return parts;
+}
