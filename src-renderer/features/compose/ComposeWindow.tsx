@@ -60,6 +60,8 @@ export function ComposeWindow(props: {
   const [body, setBody] = useState<RichValue>(() => initial?.body ?? swapSignature(emptyBody(), '', signatureOf(accountId, identityId)));
   const [attachments, setAttachments] = useState<AttachmentRef[]>(initial?.attachments ?? []);
   const [later, setLater] = useState<string | null>(null);
+  /** "Tell me when it is delivered": DSN NOTIFY=SUCCESS,FAILURE,DELAY, headers only, where the server offers DSN. */
+  const [notices, setNotices] = useState(Boolean(initial?.dsn));
   const [errors, setErrors] = useState<Partial<Record<RecipientField | 'later', string>>>({});
   const [failure, setFailure] = useState<AppError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -79,7 +81,18 @@ export function ComposeWindow(props: {
   const totalSize = attachments.reduce((n, a) => n + a.size, 0);
 
   // Autosave: a second and a half after the last change, and when the window closes.
-  const current: ComposeDraft = { accountId, identityId, ...recipients, subject, body: { mode: body.mode, html: body.mode === 'rich' ? body.html : '', text: body.text }, attachments };
+  const current: ComposeDraft = {
+    accountId,
+    identityId,
+    ...recipients,
+    subject,
+    body: { mode: body.mode, html: body.mode === 'rich' ? body.html : '', text: body.text },
+    attachments,
+    // A reply keeps its threading headers through autosave, undo and edit.
+    ...(initial?.inReplyTo ? { inReplyTo: initial.inReplyTo } : {}),
+    ...(initial?.references?.length ? { references: initial.references } : {}),
+    ...(notices ? { dsn: { notify: ['success', 'failure', 'delay'], ret: 'headers' } } : {}),
+  };
   const latest = useRef(current);
   latest.current = current;
   const dirty = useRef(false);
@@ -294,6 +307,10 @@ export function ComposeWindow(props: {
             </span>
           </div>
         </section>
+        <label className="checkbox">
+          <input type="checkbox" checked={notices} onChange={(e) => setNotices(e.target.checked)} />
+          Ask the servers to report delivery (where the server offers delivery notices)
+        </label>
         <div className="send-later">
           <label className="checkbox">
             <input type="checkbox" checked={later !== null} onChange={(e) => setLater(e.target.checked ? inAnHour() : null)} />

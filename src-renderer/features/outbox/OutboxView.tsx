@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
-import type { JobState, OutboxJobView } from '../../../shared/outbox';
+import type { DeliveryReportEntry, JobState, OutboxJobView } from '../../../shared/outbox';
 import type { AppError } from '../../../shared/result';
 import { getApi } from '../../api';
 import { ErrorNotice } from '../../ui/ErrorNotice';
+import { enhancedStatusText } from '../../ui/error-text';
 import { formatBytes, formatTime, formatUntil } from '../../ui/format';
 
 const STATE_LABEL: Record<JobState, string> = {
@@ -26,6 +27,49 @@ function useNow(active: boolean): number {
   return now;
 }
 
+const REPORT_LABEL: Record<DeliveryReportEntry['action'], string> = {
+  failed: 'Bounced',
+  delayed: 'Delayed',
+  delivered: 'Delivered',
+  relayed: 'Passed on',
+  expanded: 'Delivered to a list',
+};
+
+/** The latest report per recipient: a bounce after a delay notice replaces it. */
+export function latestReports(job: OutboxJobView): DeliveryReportEntry[] {
+  const latest = new Map<string, DeliveryReportEntry>();
+  for (const r of [...job.deliveryReports].sort((a, b) => a.reportedAt.localeCompare(b.reportedAt))) latest.set(r.recipient.toLowerCase(), r);
+  return [...latest.values()];
+}
+
+/** What delivery reports said about each recipient, in words, with the remote server's own reply beneath. */
+function DeliveryReports(props: { reports: DeliveryReportEntry[] }) {
+  if (!props.reports.length) return null;
+  return (
+    <div className="reports">
+      <h3>Delivery reports</h3>
+      <ul aria-label="Delivery reports">
+        {props.reports.map((r) => (
+          <li key={r.recipient} className={`report report--${r.action}`} aria-label={`${r.recipient}: ${REPORT_LABEL[r.action]}`}>
+            <span className={`badge badge--report-${r.action}`}>{REPORT_LABEL[r.action]}</span> <strong>{r.recipient}</strong>
+            {r.action === 'failed' ? <span> — the message was not delivered to this address.</span> : null}
+            {r.action === 'delayed' ? <span> — not delivered yet; the servers are still trying.</span> : null}
+            {r.action !== 'delivered' && r.action !== 'relayed' && r.action !== 'expanded' ? (
+              <div>{enhancedStatusText(r.status) ?? `Status ${r.status}.`}</div>
+            ) : null}
+            {r.diagnostic ? (
+              <div className="notice__reply">
+                The receiving server said: <q>{r.diagnostic}</q>
+              </div>
+            ) : null}
+            <div className="muted">Reported {formatTime(r.reportedAt)}</div>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 function JobRow(props: { job: OutboxJobView; now: number; onEdit: (job: OutboxJobView) => void; onError: (e: AppError | null) => void }) {
   const { job, now } = props;
   const act = async (verb: 'undo' | 'cancel' | 'retry' | 'markSent') => {
@@ -34,11 +78,18 @@ function JobRow(props: { job: OutboxJobView; now: number; onEdit: (job: OutboxJo
     if (result.ok && verb === 'undo') props.onEdit(result.value);
   };
   const waiting = job.state === 'queued' && new Date(job.notBefore).getTime() > now;
+  const reports = latestReports(job);
+  const bounced = reports.filter((r) => r.action === 'failed').length;
+  const bounceLabel = bounced ? `Bounced for ${bounced} of ${job.summary.to.length} recipient${job.summary.to.length === 1 ? '' : 's'}` : null;
   return (
-    <li className={`job job--${job.state}`} aria-label={`${job.summary.subject || '(no subject)'}: ${STATE_LABEL[job.state]}`}>
+    <li className={`job job--${job.state}`} aria-label={`${job.summary.subject || '(no subject)'}: ${STATE_LABEL[job.state]}${bounceLabel ? `, ${bounceLabel.toLowerCase()}` : ''}`}>
       <div className="job__head">
         <strong>{job.summary.subject || '(no subject)'}</strong>
         <span className={`badge badge--${job.state}`}>{STATE_LABEL[job.state]}</span>
+        {bounceLabel ? <span className="badge badge--failed">{bounceLabel}</span> : null}
+        {job.dsn.requested && job.dsn.offered === false ? (
+          <span className="muted" title="The server does not offer delivery status notifications (DSN).">No delivery notices from this server</span>
+        ) : null}
       </div>
       <div className="muted">
         To {job.summary.to.join(', ')} · {formatBytes(job.summary.sizeBytes)} · {job.attempts} attempt{job.attempts === 1 ? '' : 's'}
@@ -75,6 +126,7 @@ function JobRow(props: { job: OutboxJobView; now: number; onEdit: (job: OutboxJo
           </ul>
         </div>
       ) : null}
+      <DeliveryReports reports={reports} />
       <div className="actions actions--start">
         {job.state === 'queued' ? <button type="button" onClick={() => act('undo')}>{job.scheduled ? 'Edit' : 'Undo send'}</button> : null}
         {job.state === 'retrying' || job.state === 'failed' ? <button type="button" onClick={() => act('retry')}>Retry now</button> : null}

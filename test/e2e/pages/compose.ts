@@ -71,6 +71,11 @@ export class OutboxPage {
   }
 
   async waitForState(subject: string, state: 'Waiting to send' | 'Sending' | 'Will retry' | 'Sent' | 'Not sent' | 'Cancelled' | 'May have been sent', timeout = 20_000) {
-    await expect(this.job(subject).locator('.badge')).toHaveText(state, { timeout });
+    await expect(this.job(subject).locator('.job__head > .badge').first()).toHaveText(state, { timeout });
+  }
+
+  /** What delivery reports said about one recipient of a message (Bounced, Delayed, Delivered ...). */
+  report(subject: string, recipient: string): Locator {
+    return this.job(subject).getByRole('list', { name: 'Delivery reports' }).getByRole('listitem').filter({ hasText: recipient });
   }
 }
