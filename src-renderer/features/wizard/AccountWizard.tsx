@@ -22,11 +22,20 @@ import {
   type FieldErrors,
   type WizardEdit,
   type WizardForm,
+  type LeaveDays,
 } from './form-state';
 
 const SECURITY_LABEL = { tls: 'SSL/TLS', starttls: 'STARTTLS', none: 'None' } as const;
 const AUTH_LABEL = { password: 'Normal password', none: 'No authentication' } as const;
 const PROTOCOL_LABEL = { imap: 'IMAP', pop3: 'POP3' } as const;
+const LEAVE_DAYS_LABEL: Record<LeaveDays, string> = {
+  '0': 'No: delete them once downloaded',
+  '7': 'For 7 days',
+  '14': 'For 14 days',
+  '30': 'For 30 days',
+  '90': 'For 90 days',
+  forever: 'Always',
+};
 
 type Step = 'details' | 'settings';
 
@@ -258,7 +267,14 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
                 <input type="checkbox" checked={form.inSaveSent} onChange={(e) => edit({ field: 'inSaveSent', value: e.target.checked })} />
                 Save a copy of each sent message in the Sent folder (Gmail and Microsoft 365 do this themselves)
               </label>
-            ) : null}
+            ) : (
+              <Choice
+                label="Keep downloaded messages on the server"
+                value={form.inLeaveDays}
+                options={LEAVE_DAYS_LABEL}
+                onChange={(value) => edit({ field: 'inLeaveDays', value })}
+              />
+            )}
             {text('inUsername', 'Incoming username', { error: errors['incoming.username'] })}
             <label className="checkbox">
               <input type="checkbox" checked={form.inSamePassword} onChange={(e) => edit({ field: 'inSamePassword', value: e.target.checked })} />

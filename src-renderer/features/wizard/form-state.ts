@@ -38,11 +38,18 @@ export interface WizardForm {
   inPin: PinnedCertificate | null;
   /** IMAP: file a copy of sent messages in the Sent folder; follows the provider until changed. */
   inSaveSent: boolean;
+  /** POP3: days downloaded messages stay on the server ('forever', or a number of days; '0' deletes once downloaded). */
+  inLeaveDays: LeaveDays;
   signature: string;
   identities: Identity[];
   /** Fields the person typed in themselves; others follow their defaults. */
   touched: { port: boolean; username: boolean; description: boolean; inPort: boolean; inUsername: boolean; inSaveSent: boolean };
 }
+
+export const LEAVE_DAYS = ['0', '7', '14', '30', '90', 'forever'] as const;
+export type LeaveDays = (typeof LEAVE_DAYS)[number];
+const leaveDaysOf = (days: number | null | undefined): LeaveDays =>
+  days === null ? 'forever' : (LEAVE_DAYS.find((d) => d === String(days ?? 14)) ?? '14');
 
 export const emptyForm = (): WizardForm => ({
   description: '',
@@ -65,6 +72,7 @@ export const emptyForm = (): WizardForm => ({
   inSamePassword: true,
   inPin: null,
   inSaveSent: true,
+  inLeaveDays: '14',
   signature: '',
   identities: [],
   touched: { port: false, username: false, description: false, inPort: false, inUsername: false, inSaveSent: false },
@@ -93,6 +101,7 @@ export const formFromAccount = (a: Account): WizardForm => ({
         inUsername: a.incoming.username,
         inPin: a.incoming.pinnedCertificate ?? null,
         inSaveSent: a.incoming.saveSentCopy,
+        inLeaveDays: leaveDaysOf(a.incoming.leaveOnServerDays),
         inSamePassword: false,
       }
     : {}),
@@ -106,6 +115,7 @@ export type WizardEdit =
   | { field: 'security' | 'inSecurity'; value: Security }
   | { field: 'auth'; value: AuthMethod }
   | { field: 'inProtocol'; value: IncomingProtocol }
+  | { field: 'inLeaveDays'; value: LeaveDays }
   | { field: 'incomingEnabled' | 'inSamePassword' | 'inSaveSent'; value: boolean }
   | { field: 'smtpPin' | 'inPin'; value: PinnedCertificate | null }
   | { field: 'identity'; index: number; value: Partial<Omit<Identity, 'id'>> }
@@ -139,6 +149,9 @@ export function applyEdit(form: WizardForm, edit: WizardEdit): WizardForm {
       next.host = edit.value;
       next.smtpPin = null;
       if (!form.touched.inSaveSent) next.inSaveSent = !providerFilesOwnCopy(edit.value);
+      return next;
+    case 'inLeaveDays':
+      next.inLeaveDays = edit.value;
       return next;
     case 'inSaveSent':
       next.inSaveSent = edit.value;
@@ -246,6 +259,7 @@ export function toAccountInput(form: WizardForm): { ok: true; value: AccountInpu
           security: form.inSecurity,
           username: form.inUsername,
           saveSentCopy: form.inProtocol === 'imap' && form.inSaveSent,
+          leaveOnServerDays: form.inLeaveDays === 'forever' ? null : Number(form.inLeaveDays),
           ...(form.inPin ? { pinnedCertificate: form.inPin } : {}),
         }
       : null,
