@@ -9,7 +9,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ComposeDraftSchema, type ComposeDraft } from '../../shared/outbox';
 import type { AttachmentRegistry } from './attachments';
-import { removeQuietly, TMP_MARK, writeFileAtomic } from './outbox/store';
+import { removeQuietly, TMP_MARK, writeFileAtomic } from './durable-files';
 
 export interface DraftSummary {
   id: string;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ok } from '../../shared/result';
 import { Outbox, type JobRecord, type OutboxOptions } from '../../src-main/services/outbox';
-import { writeFileAtomic } from '../../src-main/services/outbox/store';
+import { writeFileAtomic } from '../../src-main/services/durable-files';
 import { EML, jobRecord, scriptedDeliver, testAccount, until, writeJobFiles } from '../support/outbox-fixtures';
 
 let dir: string;

@@ -15,7 +15,7 @@ import type { AttachmentRegistry } from '../attachments';
 import { linkReport, parseDeliveryReport, type DeliveryReport, type SentMessageRef } from '../bounces';
 import type { Logger } from '../logger';
 import type { Outbox, OutboxJob } from '../outbox';
-import { writeFileAtomic } from '../outbox/store';
+import { writeFileAtomic } from '../durable-files';
 import { composeFrom } from './compose-from';
 import { createImapSource } from './imap-source';
 import { attachmentOf, parseMessage, safeFileName, type ParsedMessage } from './parse';
@@ -185,7 +185,7 @@ export class MailService {
     if (!path) return ok({ saved: false });
     try {
       // Written next to the target and renamed over it: never a half-written file under that name.
-      await writeFileAtomic(dirname(path), path, attachment.content, 0o644);
+      await writeFileAtomic(dirname(path), path, attachment.content, { mode: 0o644 });
       return ok({ saved: true });
     } catch (error) {
       this.options.logger.warn('mail: attachment not saved', { code: (error as NodeJS.ErrnoException).code });

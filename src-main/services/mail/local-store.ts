@@ -14,12 +14,13 @@
  * already knows under no message is the leftover of a delete and is removed, not brought back.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, readdir, rename, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { simpleParser, type AddressObject, type HeaderValue } from 'mailparser';
 import { z } from 'zod';
 import type { Folder, MailAddress, MessagePage, MessageSummary } from '../../../shared/mail';
 import { looksLikeDeliveryReport } from '../bounces/candidate';
+import { removeQuietly, syncDir, TMP_MARK, writeFileAtomic } from '../durable-files';
 import type { SearchField } from './types';
 
 export const INBOX = 'INBOX';
@@ -31,7 +32,6 @@ export const isLocalFolder = (path: string): path is LocalFolder => (LOCAL_FOLDE
 
 const INDEX_FILE = 'index.json';
 const MESSAGES_DIR = 'messages';
-const TMP_MARK = '.tmp-';
 const DAY_MS = 86_400_000;
 const FILE_RE = /^(\d{1,15})-([A-Za-z0-9_-]+)\.eml$/;
 
@@ -346,7 +346,7 @@ export class LocalStore {
       const uid = this.nextUid++;
       const firstSeen = new Date(now).toISOString();
       const summary = await summarize(raw, firstSeen);
-      await writeAtomic(join(this.messagesDir, messageFileName(uid, uidl)), raw);
+      await writeAtomicFile(join(this.messagesDir, messageFileName(uid, uidl)), raw);
       const m: StoredMessage = { uid, folder: INBOX, uidl, firstSeen, flags: { seen: false, flagged: false, answered: false }, summary };
       this.messages.set(uid, m);
       this.uidls.set(uidl, { firstSeen });
@@ -407,7 +407,7 @@ export class LocalStore {
         messages: [...this.messages.values()].sort((a, b) => a.uid - b.uid),
         uidls: [...this.uidls],
       };
-      await writeAtomic(join(this.dir, INDEX_FILE), Buffer.from(JSON.stringify(index), 'utf8'));
+      await writeAtomicFile(join(this.dir, INDEX_FILE), Buffer.from(JSON.stringify(index), 'utf8'));
       await syncDir(this.dir);
     } catch (error) {
       this.dirty = true;
@@ -496,39 +496,5 @@ export async function summarize(raw: Buffer, fallbackDate: string): Promise<Stor
   }
 }
 
-async function writeAtomic(path: string, data: Buffer): Promise<void> {
-  const tmp = `${path}${TMP_MARK}${randomBytes(6).toString('hex')}`;
-  const handle = await open(tmp, 'wx', 0o600);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await removeQuietly(tmp);
-    throw error;
-  }
-  await handle.close();
-  try {
-    await rename(tmp, path);
-  } catch (error) {
-    await removeQuietly(tmp);
-    throw error;
-  }
-}
-
-/** Makes renames in `dir` durable. Folders cannot be opened for fsync on Windows; NTFS journals the metadata. */
-async function syncDir(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function removeQuietly(path: string): Promise<void> {
-  await unlink(path).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ENOENT') throw error;
-  });
-}
+/** Atomic and fsynced, without the folder fsync: the index write fsyncs each folder once per batch. */
+const writeAtomicFile = (path: string, data: Buffer) => writeFileAtomic(dirname(path), path, data, { syncFolder: false });

@@ -5,7 +5,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { writeFileAtomic } from '../outbox/store';
+import { writeFileAtomic } from '../durable-files';
 
 const MAX_MESSAGES = 5000;
 

@@ -26,7 +26,8 @@ import { silentLogger, type Logger } from '../logger';
 import { deliverBySmtp } from './deliver';
 import { envelopeOf, newMessageId, validateMessage, writeMessageFile } from './message';
 import { allows, applyAction, applyOutcome, isDue, isWaiting, recoverJob, remainingRecipients, type Action } from './state';
-import { draftFile, emlFile, loadDir, removeQuietly, syncDir, tempName, writeFileAtomic, writeJob } from './store';
+import { removeQuietly, syncDir, tempName, writeFileAtomic } from '../durable-files';
+import { draftFile, emlFile, loadDir, writeJob } from './store';
 import {
   DEFAULT_RETRY,
   type Deliver,

@@ -7,59 +7,18 @@
  * the new one, never half of one; a message or draft file without a job file is an enqueue that
  * never finished (it never answered), and is removed at open.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { removeQuietly, syncDir, TMP_MARK, writeFileAtomic } from '../durable-files';
 import { JOB_STATES, type JobRecord } from './types';
 
 const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
-export const TMP_MARK = '.tmp-';
 
 export const jobFile = (dir: string, id: string) => join(dir, `${id}.json`);
 export const emlFile = (dir: string, id: string) => join(dir, `${id}.eml`);
 export const draftFile = (dir: string, id: string) => join(dir, `${id}.draft.json`);
-export const tempName = (path: string) => `${path}${TMP_MARK}${randomBytes(6).toString('hex')}`;
-
-/** Makes renames and new names in `dir` durable. Folders cannot be opened for fsync on Windows; NTFS journals the metadata. */
-export async function syncDir(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Write a temporary file, fsync it, rename it over `path`, fsync the folder. */
-export async function writeFileAtomic(dir: string, path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
-  const tmp = tempName(path);
-  const handle = await open(tmp, 'wx', mode);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
-    throw error;
-  }
-  await handle.close();
-  try {
-    await rename(tmp, path);
-  } catch (error) {
-    await unlink(tmp).catch(() => undefined);
-    throw error;
-  }
-  await syncDir(dir);
-}
 
 export const writeJob = (dir: string, job: JobRecord) => writeFileAtomic(dir, jobFile(dir, job.id), JSON.stringify(job));
-
-export async function removeQuietly(path: string): Promise<void> {
-  await unlink(path).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ENOENT') throw error;
-  });
-}
 
 function isJobRecord(value: unknown, id: string): value is JobRecord {
   const v = value as Partial<JobRecord> | null;
