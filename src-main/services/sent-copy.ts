@@ -5,10 +5,9 @@
  * that files its own copy).
  */
 import { readFile } from 'node:fs/promises';
-import { ImapFlow } from 'imapflow';
 import { fail, ok, type Result } from '../../shared/result';
 import type { StoredAccount } from './settings-store';
-import { tlsOptionsFor } from './tls-trust';
+import { closeImap, openImap } from './mail/imap-connection';
 
 const SENT_NAMES = /^(sent|sent items|sent messages|sent mail|gesendet|envoy[ée]s|enviados)$/i;
 
@@ -24,25 +23,12 @@ export async function fileSentCopy(
 ): Promise<Result<SentCopyResult>> {
   const incoming = input.account.incoming;
   if (!incoming || incoming.protocol !== 'imap') return fail('INVALID_REQUEST');
-  const client = new ImapFlow({
-    host: incoming.host,
-    port: incoming.port,
-    secure: incoming.security === 'tls',
-    doSTARTTLS: incoming.security === 'starttls',
-    auth: { user: incoming.username, pass: input.password },
-    tls: tlsOptionsFor(incoming.host, { extraCertificateAuthorities: options.extraCertificateAuthorities, pinnedCertificate: incoming.pinnedCertificate }),
-    logger: false,
-    disableAutoIdle: true,
-    connectionTimeout: options.timeoutMs ?? 20_000,
-    greetingTimeout: options.timeoutMs ?? 20_000,
-    socketTimeout: 60_000,
-  });
-  try {
-    await client.connect();
-  } catch {
-    client.close(); // imapflow can keep the process alive after a failed connect otherwise
-    return fail('CONNECTION_LOST');
-  }
+  const opened = await openImap(
+    { account: input.account, password: () => ok(input.password), extraCertificateAuthorities: options.extraCertificateAuthorities ?? [] },
+    { timeoutMs: options.timeoutMs ?? 20_000, socketTimeoutMs: 60_000 },
+  );
+  if (!opened.ok) return opened;
+  const client = opened.value;
   try {
     const folders = await client.list();
     const sent = folders.find((f) => f.specialUse === '\\Sent') ?? folders.find((f) => SENT_NAMES.test(f.name));
@@ -61,6 +47,6 @@ export async function fileSentCopy(
   } catch {
     return fail('SERVER_ERROR');
   } finally {
-    await client.logout().catch(() => client.close());
+    await closeImap(client);
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Opening one imapflow connection for an account, and turning imapflow's (and Node's) errors
- * into our codes. The IMAP mail source (./imap-source.ts) keeps two of these per account.
+ * into our codes. The IMAP mail source (./imap-source.ts) keeps two of these per account; the
+ * Sent copy (../sent-copy.ts) opens one per message.
  */
 import { ImapFlow } from 'imapflow';
 import type { ErrorCode } from '../../../shared/errors';
@@ -23,7 +24,10 @@ export interface OpenOptions {
  * Connects and logs in. Never throws; on failure the client is closed (FACTS: after a failed
  * connect() imapflow can keep Node alive otherwise).
  */
-export async function openImap(ctx: MailSourceContext, options: OpenOptions): Promise<Result<ImapFlow>> {
+export async function openImap(
+  ctx: Pick<MailSourceContext, 'account' | 'password' | 'extraCertificateAuthorities'>,
+  options: OpenOptions,
+): Promise<Result<ImapFlow>> {
   const incoming = ctx.account.incoming;
   if (!incoming || incoming.protocol !== 'imap') return fail('NO_INCOMING_SERVER');
   const password = ctx.password();
