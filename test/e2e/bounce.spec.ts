@@ -14,21 +14,7 @@ test('a bounce for a message sent from the UI shows up on that message', async (
   const [alice, bob] = servers.users as [(typeof servers.users)[0], (typeof servers.users)[0]];
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
 
-  const wizard = new WizardPage(page);
-  await wizard.fill({
-    displayName: 'Alice Liddell',
-    email: alice.address,
-    description: 'Work',
-    host: servers.host,
-    security: 'SSL/TLS',
-    port: String(servers.submission.tlsPort),
-    username: alice.username,
-    password: alice.password,
-  });
-  await wizard.fillIncoming({ protocol: 'IMAP', host: servers.host, security: 'STARTTLS', port: String(servers.imap.starttlsPort), username: alice.username });
-  await wizard.check();
-  expect(await wizard.checkResult()).toBe('passed');
-  await wizard.save();
+  await new WizardPage(page).addAccount(servers, alice, { smtp: 'SSL/TLS', incoming: { protocol: 'IMAP', security: 'STARTTLS' } });
 
   const compose = new ComposePage(page);
   await expect(compose.form).toBeVisible();

@@ -19,20 +19,7 @@ const tag = () => `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 async function addImapAccount(app: LaunchedApp): Promise<MailboxPage> {
   const { page, servers } = app;
   const alice = servers.users[0]!;
-  const wizard = new WizardPage(page);
-  await wizard.fill({
-    displayName: 'Alice Liddell',
-    email: alice.address,
-    host: servers.host,
-    security: 'STARTTLS',
-    port: String(servers.submission.starttlsPort),
-    username: alice.username,
-    password: alice.password,
-  });
-  await wizard.fillIncoming({ protocol: 'IMAP', host: servers.host, security: 'SSL/TLS', port: String(servers.imap.tlsPort), username: alice.username });
-  await wizard.check();
-  expect(await wizard.checkResult()).toBe('passed');
-  await wizard.save();
+  await new WizardPage(page).addAccount(servers, alice, { smtp: 'STARTTLS', incoming: { protocol: 'IMAP', security: 'SSL/TLS' } });
   const mailbox = new MailboxPage(page);
   await mailbox.open();
   await expect(mailbox.folder('Inbox')).toHaveAttribute('aria-current', 'true');

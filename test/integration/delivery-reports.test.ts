@@ -48,9 +48,10 @@ interface Harness {
   savePath: { next: string | null };
 }
 
-async function harness(): Promise<Harness> {
-  const dir = mkdtempSync(join(tmpdir(), 'mailwright-reports-'));
-  dirs.push(dir);
+/** A backend on a new data folder, or on `dir` again (a restart). */
+async function harness(existing?: string): Promise<Harness> {
+  const dir = existing ?? mkdtempSync(join(tmpdir(), 'mailwright-reports-'));
+  if (!existing) dirs.push(dir);
   const settings = openSettingsInFolder(dir, '0.2.0');
   settings.set('preferences', { undoSeconds: 0 });
   const jobs = new Map<string, OutboxJobView>();
@@ -198,30 +199,12 @@ describe.each([
     const scanState = join(h.dir, 'mail', account.id, 'bounce-scan.json');
     expect(existsSync(scanState)).toBe(true);
     rmSync(scanState);
-    const again = await createBackendOn(h.dir);
+    const again = await harness(h.dir);
     await until(() => existsSync(scanState), 20_000, 'the inbox to be scanned again');
-    const listed = (await again.router.handle(sender, 'outbox:list', {})) as Result<OutboxJobView[]>;
-    expect(listed.ok && listed.value.find((j) => j.id === job.id)?.deliveryReports).toHaveLength(1);
+    const listed = await again.call<OutboxJobView[]>('outbox:list', {});
+    expect(listed.find((j) => j.id === job.id)?.deliveryReports).toHaveLength(1);
   });
 });
-
-async function createBackendOn(dir: string): Promise<Backend> {
-  const b = await createBackend({
-    dataDir: dir,
-    pickFiles: async () => [],
-    mail: { pop3PollMs: 0 },
-    settings: openSettingsInFolder(dir, '0.2.0'),
-    secretFile: openSecretFileInFolder(dir),
-    cipher: createAppKeyCipher(dir),
-    logger: silentLogger,
-    app: { version: '0.2.0', platform: process.platform },
-    smtp: { extraCertificateAuthorities: [servers.ca] },
-    isTrustedSender: createSenderPolicy({ appOrigin: ORIGIN, contentsIds: () => [1] }),
-    emit: () => undefined,
-  });
-  backends.push(b);
-  return b;
-}
 
 describe('reading and answering over IMAP', () => {
   it('a reply carries In-Reply-To and References, and an attachment saves byte for byte', async () => {

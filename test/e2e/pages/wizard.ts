@@ -1,4 +1,5 @@
 import { expect, type Locator, type Page } from '@playwright/test';
+import type { MailServers, MailUser } from '../../support/mail-servers';
 
 export interface WizardValues {
   displayName: string;
@@ -91,6 +92,31 @@ export class WizardPage {
 
   async save() {
     await this.page.getByRole('button', { name: 'Save account' }).click();
+  }
+
+  /**
+   * A test user's account through the whole manual setup: the outgoing server with the chosen
+   * security, optionally an incoming server; checked (every stage must pass) and saved.
+   */
+  async addAccount(servers: MailServers, user: MailUser, o: { smtp: 'SSL/TLS' | 'STARTTLS'; incoming?: { protocol: 'IMAP' | 'POP3'; security: 'SSL/TLS' | 'STARTTLS' } }) {
+    await this.fill({
+      displayName: 'Alice Liddell',
+      email: user.address,
+      description: 'Work',
+      host: servers.host,
+      security: o.smtp,
+      port: String(o.smtp === 'SSL/TLS' ? servers.submission.tlsPort : servers.submission.starttlsPort),
+      username: user.username,
+      password: user.password,
+    });
+    if (o.incoming) {
+      const ports = o.incoming.protocol === 'IMAP' ? servers.imap : servers.pop3;
+      const port = o.incoming.security === 'SSL/TLS' ? ports.tlsPort : ports.starttlsPort;
+      await this.fillIncoming({ ...o.incoming, host: servers.host, port: String(port), username: user.username });
+    }
+    await this.check();
+    expect(await this.checkResult()).toBe('passed');
+    await this.save();
   }
 
   async saveUnverified() {
