@@ -84,7 +84,11 @@ export class MailService {
       const account = this.options.accounts.get(id);
       if (!account?.incoming || JSON.stringify(account.incoming) !== entry.settings) {
         this.sources.delete(id);
+        this.lastStatus.delete(id);
         void entry.source.close();
+      } else if (this.lastStatus.get(id)?.state === 'error') {
+        // Same server, perhaps a new password: try now rather than at the next slow retry.
+        entry.source.wake();
       }
     }
     // Every account with an incoming server watches its inbox (IDLE or POP3 polling) for replies and bounces.

@@ -1,0 +1,143 @@
+/**
+ * The mail service through the router, as the renderer uses it: which accounts read mail, the
+ * connection status (pushed, and asked for by a window that opens later), a fixed password taking
+ * effect at once, a changed incoming server replacing the old connection, and POP3's local
+ * changes announced to the views.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Folder, MailChanged, MailStatus } from '../../shared/mail';
+import type { Account } from '../../shared/model';
+import type { AppError, Result } from '../../shared/result';
+import { createBackend, type Backend } from '../../src-main/backend';
+import { createSenderPolicy, type IpcSender } from '../../src-main/ipc/router';
+import { silentLogger } from '../../src-main/services/logger';
+import { createAppKeyCipher, openSecretFileInFolder } from '../../src-main/services/secrets';
+import { openSettingsInFolder } from '../../src-main/services/settings-store';
+import { createTransport } from 'nodemailer';
+import { waitForMessage } from '../support/imap-read';
+import { startMailServers, type MailServers } from '../support/mail-servers';
+import { until } from '../support/outbox-fixtures';
+
+const ORIGIN = 'app://mailwright';
+const sender: IpcSender = { contentsId: 1, isMainFrame: true, url: `${ORIGIN}/index.html` };
+
+let servers: MailServers;
+let backend: Backend;
+let dir: string;
+const statuses: MailStatus[] = [];
+const changes: MailChanged[] = [];
+
+beforeAll(async () => {
+  servers = await startMailServers();
+  dir = mkdtempSync(join(tmpdir(), 'mailwright-mail-service-'));
+  backend = await createBackend({
+    dataDir: dir,
+    pickFiles: async () => [],
+    mail: { pop3PollMs: 0 },
+    settings: openSettingsInFolder(dir, '0.2.0'),
+    secretFile: openSecretFileInFolder(dir),
+    cipher: createAppKeyCipher(dir),
+    logger: silentLogger,
+    app: { version: '0.2.0', platform: process.platform },
+    smtp: { extraCertificateAuthorities: [servers.ca] },
+    isTrustedSender: createSenderPolicy({ appOrigin: ORIGIN, contentsIds: () => [1] }),
+    emit: (event, payload) => {
+      if (event === 'mail:status') statuses.push(payload as MailStatus);
+      if (event === 'mail:changed') changes.push(payload as MailChanged);
+    },
+  });
+}, 90_000);
+afterAll(async () => {
+  await backend?.close();
+  await servers?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const call = async <T,>(channel: string, request: unknown): Promise<Result<T>> => (await backend.router.handle(sender, channel, request)) as Result<T>;
+const value = async <T,>(channel: string, request: unknown): Promise<T> => {
+  const r = await call<T>(channel, request);
+  if (!r.ok) throw new Error(`${channel}: ${r.error.code}`);
+  return r.value;
+};
+const errorOf = async (channel: string, request: unknown): Promise<AppError> => {
+  const r = await call(channel, request);
+  if (r.ok) throw new Error(`${channel} succeeded`);
+  return r.error;
+};
+const latest = (accountId: string) => [...statuses].reverse().find((s) => s.accountId === accountId);
+
+function accountInput(incoming: { protocol: 'imap' | 'pop3'; security: 'tls' | 'starttls' } | null) {
+  const alice = servers.users[0]!;
+  return {
+    description: 'Alice',
+    email: alice.address,
+    displayName: 'Alice',
+    smtp: { host: servers.host, port: servers.submission.tlsPort, security: 'tls', auth: 'password', username: alice.username },
+    incoming: incoming
+      ? { protocol: incoming.protocol, host: servers.host, port: servers[incoming.protocol][incoming.security === 'tls' ? 'tlsPort' : 'starttlsPort'], security: incoming.security, username: alice.username }
+      : null,
+  };
+}
+
+describe('the mail service', () => {
+  it('an account that only sends has no mail to read, and says so', async () => {
+    const account = await value<Account>('accounts:save', { account: accountInput(null), password: servers.users[0]!.password });
+    expect((await errorOf('mail:folders', { accountId: account.id })).code).toBe('NO_INCOMING_SERVER');
+    expect((await value<MailStatus[]>('mail:statuses', {})).some((s) => s.accountId === account.id)).toBe(false);
+  });
+
+  it('a wrong incoming password shows as an error; the right one, saved, connects at once', async () => {
+    const alice = servers.users[0]!;
+    const account = await value<Account>('accounts:save', {
+      account: accountInput({ protocol: 'imap', security: 'tls' }),
+      password: alice.password,
+      incomingPassword: 'not-the-password',
+    });
+    await until(() => latest(account.id)?.state === 'error', 15_000, 'the failed sign-in');
+    expect(latest(account.id)?.error?.code).toBe('AUTH_FAILED');
+    // A window that opens now learns the state without waiting for the next change.
+    expect(await value<MailStatus[]>('mail:statuses', {})).toContainEqual(expect.objectContaining({ accountId: account.id, state: 'error' }));
+
+    const before = statuses.length;
+    await value('accounts:save', { id: account.id, account: accountInput({ protocol: 'imap', security: 'tls' }), incomingPassword: alice.password });
+    // Well before the slow retry after an authentication failure (a minute).
+    await until(() => statuses.slice(before).some((s) => s.accountId === account.id && s.state === 'online'), 10_000, 'online after the fix');
+    const folders = await value<Folder[]>('mail:folders', { accountId: account.id });
+    expect(folders[0]).toMatchObject({ path: 'INBOX', role: 'inbox' });
+  });
+
+  it('a changed incoming server replaces the old connection: IMAP folders become the POP3 local ones', async () => {
+    const alice = servers.users[0]!;
+    const account = await value<Account>('accounts:save', { account: accountInput({ protocol: 'imap', security: 'starttls' }), password: alice.password, incomingPassword: alice.password });
+    const imapFolders = await value<Folder[]>('mail:folders', { accountId: account.id });
+    expect(imapFolders.map((f) => f.path)).toContain('INBOX');
+
+    await value('accounts:save', { id: account.id, account: accountInput({ protocol: 'pop3', security: 'tls' }) });
+    const pop3Folders = await value<Folder[]>('mail:folders', { accountId: account.id });
+    expect(pop3Folders.map((f) => [f.path, f.role])).toEqual([
+      ['INBOX', 'inbox'],
+      ['Trash', 'trash'],
+    ]);
+
+    // POP3 folders are local: a change made here is announced here.
+    const subject = `local ${Date.now()}`;
+    const transport = createTransport({ host: servers.host, port: servers.submission.tlsPort, secure: true, auth: { user: alice.username, pass: alice.password }, tls: { ca: servers.ca } });
+    await transport.sendMail({ from: alice.address, to: alice.address, subject, text: 'x' });
+    transport.close();
+    await waitForMessage(servers, alice, (s) => s.includes(subject));
+    expect((await value<{ newMessages: number }>('mail:refresh', { accountId: account.id })).newMessages).toBeGreaterThanOrEqual(1);
+    const page = await value<{ messages: Array<{ uid: number; subject: string }> }>('mail:search', { accountId: account.id, folder: 'INBOX', query: subject, field: 'subject' });
+    expect(page.messages).toHaveLength(1);
+    const from = changes.length;
+    await value('mail:setFlags', { accountId: account.id, folder: 'INBOX', uids: [page.messages[0]!.uid], flagged: true });
+    await value('mail:delete', { accountId: account.id, folder: 'INBOX', uids: [page.messages[0]!.uid] });
+    expect(changes.slice(from)).toEqual([
+      { accountId: account.id, folder: 'INBOX', reason: 'flags' },
+      { accountId: account.id, folder: 'INBOX', reason: 'removed' },
+      { accountId: account.id, folder: 'Trash', reason: 'new' },
+    ]);
+  });
+});
