@@ -58,6 +58,15 @@ export function isAllowedNavigation(url: string, appOrigin: string): boolean {
 }
 
 /**
+ * Subframes may only load the message frame's own document (srcdoc, or the blank document it
+ * starts as). A received message's links are handled by the renderer, which shows the real target
+ * before anything opens; a navigation that slipped past it (a missed click, a refresh) is stopped.
+ */
+export function isAllowedSubframeNavigation(url: string): boolean {
+  return url === 'about:srcdoc' || url === 'about:blank';
+}
+
+/**
  * Maps an app:// request to a file below `root`, or null when it would leave the folder.
  * "/" serves index.html.
  */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { BrowserWindow, shell, type WebContents } from 'electron';
-import { externalUrlToOpen, isAllowedNavigation } from './policy';
+import { externalUrlToOpen, isAllowedNavigation, isAllowedSubframeNavigation } from './policy';
 
 /** Navigation and new windows are blocked; http(s) and mailto links go to the system's handler. */
 export function lockDown(contents: WebContents, appOrigin: string): void {
@@ -9,6 +9,9 @@ export function lockDown(contents: WebContents, appOrigin: string): void {
     event.preventDefault();
     const external = externalUrlToOpen(url);
     if (external) void shell.openExternal(external);
+  });
+  contents.on('will-frame-navigate', (details) => {
+    if (!details.isMainFrame && !isAllowedSubframeNavigation(details.url)) details.preventDefault();
   });
   contents.on('will-redirect', (event, url) => {
     if (!isAllowedNavigation(url, appOrigin)) event.preventDefault();

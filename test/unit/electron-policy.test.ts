@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { APP_ORIGIN, CONTENT_SECURITY_POLICY, externalUrlToOpen, isAllowedNavigation, osSecretBackend, resolveAppAsset } from '../../src-main/electron/policy';
+import { APP_ORIGIN, CONTENT_SECURITY_POLICY, externalUrlToOpen, isAllowedNavigation, isAllowedSubframeNavigation, osSecretBackend, resolveAppAsset } from '../../src-main/electron/policy';
 
 describe('window policy', () => {
   it('opens only http, https and mailto links outside the app', () => {
@@ -14,6 +14,14 @@ describe('window policy', () => {
     expect(isAllowedNavigation(`${APP_ORIGIN}/index.html`, APP_ORIGIN)).toBe(true);
     expect(isAllowedNavigation('https://evil.example/', APP_ORIGIN)).toBe(false);
     expect(isAllowedNavigation('app://mailwright.evil/', APP_ORIGIN)).toBe(false);
+  });
+
+  it('lets a message frame load only its own document, never a link target or a page of our own', () => {
+    expect(isAllowedSubframeNavigation('about:srcdoc')).toBe(true);
+    expect(isAllowedSubframeNavigation('about:blank')).toBe(true);
+    for (const url of ['https://evil.example/', 'http://tracker.example/p', `${APP_ORIGIN}/index.html`, 'javascript:alert(1)', 'data:text/html,<script>1</script>', 'about:srcdoc#x']) {
+      expect(isAllowedSubframeNavigation(url)).toBe(false);
+    }
   });
 
   it('serves renderer files only from inside the renderer folder', () => {
