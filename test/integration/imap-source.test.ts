@@ -530,6 +530,14 @@ describe('one account over time', () => {
     // (SEARCH SINCE, or YOUNGER where the server has WITHIN, as Dovecot does: recent mail is all there.)
     const recent = value(await h.source.inboxSince(null, 1000, new Date(Date.now() - 60 * 86_400_000)));
     expect(recent.messages.map((m) => m.uid)).toEqual(reset.messages.map((m) => m.uid));
+    // A fresh start with nothing since startAt still counts the inbox as looked at: the next
+    // call (no date limit then) must not go through all of it.
+    await sleep(2_000);
+    const nothing = value(await h.source.inboxSince(null, 1000, new Date(Date.now() - 1_000)));
+    expect(nothing.messages).toEqual([]);
+    expect(nothing.lastUid).toBeGreaterThanOrEqual(reset.lastUid);
+    const after = value(await h.source.inboxSince({ uidValidity: nothing.uidValidity, uid: nothing.lastUid }, 1000));
+    expect(after.messages).toEqual([]);
   });
 });
 

@@ -4,7 +4,7 @@
  * effect at once, a changed incoming server replacing the old connection, and POP3's local
  * changes announced to the views.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import type { AppError, Result } from '../../shared/result';
 import { createBackend, type Backend } from '../../src-main/backend';
 import { createSenderPolicy, type IpcSender } from '../../src-main/ipc/router';
 import { silentLogger } from '../../src-main/services/logger';
+import { openRemoteContentPolicy } from '../../src-main/services/mail/remote-content';
 import { createAppKeyCipher, openSecretFileInFolder } from '../../src-main/services/secrets';
 import { openSettingsInFolder } from '../../src-main/services/settings-store';
 import { createTransport } from 'nodemailer';
@@ -139,5 +140,19 @@ describe('the mail service', () => {
       { accountId: account.id, folder: 'INBOX', reason: 'removed' },
       { accountId: account.id, folder: 'Trash', reason: 'new' },
     ]);
+  });
+});
+
+describe('remote content choices', () => {
+  it('a choice that could not be written does not stop the next one from being written', async () => {
+    const file = join(dir, 'remote-content-test', 'remote-content.json');
+    // A folder where the file belongs: the write fails as a full disk would.
+    mkdirSync(file, { recursive: true });
+    writeFileSync(join(file, 'x'), '');
+    const policy = await openRemoteContentPolicy(file);
+    await expect(policy.allowSender('a@example.com')).rejects.toThrow();
+    rmSync(file, { recursive: true });
+    await policy.allowSender('b@example.com');
+    expect(JSON.parse(readFileSync(file, 'utf8')).senders).toEqual(['a@example.com', 'b@example.com']);
   });
 });

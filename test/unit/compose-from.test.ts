@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { composeFrom, forwardSubject, replySubject, threadingOf } from '../../src-main/services/mail/compose-from';
-import { parseMessage, safeFileName, attachmentOf } from '../../src-main/services/mail/parse';
+import { parseMessage, safeFileName, attachmentOf, attachmentsOf } from '../../src-main/services/mail/parse';
 import type { StoredAccount } from '../../src-main/services/settings-store';
 
 const account: StoredAccount = {
@@ -116,6 +116,9 @@ describe('reply, reply all, forward', () => {
     const parent = await parseMessage(Buffer.from(raw));
     expect(parent.attachments).toEqual([{ index: 0, filename: '_.._etc_passwd.pdf', contentType: 'application/pdf', size: 13 }]);
     expect((await attachmentOf(Buffer.from(raw), 0))?.content.toString()).toBe('%PDF-1.4 test');
+    // Forwarding takes every attachment from one parse, named as in the listing.
+    const all = await attachmentsOf(Buffer.from(raw));
+    expect(all.map((a) => [a.filename, a.content.toString()])).toEqual([['_.._etc_passwd.pdf', '%PDF-1.4 test']]);
     const ref = { token: 't', name: 'x.pdf', size: 13 };
     const draft = composeFrom(parent, 'forward', account, [ref]);
     expect(draft.to).toBe('');

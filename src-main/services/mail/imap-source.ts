@@ -531,7 +531,10 @@ export function createImapSource(ctx: MailSourceContext, options: ImapSourceOpti
               }
             }
             messages.sort((a, b) => a.uid - b.uid);
-            const lastUid = take.length ? take[take.length - 1]! : same ? after.uid : 0;
+            // Nothing (more) to look at: everything below UIDNEXT has been looked at. Without this, a
+            // fresh start in an inbox with nothing since startAt would remember 0 and the next scan
+            // would go through the whole inbox, without the date limit.
+            const lastUid = take.length ? take[take.length - 1]! : same ? after.uid : Math.max(0, mailbox.uidNext - 1);
             return ok({ uidValidity, lastUid, messages, more: uids.length > take.length });
           }),
         downloadMs,
@@ -669,7 +672,7 @@ export function uidSet(uids: readonly number[]): string {
 }
 
 /** Unfolded header fields of a header block, lower-cased names; the first occurrence wins. */
-export function parseHeaderBlock(block: Buffer | undefined): Record<string, string> {
+function parseHeaderBlock(block: Buffer | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (!block) return out;
   const unfolded = block.toString('latin1').replace(/\r?\n[ \t]+/g, ' ');

@@ -18,7 +18,7 @@ import type { Outbox, OutboxJob } from '../outbox';
 import { writeFileAtomic } from '../durable-files';
 import { composeFrom } from './compose-from';
 import { createImapSource } from './imap-source';
-import { attachmentOf, parseMessage, safeFileName, type ParsedMessage } from './parse';
+import { attachmentOf, attachmentsOf, parseMessage, safeFileName, type ParsedMessage } from './parse';
 import { TRASH } from './local-store';
 import { createPop3Source } from './pop3-source';
 import { openRemoteContentPolicy, type RemoteContentPolicy } from './remote-content';
@@ -65,6 +65,8 @@ interface ScanState {
 export class MailService {
   private readonly sources = new Map<string, Entry>();
   private readonly lastStatus = new Map<string, MailStatus>();
+  /** Sources replaced or removed that are still closing (a POP3 download may be finishing). */
+  private readonly closing = new Map<string, Promise<void>>();
   private closed = false;
 
   private constructor(
@@ -85,7 +87,7 @@ export class MailService {
       if (!account?.incoming || JSON.stringify(account.incoming) !== entry.settings) {
         this.sources.delete(id);
         this.lastStatus.delete(id);
-        void entry.source.close();
+        this.closeReplaced(id, entry);
       } else if (this.lastStatus.get(id)?.state === 'error') {
         // Same server, perhaps a new password: try now rather than at the next slow retry.
         entry.source.wake();
@@ -208,8 +210,10 @@ export class MailService {
     if (ref.mode === 'forward' && parsed.attachments.length) {
       const dir = join(this.options.dataDir, 'tmp', 'forward', randomUUID());
       await mkdir(dir, { recursive: true });
+      // One parse for all of them (a 50 MB message takes seconds to parse).
+      const contents = await attachmentsOf(raw);
       for (const info of parsed.attachments) {
-        const attachment = await attachmentOf(raw, info.index);
+        const attachment = contents[info.index];
         if (!attachment) continue;
         const path = join(dir, `${info.index}-${safeFileName(attachment.filename, info.contentType, info.index)}`);
         await writeFileAtomic(dir, path, attachment.content);
@@ -224,10 +228,24 @@ export class MailService {
     this.closed = true;
     const entries = [...this.sources.values()];
     this.sources.clear();
-    await Promise.all(entries.map(async (e) => {
-      await e.scanning?.catch(() => undefined);
-      await e.source.close();
-    }));
+    await Promise.all([
+      ...entries.map(async (e) => {
+        await e.scanning?.catch(() => undefined);
+        await e.source.close();
+      }),
+      ...this.closing.values(),
+    ]);
+  }
+
+  /** Closes a source that is no longer the account's; the next one waits for it before it touches the same files. */
+  private closeReplaced(accountId: string, entry: Entry): void {
+    const done: Promise<void> = entry.source
+      .close()
+      .catch((error: unknown) => this.options.logger.warn('mail: source did not close cleanly', { error }))
+      .finally(() => {
+        if (this.closing.get(accountId) === done) this.closing.delete(accountId);
+      });
+    this.closing.set(accountId, done);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -258,7 +276,11 @@ export class MailService {
       ? this.options.createSource(context, dir)
       : account.incoming.protocol === 'imap'
         ? createImapSource(context)
-        : createPop3Source(context, { dir, ...(this.options.pop3PollMs !== undefined ? { pollMs: this.options.pop3PollMs } : {}) });
+        : createPop3Source(context, {
+            dir,
+            ...(this.options.pop3PollMs !== undefined ? { pollMs: this.options.pop3PollMs } : {}),
+            ...(this.closing.has(accountId) ? { after: this.closing.get(accountId) } : {}),
+          });
     this.sources.set(accountId, { source, settings: JSON.stringify(account.incoming) });
     this.scan(accountId);
     return ok(source);

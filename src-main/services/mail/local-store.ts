@@ -16,11 +16,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { simpleParser, type AddressObject, type HeaderValue } from 'mailparser';
+import { simpleParser, type HeaderValue } from 'mailparser';
 import { z } from 'zod';
-import type { Folder, MailAddress, MessagePage, MessageSummary } from '../../../shared/mail';
+import type { Folder, MessagePage, MessageSummary } from '../../../shared/mail';
 import { looksLikeDeliveryReport } from '../bounces/candidate';
 import { removeQuietly, syncDir, TMP_MARK, writeFileAtomic } from '../durable-files';
+import { addressesOf } from './parse';
 import type { SearchField } from './types';
 
 export const INBOX = 'INBOX';
@@ -435,19 +436,6 @@ function headerBlock(raw: Buffer): Buffer {
   return ends.length ? raw.subarray(0, Math.min(...ends)) : raw;
 }
 
-function addresses(value: AddressObject | AddressObject[] | undefined): MailAddress[] {
-  const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
-  const out: MailAddress[] = [];
-  const walk = (entries: AddressObject['value']) => {
-    for (const e of entries) {
-      if (e.group) walk(e.group);
-      else if (e.address) out.push({ name: e.name ?? '', address: e.address });
-    }
-  };
-  for (const a of list) walk(a.value);
-  return out;
-}
-
 function headerText(value: HeaderValue | undefined): string | null {
   if (value === undefined) return null;
   if (typeof value === 'string') return value;
@@ -462,7 +450,7 @@ function headerText(value: HeaderValue | undefined): string | null {
 }
 
 /** The summary fields, parsed once from the headers. `fallbackDate` (ISO) when Date is missing or invalid. */
-export async function summarize(raw: Buffer, fallbackDate: string): Promise<StoredSummary> {
+async function summarize(raw: Buffer, fallbackDate: string): Promise<StoredSummary> {
   const base: StoredSummary = { from: null, to: [], subject: '', date: fallbackDate, size: raw.length, messageId: null, isDeliveryReport: false };
   try {
     const parsed = await simpleParser(headerBlock(raw), { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
@@ -471,11 +459,11 @@ export async function summarize(raw: Buffer, fallbackDate: string): Promise<Stor
       return line === undefined ? undefined : line.slice(line.indexOf(':') + 1).trim();
     };
     const date = parsed.date && Number.isFinite(parsed.date.getTime()) ? parsed.date.toISOString() : fallbackDate;
-    const from = addresses(parsed.from)[0] ?? null;
+    const from = addressesOf(parsed.from)[0] ?? null;
     return {
       ...base,
       from,
-      to: addresses(parsed.to),
+      to: addressesOf(parsed.to),
       subject: parsed.subject ?? '',
       date,
       messageId: parsed.messageId ?? null,

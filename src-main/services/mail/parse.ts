@@ -91,11 +91,15 @@ export async function parseMessage(source: Buffer): Promise<ParsedMessage> {
   };
 }
 
+/** The bytes of every listed attachment, by index, with its file name: one parse however many there are. */
+export async function attachmentsOf(source: Buffer): Promise<Array<{ filename: string; content: Buffer }>> {
+  const parsed = await simpleParser(source, OPTIONS);
+  return listedAttachments(parsed).map((a, index) => ({ filename: safeFileName(a.filename, a.contentType, index), content: a.content }));
+}
+
 /** The bytes of the listed attachment at `index`, with its file name; null when there is none. */
 export async function attachmentOf(source: Buffer, index: number): Promise<{ filename: string; content: Buffer } | null> {
-  const parsed = await simpleParser(source, OPTIONS);
-  const a = listedAttachments(parsed)[index];
-  return a ? { filename: safeFileName(a.filename, a.contentType, index), content: a.content } : null;
+  return (await attachmentsOf(source))[index] ?? null;
 }
 
 const EXTENSIONS: Record<string, string> = {

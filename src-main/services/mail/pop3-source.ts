@@ -26,6 +26,11 @@ export interface Pop3SourceOptions {
   timeoutMs?: number;
   /** Messages downloaded per refresh at most; default 500. */
   maxPerRefresh?: number;
+  /**
+   * The account's previous source, still closing (its settings changed): the store in `dir` is
+   * opened only once that one has finished with it, so two stores never write one index.
+   */
+  after?: Promise<unknown>;
 }
 
 const DEFAULT_POLL_MS = 10 * 60_000;
@@ -59,7 +64,10 @@ export function createPop3Source(ctx: MailSourceContext, options: Pop3SourceOpti
   let closed = false;
 
   function openStore(): Promise<LocalStore> {
-    storeOpening ??= LocalStore.open(options.dir).then(
+    storeOpening ??= Promise.resolve(options.after)
+      .catch(() => undefined)
+      .then(() => LocalStore.open(options.dir))
+      .then(
       (store) => {
         const { reindexed, removed, corruptIndex } = store.report;
         if (reindexed || removed || corruptIndex) log.warn('pop3 store repaired at open', { accountId, reindexed, removed, corruptIndex });
@@ -88,6 +96,8 @@ export function createPop3Source(ctx: MailSourceContext, options: Pop3SourceOpti
   }
 
   function status(state: MailStatus['state'], error: AppError | null, retryAt: number | null): void {
+    // A run that ends after close() has nobody to tell: the account may already have a new source.
+    if (closed) return;
     ctx.onStatus({ accountId, state, retryAt: retryAt === null ? null : new Date(retryAt).toISOString(), error: error ? { code: error.code, message: error.message } : null });
   }
 
@@ -120,7 +130,7 @@ export function createPop3Source(ctx: MailSourceContext, options: Pop3SourceOpti
       } else {
         failures++;
         const delay = pollMs > 0 ? Math.min(pollMs, BACKOFF_BASE_MS * 2 ** Math.min(failures - 1, 30)) : null;
-        status('error', result.error, delay === null || closed ? null : now() + delay);
+        status('error', result.error, delay === null ? null : now() + delay);
         if (!closed && delay !== null) schedule(delay);
       }
       return result;

@@ -34,7 +34,8 @@ export async function openRemoteContentPolicy(file: string): Promise<RemoteConte
   let writing: Promise<void> = Promise.resolve();
   const save = () => {
     const data = JSON.stringify({ senders: [...senders], messages });
-    writing = writing.then(async () => {
+    // After a failed write (disk full), the next choice is still written: the chain never stays rejected.
+    writing = writing.catch(() => undefined).then(async () => {
       await mkdir(dirname(file), { recursive: true });
       await writeFileAtomic(dirname(file), file, data);
     });
