@@ -79,6 +79,18 @@ test('hostile HTML is shown inert: no script runs, nothing loads until the perso
 <base href="https://tracker.example/">
 <link rel="stylesheet" href="https://tracker.example/style.css">
 <style>@import url(https://tracker.example/import.css); body { background: url(https://tracker.example/bg) } .x { color: rgb(200, 0, 0) }</style>
+<style>
+.nest { color: rgb(0, 0, 200); .inner { padding-left: 3px; background-image: url(https://tracker.example/nested) } }
+:root { --track: "https://tracker.example/var"; --esc: \\75 rl(https://tracker.example/escaped-var) }
+.v1 { background-image: image-set(var(--track) 1x) }
+.v2 { background: image-set(var(--track) 1x) }
+.v3 { background-image: var(--esc) }
+@property --initial { syntax: '*'; inherits: false; initial-value: url(https://tracker.example/property) }
+.v4 { background-image: var(--initial) }
+@function --pick(--u) { result: image-set(var(--u) 1x); }
+.v5 { background-image: --pick("https://tracker.example/function") }
+.v6 { background-image: image-set(\\76 ar(--track) 1x) }
+</style>
 <script>window.__pwned = 'head'; console.log('PWNED head'); fetch('https://tracker.example/fetch');</script>
 </head>
 <body onload="window.__pwned = 'onload'; console.log('PWNED onload')">
@@ -96,6 +108,10 @@ test('hostile HTML is shown inert: no script runs, nothing loads until the perso
 <embed src="https://tracker.example/embed">
 <video poster="https://tracker.example/poster.png" src="https://tracker.example/v.mp4"></video>
 <p><a id="deceptive" href="https://evil.example/login">https://bank.example</a></p>
+<div class="nest"><p class="inner">Nested rule</p></div>
+<p class="css-var v1">var</p><p class="css-var v2">shorthand var</p><p class="css-var v3">escaped url in a custom property</p>
+<p class="css-var v4">@property</p><p class="css-var v5">@function</p><p class="css-var v6">escaped var</p>
+<p class="css-var" style="--u: 'https://tracker.example/inline-var'; background: image-set(var(--u) 1x)">inline var</p>
 </body></html>`;
   await deliver(servers, alice, [
     rfc822(
@@ -123,6 +139,12 @@ test('hostile HTML is shown inert: no script runs, nothing loads until the perso
   expect(await mailbox.frame.locator('#tracker').getAttribute('src')).toBeNull();
   expect(consoleLines.filter((l) => l.includes('PWNED'))).toEqual([]);
   expect(app.blockedRequests).toEqual([]);
+  // CSS that takes its url from elsewhere (var(), @property, @function, nested rules, escapes) is removed by the
+  // cleaner itself, not merely refused by the frame's CSP: no image is even asked for, and the rest of the rule stays.
+  await expect(mailbox.frame.locator('.inner')).toHaveCSS('padding-left', '3px');
+  await expect(mailbox.frame.locator('.nest')).toHaveCSS('color', 'rgb(0, 0, 200)');
+  for (const el of [mailbox.frame.locator('.inner'), ...(await mailbox.frame.locator('.css-var').all())]) await expect(el).toHaveCSS('background-image', 'none');
+  expect(consoleLines.filter((l) => /^(Loading|Refused to load)\b/.test(l))).toEqual([]);
   await expect(mailbox.remoteBanner).toContainText('Remote images were blocked to protect your privacy');
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${testInfo.project.name}-mail-message.png`), fullPage: true });
@@ -149,6 +171,60 @@ test('hostile HTML is shown inert: no script runs, nothing loads until the perso
   expect(app.blockedRequests.filter((u) => /\/(fetch|style\.css|import\.css|frame|form|object\.swf|embed|refresh)$/.test(u))).toEqual([]);
   expect(await page.frames().find((f) => f.url() === 'about:srcdoc')!.evaluate(() => (window as unknown as { __pwned?: string }).__pwned)).toBeUndefined();
   expect(consoleLines.filter((l) => l.includes('PWNED'))).toEqual([]);
+});
+
+test('links cannot hide where they go: userinfo, hidden or invisible text, look-alike dots and letters', async ({ app }) => {
+  test.skip(app.mode !== 'bridge', 'the system browser is scripted through the bridge');
+  const { servers } = app;
+  const alice = servers.users[0]!;
+  const t = tag();
+  const subject = `Sign in ${t}`;
+  const html = `<p><a id="userinfo" href="https://bank.example@evil.example/login">Sign in to your bank</a></p>
+<p><a id="hidden-part" href="https://bank.example.evil.example/">https://bank.example<span style="display:none">.evil.example</span></a></p>
+<p><a id="zwsp" href="https://evil.example/">https://bank.exa&#x200B;mple</a></p>
+<p><a id="leader" href="https://evil.example/">https://bank&#x2024;example</a></p>
+<p><a id="idn" href="https://b&#x430;nk.example/">https://bank.example</a></p>`;
+  await deliver(servers, alice, [
+    rfc822({ From: 'Bank <notice@bank.example>', To: alice.address, Subject: subject, Date: new Date().toUTCString(), 'Content-Type': 'text/html; charset=utf-8' }, html),
+  ]);
+  const mailbox = await addImapAccount(app);
+  await mailbox.openMessage(subject);
+  const dialog = mailbox.linkDialog;
+
+  // https://bank.example@evil.example/ goes to evil.example: said plainly, and not opened (the main process refuses it too).
+  await mailbox.frame.locator('#userinfo').click();
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByRole('alert')).toContainText('really goes to evil.example');
+  await expect(dialog.getByRole('button', { name: 'Open in browser' })).toHaveCount(0);
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toBeHidden();
+
+  // The text the person sees names bank.example; the link goes elsewhere: warned each time.
+  for (const [id, host] of [['hidden-part', 'bank.example.evil.example'], ['zwsp', 'evil.example'], ['leader', 'evil.example'], ['idn', 'xn--bnk-6cd.example']] as const) {
+    await mailbox.frame.locator(`#${id}`).click();
+    await expect(dialog).toBeVisible();
+    await expect(dialog.getByLabel('Link target')).toHaveText(`https://${host}/`);
+    await expect(dialog.getByRole('alert'), id).toContainText(`really goes to ${host}`);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(dialog).toBeHidden();
+  }
+  expect(app.openedExternally).toEqual([]);
+  expect(app.blockedRequests).toEqual([]);
+});
+
+test('a style sheet the cleaner cannot edit in place does not stop the message (or the app) from showing', async ({ app }) => {
+  const { servers } = app;
+  const alice = servers.users[0]!;
+  const t = tag();
+  const subject = `Namespaced ${t}`;
+  // An @namespace rule cannot be deleted while other rules follow it (deleteRule throws).
+  const html = `<html><head><style>@namespace svg url(http://www.w3.org/2000/svg); p { color: rgb(0, 128, 0) }</style></head><body><p id="text">Still readable ${t}</p></body></html>`;
+  await deliver(servers, alice, [rfc822({ From: 'Bob <bob@example.org>', To: alice.address, Subject: subject, Date: new Date().toUTCString(), 'Content-Type': 'text/html; charset=utf-8' }, html)]);
+  const mailbox = await addImapAccount(app);
+  await mailbox.openMessage(subject);
+  await expect(mailbox.frame.locator('#text')).toHaveText(`Still readable ${t}`);
+  await expect(mailbox.frame.locator('#text')).toHaveCSS('color', 'rgb(0, 128, 0)');
+  await expect(mailbox.folder('Inbox')).toBeVisible();
 });
 
 test('a folder of 10,000 messages: the grid knows its size, holds only what is in view, and reaches the oldest', async ({ app }, testInfo) => {

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { AppError } from '../../../shared/result';
 import { getApi } from '../../api';
 import { ErrorNotice } from '../../ui/ErrorNotice';
-import { deceptiveHost } from './links';
+import { deceptiveHost, disguisedAs } from './links';
 
 export interface PendingLink {
   /** The real target, as the browser would open it. */
@@ -16,7 +16,8 @@ export interface PendingLink {
 export function LinkDialog(props: { link: PendingLink; onClose: () => void }) {
   const ref = useRef<HTMLDialogElement>(null);
   const [error, setError] = useState<AppError | null>(null);
-  const shown = deceptiveHost(props.link.text, props.link.host);
+  const disguise = disguisedAs(props.link.url);
+  const shown = disguise ?? deceptiveHost(props.link.text, props.link.host);
 
   useEffect(() => {
     const dialog = ref.current;
@@ -37,7 +38,12 @@ export function LinkDialog(props: { link: PendingLink; onClose: () => void }) {
       <p className="link-dialog__url" aria-label="Link target">
         {props.link.url}
       </p>
-      {shown ? (
+      {disguise ? (
+        <p className="notice notice--warning" role="alert">
+          This address starts with “{disguise}@”, but it really goes to {props.link.host}: the part before “@” is not the website. Links like this are used to
+          steal passwords, and Mailwright does not open them.
+        </p>
+      ) : shown ? (
         <p className="notice notice--warning" role="alert">
           The message shows this link as “{shown}”, but it really goes to {props.link.host}. Links like this are often used to steal passwords: open it only if you
           trust the sender.
@@ -48,9 +54,11 @@ export function LinkDialog(props: { link: PendingLink; onClose: () => void }) {
         <button type="button" onClick={props.onClose}>
           Cancel
         </button>
-        <button type="button" className="primary" onClick={open}>
-          Open in browser
-        </button>
+        {disguise ? null : (
+          <button type="button" className="primary" onClick={open}>
+            Open in browser
+          </button>
+        )}
       </div>
     </dialog>
   );

@@ -72,7 +72,9 @@ export function MessageFrame(props: { mail: SanitizedMail; allowRemote: boolean;
       // Nothing in the message navigates by itself: every click is stopped, links go through the app.
       event.preventDefault();
       const link = linkAt(event.target);
-      if (link && event.type === 'click') onLink.current(link.getAttribute('href') ?? '', link.textContent ?? '');
+      // innerText, not textContent: the text as shown, without parts hidden by CSS (display: none) that would
+      // make "https://bank.example<span hidden>.evil.example</span>" match its target and escape the warning.
+      if (link && event.type === 'click') onLink.current(link.getAttribute('href') ?? '', (link as HTMLElement).innerText);
     };
     const stop = (event: Event) => event.preventDefault();
     doc.addEventListener('click', click, true);

@@ -45,7 +45,10 @@ const bare = (host: string) => host.toLowerCase().replace(/\.$/, '').replace(/^w
  * "www.bank.example", "bank.example"), when it differs from where the link really goes.
  */
 export function deceptiveHost(text: string, targetHost: string): string | null {
-  const match = text.trim().match(/^(?:[a-z][a-z0-9+.-]*:\/\/)?(?:[^\s/@]+@)?((?:[\p{L}\p{N}-]+\.)+[\p{L}]{2,}|\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?(?:[/?#]\S*)?$/iu);
+  // Read as the person sees it: look-alike dots and letters folded (U+2024 "․" is "."), invisible characters
+  // (zero-width space, soft hyphen, bidi controls) dropped; otherwise "bank.exa\u200Bmple" escapes the check.
+  const seen = text.normalize('NFKC').replace(/\p{Default_Ignorable_Code_Point}/gu, '');
+  const match = seen.trim().match(/^(?:[a-z][a-z0-9+.-]*:\/\/)?(?:[^\s/@]+@)?((?:[\p{L}\p{N}-]+\.)+[\p{L}]{2,}|\d{1,3}(?:\.\d{1,3}){3})(?::\d+)?(?:[/?#]\S*)?$/iu);
   const shown = match?.[1];
   if (!shown) return null;
   let shownHost: string;
@@ -55,6 +58,26 @@ export function deceptiveHost(text: string, targetHost: string): string | null {
     return null;
   }
   return bare(shownHost) === bare(targetHost) ? null : shown;
+}
+
+/**
+ * The part before "@" of a web address that has one (https://bank.example@evil.example/ goes to evil.example): it
+ * only makes the address look like another site. The main process refuses to open such links.
+ */
+export function disguisedAs(url: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  if (!parsed.username && !parsed.password) return null;
+  const userinfo = parsed.username + (parsed.password ? `:${parsed.password}` : '');
+  try {
+    return decodeURIComponent(userinfo);
+  } catch {
+    return userinfo;
+  }
 }
 
 /** http(s) and mailto links in plain text, for showing them through the same confirmation. */

@@ -52,7 +52,22 @@ const CSS_STRING = /"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'/g;
 /** Functions that take an image as a bare string, not only as url(). */
 const CSS_IMAGE_FUNCTION = /(?:image-set|image|src|cross-fade|element)\s*\(/i;
 
-/** The URLs a CSS value refers to; the value has been through the CSSOM, so escapes are already decoded. */
+/**
+ * Functions whose result is known only when the frame computes styles. Chromium keeps a value that uses one as
+ * written (escapes, comments and all), as it does custom properties, @property initial values and @function results.
+ */
+const CSS_SUBSTITUTION = /(?:var|attr|env|if|inherit|--[^\s(),;:]*)\(/i;
+
+/** CSS escapes decoded, as the CSS parser reads them (`\75 rl(` is `url(`): values kept as written still carry them. */
+function cssUnescape(text: string): string {
+  return text.replace(/\\(?:([0-9a-f]{1,6})(?:\r\n|[ \t\r\n\f])?|([^\r\n\f]))/gi, (_m, hex: string | undefined, char: string | undefined) => {
+    if (hex === undefined) return char ?? '';
+    const code = parseInt(hex, 16);
+    return code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff) ? '\ufffd' : String.fromCodePoint(code);
+  });
+}
+
+/** The URLs a CSS value refers to, as serialized by the CSSOM (escapes decoded unless the value is kept as written). */
 function cssUrls(value: string): string[] {
   const urls = [...value.matchAll(CSS_URL)].map((m) => m[1] ?? m[2] ?? m[3] ?? '');
   if (CSS_IMAGE_FUNCTION.test(value)) urls.push(...[...value.matchAll(CSS_STRING)].map((m) => m[1] ?? m[2] ?? ''));
@@ -66,22 +81,38 @@ class Cleaner {
   /** Keeps a URL-bearing value, or says why not: remote content is counted when held back. */
   allows(url: string, forImage: boolean): boolean {
     const kind = urlKind(url);
-    if (kind === 'remote') {
-      if (this.options.allowRemote) return true;
-      this.blockedRemote += 1;
-      return false;
-    }
+    if (kind === 'remote') return this.remote();
     return forImage && kind === 'data-image';
+  }
+
+  /** Remote content is kept only with the person's consent; held back, it is counted. */
+  remote(): boolean {
+    if (this.options.allowRemote) return true;
+    this.blockedRemote += 1;
+    return false;
+  }
+
+  /** Whether a CSS value may stay: everything it can load is allowed. */
+  keeps(value: string): boolean {
+    const plain = cssUnescape(value);
+    if (!/url\(/i.test(plain) && !CSS_IMAGE_FUNCTION.test(plain)) return true;
+    // What image-set(var(--u)), --fn("https://..."), src(attr(title)) load is only known in the frame: held back as remote.
+    if (CSS_SUBSTITUTION.test(plain)) return this.remote();
+    // Both forms: a value kept as written hides url( behind escapes, and a decoded one is what the CSSOM gave.
+    const verdicts = [...cssUrls(value), ...cssUrls(plain)].map((u) => this.allows(u, true));
+    return !verdicts.includes(false);
   }
 
   /** Drops every declaration that refers to something not allowed (remote without consent, or any other scheme). */
   declarations(style: CSSStyleDeclaration): void {
+    // A shorthand that uses var() (background: image-set(var(--u) 1x)) leaves its longhands reading as '':
+    // those are judged by the whole block's text, once.
+    let pending: boolean | undefined;
     for (let i = style.length - 1; i >= 0; i--) {
       const name = style.item(i);
-      const urls = cssUrls(style.getPropertyValue(name));
-      if (!urls.length) continue;
-      const verdicts = urls.map((u) => this.allows(u, true));
-      if (verdicts.includes(false)) style.removeProperty(name);
+      const value = style.getPropertyValue(name);
+      const keep = value === '' ? (pending ??= this.keeps(style.cssText)) : this.keeps(value);
+      if (!keep) style.removeProperty(name);
     }
   }
 
@@ -90,12 +121,20 @@ class Cleaner {
     for (let i = list.length - 1; i >= 0; i--) {
       const rule = list[i];
       if (!rule) continue;
-      if (rule instanceof CSSFontFaceRule || rule instanceof CSSImportRule || rule instanceof CSSNamespaceRule) {
+      if (rule instanceof CSSFontFaceRule || rule instanceof CSSImportRule) {
         owner?.deleteRule(i);
         continue;
       }
+      // An @namespace rule cannot be deleted while other rules follow it (deleteRule throws): styleSheet() leaves it out.
+      if (rule instanceof CSSNamespaceRule) continue;
+      // @property --p { syntax: '*'; initial-value: url(...) } loads wherever var(--p) is used.
+      if (rule instanceof CSSPropertyRule) {
+        if (!this.keeps(rule.initialValue ?? '')) owner?.deleteRule(i);
+        continue;
+      }
       if ('style' in rule && rule.style instanceof CSSStyleDeclaration) this.declarations(rule.style);
-      if (rule instanceof CSSGroupingRule) this.rules(rule.cssRules, rule);
+      // Style rules hold nested rules too (CSS nesting), and Chromium's CSSStyleRule is not a CSSGroupingRule.
+      if (rule instanceof CSSGroupingRule || rule instanceof CSSStyleRule) this.rules(rule.cssRules, rule);
       else if (rule instanceof CSSKeyframesRule) this.rules(rule.cssRules, null);
     }
   }
@@ -105,7 +144,7 @@ class Cleaner {
     // replaceSync ignores @import; the sheet is never adopted here, so nothing it names is fetched.
     sheet.replaceSync(text);
     this.rules(sheet.cssRules, sheet);
-    return [...sheet.cssRules].map((r) => r.cssText).join('\n');
+    return [...sheet.cssRules].filter((r) => !(r instanceof CSSNamespaceRule)).map((r) => r.cssText).join('\n');
   }
 
   srcset(value: string): boolean {
@@ -178,7 +217,11 @@ export function sanitizeMail(html: string, options: SanitizeOptions): SanitizedM
   const doc = root instanceof Element ? root : null;
   const css: string[] = [];
   for (const style of doc ? [...doc.querySelectorAll('style')] : []) {
-    css.push(cleaner.styleSheet(style.textContent ?? ''));
+    try {
+      css.push(cleaner.styleSheet(style.textContent ?? ''));
+    } catch {
+      // A sheet the cleaner cannot edit is dropped whole: a message must never stop the app from rendering.
+    }
     style.remove();
   }
   const body = doc?.querySelector('body')?.outerHTML ?? '<body></body>';
