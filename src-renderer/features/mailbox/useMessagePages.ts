@@ -35,6 +35,12 @@ export interface MessagePages {
 }
 
 const pageOf = (index: number) => Math.floor(index / PAGE_SIZE) * PAGE_SIZE;
+/**
+ * Pages asked for at once. Main answers them one after another over one connection, so on a fast
+ * scroll the rest wait: when one arrives, only pages still in view are asked for, and the pages
+ * scrolled past on the way are never fetched.
+ */
+const MAX_IN_FLIGHT = 2;
 
 export function useMessagePages(source: ListSource | null): MessagePages {
   const [total, setTotal] = useState<number | null>(null);
@@ -51,6 +57,8 @@ export function useMessagePages(source: ListSource | null): MessagePages {
   const key = source ? JSON.stringify(source) : '';
   const sourceRef = useRef(source);
   sourceRef.current = source;
+  /** ensure(), for fetchPage to continue with what is in view when a page arrives. */
+  const next = useRef<() => void>(() => undefined);
 
   const fetchPage = useCallback((offset: number) => {
     const src = sourceRef.current;
@@ -74,6 +82,7 @@ export function useMessagePages(source: ListSource | null): MessagePages {
         setError(null);
         setTotal(result.value.total);
         setVersion((v) => v + 1);
+        next.current();
       });
   }, []);
 
@@ -107,11 +116,13 @@ export function useMessagePages(source: ListSource | null): MessagePages {
       range.current = [first, last];
       if (sourceRef.current?.search) return;
       for (let offset = pageOf(Math.max(0, first)); offset <= Math.max(0, last); offset += PAGE_SIZE) {
+        if (loading.current.size >= MAX_IN_FLIGHT) break;
         if (stale.current || !pages.current.has(offset)) fetchPage(offset);
       }
     },
     [fetchPage],
   );
+  next.current = () => ensure(...range.current);
 
   const reload = useCallback(() => {
     generation.current += 1;
