@@ -6,6 +6,7 @@ import { AccountList } from './features/accounts/AccountList';
 import { ComposeWindow } from './features/compose/ComposeWindow';
 import { DraftsView } from './features/drafts/DraftsView';
 import { MailView } from './features/mailbox/MailView';
+import { ErrorBoundary } from './ui/ErrorBoundary';
 import { OutboxView } from './features/outbox/OutboxView';
 import { AccountWizard } from './features/wizard/AccountWizard';
 import { formatUntil } from './ui/format';
@@ -111,50 +112,52 @@ export function App() {
         </div>
       ) : null}
       <main>
-        {showWizard ? (
-          <AccountWizard
-            key={view.name === 'wizard' ? (view.account?.id ?? 'new') : 'first'}
-            {...(view.name === 'wizard' && view.account ? { account: view.account } : {})}
-            onSaved={() => setView(view.name === 'wizard' && view.account ? { name: 'accounts' } : { name: 'compose' })}
-            {...(accounts.length > 0 ? { onCancel: () => setView({ name: 'accounts' }) } : {})}
-          />
-        ) : view.name === 'accounts' ? (
-          <div className="stack">
-            <AccountList accounts={accounts} onEdit={(account) => setView({ name: 'wizard', account })} onAdd={() => setView({ name: 'wizard' })} />
-            {info ? <SendingPreferences undoSeconds={info.undoSeconds} onChanged={setInfo} /> : null}
-          </div>
-        ) : view.name === 'mail' ? (
-          <MailView accounts={accounts} jobs={jobs} onCompose={openCompose} onEditAccount={(account) => setView({ name: 'wizard', account })} />
-        ) : view.name === 'outbox' ? (
-          <OutboxView jobs={jobs} onEdit={openDraft} />
-        ) : view.name === 'drafts' ? (
-          <DraftsView
-            onOpen={(id, saved) => {
-              setDraft(saved);
-              setDraftId(id);
-              setComposeKey((k) => k + 1);
-              setView({ name: 'compose' });
-            }}
-          />
-        ) : (
-          <ComposeWindow
-            key={composeKey}
-            accounts={accounts}
-            draft={draft}
-            draftId={draftId}
-            knownAddresses={knownAddresses}
-            undoSeconds={info?.undoSeconds ?? 5}
-            onQueued={(job) => {
-              setJobs((list) => [job, ...list.filter((j) => j.id !== job.id)].sort(byNewest));
-              setJustQueued(job.id);
-              setNow(Date.now());
-              setDraft(null);
-              setDraftId(null);
-              setComposeKey((k) => k + 1);
-              if (job.scheduled) setView({ name: 'outbox' });
-            }}
-          />
-        )}
+        <ErrorBoundary resetKey={view.name}>
+          {showWizard ? (
+            <AccountWizard
+              key={view.name === 'wizard' ? (view.account?.id ?? 'new') : 'first'}
+              {...(view.name === 'wizard' && view.account ? { account: view.account } : {})}
+              onSaved={() => setView(view.name === 'wizard' && view.account ? { name: 'accounts' } : { name: 'compose' })}
+              {...(accounts.length > 0 ? { onCancel: () => setView({ name: 'accounts' }) } : {})}
+            />
+          ) : view.name === 'accounts' ? (
+            <div className="stack">
+              <AccountList accounts={accounts} onEdit={(account) => setView({ name: 'wizard', account })} onAdd={() => setView({ name: 'wizard' })} />
+              {info ? <SendingPreferences undoSeconds={info.undoSeconds} onChanged={setInfo} /> : null}
+            </div>
+          ) : view.name === 'mail' ? (
+            <MailView accounts={accounts} jobs={jobs} onCompose={openCompose} onEditAccount={(account) => setView({ name: 'wizard', account })} />
+          ) : view.name === 'outbox' ? (
+            <OutboxView jobs={jobs} onEdit={openDraft} />
+          ) : view.name === 'drafts' ? (
+            <DraftsView
+              onOpen={(id, saved) => {
+                setDraft(saved);
+                setDraftId(id);
+                setComposeKey((k) => k + 1);
+                setView({ name: 'compose' });
+              }}
+            />
+          ) : (
+            <ComposeWindow
+              key={composeKey}
+              accounts={accounts}
+              draft={draft}
+              draftId={draftId}
+              knownAddresses={knownAddresses}
+              undoSeconds={info?.undoSeconds ?? 5}
+              onQueued={(job) => {
+                setJobs((list) => [job, ...list.filter((j) => j.id !== job.id)].sort(byNewest));
+                setJustQueued(job.id);
+                setNow(Date.now());
+                setDraft(null);
+                setDraftId(null);
+                setComposeKey((k) => k + 1);
+                if (job.scheduled) setView({ name: 'outbox' });
+              }}
+            />
+          )}
+        </ErrorBoundary>
       </main>
     </div>
   );

@@ -9,6 +9,7 @@ import { formatBytes } from '../../ui/format';
 import { folderLabel } from './folders';
 import { LinkDialog, type PendingLink } from './LinkDialog';
 import { classifyLink, splitLinks } from './links';
+import { ErrorBoundary } from '../../ui/ErrorBoundary';
 import { MessageFrame } from './MessageFrame';
 import { sanitizeMail } from './sanitize';
 
@@ -72,10 +73,15 @@ export function MessagePane(props: {
   const [link, setLink] = useState<PendingLink | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const mail = useMemo(
-    () => (view.html !== null ? sanitizeMail(view.html, { allowRemote: view.remoteContent.allowed, inlineImages: view.inlineImages }) : null),
-    [view.html, view.remoteContent.allowed, view.inlineImages],
-  );
+  const mail = useMemo(() => {
+    if (view.html === null) return null;
+    try {
+      return sanitizeMail(view.html, { allowRemote: view.remoteContent.allowed, inlineImages: view.inlineImages });
+    } catch {
+      // HTML the cleaner cannot handle is never shown as it is: the message's text is shown instead.
+      return null;
+    }
+  }, [view.html, view.remoteContent.allowed, view.inlineImages]);
   const here = props.folders.find((f) => f.path === ref.folder);
   const inTrash = here?.role === 'trash';
   const targets = props.folders.filter((f) => f.selectable && f.path !== ref.folder);
@@ -259,7 +265,14 @@ export function MessagePane(props: {
         </div>
       ) : null}
 
-      {mail ? <MessageFrame mail={mail} allowRemote={view.remoteContent.allowed} onLink={onLink} /> : <PlainText text={view.text} onLink={onLink} />}
+      {mail ? (
+        // A message whose HTML breaks the display falls back to its text; the rest of the app stays.
+        <ErrorBoundary resetKey={`${view.ref.accountId}/${view.ref.folder}/${view.ref.uid}`} fallback={<PlainText text={view.text} onLink={onLink} />}>
+          <MessageFrame mail={mail} allowRemote={view.remoteContent.allowed} onLink={onLink} />
+        </ErrorBoundary>
+      ) : (
+        <PlainText text={view.text} onLink={onLink} />
+      )}
 
       {view.attachments.length ? (
         <section className="message__attachments" aria-label="Attachments">
