@@ -221,7 +221,7 @@ test(`Mail view: scrolling ${TOTAL.toLocaleString('en')} messages, virtualized g
       const accounts = await api.accounts.list({});
       if (!accounts.ok || !accounts.value[0]) throw new Error('no account');
       const accountId = accounts.value[0].id;
-      // MessageList.tsx's shortDate.
+      // formatListDate from src-renderer/ui/format.ts (this runs inside the page, so it cannot import it).
       const shortDate = (iso: string) => {
         const date = new Date(iso);
         if (Number.isNaN(date.getTime())) return '';

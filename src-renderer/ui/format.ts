@@ -22,3 +22,19 @@ export function formatUntil(iso: string, now = Date.now()): string {
   if (ms < 60 * 60_000) return `in ${Math.round(ms / 60_000)} min`;
   return `at ${formatTime(iso, now)}`;
 }
+
+/** A message's date in a list: the time today, day and month this year, the full date before. */
+export function formatListDate(iso: string, now = Date.now()): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '';
+  const today = new Date(now);
+  if (date.toDateString() === today.toDateString()) return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  if (date.getFullYear() === today.getFullYear()) return date.toLocaleDateString(undefined, { day: 'numeric', month: 'short' });
+  return date.toLocaleDateString(undefined, { dateStyle: 'medium' });
+}
+
+/** A message's date in its header: weekday, date and time. */
+export function formatFullDate(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'short' });
+}

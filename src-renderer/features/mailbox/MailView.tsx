@@ -14,6 +14,7 @@ import { MessageList } from './MessageList';
 import { MessagePane, type PaneChange } from './MessagePane';
 import { useMailStatuses } from './status-store';
 import { useMessagePages, type ListSource, type SearchField } from './useMessagePages';
+import { formatTime } from '../../ui/format';
 
 const SEARCH_FIELDS: Record<SearchField, string> = { either: 'From or subject', from: 'From', subject: 'Subject' };
 
@@ -21,7 +22,6 @@ const SEARCH_FIELDS: Record<SearchField, string> = { either: 'From or subject', 
 const remembered: { accountId: string | null; folder: Record<string, string> } = { accountId: null, folder: {} };
 
 const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(ERROR_CODES, code);
-const clock = (iso: string) => new Date(iso).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 
 function statusWords(status: MailStatus | undefined): { text: string; advice?: string } | null {
   if (!status) return null;
@@ -31,10 +31,10 @@ function statusWords(status: MailStatus | undefined): { text: string; advice?: s
     case 'online':
       return { text: 'Connected.' };
     case 'offline':
-      return { text: status.retryAt ? `Offline — trying again at ${clock(status.retryAt)}` : 'Offline.' };
+      return { text: status.retryAt ? `Offline — trying again at ${formatTime(status.retryAt)}` : 'Offline.' };
     case 'error': {
       const { title, advice } = explain({ code: status.error && isErrorCode(status.error.code) ? status.error.code : 'INTERNAL', message: status.error?.message ?? '' });
-      return { text: status.retryAt ? `${title} Trying again at ${clock(status.retryAt)}.` : title, advice };
+      return { text: status.retryAt ? `${title} Trying again at ${formatTime(status.retryAt)}.` : title, advice };
     }
   }
 }

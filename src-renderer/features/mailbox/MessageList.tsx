@@ -2,18 +2,10 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, type KeyboardEvent } from 'react';
 import type { MessageSummary } from '../../../shared/mail';
 import type { MessagePages } from './useMessagePages';
+import { formatListDate } from '../../ui/format';
 
 /** Fixed, so the list never measures rows: a folder of any size scrolls at the same cost. */
 export const ROW_HEIGHT = 56;
-
-function shortDate(iso: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return '';
-  const now = new Date();
-  if (date.toDateString() === now.toDateString()) return date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
-  if (date.getFullYear() === now.getFullYear()) return date.toLocaleDateString(undefined, { day: 'numeric', month: 'short' });
-  return date.toLocaleDateString(undefined, { dateStyle: 'medium' });
-}
 
 function Row(props: { message: MessageSummary | undefined }) {
   const m = props.message;
@@ -45,7 +37,7 @@ function Row(props: { message: MessageSummary | undefined }) {
         {m.subject || '(no subject)'}
       </span>
       <span role="gridcell" className="msg__date">
-        <time dateTime={m.date}>{shortDate(m.date)}</time>
+        <time dateTime={m.date}>{formatListDate(m.date)}</time>
       </span>
     </>
   );

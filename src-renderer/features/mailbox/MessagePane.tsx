@@ -5,7 +5,7 @@ import type { AppError } from '../../../shared/result';
 import { getApi } from '../../api';
 import { ErrorNotice } from '../../ui/ErrorNotice';
 import { Field } from '../../ui/Field';
-import { formatBytes } from '../../ui/format';
+import { formatBytes, formatFullDate } from '../../ui/format';
 import { folderLabel } from './folders';
 import { LinkDialog, type PendingLink } from './LinkDialog';
 import { classifyLink, splitLinks } from './links';
@@ -15,11 +15,6 @@ import { sanitizeMail } from './sanitize';
 
 const person = (a: MailAddress) => (a.name ? `${a.name} <${a.address}>` : a.address);
 const people = (list: MailAddress[]) => list.map(person).join(', ');
-
-function formatDate(iso: string): string {
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'short' });
-}
 
 const linkedText = (subject: string | null) =>
   subject !== null ? `Linked to your message “${subject || '(no subject)'}”; the outbox shows it too.` : 'Linked to a message you sent; the outbox shows it too.';
@@ -156,7 +151,7 @@ export function MessagePane(props: {
             </>
           ) : null}
           <dt>Date</dt>
-          <dd>{formatDate(view.date)}</dd>
+          <dd>{formatFullDate(view.date)}</dd>
         </dl>
       </header>
       <div className="message__actions" role="toolbar" aria-label="Message actions">
