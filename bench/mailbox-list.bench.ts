@@ -8,12 +8,13 @@
  * Not part of `npm test`. Compare the two lines of one run, never figures across runs.
  */
 import { randomUUID } from 'node:crypto';
-import { ImapFlow, type FetchQueryObject } from 'imapflow';
+import type { FetchQueryObject, ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
 import { ok } from '../shared/result';
 import { silentLogger } from '../src-main/services/logger';
 import { createImapSource } from '../src-main/services/mail/imap-source';
 import type { MailSource } from '../src-main/services/mail/types';
+import { connectImap } from '../test/support/clients';
 import { fillMaildir } from '../test/support/maildir';
 import { startMailServers, type MailServers } from '../test/support/mail-servers';
 
@@ -73,17 +74,7 @@ async function prepare(): Promise<void> {
     },
     { idle: false },
   );
-  raw = new ImapFlow({
-    host: servers.host,
-    port: servers.imap.tlsPort,
-    secure: true,
-    auth: { user: user.username, pass: user.password },
-    tls: { ca: [servers.ca] },
-    logger: false,
-    disableAutoIdle: true,
-  });
-  raw.on('error', () => undefined);
-  await raw.connect();
+  raw = await connectImap(servers, user);
   // Both sides find Dovecot's index and cache of the folder already built: one pass over all
   // of it first, else whichever side reads a page first pays for parsing its messages.
   await raw.mailboxOpen(FOLDER);

@@ -15,13 +15,13 @@
  * columns of one run, never figures across runs or machines.
  */
 import { test } from '@playwright/test';
-import { ImapFlow } from 'imapflow';
 import type { MailwrightApi } from '../shared/client';
 import { launchApp, type LaunchedApp } from '../test/e2e/fixture';
 import { MailboxPage } from '../test/e2e/pages/mailbox';
 import { WizardPage } from '../test/e2e/pages/wizard';
 import { fillMaildir } from '../test/support/maildir';
 import { startMailServers, type MailServers } from '../test/support/mail-servers';
+import { withImap } from '../test/support/clients';
 
 const TOTAL = 10_000;
 const STEPS = 200;
@@ -126,19 +126,7 @@ function installPainted(): void {
 }
 
 async function warmDovecot(servers: MailServers): Promise<void> {
-  const alice = servers.users[0]!;
-  const client = new ImapFlow({
-    host: servers.host,
-    port: servers.imap.tlsPort,
-    secure: true,
-    tls: { ca: servers.ca, servername: 'localhost' },
-    auth: { user: alice.username, pass: alice.password },
-    logger: false,
-    disableAutoIdle: true,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
+  await withImap(servers, servers.users[0]!, async (client) => {
     const lock = await client.getMailboxLock('INBOX', { readOnly: true });
     try {
       let n = 0;
@@ -147,10 +135,7 @@ async function warmDovecot(servers: MailServers): Promise<void> {
     } finally {
       lock.release();
     }
-  } finally {
-    await client.logout().catch(() => undefined);
-    client.close();
-  }
+  });
 }
 
 test.describe.configure({ mode: 'serial' });

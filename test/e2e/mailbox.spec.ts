@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ImapFlow } from 'imapflow';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { waitForMessage } from '../support/imap-read';
 import { fillMaildir } from '../support/maildir';
@@ -12,6 +11,7 @@ import { ComposePage } from './pages/compose';
 import { MailboxPage } from './pages/mailbox';
 import { WizardPage } from './pages/wizard';
 import { SCREENSHOT_DIR } from './paths';
+import { withImap } from '../support/clients';
 
 const tag = () => `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 
@@ -40,17 +40,7 @@ async function deliver(servers: MailServers, user: MailUser, messages: string[],
 
 /** What the server itself says about a message (by subject): its folder's flags, read over IMAP. */
 async function serverFlags(servers: MailServers, user: MailUser, folder: string, subject: string): Promise<string[] | null> {
-  const client = new ImapFlow({
-    host: servers.host,
-    port: servers.imap.tlsPort,
-    secure: true,
-    tls: { ca: servers.ca, servername: 'localhost' },
-    auth: { user: user.username, pass: user.password },
-    logger: false,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
+  return withImap(servers, user, async (client) => {
     const lock = await client.getMailboxLock(folder, { readOnly: true });
     try {
       const uids = await client.search({ subject }, { uid: true });
@@ -60,10 +50,7 @@ async function serverFlags(servers: MailServers, user: MailUser, folder: string,
     } finally {
       lock.release();
     }
-  } finally {
-    await client.logout().catch(() => undefined);
-    client.close();
-  }
+  });
 }
 
 const addresses = (a: AddressObject | AddressObject[] | undefined) => (Array.isArray(a) ? a : a ? [a] : []).flatMap((o) => o.value.map((v) => v.address));

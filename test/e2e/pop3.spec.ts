@@ -1,9 +1,9 @@
-import { createTransport } from 'nodemailer';
 import { Pop3Client } from '../../src-main/services/pop3/client';
 import { expect, test } from './fixture';
 import { ComposePage, OutboxPage } from './pages/compose';
 import { MailboxPage } from './pages/mailbox';
 import { WizardPage } from './pages/wizard';
+import { sendAs } from '../support/clients';
 
 // A POP3 account end to end: the wizard's "keep on the server" choice, mail downloaded when the
 // person checks, shown in the local Inbox, never downloaded twice, deleted from the server after
@@ -31,9 +31,7 @@ test('a POP3 account: check mail downloads once, the server copy goes as chosen,
   await wizard.save();
 
   // Bob writes to Alice; the message waits on the POP3 server until Mailwright checks.
-  const transport = createTransport({ host: servers.host, port: servers.submission.tlsPort, secure: true, auth: { user: bob.username, pass: bob.password }, tls: { ca: servers.ca } });
-  await transport.sendMail({ from: `Bob <${bob.address}>`, to: alice.address, subject: `Over POP3 ${tag}`, text: `Hello over POP3.\n.\nA dot line above.` });
-  transport.close();
+  await sendAs(servers, bob, { from: `Bob <${bob.address}>`, to: alice.address, subject: `Over POP3 ${tag}`, text: `Hello over POP3.\n.\nA dot line above.` });
 
   const mailbox = new MailboxPage(page);
   await mailbox.open();

@@ -23,6 +23,7 @@ import { waitForMessage } from '../support/imap-read';
 import { startMailServers, type MailServers } from '../support/mail-servers';
 import { serveSmtp } from '../support/outbox-smtp-server';
 import { until } from '../support/outbox-fixtures';
+import { sendAs } from '../support/clients';
 
 const ORIGIN = 'app://mailwright';
 const sender: IpcSender = { contentsId: 1, isMainFrame: true, url: `${ORIGIN}/index.html` };
@@ -213,10 +214,8 @@ describe('reading and answering over IMAP', () => {
     const account = await addAccount(h, { port: servers.submission.starttlsPort, security: 'starttls', auth: 'password' }, { protocol: 'imap', security: 'tls' });
     const tag = Math.random().toString(36).slice(2);
     // A message to Alice from Bob, with an attachment, straight into her inbox through Postfix.
-    const nodemailer = await import('nodemailer');
-    const transport = nodemailer.createTransport({ host: servers.host, port: servers.submission.tlsPort, secure: true, auth: { user: bob.username, pass: bob.password }, tls: { ca: servers.ca } });
     const pdf = Buffer.from(`%PDF-1.4 ${tag} \u0000\u00ff binary`, 'latin1');
-    await transport.sendMail({
+    await sendAs(servers, bob, {
       from: `Bob <${bob.address}>`,
       to: alice.address,
       subject: `Question ${tag}`,
@@ -225,7 +224,6 @@ describe('reading and answering over IMAP', () => {
       references: [`<root-${tag}@mailwright.test>`],
       attachments: [{ filename: 'figures.pdf', content: pdf, contentType: 'application/pdf' }],
     });
-    transport.close();
     let found: MessagePage['messages'][number] | undefined;
     for (let i = 0; i < 100 && !found; i++) {
       const page = await h.call<MessagePage>('mail:search', { accountId: account.id, folder: 'INBOX', query: tag, field: 'subject' });

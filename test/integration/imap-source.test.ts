@@ -7,8 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ImapFlow } from 'imapflow';
-import nodemailer from 'nodemailer';
+import type { ImapFlow } from 'imapflow';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MailChanged, MailStatus } from '../../shared/mail';
 import { ok, type Result } from '../../shared/result';
@@ -18,6 +17,7 @@ import type { MailSource } from '../../src-main/services/mail/types';
 import type { StoredAccount } from '../../src-main/services/settings-store';
 import { fillMaildir } from '../support/maildir';
 import { startMailServers, type MailServers, type MailUser } from '../support/mail-servers';
+import { connectImap, sendAs } from '../support/clients';
 
 type Security = 'starttls' | 'tls';
 
@@ -113,17 +113,7 @@ function value<T>(r: Result<T>): T {
 }
 
 async function rawClient(user: MailUser): Promise<ImapFlow> {
-  const client = new ImapFlow({
-    host: servers.host,
-    port: servers.imap.tlsPort,
-    secure: true,
-    auth: { user: user.username, pass: user.password },
-    tls: { ca: [servers.ca] },
-    logger: false,
-    disableAutoIdle: true,
-  });
-  client.on('error', () => undefined);
-  await client.connect();
+  const client = await connectImap(servers, user);
   open.push({ close: () => client.logout().catch(() => client.close()) });
   return client;
 }
@@ -136,19 +126,7 @@ async function ensureFolders(user: MailUser, paths: string[]): Promise<void> {
 }
 
 async function send(from: MailUser, to: MailUser, subject: string): Promise<void> {
-  const transport = nodemailer.createTransport({
-    host: servers.host,
-    port: servers.submission.starttlsPort,
-    secure: false,
-    requireTLS: true,
-    tls: { ca: servers.ca },
-    auth: { user: from.username, pass: from.password },
-  });
-  try {
-    await transport.sendMail({ from: from.address, to: to.address, subject, text: `${subject}\n` });
-  } finally {
-    transport.close();
-  }
+  await sendAs(servers, from, { to: to.address, subject, text: `${subject}\n` });
 }
 
 async function uidsOf(source: MailSource, folder: string, subject: string): Promise<number[]> {

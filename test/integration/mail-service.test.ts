@@ -17,10 +17,10 @@ import { silentLogger } from '../../src-main/services/logger';
 import { openRemoteContentPolicy } from '../../src-main/services/mail/remote-content';
 import { createAppKeyCipher, openSecretFileInFolder } from '../../src-main/services/secrets';
 import { openSettingsInFolder } from '../../src-main/services/settings-store';
-import { createTransport } from 'nodemailer';
 import { waitForMessage } from '../support/imap-read';
 import { startMailServers, type MailServers } from '../support/mail-servers';
 import { until } from '../support/outbox-fixtures';
+import { sendAs } from '../support/clients';
 
 const ORIGIN = 'app://mailwright';
 const sender: IpcSender = { contentsId: 1, isMainFrame: true, url: `${ORIGIN}/index.html` };
@@ -125,9 +125,7 @@ describe('the mail service', () => {
 
     // POP3 folders are local: a change made here is announced here.
     const subject = `local ${Date.now()}`;
-    const transport = createTransport({ host: servers.host, port: servers.submission.tlsPort, secure: true, auth: { user: alice.username, pass: alice.password }, tls: { ca: servers.ca } });
-    await transport.sendMail({ from: alice.address, to: alice.address, subject, text: 'x' });
-    transport.close();
+    await sendAs(servers, alice, { to: alice.address, subject, text: 'x' });
     await waitForMessage(servers, alice, (s) => s.includes(subject));
     expect((await value<{ newMessages: number }>('mail:refresh', { accountId: account.id })).newMessages).toBeGreaterThanOrEqual(1);
     const page = await value<{ messages: Array<{ uid: number; subject: string }> }>('mail:search', { accountId: account.id, folder: 'INBOX', query: subject, field: 'subject' });

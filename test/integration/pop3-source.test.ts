@@ -9,7 +9,6 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ImapFlow } from 'imapflow';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MailChanged, MailStatus, MessageSummary } from '../../shared/mail';
@@ -23,6 +22,7 @@ import { Pop3Client } from '../../src-main/services/pop3/client';
 import type { StoredAccount } from '../../src-main/services/settings-store';
 import { startMailServers, type MailServers, type MailUser } from '../support/mail-servers';
 import { fakeServer, stuffed, type FakeServer } from '../unit/pop3-fake-server';
+import { withImap } from '../support/clients';
 
 const DAY = 86_400_000;
 let servers: MailServers;
@@ -123,13 +123,9 @@ function message(subject: string, options: { from?: string; to?: string; body?: 
 
 /** IMAP APPEND to the user's INBOX, in order. */
 async function append(u: MailUser, ...raws: Buffer[]): Promise<void> {
-  const client = new ImapFlow({ host: servers.host, port: servers.imap.tlsPort, secure: true, auth: { user: u.username, pass: u.password }, tls: { ca: [servers.ca] }, logger: false });
-  await client.connect();
-  try {
+  await withImap(servers, u, async (client) => {
     for (const raw of raws) await client.append('INBOX', raw);
-  } finally {
-    await client.logout().catch(() => client.close());
-  }
+  });
 }
 
 /** A separate POP3 session: what the server holds now, by UIDL. Deletes everything first when asked. */

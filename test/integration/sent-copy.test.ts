@@ -2,12 +2,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { providerFilesOwnCopy } from '../../shared/model';
 import { fileSentCopy } from '../../src-main/services/sent-copy';
 import type { StoredAccount } from '../../src-main/services/settings-store';
-import { startMailServers, type MailServers } from '../support/mail-servers';
+import { withImap } from '../support/clients';
+import { startMailServers, type MailServers, type MailUser } from '../support/mail-servers';
 
 let servers: MailServers;
 let dir: string;
@@ -20,10 +20,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function countInSent(user: { username: string; password: string }, messageId: string): Promise<{ mailbox: string; count: number }> {
-  const client = new ImapFlow({ host: servers.host, port: servers.imap.tlsPort, secure: true, auth: { user: user.username, pass: user.password }, tls: { ca: [servers.ca] }, logger: false });
-  await client.connect();
-  try {
+async function countInSent(user: MailUser, messageId: string): Promise<{ mailbox: string; count: number }> {
+  return withImap(servers, user, async (client) => {
     const sent = (await client.list()).find((f) => f.specialUse === '\\Sent' || /^sent$/i.test(f.name));
     if (!sent) return { mailbox: '', count: 0 };
     const lock = await client.getMailboxLock(sent.path);
@@ -33,9 +31,7 @@ async function countInSent(user: { username: string; password: string }, message
     } finally {
       lock.release();
     }
-  } finally {
-    await client.logout();
-  }
+  });
 }
 
 describe('the Sent copy', () => {
