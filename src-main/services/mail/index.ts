@@ -19,7 +19,6 @@ import { writeFileAtomic } from '../durable-files';
 import { composeFrom } from './compose-from';
 import { createImapSource } from './imap-source';
 import { attachmentOf, attachmentsOf, parseMessage, safeFileName, type ParsedMessage } from './parse';
-import { TRASH } from './local-store';
 import { createPop3Source } from './pop3-source';
 import { openRemoteContentPolicy, type RemoteContentPolicy } from './remote-content';
 import type { MailSource, MailSourceContext, SearchField } from './types';
@@ -144,31 +143,19 @@ export class MailService {
   async setFlags(accountId: string, folder: string, uids: number[], flags: { seen?: boolean; flagged?: boolean }): Promise<Result<{ updated: number }>> {
     const source = this.sourceFor(accountId);
     if (!source.ok) return source;
-    return this.announced(accountId, await source.value.setFlags(folder, uids, flags), [[folder, 'flags']]);
+    return source.value.setFlags(folder, uids, flags);
   }
 
   async move(accountId: string, folder: string, uids: number[], to: string): Promise<Result<{ moved: number }>> {
     const source = this.sourceFor(accountId);
     if (!source.ok) return source;
-    return this.announced(accountId, await source.value.move(folder, uids, to), [[folder, 'removed'], [to, 'new']]);
+    return source.value.move(folder, uids, to);
   }
 
   async delete(accountId: string, folder: string, uids: number[]): Promise<Result<{ deleted: number; permanently: boolean }>> {
     const source = this.sourceFor(accountId);
     if (!source.ok) return source;
-    const result = await source.value.delete(folder, uids);
-    return this.announced(accountId, result, [[folder, 'removed'], ...(result.ok && !result.value.permanently ? [[TRASH, 'new'] as const] : [])]);
-  }
-
-  /**
-   * POP3 folders are Mailwright's own: nothing on a server tells other views that they changed,
-   * so a change made here is announced here. (IMAP servers announce changes themselves.)
-   */
-  private announced<T>(accountId: string, result: Result<T>, changes: ReadonlyArray<readonly [string, MailChanged['reason']]>): Result<T> {
-    if (result.ok && this.options.accounts.get(accountId)?.incoming?.protocol === 'pop3') {
-      for (const [folder, reason] of changes) this.options.onChange({ accountId, folder, reason });
-    }
-    return result;
+    return source.value.delete(folder, uids);
   }
 
   async refresh(accountId: string): Promise<Result<{ newMessages: number }>> {

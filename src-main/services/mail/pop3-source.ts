@@ -10,7 +10,7 @@
  * simply asked for again next time (the UIDLs are known, so nothing is downloaded twice).
  */
 import { fail, ok, type AppError, type Result } from '../../../shared/result';
-import type { MailStatus } from '../../../shared/mail';
+import type { MailChanged, MailStatus } from '../../../shared/mail';
 import { Pop3Client, Pop3Error } from '../pop3/client';
 import { tlsOptionsFor } from '../tls-trust';
 import { pop3Failure } from '../pop3/failure';
@@ -55,6 +55,9 @@ export function createPop3Source(ctx: MailSourceContext, options: Pop3SourceOpti
   const maxPerRefresh = Math.max(1, options.maxPerRefresh ?? DEFAULT_MAX_PER_REFRESH);
   const now = ctx.now ?? Date.now;
   const accountId = ctx.account.id;
+  const announce = (...changes: Array<[LocalFolder, MailChanged['reason']]>) => {
+    for (const [folder, reason] of changes) ctx.onChange({ accountId, folder, reason });
+  };
   const log = ctx.logger;
 
   let storeOpening: Promise<LocalStore> | null = null;
@@ -262,25 +265,39 @@ export function createPop3Source(ctx: MailSourceContext, options: Pop3SourceOpti
         return bytes ? ok(bytes) : fail('MESSAGE_NOT_FOUND');
       }),
 
+    // These folders are Mailwright's own: no server tells the views that they changed, so each
+    // change made here is announced here (an IMAP server announces its own).
     setFlags: (folder, uids, flags) =>
       withStore('setFlags', async (store) => {
         const f = folderOf(folder);
-        return f ? ok({ updated: await store.setFlags(f, uids, flags) }) : fail('FOLDER_NOT_FOUND');
+        if (!f) return fail('FOLDER_NOT_FOUND');
+        const updated = await store.setFlags(f, uids, flags);
+        announce([f, 'flags']);
+        return ok({ updated });
       }),
 
     move: (folder, uids, to) =>
       withStore('move', async (store) => {
         const from = folderOf(folder);
         const target = folderOf(to);
-        return from && target ? ok({ moved: await store.move(from, uids, target) }) : fail('FOLDER_NOT_FOUND');
+        if (!from || !target) return fail('FOLDER_NOT_FOUND');
+        const moved = await store.move(from, uids, target);
+        announce([from, 'removed'], [target, 'new']);
+        return ok({ moved });
       }),
 
     delete: (folder, uids) =>
       withStore('delete', async (store) => {
         const f = folderOf(folder);
         if (!f) return fail('FOLDER_NOT_FOUND');
-        if (f === TRASH) return ok({ deleted: await store.deleteForGood(f, uids), permanently: true });
-        return ok({ deleted: await store.move(f, uids, TRASH), permanently: false });
+        if (f === TRASH) {
+          const deleted = await store.deleteForGood(f, uids);
+          announce([f, 'removed']);
+          return ok({ deleted, permanently: true });
+        }
+        const deleted = await store.move(f, uids, TRASH);
+        announce([f, 'removed'], [TRASH, 'new']);
+        return ok({ deleted, permanently: false });
       }),
 
     refresh,
