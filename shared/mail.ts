@@ -86,6 +86,7 @@ export const MessageViewSchema = z.object({
   to: z.array(MailAddressSchema),
   cc: z.array(MailAddressSchema),
   subject: z.string(),
+  /** ISO 8601 from the Date header; '' when the message has none that can be read. */
   date: z.string(),
   /** The plain-text part (or text derived from the HTML). */
   text: z.string(),

@@ -33,8 +33,8 @@ export function formatListDate(iso: string, now = Date.now()): string {
   return date.toLocaleDateString(undefined, { dateStyle: 'medium' });
 }
 
-/** A message's date in its header: weekday, date and time. */
+/** A message's date in its header: weekday, date and time; '' when there is none. */
 export function formatFullDate(iso: string): string {
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'short' });
+  return Number.isNaN(date.getTime()) ? '' : date.toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'short' });
 }

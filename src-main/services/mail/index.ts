@@ -301,7 +301,8 @@ export class MailService {
       to: parsed.to,
       cc: parsed.cc,
       subject: parsed.subject,
-      date: parsed.date ?? new Date(0).toISOString(),
+      // No usable Date header: nothing shown, rather than 1 January 1970.
+      date: parsed.date ?? '',
       text: parsed.text,
       html: parsed.html,
       inlineImages: parsed.inlineImages,
