@@ -16,7 +16,7 @@ import type { AccountService } from '../accounts';
 import type { AttachmentRegistry } from '../attachments';
 import type { Logger } from '../logger';
 import type { Outbox } from '../outbox';
-import { saveAttachment } from './attachments-save';
+import { removeUnusedForwardCopies, saveAttachment } from './attachments-save';
 import { BounceScanner } from './bounce-scan';
 import { allowRemoteContent, loadMessage, openMessage, type MessageViewDeps } from './message-view';
 import { openRemoteContentPolicy, type RemoteContentPolicy } from './remote-content';
@@ -41,6 +41,8 @@ export interface MailServiceOptions {
   createSource?: (context: MailSourceContext, dir: string) => MailSource;
   /** POP3 polling interval; default 10 minutes. */
   pop3PollMs?: number;
+  /** Where saved drafts are kept (their attachments may be forward copies); default `<data>/drafts`, as backend.ts opens it. */
+  draftsDir?: string;
 }
 
 export class MailService {
@@ -75,6 +77,13 @@ export class MailService {
   }
 
   static async open(options: MailServiceOptions): Promise<MailService> {
+    // Forward copies of the last run that no saved draft needs (see attachments-save.ts).
+    try {
+      const removed = await removeUnusedForwardCopies(options.dataDir, options.draftsDir ?? join(options.dataDir, 'drafts'));
+      if (removed) options.logger.info('mail: removed unused forward copies', { folders: removed });
+    } catch (error) {
+      options.logger.warn('mail: forward copies not cleaned', { code: (error as NodeJS.ErrnoException).code });
+    }
     const service = new MailService(options, await openRemoteContentPolicy(join(options.dataDir, 'mail', 'remote-content.json')));
     service.accountsChanged();
     return service;
