@@ -61,8 +61,12 @@ export async function writeForwardCopies(
   for (const info of parsed.attachments) {
     const attachment = contents[info.index];
     if (!attachment) continue;
-    const path = join(dir, `${info.index}-${safeFileName(attachment.filename, info.contentType, info.index)}`);
-    await writeFileAtomic(dir, path, attachment.content);
+    // A folder per attachment, so the file keeps the attachment's own name (two may share one): the
+    // registry names a file by its file name, and outbox:enqueue attaches it under that name.
+    const folder = join(dir, String(info.index));
+    await mkdir(folder, { mode: 0o700 });
+    const path = join(folder, safeFileName(attachment.filename, info.contentType, info.index));
+    await writeFileAtomic(folder, path, attachment.content);
     const [added] = await deps.attachments.add([path]);
     if (added) forwarded.push({ ...added, name: attachment.filename });
   }
