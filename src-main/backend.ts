@@ -95,6 +95,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   };
   const outbox = await Outbox.open({
     dir: outboxDir,
+    logger: options.logger,
     undoSeconds: options.settings.get('preferences').undoSeconds,
     ...options.outbox,
     ...(options.smtp ? { smtp: options.smtp } : {}),

@@ -24,10 +24,11 @@ import type { DeliveryReportEntry } from '../../../shared/outbox';
 import { appError, fail, ok, type AppError, type Result } from '../../../shared/result';
 import { silentLogger, type Logger } from '../logger';
 import { deliverBySmtp } from './deliver';
-import { envelopeOf, newMessageId, validateMessage, writeMessageFile } from './message';
+import { envelopeOf, measureMessageFile, newMessageId, OutboxWriteError, validateMessage, writeMessageFile, type StoredMessage } from './message';
+import { rebuildRecord } from './rebuild';
 import { allows, applyAction, applyOutcome, isDue, isWaiting, recoverJob, remainingRecipients, type Action } from './state';
 import { removeQuietly, syncDir, tempName, writeFileAtomic } from '../durable-files';
-import { draftFile, emlFile, loadDir, writeJob } from './store';
+import { draftFile, emlFile, loadDir, setAside, writeJob } from './store';
 import {
   DEFAULT_RETRY,
   type Deliver,
@@ -98,17 +99,36 @@ export class Outbox {
 
   private async load(): Promise<void> {
     const report = await loadDir(this.dir);
-    if (report.removed.length || report.corrupt.length) this.log.warn('outbox: cleaned up after an interrupted write', { removed: report.removed.length, corrupt: report.corrupt });
+    if (report.removed.length) this.log.warn('outbox: cleaned up after an interrupted write', { removed: report.removed.length });
+    if (report.corrupt.length) this.log.error('outbox: damaged job files without a message set aside', { corrupt: report.corrupt });
+    if (report.damagedDrafts.length) this.log.error('outbox: damaged draft files set aside', { ids: report.damagedDrafts });
     const missing = new Set(report.missingMessage);
+    const damagedDrafts = new Set(report.damagedDrafts);
     const now = this.now();
-    for (const found of report.jobs) {
-      let job = recoverJob(found, now);
+    const found: JobRecord[] = [...report.jobs];
+    for (const id of report.damagedRecords) {
+      // The record is lost but the message is there: rebuild a job the person sees, never sent on its own.
+      try {
+        found.push(await rebuildRecord(id, emlFile(this.dir, id), report.drafts.get(id) ?? null, now, this.retry.maxAttempts));
+        this.log.error('outbox: damaged job record set aside; job rebuilt from its message', { id });
+      } catch (error) {
+        // Not even the message could be read: keep it aside too, and say so in the log.
+        this.log.error('outbox: damaged job record and unreadable message set aside', { id, error });
+        await setAside(this.dir, `${id}.eml`).catch(() => undefined);
+      }
+    }
+    for (const original of found) {
+      let job = recoverJob(original, now);
       if (missing.has(job.id) && (isWaiting(job) || job.state === 'sending')) {
         job = { ...job, state: 'failed', updatedAt: new Date(now).toISOString(), lastError: appError('INTERNAL') };
+      } else if (isWaiting(job) && !(await this.messageIntact(job))) {
+        job = this.damagedMessage(job, now);
       }
-      if (job !== found) {
+      if (damagedDrafts.has(job.id) && !job.draftDamaged) job = { ...job, draftDamaged: true };
+      const onDisk = report.jobs.includes(original) ? original : undefined;
+      if (job !== onDisk) {
         await writeJob(this.dir, job);
-        this.log.info('outbox: recovered job', { id: job.id, from: found.state, to: job.state });
+        this.log.info('outbox: recovered job', { id: job.id, from: onDisk?.state ?? 'damaged record', to: job.state });
       }
       if (job.state === 'cancelled' && !missing.has(job.id)) await removeQuietly(emlFile(this.dir, job.id)).catch(() => undefined);
       this.jobs.set(job.id, job);
@@ -130,24 +150,27 @@ export class Outbox {
     const messageId = newMessageId(input.message.from.address);
     const eml = emlFile(this.dir, id);
     const draft = draftFile(this.dir, id);
-    let sizeBytes: number;
+    let stored: StoredMessage;
+    const tmp = tempName(eml);
     try {
-      const tmp = tempName(eml);
       try {
-        sizeBytes = await writeMessageFile(tmp, input.message, messageId, input.sendAt ?? new Date(nowMs));
-        await rename(tmp, eml);
-      } finally {
-        await removeQuietly(tmp);
+        stored = await writeMessageFile(tmp, input.message, messageId, input.sendAt ?? new Date(nowMs));
+      } catch (error) {
+        if (error instanceof OutboxWriteError) throw error.cause;
+        // Not the writing side: reading a part of the message failed (an attachment gone, unreadable, a folder).
+        await removeQuietly(tmp).catch(() => undefined);
+        this.log.error('outbox: could not read a part of the message', { id, error });
+        return fail('ATTACHMENT_UNREADABLE');
       }
+      await rename(tmp, eml);
       await writeFileAtomic(this.dir, draft, JSON.stringify(input.draft ?? null));
       await syncDir(this.dir);
     } catch (error) {
+      // The outbox folder cannot be written (full, read-only, gone): nothing of this message is left behind.
+      await removeQuietly(tmp).catch(() => undefined);
       await removeQuietly(eml).catch(() => undefined);
       await removeQuietly(draft).catch(() => undefined);
-      const code = (error as NodeJS.ErrnoException).code;
-      this.log.error('outbox: could not build the message file', { id, error });
-      if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'EPERM')
-        return fail('ATTACHMENT_UNREADABLE');
+      this.log.error('outbox: cannot write to the outbox folder', { id, error });
       return fail('OUTBOX_UNWRITABLE');
     }
 
@@ -166,7 +189,8 @@ export class Outbox {
       maxAttempts: this.retry.maxAttempts,
       messageId,
       envelope: envelopeOf(m),
-      summary: { subject: m.subject, to: [...m.to, ...m.cc, ...m.bcc].map((a) => a.address.trim()), sizeBytes },
+      summary: { subject: m.subject, to: [...m.to, ...m.cc, ...m.bcc].map((a) => a.address.trim()), sizeBytes: stored.sizeBytes },
+      emlSha256: stored.sha256,
       accepted: [],
       refused: [],
       ...(input.dsn ? { dsn: input.dsn } : {}),
@@ -185,9 +209,9 @@ export class Outbox {
     if (!written) {
       await removeQuietly(eml).catch(() => undefined);
       await removeQuietly(draft).catch(() => undefined);
-      return this.closed ? fail('CANCELLED') : fail('INTERNAL');
+      return this.closed ? fail('CANCELLED') : fail('OUTBOX_UNWRITABLE');
     }
-    this.log.info('outbox: queued', { id, scheduled: job.scheduled, sizeBytes });
+    this.log.info('outbox: queued', { id, scheduled: job.scheduled, sizeBytes: stored.sizeBytes });
     this.emit(job);
     this.arm();
     return ok(this.view(job));
@@ -285,12 +309,19 @@ export class Outbox {
       if (!job) return notFound();
       if (this.closed) return fail('CANCELLED');
       if (!allows(action, job)) return notAllowed(action, job);
+      // A damaged message is never sent: only opening it as a draft or deleting it remain.
+      if (action === 'retryNow' && job.damaged === 'message') return notAllowed(action, job);
       const next = applyAction(action, job, this.now());
+      // The person checked a rebuilt job and chose: from now on it is an ordinary job.
+      if (next.damaged === 'record' && (action === 'retryNow' || action === 'markSent')) {
+        delete next.damaged;
+        delete next.lastError;
+      }
       try {
         await writeJob(this.dir, next);
       } catch (error) {
         this.log.error('outbox: could not write the job', { id, error });
-        return fail('INTERNAL');
+        return fail('OUTBOX_UNWRITABLE');
       }
       this.jobs.set(id, next);
       this.log.info(`outbox: ${action}`, { id, state: next.state });
@@ -309,7 +340,7 @@ export class Outbox {
   }
 
   private view(job: JobRecord): OutboxJob {
-    const { format: _format, transmitting: _transmitting, ...rest } = job;
+    const { format: _format, transmitting: _transmitting, emlSha256: _emlSha256, ...rest } = job;
     const progress = this.inflight?.id === job.id && job.state === 'sending' ? this.inflight.progress : undefined;
     return {
       ...rest,
@@ -391,7 +422,9 @@ export class Outbox {
     let lastEmit = 0;
     try {
       const account = this.options.account(started.accountId);
-      if (!account.ok) {
+      if (!(await this.messageIntact(started))) {
+        outcome = { kind: 'not-delivered', error: appError('OUTBOX_MESSAGE_DAMAGED'), temporary: false, refused: [], deferred: [] };
+      } else if (!account.ok) {
         outcome = { kind: 'not-delivered', error: account.error, temporary: false, refused: [], deferred: [] };
       } else {
         outcome = await this.deliver({
@@ -429,6 +462,7 @@ export class Outbox {
 
     await this.serial(async () => {
       let next = applyOutcome(this.jobs.get(id)!, outcome, this.now(), this.retry, this.random);
+      if (outcome.kind === 'not-delivered' && outcome.error.code === 'OUTBOX_MESSAGE_DAMAGED') next = { ...next, damaged: 'message' };
       if (outcome.kind === 'delivered' && outcome.dsnOffered !== undefined) next = { ...next, dsnOffered: outcome.dsnOffered };
       this.inflight = undefined;
       try {
@@ -448,6 +482,27 @@ export class Outbox {
         }
       }
     });
+  }
+
+  /**
+   * Whether `<id>.eml` is still what was stored at enqueue: same size, same SHA-256. Jobs written
+   * before the checksum was recorded have none and are accepted as they are.
+   */
+  private async messageIntact(job: JobRecord): Promise<boolean> {
+    if (!job.emlSha256) return true;
+    try {
+      const measured = await measureMessageFile(emlFile(this.dir, job.id));
+      if (measured.sizeBytes === job.summary.sizeBytes && measured.sha256 === job.emlSha256) return true;
+      this.log.error('outbox: stored message damaged; not sent', { id: job.id, recordedBytes: job.summary.sizeBytes, foundBytes: measured.sizeBytes });
+    } catch (error) {
+      this.log.error('outbox: stored message unreadable; not sent', { id: job.id, error });
+    }
+    return false;
+  }
+
+  /** A waiting job whose message is damaged: failed for good, with words; its draft is still offered. */
+  private damagedMessage(job: JobRecord, now: number): JobRecord {
+    return { ...job, state: 'failed', damaged: 'message', updatedAt: new Date(now).toISOString(), lastError: appError('OUTBOX_MESSAGE_DAMAGED') };
   }
 
   private logOutcome(job: JobRecord, outcome: DeliveryOutcome): void {
