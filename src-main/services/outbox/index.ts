@@ -26,9 +26,10 @@ import { silentLogger, type Logger } from '../logger';
 import { deliverBySmtp } from './deliver';
 import { envelopeOf, measureMessageFile, newMessageId, OutboxWriteError, validateMessage, writeMessageFile, type StoredMessage } from './message';
 import { rebuildRecord } from './rebuild';
+import { appendHistory, historyEntryOf, readHistory, type HistoryEntry } from './history';
 import { allows, applyAction, applyOutcome, isDue, isWaiting, recoverJob, remainingRecipients, type Action } from './state';
 import { removeQuietly, syncDir, tempName, writeFileAtomic } from '../durable-files';
-import { draftFile, emlFile, loadDir, setAside, writeJob } from './store';
+import { draftFile, emlFile, jobFile, loadDir, setAside, writeJob } from './store';
 import {
   DEFAULT_RETRY,
   type Deliver,
@@ -42,11 +43,27 @@ import {
 } from './types';
 
 export * from './types';
+export type { HistoryEntry } from './history';
 export { retryDelayMs } from './state';
 
 /** The timer never sleeps longer than this, so a clock change cannot hold a send back for long. */
 const MAX_TIMER_MS = 60_000;
 const PROGRESS_EVERY_MS = 100;
+const DAY_MS = 24 * 3600_000;
+/** Finished jobs stay in full this long (the Sent copy and the first bounces have long had their chance). */
+const DEFAULT_HISTORY_AFTER_MS = 7 * DAY_MS;
+
+/** A sent message as bounce linking needs it, from a live job or the history. */
+export interface SentMessageRef {
+  jobId: string;
+  messageId: string;
+  /** The ENVID it went out with (the job id), or null when the server did not offer DSN. */
+  envelopeId: string | null;
+  /** Envelope recipients. */
+  recipients: string[];
+  /** ISO. */
+  sentAt: string;
+}
 
 /** Errors of the outbox's own API; the detail names the action and state, never message content. */
 const notFound = () => fail<OutboxJob>('JOB_NOT_FOUND');
@@ -66,6 +83,8 @@ export interface EnqueueInput {
 export class Outbox {
   private readonly jobs = new Map<string, JobRecord>();
   private readonly drafts = new Map<string, unknown>();
+  /** Finished jobs moved out of the folder, by id (history.ts). */
+  private readonly past = new Map<string, HistoryEntry>();
   private readonly dir: string;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -93,12 +112,19 @@ export class Outbox {
   static async open(options: OutboxOptions): Promise<Outbox> {
     const outbox = new Outbox(options);
     await outbox.load();
+    await outbox.compact();
     outbox.arm();
     return outbox;
   }
 
   private async load(): Promise<void> {
     const report = await loadDir(this.dir);
+    const past = await readHistory(this.dir).catch((error: unknown) => {
+      this.log.error('outbox: history unreadable; kept as it is', { error });
+      return { entries: new Map<string, HistoryEntry>(), damaged: 0 };
+    });
+    for (const [id, entry] of past.entries) this.past.set(id, entry);
+    if (past.damaged) this.log.warn('outbox: damaged history lines skipped (kept in the file)', { lines: past.damaged });
     if (report.removed.length) this.log.warn('outbox: cleaned up after an interrupted write', { removed: report.removed.length });
     if (report.corrupt.length) this.log.error('outbox: damaged job files without a message set aside', { corrupt: report.corrupt });
     if (report.damagedDrafts.length) this.log.error('outbox: damaged draft files set aside', { ids: report.damagedDrafts });
@@ -231,7 +257,7 @@ export class Outbox {
   recordDeliveryReports(id: string, entries: readonly DeliveryReportEntry[]): Promise<Result<OutboxJob | null>> {
     return this.serial(async (): Promise<Result<OutboxJob | null>> => {
       const job = this.jobs.get(id);
-      if (!job) return notFound();
+      if (!job) return this.recordInHistory(id, entries);
       const known = job.deliveryReports ?? [];
       const fresh = entries.filter((e) => !known.some((k) => k.reportMessageId === e.reportMessageId && k.recipient === e.recipient));
       if (!fresh.length) return ok(null);
@@ -246,6 +272,79 @@ export class Outbox {
       this.log.info('outbox: delivery report recorded', { id, actions: fresh.map((e) => e.action) });
       this.emit(next);
       return ok(this.view(next));
+    });
+  }
+
+  /** A report about a message already in the history: the entry is appended again with it. Answers null (no live job changed). */
+  private async recordInHistory(id: string, entries: readonly DeliveryReportEntry[]): Promise<Result<OutboxJob | null>> {
+    const entry = this.past.get(id);
+    if (!entry) return notFound();
+    const fresh = entries.filter((e) => !entry.deliveryReports.some((k) => k.reportMessageId === e.reportMessageId && k.recipient === e.recipient));
+    if (!fresh.length) return ok(null);
+    const next: HistoryEntry = { ...entry, deliveryReports: [...entry.deliveryReports, ...fresh.map((e) => ({ ...e }))] };
+    try {
+      await appendHistory(this.dir, [next]);
+    } catch (error) {
+      this.log.error('outbox: could not write the history', { id, error });
+      return fail('OUTBOX_UNWRITABLE');
+    }
+    this.past.set(id, next);
+    this.log.info('outbox: delivery report recorded in the history', { id, actions: fresh.map((e) => e.action) });
+    return ok(null);
+  }
+
+  /**
+   * Sent messages of an account since `sinceMs` (epoch ms), live jobs ('sent' and 'uncertain') and
+   * the history alike: what bounce linking matches a delivery report against.
+   */
+  sentMessages(accountId: string, sinceMs: number): SentMessageRef[] {
+    const refs: SentMessageRef[] = [];
+    for (const j of this.jobs.values()) {
+      if (j.accountId !== accountId || (j.state !== 'sent' && j.state !== 'uncertain') || Date.parse(j.createdAt) < sinceMs) continue;
+      refs.push({ jobId: j.id, messageId: j.messageId, envelopeId: j.dsnOffered ? j.id : null, recipients: [...j.envelope.to], sentAt: j.updatedAt });
+    }
+    for (const e of this.past.values()) {
+      if (e.accountId !== accountId || e.state !== 'sent' || this.jobs.has(e.id) || Date.parse(e.createdAt) < sinceMs) continue;
+      refs.push({ jobId: e.id, messageId: e.messageId, envelopeId: e.envelopeId, recipients: [...e.recipients], sentAt: e.finishedAt });
+    }
+    return refs;
+  }
+
+  /** Finished jobs moved to the compact history, newest first. */
+  history(): HistoryEntry[] {
+    return [...this.past.values()].filter((e) => !this.jobs.has(e.id)).sort((a, b) => b.finishedAt.localeCompare(a.finishedAt));
+  }
+
+  /**
+   * Moves finished jobs (sent, or cancelled) older than historyAfterMs to the history: the entry is
+   * appended and fsynced first, then the job file, message and draft go. A crash in between leaves
+   * the job in full and in the history; the next run moves it again (the last line wins).
+   */
+  compact(): Promise<number> {
+    return this.serial(async () => {
+      const cutoff = this.now() - (this.options.historyAfterMs ?? DEFAULT_HISTORY_AFTER_MS);
+      const old = [...this.jobs.values()].filter((j) => (j.state === 'sent' || j.state === 'cancelled') && Date.parse(j.updatedAt) <= cutoff);
+      if (!old.length) return 0;
+      const entries = old.map(historyEntryOf);
+      try {
+        await appendHistory(this.dir, entries);
+        for (const e of entries) this.past.set(e.id, e);
+        for (const job of old) {
+          await removeQuietly(jobFile(this.dir, job.id));
+          await removeQuietly(emlFile(this.dir, job.id));
+          await removeQuietly(draftFile(this.dir, job.id));
+        }
+        await syncDir(this.dir);
+      } catch (error) {
+        this.log.error('outbox: could not move finished jobs to the history', { error });
+        return 0;
+      }
+      for (const job of old) {
+        this.jobs.delete(job.id);
+        this.drafts.delete(job.id);
+      }
+      this.log.info('outbox: finished jobs moved to the history', { count: old.length });
+      return old.length;
     });
   }
 

@@ -163,6 +163,11 @@ export interface OutboxOptions {
   logger?: Logger;
   /** How long close() lets a send in flight finish before aborting it. Default 10 s. */
   closeGraceMs?: number;
+  /**
+   * Finished jobs (sent, or cancelled) older than this move to the compact history (history.ts) at
+   * open: their files go, one line stays. Default 7 days.
+   */
+  historyAfterMs?: number;
   /** Replaces SMTP delivery (tests of the state machine). Default: deliverBySmtp. */
   deliver?: Deliver;
 }
