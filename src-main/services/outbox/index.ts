@@ -50,6 +50,7 @@ export { retryDelayMs } from './state';
 const MAX_TIMER_MS = 60_000;
 const PROGRESS_EVERY_MS = 100;
 const DAY_MS = 24 * 3600_000;
+const HOUSEKEEPING_EVERY_MS = 6 * 3600_000;
 /** Finished jobs stay in full this long (the Sent copy and the first bounces have long had their chance). */
 const DEFAULT_HISTORY_AFTER_MS = 7 * DAY_MS;
 
@@ -93,6 +94,8 @@ export class Outbox {
   private readonly deliver: Deliver;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
+  /** Moves finished jobs to the history now and then while the app runs for days. */
+  private housekeeping: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private inflight: { id: string; abort: AbortController; progress?: { sentBytes: number; totalBytes: number } } | undefined;
   private chain: Promise<unknown> = Promise.resolve();
@@ -113,6 +116,8 @@ export class Outbox {
     const outbox = new Outbox(options);
     await outbox.load();
     await outbox.compact();
+    outbox.housekeeping = setInterval(() => void outbox.compact(), HOUSEKEEPING_EVERY_MS);
+    outbox.housekeeping.unref?.();
     outbox.arm();
     return outbox;
   }
@@ -382,6 +387,7 @@ export class Outbox {
       return;
     }
     this.closed = true;
+    clearInterval(this.housekeeping);
     clearTimeout(this.timer);
     this.timer = undefined;
     const running = this.running;
@@ -606,7 +612,9 @@ export class Outbox {
 
   private logOutcome(job: JobRecord, outcome: DeliveryOutcome): void {
     const error: AppError | undefined = outcome.kind === 'not-delivered' || outcome.kind === 'uncertain' ? outcome.error : undefined;
-    this.log.info(`outbox: ${job.state}`, {
+    // A message that did not go (for good, or perhaps) is what someone reading the log looks for.
+    const level = job.state === 'failed' || job.state === 'uncertain' ? 'warn' : 'info';
+    this.log[level](`outbox: ${job.state}`, {
       id: job.id,
       attempts: job.attempts,
       ...(error ? { code: error.code, responseCode: error.detail?.responseCode } : {}),
