@@ -272,8 +272,10 @@ test('a message whose stored copy was damaged before it left is not sent; it say
   await compose.send();
   // While it waits out the undo window, its stored copy loses its end (a disk fault, a bad sync).
   const outboxDir = join(app.dataDir, 'outbox');
-  const eml = readdirSync(outboxDir).find((n) => n.endsWith('.eml'))!;
-  truncateSync(join(outboxDir, eml), 120);
+  const stored = () => readdirSync(outboxDir).find((n) => n.endsWith('.eml'));
+  await expect(compose.undoBanner).toBeVisible();
+  await expect.poll(stored, { timeout: 5000 }).toBeDefined();
+  truncateSync(join(outboxDir, stored()!), 120);
   const outbox = new OutboxPage(page);
   await outbox.open();
   const row = outbox.job(draft.subject);
