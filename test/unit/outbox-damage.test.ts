@@ -173,7 +173,7 @@ describe('a damaged message file', () => {
     writeFileSync(join(dir, `${r.value.id}.eml`), 'From: mallory\r\n\r\nother\r\n');
     await until(() => outbox!.list().find((j) => j.id === r.value.id)?.state === 'failed');
     expect(calls).toHaveLength(0);
-    expect(outbox.list().find((j) => j.id === r.value.id)).toMatchObject({ damaged: 'message', lastError: { code: 'OUTBOX_MESSAGE_DAMAGED' } });
+    expect(outbox.list().find((j) => j.id === r.value.id)).toMatchObject({ damaged: 'message', attempts: 0, lastError: { code: 'OUTBOX_MESSAGE_DAMAGED' } });
     expect(failedNotice).toBe(r.value.id);
   });
 

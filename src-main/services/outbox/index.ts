@@ -567,7 +567,8 @@ export class Outbox {
 
     await this.serial(async () => {
       let next = applyOutcome(this.jobs.get(id)!, outcome, this.now(), this.retry, this.random);
-      if (outcome.kind === 'not-delivered' && outcome.error.code === 'OUTBOX_MESSAGE_DAMAGED') next = { ...next, damaged: 'message' };
+      // Nothing was attempted: not counted as an attempt, and never 'sent' (even when earlier attempts reached some recipients).
+      if (outcome.kind === 'not-delivered' && outcome.error.code === 'OUTBOX_MESSAGE_DAMAGED') next = this.damagedMessage(this.jobs.get(id)!, this.now());
       if (outcome.kind === 'delivered' && outcome.dsnOffered !== undefined) next = { ...next, dsnOffered: outcome.dsnOffered };
       this.inflight = undefined;
       try {
@@ -607,7 +608,9 @@ export class Outbox {
 
   /** A waiting job whose message is damaged: failed for good, with words; its draft is still offered. */
   private damagedMessage(job: JobRecord, now: number): JobRecord {
-    return { ...job, state: 'failed', damaged: 'message', updatedAt: new Date(now).toISOString(), lastError: appError('OUTBOX_MESSAGE_DAMAGED') };
+    const next: JobRecord = { ...job, state: 'failed', damaged: 'message', updatedAt: new Date(now).toISOString(), lastError: appError('OUTBOX_MESSAGE_DAMAGED') };
+    delete next.transmitting;
+    return next;
   }
 
   private logOutcome(job: JobRecord, outcome: DeliveryOutcome): void {
