@@ -24,6 +24,9 @@ export const ERROR_CODES = {
   ATTACHMENT_TOO_LARGE: 'A dropped file is larger than Mailwright accepts, or sent more data than announced.',
   ATTACHMENT_UNREADABLE: 'An attached file could not be read when the message was built.',
   SMTPUTF8_UNSUPPORTED: 'An address needs SMTPUTF8 (non-ASCII before the @) and the server does not offer it.',
+  OUTBOX_RECORD_DAMAGED: "An outbox job's record was damaged; it was rebuilt from the stored message and waits for the person (never sent on its own).",
+  OUTBOX_MESSAGE_DAMAGED: 'The stored message file of an outbox job does not match the size or SHA-256 recorded at enqueue; it was not sent.',
+  UPLOAD_NOT_FOUND: 'No dropped-file upload with that id is in progress (never begun, already finished, or from before a restart).',
   // Reading mail
   NO_INCOMING_SERVER: 'The account has no incoming (IMAP or POP3) server set up.',
   FOLDER_NOT_FOUND: 'No folder with that path on the server (renamed or deleted meanwhile).',

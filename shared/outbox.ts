@@ -91,6 +91,13 @@ export const OutboxJobSchema = z.object({
   deliveryReports: z.array(DeliveryReportEntrySchema),
   /** DSN as asked for and as the server offered it (null until an attempt saw the server's EHLO). */
   dsn: z.object({ requested: z.boolean(), offered: z.boolean().nullable() }),
+  /**
+   * 'record': the job's record was damaged and rebuilt from the stored message; it is not sent
+   * until the person checks it. 'message': the stored message is damaged; it was not sent.
+   */
+  damaged: z.enum(['record', 'message']).optional(),
+  /** The editor's copy kept with the job was damaged and set aside; the message itself is fine. */
+  draftDamaged: z.boolean().optional(),
 });
 export type OutboxJobView = z.infer<typeof OutboxJobSchema>;
 

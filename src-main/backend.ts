@@ -10,7 +10,7 @@ import { createSecretVault, type SecretCipher, type SecretFile } from './service
 import type { SettingsStore } from './services/settings-store';
 import { join } from 'node:path';
 import { fail, ok } from '../shared/result';
-import { createAttachmentRegistry, createDroppedFiles } from './services/attachments';
+import { cleanDroppedFiles, createAttachmentRegistry, createDroppedFiles } from './services/attachments';
 import { openDraftStore } from './services/drafts';
 import { Outbox, type OutboxJob, type OutboxOptions } from './services/outbox';
 import { emlFile } from './services/outbox/store';
@@ -77,6 +77,11 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   });
   const attachments = createAttachmentRegistry();
   const outboxDir = join(options.dataDir, 'outbox');
+  const droppedDir = join(options.dataDir, 'tmp', 'dropped');
+  const draftsDir = join(options.dataDir, 'drafts');
+  const dropped = createDroppedFiles(droppedDir, attachments, draftsDir);
+  const cleaned = await cleanDroppedFiles(droppedDir, draftsDir).catch((error: unknown) => (options.logger.warn('dropped files not cleaned', { error }), 0));
+  if (cleaned) options.logger.info('dropped files from an earlier run removed', { count: cleaned });
   /** Sent copies filed (or being filed) in this run; the Message-ID search covers restarts. */
   const filed = new Set<string>();
   const fileCopyOnce = (job: OutboxJob) => {
@@ -95,6 +100,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   };
   const outbox = await Outbox.open({
     dir: outboxDir,
+    logger: options.logger,
     undoSeconds: options.settings.get('preferences').undoSeconds,
     ...options.outbox,
     ...(options.smtp ? { smtp: options.smtp } : {}),
@@ -105,8 +111,14 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       return password.ok ? ok({ account, password: password.value }) : password;
     },
     onChange: (job) => {
-      options.emit('outbox:changed', jobView(job));
-      if (job.state === 'sent') fileCopyOnce(job);
+      const view = jobView(job);
+      options.emit('outbox:changed', view);
+      if (job.state === 'sent') {
+        fileCopyOnce(job);
+        // A sent message can no longer be undone or edited: the dropped files it carried (now in its .eml) can go.
+        const paths = (view.draft?.attachments ?? []).flatMap((a) => attachments.resolve(a.token)?.path ?? []);
+        if (paths.length) void dropped.release(paths).catch((error: unknown) => options.logger.warn('dropped files not removed', { error }));
+      }
     },
     onFailed: (job) => options.notify?.('Message not sent', `“${job.summary.subject || '(no subject)'}” could not be sent. Open the outbox to see why.`),
   });
@@ -130,8 +142,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       outbox,
       accounts,
       attachments,
-      drafts: await openDraftStore(join(options.dataDir, 'drafts'), attachments),
-      dropped: createDroppedFiles(join(options.dataDir, 'tmp', 'dropped'), attachments),
+      drafts: await openDraftStore(draftsDir, attachments),
+      dropped,
       pickFiles: options.pickFiles,
       tmpDir: join(options.dataDir, 'tmp'),
     }),

@@ -8,7 +8,7 @@ import type { Channel, ParsedRequestOf, ResponseOf } from '../../shared/ipc';
 import { ComposeDraftSchema, type OutboxJobView } from '../../shared/outbox';
 import { fail, ok, type Result } from '../../shared/result';
 import type { AccountService } from '../services/accounts';
-import type { AttachmentRegistry, DroppedFiles } from '../services/attachments';
+import { TooMuchDataError, UploadNotFoundError, type AttachmentRegistry, type DroppedFiles } from '../services/attachments';
 import type { DraftStore } from '../services/drafts';
 import { extractInlineImages } from '../services/inline-images';
 import type { MessageInput, Outbox, OutboxJob } from '../services/outbox';
@@ -18,11 +18,14 @@ type OutboxHandlers = { [C in OutboxChannel]: (request: ParsedRequestOf<C>) => P
 
 /** What the renderer sees of a job: no envelope, the draft only when it is a valid draft. */
 export function jobView(job: OutboxJob): OutboxJobView {
-  const { envelope: _envelope, draft, dsn, dsnOffered, deliveryReports, ...rest } = job;
+  const { envelope: _envelope, draft, dsn, dsnOffered, deliveryReports, draftDamaged, ...rest } = job;
   const parsed = ComposeDraftSchema.safeParse(draft);
+  // A draft that is there but not one the editor can open is as good as damaged: say so.
+  const unusable = draftDamaged || (draft !== null && draft !== undefined && !parsed.success);
   return {
     ...rest,
     ...(parsed.success ? { draft: parsed.data } : {}),
+    ...(unusable ? { draftDamaged: true } : {}),
     deliveryReports: deliveryReports ?? [],
     dsn: { requested: Boolean(dsn), offered: dsnOffered ?? null },
   };
@@ -44,15 +47,25 @@ export function createOutboxHandlers(deps: {
   };
   return {
     'attachments:pick': async () => ok(await attachments.add(await deps.pickFiles())),
-    'attachments:dropBegin': async ({ name, size }) => ok({ upload: await deps.dropped.begin(name, size) }),
+    'attachments:dropBegin': async ({ name, size }) => {
+      try {
+        return ok({ upload: await deps.dropped.begin(name, size) });
+      } catch {
+        // Creating the file in the data folder failed (full, read-only).
+        return fail('OUTBOX_UNWRITABLE');
+      }
+    },
     'attachments:dropChunk': async ({ upload, data }) => {
       try {
         return ok({ received: await deps.dropped.chunk(upload, Buffer.from(data, 'base64')) });
-      } catch {
-        return fail('ATTACHMENT_TOO_LARGE');
+      } catch (error) {
+        if (error instanceof UploadNotFoundError) return fail('UPLOAD_NOT_FOUND');
+        if (error instanceof TooMuchDataError) return fail('ATTACHMENT_TOO_LARGE');
+        return fail('OUTBOX_UNWRITABLE');
       }
     },
     'attachments:dropEnd': async ({ upload }) => {
+      if (!deps.dropped.has(upload)) return fail('UPLOAD_NOT_FOUND');
       const ref = await deps.dropped.end(upload);
       return ref ? ok(ref) : fail('ATTACHMENT_UNREADABLE');
     },

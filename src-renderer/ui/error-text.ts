@@ -48,8 +48,8 @@ const TEXT: Record<ErrorCode, Explanation> = {
     advice: 'A message that has started sending cannot be taken back; the outbox shows where it is now.',
   },
   OUTBOX_UNWRITABLE: {
-    title: 'Mailwright could not store the message to send it.',
-    advice: 'Check that the disk is not full, then press Send again. Your message is still in the editor.',
+    title: 'Mailwright cannot write to its data folder, so it could not store the message to send it.',
+    advice: 'Check that the disk is not full and that the data folder is writable, then press Send again. Your message is still in the editor.',
   },
   ATTACHMENT_TOO_LARGE: {
     title: 'That file is too large to attach.',
@@ -58,6 +58,18 @@ const TEXT: Record<ErrorCode, Explanation> = {
   ATTACHMENT_UNREADABLE: {
     title: 'An attached file could not be read.',
     advice: 'It may have been moved or deleted. Remove it from the message and attach it again.',
+  },
+  OUTBOX_RECORD_DAMAGED: {
+    title: 'This message’s record was damaged; check it before sending.',
+    advice: 'Mailwright could not tell whether it was already sent, so it will not send it by itself. Check the recipients and your Sent folder, then send it, mark it as arrived, or open it as a draft.',
+  },
+  OUTBOX_MESSAGE_DAMAGED: {
+    title: 'The stored copy of this message is damaged; it was not sent.',
+    advice: 'Open it as a draft to check it and send it again, or delete it.',
+  },
+  UPLOAD_NOT_FOUND: {
+    title: 'That dropped file did not arrive.',
+    advice: 'Drop the file onto the message again.',
   },
   SMTPUTF8_UNSUPPORTED: {
     title: 'An address has non-English characters before the @, and this server cannot send to such addresses.',

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -258,4 +258,32 @@ test('a file dropped onto the message is attached and arrives intact', async ({ 
   const content = mail.attachments.find((a) => a.filename === 'dropped-data.bin')!.content;
   expect(content.length).toBe(1_200_000);
   expect(content.every((byte, i) => byte === (i * 7) % 256)).toBe(true);
+});
+
+test('a message whose stored copy was damaged before it left is not sent; it says so and opens as a draft', async ({ app }) => {
+  const { page, servers } = app;
+  await addPostfixAccount(app);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Accounts' }).click();
+  await page.getByLabel('Time to undo a message after Send').selectOption({ label: '10 seconds' });
+  const compose = new ComposePage(page);
+  await compose.open();
+  const draft = { to: servers.users[1]!.address, subject: `Damaged on disk ${Date.now()}`, body: 'This copy will be spoiled before it leaves.' };
+  await compose.write(draft);
+  await compose.send();
+  // While it waits out the undo window, its stored copy loses its end (a disk fault, a bad sync).
+  const outboxDir = join(app.dataDir, 'outbox');
+  const stored = () => readdirSync(outboxDir).find((n) => n.endsWith('.eml'));
+  await expect(compose.undoBanner).toBeVisible();
+  await expect.poll(stored, { timeout: 5000 }).toBeDefined();
+  truncateSync(join(outboxDir, stored()!), 120);
+  const outbox = new OutboxPage(page);
+  await outbox.open();
+  const row = outbox.job(draft.subject);
+  await expect(row.locator('.job__head > .badge').first()).toHaveText('Stored copy damaged: not sent', { timeout: 20_000 });
+  await expect(row).toContainText('The stored copy of this message is damaged; it was not sent.');
+  await expect(row.getByRole('button', { name: 'Retry now' })).toHaveCount(0);
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `outbox-damaged-message-${app.mode}.png`), fullPage: true });
+  await row.getByRole('button', { name: 'Open as draft' }).click();
+  await expect(page.getByLabel('Subject')).toHaveValue(draft.subject);
+  expect(await compose.values()).toEqual({ ...draft, cc: '', bcc: '' });
 });

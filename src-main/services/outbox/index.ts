@@ -24,10 +24,12 @@ import type { DeliveryReportEntry } from '../../../shared/outbox';
 import { appError, fail, ok, type AppError, type Result } from '../../../shared/result';
 import { silentLogger, type Logger } from '../logger';
 import { deliverBySmtp } from './deliver';
-import { envelopeOf, newMessageId, validateMessage, writeMessageFile } from './message';
+import { envelopeOf, measureMessageFile, newMessageId, OutboxWriteError, validateMessage, writeMessageFile, type StoredMessage } from './message';
+import { rebuildRecord } from './rebuild';
+import { appendHistory, historyEntryOf, readHistory, type HistoryEntry } from './history';
 import { allows, applyAction, applyOutcome, isDue, isWaiting, recoverJob, remainingRecipients, type Action } from './state';
 import { removeQuietly, syncDir, tempName, writeFileAtomic } from '../durable-files';
-import { draftFile, emlFile, loadDir, writeJob } from './store';
+import { draftFile, emlFile, jobFile, loadDir, setAside, writeJob } from './store';
 import {
   DEFAULT_RETRY,
   type Deliver,
@@ -41,11 +43,28 @@ import {
 } from './types';
 
 export * from './types';
+export type { HistoryEntry } from './history';
 export { retryDelayMs } from './state';
 
 /** The timer never sleeps longer than this, so a clock change cannot hold a send back for long. */
 const MAX_TIMER_MS = 60_000;
 const PROGRESS_EVERY_MS = 100;
+const DAY_MS = 24 * 3600_000;
+const HOUSEKEEPING_EVERY_MS = 6 * 3600_000;
+/** Finished jobs stay in full this long (the Sent copy and the first bounces have long had their chance). */
+const DEFAULT_HISTORY_AFTER_MS = 7 * DAY_MS;
+
+/** A sent message as bounce linking needs it, from a live job or the history. */
+export interface SentMessageRef {
+  jobId: string;
+  messageId: string;
+  /** The ENVID it went out with (the job id), or null when the server did not offer DSN. */
+  envelopeId: string | null;
+  /** Envelope recipients. */
+  recipients: string[];
+  /** ISO. */
+  sentAt: string;
+}
 
 /** Errors of the outbox's own API; the detail names the action and state, never message content. */
 const notFound = () => fail<OutboxJob>('JOB_NOT_FOUND');
@@ -65,6 +84,8 @@ export interface EnqueueInput {
 export class Outbox {
   private readonly jobs = new Map<string, JobRecord>();
   private readonly drafts = new Map<string, unknown>();
+  /** Finished jobs moved out of the folder, by id (history.ts). */
+  private readonly past = new Map<string, HistoryEntry>();
   private readonly dir: string;
   private readonly now: () => number;
   private readonly random: () => number;
@@ -73,6 +94,8 @@ export class Outbox {
   private readonly deliver: Deliver;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
+  /** Moves finished jobs to the history now and then while the app runs for days. */
+  private housekeeping: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private inflight: { id: string; abort: AbortController; progress?: { sentBytes: number; totalBytes: number } } | undefined;
   private chain: Promise<unknown> = Promise.resolve();
@@ -92,23 +115,51 @@ export class Outbox {
   static async open(options: OutboxOptions): Promise<Outbox> {
     const outbox = new Outbox(options);
     await outbox.load();
+    await outbox.compact();
+    outbox.housekeeping = setInterval(() => void outbox.compact(), HOUSEKEEPING_EVERY_MS);
+    outbox.housekeeping.unref?.();
     outbox.arm();
     return outbox;
   }
 
   private async load(): Promise<void> {
     const report = await loadDir(this.dir);
-    if (report.removed.length || report.corrupt.length) this.log.warn('outbox: cleaned up after an interrupted write', { removed: report.removed.length, corrupt: report.corrupt });
+    const past = await readHistory(this.dir).catch((error: unknown) => {
+      this.log.error('outbox: history unreadable; kept as it is', { error });
+      return { entries: new Map<string, HistoryEntry>(), damaged: 0 };
+    });
+    for (const [id, entry] of past.entries) this.past.set(id, entry);
+    if (past.damaged) this.log.warn('outbox: damaged history lines skipped (kept in the file)', { lines: past.damaged });
+    if (report.removed.length) this.log.warn('outbox: cleaned up after an interrupted write', { removed: report.removed.length });
+    if (report.corrupt.length) this.log.error('outbox: damaged job files without a message set aside', { corrupt: report.corrupt });
+    if (report.damagedDrafts.length) this.log.error('outbox: damaged draft files set aside', { ids: report.damagedDrafts });
     const missing = new Set(report.missingMessage);
+    const damagedDrafts = new Set(report.damagedDrafts);
     const now = this.now();
-    for (const found of report.jobs) {
-      let job = recoverJob(found, now);
+    const found: JobRecord[] = [...report.jobs];
+    for (const id of report.damagedRecords) {
+      // The record is lost but the message is there: rebuild a job the person sees, never sent on its own.
+      try {
+        found.push(await rebuildRecord(id, emlFile(this.dir, id), report.drafts.get(id) ?? null, now, this.retry.maxAttempts));
+        this.log.error('outbox: damaged job record set aside; job rebuilt from its message', { id });
+      } catch (error) {
+        // Not even the message could be read: keep it aside too, and say so in the log.
+        this.log.error('outbox: damaged job record and unreadable message set aside', { id, error });
+        await setAside(this.dir, `${id}.eml`).catch(() => undefined);
+      }
+    }
+    for (const original of found) {
+      let job = recoverJob(original, now);
       if (missing.has(job.id) && (isWaiting(job) || job.state === 'sending')) {
         job = { ...job, state: 'failed', updatedAt: new Date(now).toISOString(), lastError: appError('INTERNAL') };
+      } else if (isWaiting(job) && !(await this.messageIntact(job))) {
+        job = this.damagedMessage(job, now);
       }
-      if (job !== found) {
+      if (damagedDrafts.has(job.id) && !job.draftDamaged) job = { ...job, draftDamaged: true };
+      const onDisk = report.jobs.includes(original) ? original : undefined;
+      if (job !== onDisk) {
         await writeJob(this.dir, job);
-        this.log.info('outbox: recovered job', { id: job.id, from: found.state, to: job.state });
+        this.log.info('outbox: recovered job', { id: job.id, from: onDisk?.state ?? 'damaged record', to: job.state });
       }
       if (job.state === 'cancelled' && !missing.has(job.id)) await removeQuietly(emlFile(this.dir, job.id)).catch(() => undefined);
       this.jobs.set(job.id, job);
@@ -130,24 +181,27 @@ export class Outbox {
     const messageId = newMessageId(input.message.from.address);
     const eml = emlFile(this.dir, id);
     const draft = draftFile(this.dir, id);
-    let sizeBytes: number;
+    let stored: StoredMessage;
+    const tmp = tempName(eml);
     try {
-      const tmp = tempName(eml);
       try {
-        sizeBytes = await writeMessageFile(tmp, input.message, messageId, input.sendAt ?? new Date(nowMs));
-        await rename(tmp, eml);
-      } finally {
-        await removeQuietly(tmp);
+        stored = await writeMessageFile(tmp, input.message, messageId, input.sendAt ?? new Date(nowMs));
+      } catch (error) {
+        if (error instanceof OutboxWriteError) throw error.cause;
+        // Not the writing side: reading a part of the message failed (an attachment gone, unreadable, a folder).
+        await removeQuietly(tmp).catch(() => undefined);
+        this.log.error('outbox: could not read a part of the message', { id, error });
+        return fail('ATTACHMENT_UNREADABLE');
       }
+      await rename(tmp, eml);
       await writeFileAtomic(this.dir, draft, JSON.stringify(input.draft ?? null));
       await syncDir(this.dir);
     } catch (error) {
+      // The outbox folder cannot be written (full, read-only, gone): nothing of this message is left behind.
+      await removeQuietly(tmp).catch(() => undefined);
       await removeQuietly(eml).catch(() => undefined);
       await removeQuietly(draft).catch(() => undefined);
-      const code = (error as NodeJS.ErrnoException).code;
-      this.log.error('outbox: could not build the message file', { id, error });
-      if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'EPERM')
-        return fail('ATTACHMENT_UNREADABLE');
+      this.log.error('outbox: cannot write to the outbox folder', { id, error });
       return fail('OUTBOX_UNWRITABLE');
     }
 
@@ -166,7 +220,8 @@ export class Outbox {
       maxAttempts: this.retry.maxAttempts,
       messageId,
       envelope: envelopeOf(m),
-      summary: { subject: m.subject, to: [...m.to, ...m.cc, ...m.bcc].map((a) => a.address.trim()), sizeBytes },
+      summary: { subject: m.subject, to: [...m.to, ...m.cc, ...m.bcc].map((a) => a.address.trim()), sizeBytes: stored.sizeBytes },
+      emlSha256: stored.sha256,
       accepted: [],
       refused: [],
       ...(input.dsn ? { dsn: input.dsn } : {}),
@@ -185,9 +240,9 @@ export class Outbox {
     if (!written) {
       await removeQuietly(eml).catch(() => undefined);
       await removeQuietly(draft).catch(() => undefined);
-      return this.closed ? fail('CANCELLED') : fail('INTERNAL');
+      return this.closed ? fail('CANCELLED') : fail('OUTBOX_UNWRITABLE');
     }
-    this.log.info('outbox: queued', { id, scheduled: job.scheduled, sizeBytes });
+    this.log.info('outbox: queued', { id, scheduled: job.scheduled, sizeBytes: stored.sizeBytes });
     this.emit(job);
     this.arm();
     return ok(this.view(job));
@@ -207,7 +262,7 @@ export class Outbox {
   recordDeliveryReports(id: string, entries: readonly DeliveryReportEntry[]): Promise<Result<OutboxJob | null>> {
     return this.serial(async (): Promise<Result<OutboxJob | null>> => {
       const job = this.jobs.get(id);
-      if (!job) return notFound();
+      if (!job) return this.recordInHistory(id, entries);
       const known = job.deliveryReports ?? [];
       const fresh = entries.filter((e) => !known.some((k) => k.reportMessageId === e.reportMessageId && k.recipient === e.recipient));
       if (!fresh.length) return ok(null);
@@ -222,6 +277,79 @@ export class Outbox {
       this.log.info('outbox: delivery report recorded', { id, actions: fresh.map((e) => e.action) });
       this.emit(next);
       return ok(this.view(next));
+    });
+  }
+
+  /** A report about a message already in the history: the entry is appended again with it. Answers null (no live job changed). */
+  private async recordInHistory(id: string, entries: readonly DeliveryReportEntry[]): Promise<Result<OutboxJob | null>> {
+    const entry = this.past.get(id);
+    if (!entry) return notFound();
+    const fresh = entries.filter((e) => !entry.deliveryReports.some((k) => k.reportMessageId === e.reportMessageId && k.recipient === e.recipient));
+    if (!fresh.length) return ok(null);
+    const next: HistoryEntry = { ...entry, deliveryReports: [...entry.deliveryReports, ...fresh.map((e) => ({ ...e }))] };
+    try {
+      await appendHistory(this.dir, [next]);
+    } catch (error) {
+      this.log.error('outbox: could not write the history', { id, error });
+      return fail('OUTBOX_UNWRITABLE');
+    }
+    this.past.set(id, next);
+    this.log.info('outbox: delivery report recorded in the history', { id, actions: fresh.map((e) => e.action) });
+    return ok(null);
+  }
+
+  /**
+   * Sent messages of an account since `sinceMs` (epoch ms), live jobs ('sent' and 'uncertain') and
+   * the history alike: what bounce linking matches a delivery report against.
+   */
+  sentMessages(accountId: string, sinceMs: number): SentMessageRef[] {
+    const refs: SentMessageRef[] = [];
+    for (const j of this.jobs.values()) {
+      if (j.accountId !== accountId || (j.state !== 'sent' && j.state !== 'uncertain') || Date.parse(j.createdAt) < sinceMs) continue;
+      refs.push({ jobId: j.id, messageId: j.messageId, envelopeId: j.dsnOffered ? j.id : null, recipients: [...j.envelope.to], sentAt: j.updatedAt });
+    }
+    for (const e of this.past.values()) {
+      if (e.accountId !== accountId || e.state !== 'sent' || this.jobs.has(e.id) || Date.parse(e.createdAt) < sinceMs) continue;
+      refs.push({ jobId: e.id, messageId: e.messageId, envelopeId: e.envelopeId, recipients: [...e.recipients], sentAt: e.finishedAt });
+    }
+    return refs;
+  }
+
+  /** Finished jobs moved to the compact history, newest first. */
+  history(): HistoryEntry[] {
+    return [...this.past.values()].filter((e) => !this.jobs.has(e.id)).sort((a, b) => b.finishedAt.localeCompare(a.finishedAt));
+  }
+
+  /**
+   * Moves finished jobs (sent, or cancelled) older than historyAfterMs to the history: the entry is
+   * appended and fsynced first, then the job file, message and draft go. A crash in between leaves
+   * the job in full and in the history; the next run moves it again (the last line wins).
+   */
+  compact(): Promise<number> {
+    return this.serial(async () => {
+      const cutoff = this.now() - (this.options.historyAfterMs ?? DEFAULT_HISTORY_AFTER_MS);
+      const old = [...this.jobs.values()].filter((j) => (j.state === 'sent' || j.state === 'cancelled') && Date.parse(j.updatedAt) <= cutoff);
+      if (!old.length) return 0;
+      const entries = old.map(historyEntryOf);
+      try {
+        await appendHistory(this.dir, entries);
+        for (const e of entries) this.past.set(e.id, e);
+        for (const job of old) {
+          await removeQuietly(jobFile(this.dir, job.id));
+          await removeQuietly(emlFile(this.dir, job.id));
+          await removeQuietly(draftFile(this.dir, job.id));
+        }
+        await syncDir(this.dir);
+      } catch (error) {
+        this.log.error('outbox: could not move finished jobs to the history', { error });
+        return 0;
+      }
+      for (const job of old) {
+        this.jobs.delete(job.id);
+        this.drafts.delete(job.id);
+      }
+      this.log.info('outbox: finished jobs moved to the history', { count: old.length });
+      return old.length;
     });
   }
 
@@ -259,6 +387,7 @@ export class Outbox {
       return;
     }
     this.closed = true;
+    clearInterval(this.housekeeping);
     clearTimeout(this.timer);
     this.timer = undefined;
     const running = this.running;
@@ -285,12 +414,19 @@ export class Outbox {
       if (!job) return notFound();
       if (this.closed) return fail('CANCELLED');
       if (!allows(action, job)) return notAllowed(action, job);
+      // A damaged message is never sent: only opening it as a draft or deleting it remain.
+      if (action === 'retryNow' && job.damaged === 'message') return notAllowed(action, job);
       const next = applyAction(action, job, this.now());
+      // The person checked a rebuilt job and chose: from now on it is an ordinary job.
+      if (next.damaged === 'record' && (action === 'retryNow' || action === 'markSent')) {
+        delete next.damaged;
+        delete next.lastError;
+      }
       try {
         await writeJob(this.dir, next);
       } catch (error) {
         this.log.error('outbox: could not write the job', { id, error });
-        return fail('INTERNAL');
+        return fail('OUTBOX_UNWRITABLE');
       }
       this.jobs.set(id, next);
       this.log.info(`outbox: ${action}`, { id, state: next.state });
@@ -309,7 +445,7 @@ export class Outbox {
   }
 
   private view(job: JobRecord): OutboxJob {
-    const { format: _format, transmitting: _transmitting, ...rest } = job;
+    const { format: _format, transmitting: _transmitting, emlSha256: _emlSha256, ...rest } = job;
     const progress = this.inflight?.id === job.id && job.state === 'sending' ? this.inflight.progress : undefined;
     return {
       ...rest,
@@ -391,7 +527,9 @@ export class Outbox {
     let lastEmit = 0;
     try {
       const account = this.options.account(started.accountId);
-      if (!account.ok) {
+      if (!(await this.messageIntact(started))) {
+        outcome = { kind: 'not-delivered', error: appError('OUTBOX_MESSAGE_DAMAGED'), temporary: false, refused: [], deferred: [] };
+      } else if (!account.ok) {
         outcome = { kind: 'not-delivered', error: account.error, temporary: false, refused: [], deferred: [] };
       } else {
         outcome = await this.deliver({
@@ -429,6 +567,8 @@ export class Outbox {
 
     await this.serial(async () => {
       let next = applyOutcome(this.jobs.get(id)!, outcome, this.now(), this.retry, this.random);
+      // Nothing was attempted: not counted as an attempt, and never 'sent' (even when earlier attempts reached some recipients).
+      if (outcome.kind === 'not-delivered' && outcome.error.code === 'OUTBOX_MESSAGE_DAMAGED') next = this.damagedMessage(this.jobs.get(id)!, this.now());
       if (outcome.kind === 'delivered' && outcome.dsnOffered !== undefined) next = { ...next, dsnOffered: outcome.dsnOffered };
       this.inflight = undefined;
       try {
@@ -450,9 +590,34 @@ export class Outbox {
     });
   }
 
+  /**
+   * Whether `<id>.eml` is still what was stored at enqueue: same size, same SHA-256. Jobs written
+   * before the checksum was recorded have none and are accepted as they are.
+   */
+  private async messageIntact(job: JobRecord): Promise<boolean> {
+    if (!job.emlSha256) return true;
+    try {
+      const measured = await measureMessageFile(emlFile(this.dir, job.id));
+      if (measured.sizeBytes === job.summary.sizeBytes && measured.sha256 === job.emlSha256) return true;
+      this.log.error('outbox: stored message damaged; not sent', { id: job.id, recordedBytes: job.summary.sizeBytes, foundBytes: measured.sizeBytes });
+    } catch (error) {
+      this.log.error('outbox: stored message unreadable; not sent', { id: job.id, error });
+    }
+    return false;
+  }
+
+  /** A waiting job whose message is damaged: failed for good, with words; its draft is still offered. */
+  private damagedMessage(job: JobRecord, now: number): JobRecord {
+    const next: JobRecord = { ...job, state: 'failed', damaged: 'message', updatedAt: new Date(now).toISOString(), lastError: appError('OUTBOX_MESSAGE_DAMAGED') };
+    delete next.transmitting;
+    return next;
+  }
+
   private logOutcome(job: JobRecord, outcome: DeliveryOutcome): void {
     const error: AppError | undefined = outcome.kind === 'not-delivered' || outcome.kind === 'uncertain' ? outcome.error : undefined;
-    this.log.info(`outbox: ${job.state}`, {
+    // A message that did not go (for good, or perhaps) is what someone reading the log looks for.
+    const level = job.state === 'failed' || job.state === 'uncertain' ? 'warn' : 'info';
+    this.log[level](`outbox: ${job.state}`, {
       id: job.id,
       attempts: job.attempts,
       ...(error ? { code: error.code, responseCode: error.detail?.responseCode } : {}),

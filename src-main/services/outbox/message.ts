@@ -3,9 +3,10 @@
  * the MIME tree (attachments read from disk as it goes) into `<id>.eml`. The same bytes are then
  * sent on every attempt. Also the SMTP envelope: Bcc only there, IDN domains as punycode.
  */
-import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { domainToASCII } from 'node:url';
 import MailComposer from 'nodemailer/lib/mail-composer';
@@ -92,18 +93,62 @@ function composerOf(input: MessageInput, messageId: string, date: Date): MailCom
   });
 }
 
-/**
- * Streams the message into `file` (which must not exist), fsyncs it and returns its size.
- * Attachments are read from disk as the stream goes, never whole into memory.
- */
-export async function writeMessageFile(file: string, input: MessageInput, messageId: string, date: Date): Promise<number> {
-  const node = composerOf(input, messageId, date).compile();
-  await pipeline(node.createReadStream(), createWriteStream(file, { flags: 'wx', mode: 0o600 }));
-  const handle = await open(file, 'r');
-  try {
-    await handle.sync();
-    return (await handle.stat()).size;
-  } finally {
-    await handle.close();
+/** A failure to write into the outbox folder (as opposed to reading an attachment): full disk, read-only or missing folder. */
+export class OutboxWriteError extends Error {
+  constructor(cause: unknown) {
+    super('the outbox folder could not be written', { cause });
+    this.name = 'OutboxWriteError';
   }
+}
+
+/** What was stored: the size and SHA-256 (hex) of the message file, checked again before every attempt. */
+export interface StoredMessage {
+  sizeBytes: number;
+  sha256: string;
+}
+
+/**
+ * Streams the message into `file` (which must not exist), fsyncs it and returns its size and
+ * checksum. Attachments are read from disk as the stream goes, never whole into memory. A failure
+ * on the writing side is an OutboxWriteError; anything else came from reading the message's parts.
+ */
+export async function writeMessageFile(file: string, input: MessageInput, messageId: string, date: Date): Promise<StoredMessage> {
+  const node = composerOf(input, messageId, date).compile();
+  const hash = createHash('sha256');
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      callback(null, chunk);
+    },
+  });
+  const out = createWriteStream(file, { flags: 'wx', mode: 0o600 });
+  let writeFailure: unknown;
+  out.once('error', (error) => (writeFailure = error));
+  try {
+    await pipeline(node.createReadStream(), tap, out);
+  } catch (error) {
+    throw writeFailure !== undefined && error === writeFailure ? new OutboxWriteError(error) : error;
+  }
+  try {
+    const handle = await open(file, 'r');
+    try {
+      await handle.sync();
+      return { sizeBytes: (await handle.stat()).size, sha256: hash.digest('hex') };
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw new OutboxWriteError(error);
+  }
+}
+
+/** Size and SHA-256 of a stored message file, read as a stream (it can be large). */
+export async function measureMessageFile(file: string): Promise<StoredMessage> {
+  const hash = createHash('sha256');
+  let sizeBytes = 0;
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    sizeBytes += chunk.length;
+  }
+  return { sizeBytes, sha256: hash.digest('hex') };
 }

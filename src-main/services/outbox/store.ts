@@ -6,8 +6,12 @@
  * Temporary files end in `.tmp-<random>`. A crash at any moment leaves either the old job file or
  * the new one, never half of one; a message or draft file without a job file is an enqueue that
  * never finished (it never answered), and is removed at open.
+ *
+ * Damaged files are set aside (renamed `<name>.corrupt`, never deleted). A damaged job file whose
+ * message file is intact is reported, so the outbox can rebuild a job the person sees from the
+ * message itself (index.ts, rebuild.ts); a damaged draft file is reported, and the job goes on.
  */
-import { mkdir, readFile, readdir, rename } from 'node:fs/promises';
+import { access, mkdir, readFile, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { removeQuietly, syncDir, TMP_MARK, writeFileAtomic } from '../durable-files';
 import { JOB_STATES, type JobRecord } from './types';
@@ -39,12 +43,37 @@ function isJobRecord(value: unknown, id: string): value is JobRecord {
   );
 }
 
+/**
+ * Renames a damaged file to `<name>.corrupt` (or `.corrupt-2`, `-3` ... when that name is taken),
+ * so it is kept for inspection and never read again. Answers the new name.
+ */
+export async function setAside(dir: string, name: string): Promise<string> {
+  for (let n = 1; n < 1000; n++) {
+    const target = `${name}.corrupt${n === 1 ? '' : `-${n}`}`;
+    const taken = await access(join(dir, target)).then(
+      () => true,
+      () => false,
+    );
+    if (taken) continue;
+    await rename(join(dir, name), join(dir, target));
+    return target;
+  }
+  throw new Error('too many damaged copies set aside');
+}
+
 export interface LoadReport {
   jobs: JobRecord[];
-  /** Drafts by job id (null where the draft file is missing). */
+  /** Drafts by job id (null where the draft file is missing or was damaged). */
   drafts: Map<string, unknown>;
-  /** Job files that did not parse: set aside as `<id>.json.corrupt`, never deleted. */
+  /** Job files that did not parse and have no message file: set aside as `<id>.json.corrupt`, never deleted. */
   corrupt: string[];
+  /**
+   * Jobs whose record is damaged (set aside) or missing next to a set-aside one, while their
+   * message file is there: the outbox rebuilds them from the message so nothing vanishes.
+   */
+  damagedRecords: string[];
+  /** Draft files that did not parse: set aside as `<id>.draft.json.corrupt`; the job goes on without its draft. */
+  damagedDrafts: string[];
   /** Temporary files and message files without a job, removed. */
   removed: string[];
   /** Jobs whose message file is missing. */
@@ -55,7 +84,7 @@ export interface LoadReport {
 export async function loadDir(dir: string): Promise<LoadReport> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const names = new Set(await readdir(dir));
-  const report: LoadReport = { jobs: [], drafts: new Map(), corrupt: [], removed: [], missingMessage: [] };
+  const report: LoadReport = { jobs: [], drafts: new Map(), corrupt: [], damagedRecords: [], damagedDrafts: [], removed: [], missingMessage: [] };
   let changed = false;
 
   for (const name of names) {
@@ -65,8 +94,22 @@ export async function loadDir(dir: string): Promise<LoadReport> {
       changed = true;
     }
   }
-  for (const name of names) {
-    if (!name.endsWith('.json')) continue;
+  const readDraft = async (id: string): Promise<unknown> => {
+    if (!names.has(`${id}.draft.json`)) return null;
+    try {
+      return JSON.parse(await readFile(draftFile(dir, id), 'utf8')) as unknown;
+    } catch {
+      await setAside(dir, `${id}.draft.json`);
+      names.delete(`${id}.draft.json`);
+      report.damagedDrafts.push(id);
+      changed = true;
+      return null;
+    }
+  };
+  const setAsideBefore = (id: string) => [...names].some((n) => n.startsWith(`${id}.json.corrupt`));
+
+  for (const name of [...names]) {
+    if (!name.endsWith('.json') || name.endsWith('.draft.json')) continue;
     const id = name.slice(0, -'.json'.length);
     if (!ID_RE.test(id)) continue;
     let parsed: unknown;
@@ -76,28 +119,33 @@ export async function loadDir(dir: string): Promise<LoadReport> {
       parsed = undefined;
     }
     if (!isJobRecord(parsed, id)) {
-      await rename(join(dir, name), join(dir, `${name}.corrupt`));
-      report.corrupt.push(id);
+      names.add(await setAside(dir, name));
+      names.delete(name);
       changed = true;
+      if (names.has(`${id}.eml`)) {
+        report.damagedRecords.push(id);
+        report.drafts.set(id, await readDraft(id));
+      } else report.corrupt.push(id);
       continue;
     }
     report.jobs.push(parsed);
     if (!names.has(`${id}.eml`)) report.missingMessage.push(id);
-    let draft: unknown = null;
-    if (names.has(`${id}.draft.json`)) {
-      try {
-        draft = JSON.parse(await readFile(draftFile(dir, id), 'utf8')) as unknown;
-      } catch {
-        draft = null;
-      }
+    report.drafts.set(id, await readDraft(id));
+  }
+  for (const name of [...names]) {
+    if (!name.endsWith('.eml') || name.includes(TMP_MARK)) continue;
+    const id = name.slice(0, -'.eml'.length);
+    // A record set aside by an earlier run (before damaged records were rebuilt): rebuild it now.
+    if (ID_RE.test(id) && !names.has(`${id}.json`) && !report.damagedRecords.includes(id) && setAsideBefore(id)) {
+      report.damagedRecords.push(id);
+      report.drafts.set(id, await readDraft(id));
     }
-    report.drafts.set(id, draft);
   }
   for (const name of names) {
     const suffix = ['.eml', '.draft.json'].find((s) => name.endsWith(s));
     if (!suffix || name.includes(TMP_MARK)) continue;
     const id = name.slice(0, -suffix.length);
-    if (names.has(`${id}.json`) || names.has(`${id}.json.corrupt`)) continue;
+    if (names.has(`${id}.json`) || setAsideBefore(id)) continue;
     // The enqueue that wrote it never wrote its job: it never answered, so nothing was promised.
     await removeQuietly(join(dir, name));
     report.removed.push(name);

@@ -59,6 +59,14 @@ export interface OutboxJob {
   progress?: { sentBytes: number; totalBytes: number };
   /** Opaque JSON the caller gave at enqueue: what the editor needs to reopen the message. */
   draft: unknown;
+  /**
+   * 'record': the job file was damaged and the job was rebuilt from its message (uncertain until
+   * the person acts). 'message': the message file no longer matches its recorded size or checksum;
+   * it was not sent, and never will be.
+   */
+  damaged?: 'record' | 'message';
+  /** The draft file kept with the job was damaged and set aside; the job itself still works. */
+  draftDamaged?: boolean;
 }
 
 /** What `<id>.json` holds: the job plus the phase marker (the draft lives in `<id>.draft.json`). Never a password or AUTH data: only accountId. */
@@ -69,6 +77,8 @@ export interface JobRecord extends Omit<OutboxJob, 'progress' | 'draft'> {
    * 'sending' with it after a crash may have reached the server: it becomes 'uncertain'.
    */
   transmitting?: boolean;
+  /** SHA-256 (hex) of `<id>.eml` at enqueue, with summary.sizeBytes its size: checked before every attempt. Absent in jobs written before it was recorded (accepted as they are). */
+  emlSha256?: string;
 }
 
 export interface MailAddress {
@@ -153,6 +163,11 @@ export interface OutboxOptions {
   logger?: Logger;
   /** How long close() lets a send in flight finish before aborting it. Default 10 s. */
   closeGraceMs?: number;
+  /**
+   * Finished jobs (sent, or cancelled) older than this move to the compact history (history.ts) at
+   * open: their files go, one line stays. Default 7 days.
+   */
+  historyAfterMs?: number;
   /** Replaces SMTP delivery (tests of the state machine). Default: deliverBySmtp. */
   deliver?: Deliver;
 }

@@ -16,6 +16,11 @@ const STATE_LABEL: Record<JobState, string> = {
   uncertain: 'May have been sent',
 };
 
+/** What a damaged job shows instead of its state: it needs the person before anything else happens. */
+const DAMAGED_LABEL = { record: 'Record damaged: check before sending', message: 'Stored copy damaged: not sent' } as const;
+
+const stateLabel = (job: OutboxJobView) => (job.damaged ? DAMAGED_LABEL[job.damaged] : STATE_LABEL[job.state]);
+
 /** Re-renders every second while something is counting down. */
 function useNow(active: boolean): number {
   const [now, setNow] = useState(Date.now());
@@ -81,11 +86,16 @@ function JobRow(props: { job: OutboxJobView; now: number; onEdit: (job: OutboxJo
   const reports = latestReports(job);
   const bounced = reports.filter((r) => r.action === 'failed').length;
   const bounceLabel = bounced ? `Bounced for ${bounced} of ${job.summary.to.length} recipient${job.summary.to.length === 1 ? '' : 's'}` : null;
+  const damagedRecord = job.damaged === 'record' && job.state === 'uncertain';
+  const openAsDraft = () => {
+    props.onEdit(job);
+    void act('cancel');
+  };
   return (
-    <li className={`job job--${job.state}`} aria-label={`${job.summary.subject || '(no subject)'}: ${STATE_LABEL[job.state]}${bounceLabel ? `, ${bounceLabel.toLowerCase()}` : ''}`}>
+    <li className={`job job--${job.state}`} aria-label={`${job.summary.subject || '(no subject)'}: ${stateLabel(job)}${bounceLabel ? `, ${bounceLabel.toLowerCase()}` : ''}`}>
       <div className="job__head">
         <strong>{job.summary.subject || '(no subject)'}</strong>
-        <span className={`badge badge--${job.state}`}>{STATE_LABEL[job.state]}</span>
+        <span className={`badge badge--${job.damaged ? 'failed' : job.state}`}>{stateLabel(job)}</span>
         {bounceLabel ? <span className="badge badge--failed">{bounceLabel}</span> : null}
         {job.dsn.requested && job.dsn.offered === false ? (
           <span className="muted" title="The server does not offer delivery status notifications (DSN).">No delivery notices from this server</span>
@@ -102,7 +112,10 @@ function JobRow(props: { job: OutboxJobView; now: number; onEdit: (job: OutboxJo
           {formatBytes(job.progress.totalBytes)}
         </div>
       ) : null}
-      {job.state === 'uncertain' ? (
+      {job.draftDamaged ? (
+        <p className="notice notice--warning">The editor’s copy of this message was damaged and has been kept aside; the message itself is unharmed.</p>
+      ) : null}
+      {job.state === 'uncertain' && !damagedRecord ? (
         <p className="notice notice--warning">
           The connection broke while the message was being handed over, after the server had started receiving it. It may have arrived. Mailwright will not send it
           again by itself: check with a recipient, then choose.
@@ -129,19 +142,31 @@ function JobRow(props: { job: OutboxJobView; now: number; onEdit: (job: OutboxJo
       <DeliveryReports reports={reports} />
       <div className="actions actions--start">
         {job.state === 'queued' ? <button type="button" onClick={() => act('undo')}>{job.scheduled ? 'Edit' : 'Undo send'}</button> : null}
-        {job.state === 'retrying' || job.state === 'failed' ? <button type="button" onClick={() => act('retry')}>Retry now</button> : null}
+        {job.state === 'retrying' || (job.state === 'failed' && job.damaged !== 'message') ? (
+          <button type="button" onClick={() => act('retry')}>
+            Retry now
+          </button>
+        ) : null}
         {job.state === 'uncertain' ? (
           <>
-            <button type="button" onClick={() => act('retry')}>Send again</button>
+            <button type="button" onClick={() => act('retry')}>{damagedRecord ? 'Send after checking' : 'Send again'}</button>
             <button type="button" onClick={() => act('markSent')}>It arrived</button>
           </>
         ) : null}
-        {job.state === 'failed' && job.draft ? (
-          <button type="button" onClick={() => (props.onEdit(job), void act('cancel'))}>
+        {job.damaged && job.draft && (job.state === 'failed' || job.state === 'uncertain') ? (
+          <button type="button" onClick={openAsDraft}>
+            Open as draft
+          </button>
+        ) : job.state === 'failed' && job.draft ? (
+          <button type="button" onClick={openAsDraft}>
             Edit
           </button>
         ) : null}
-        {['queued', 'retrying', 'failed', 'uncertain'].includes(job.state) ? <button type="button" onClick={() => act('cancel')}>Cancel</button> : null}
+        {['queued', 'retrying', 'failed', 'uncertain'].includes(job.state) ? (
+          <button type="button" onClick={() => act('cancel')}>
+            {job.damaged ? 'Delete' : 'Cancel'}
+          </button>
+        ) : null}
       </div>
     </li>
   );

@@ -1,0 +1,117 @@
+/**
+ * The compact history: finished jobs older than a week leave the outbox folder and live on as one
+ * line each; bounce linking still finds them, a later delivery report is still recorded, and a torn
+ * line never loses the rest. Also the measured effect with 2,000 sent jobs (printed, not asserted).
+ */
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DeliveryReportEntry } from '../../shared/outbox';
+import { ok } from '../../shared/result';
+import { Outbox, type OutboxOptions } from '../../src-main/services/outbox';
+import { jobRecord, scriptedDeliver, testAccount, writeJobFiles } from '../support/outbox-fixtures';
+
+let dir: string;
+let outbox: Outbox | undefined;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mailwright-outbox-history-'));
+});
+afterEach(async () => {
+  await outbox?.close();
+  outbox = undefined;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const open = (extra: Partial<OutboxOptions> = {}) =>
+  Outbox.open({ dir, account: () => ok({ account: testAccount(25, 'none'), password: undefined }), undoSeconds: 0, deliver: scriptedDeliver().deliver, ...extra });
+const DAY = 24 * 3600_000;
+const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+const report = (n: number): DeliveryReportEntry => ({
+  recipient: 'bob@mailwright.test',
+  action: 'failed',
+  status: '5.1.1',
+  diagnostic: '550 5.1.1 no such user',
+  reportedAt: ago(0),
+  reportMessageId: `<report-${n}@mailwright.test>`,
+  matchedBy: 'message-id',
+});
+
+describe('the compact history', () => {
+  it('moves finished jobs older than a week out of the folder; bounce linking and reports still find them', async () => {
+    const oldSent = jobRecord({ state: 'sent', attempts: 1, accepted: ['bob@mailwright.test'], dsnOffered: true, createdAt: ago(9 * DAY), updatedAt: ago(9 * DAY) });
+    const oldCancelled = jobRecord({ state: 'cancelled', createdAt: ago(10 * DAY), updatedAt: ago(10 * DAY) });
+    const oldFailed = jobRecord({ state: 'failed', attempts: 8, createdAt: ago(10 * DAY), updatedAt: ago(10 * DAY) });
+    const recentSent = jobRecord({ state: 'sent', attempts: 1, accepted: ['bob@mailwright.test'], createdAt: ago(DAY), updatedAt: ago(DAY) });
+    for (const job of [oldSent, oldCancelled, oldFailed, recentSent]) writeJobFiles(dir, job);
+
+    outbox = await open();
+    // The failed one waits for the person; the recent one stays in full.
+    expect(outbox.list().map((j) => j.id).sort()).toEqual([oldFailed.id, recentSent.id].sort());
+    for (const gone of [oldSent, oldCancelled]) for (const ext of ['json', 'eml', 'draft.json']) expect(existsSync(join(dir, `${gone.id}.${ext}`))).toBe(false);
+    expect(existsSync(join(dir, `${recentSent.id}.eml`))).toBe(true);
+    expect(outbox.history().map((e) => [e.id, e.state])).toEqual([
+      [oldSent.id, 'sent'],
+      [oldCancelled.id, 'cancelled'],
+    ]);
+    expect(outbox.history()[0]).toMatchObject({ messageId: oldSent.messageId, envelopeId: oldSent.id, recipients: ['bob@mailwright.test'], subject: 'Hello', accepted: ['bob@mailwright.test'] });
+
+    // Bounce linking sees both sent messages, the one in the history included.
+    const refs = outbox.sentMessages('acc', Date.now() - 60 * DAY);
+    expect(refs.map((r) => r.jobId).sort()).toEqual([oldSent.id, recentSent.id].sort());
+    expect(refs.find((r) => r.jobId === oldSent.id)).toEqual({ jobId: oldSent.id, messageId: oldSent.messageId, envelopeId: oldSent.id, recipients: ['bob@mailwright.test'], sentAt: oldSent.updatedAt });
+
+    // A bounce that arrives later is recorded in the history, once, and survives a restart.
+    expect((await outbox.recordDeliveryReports(oldSent.id, [report(1)])).ok).toBe(true);
+    expect((await outbox.recordDeliveryReports(oldSent.id, [report(1)])).ok).toBe(true);
+    await outbox.close();
+    outbox = await open();
+    expect(outbox.history().find((e) => e.id === oldSent.id)?.deliveryReports.map((r) => r.reportMessageId)).toEqual(['<report-1@mailwright.test>']);
+    expect(outbox.list().map((j) => j.id).sort()).toEqual([oldFailed.id, recentSent.id].sort());
+  });
+
+  it('a torn or damaged line is skipped; the other entries and later appends are kept', async () => {
+    const a = jobRecord({ state: 'sent', createdAt: ago(9 * DAY), updatedAt: ago(9 * DAY) });
+    writeJobFiles(dir, a);
+    outbox = await open();
+    await outbox.close();
+    appendFileSync(join(dir, 'history.jsonl'), '{"v":1,"id":"torn-by-a-cra');
+    const b = jobRecord({ state: 'sent', createdAt: ago(8 * DAY), updatedAt: ago(8 * DAY) });
+    writeJobFiles(dir, b);
+    outbox = await open();
+    expect(outbox.history().map((e) => e.id)).toEqual([b.id, a.id]);
+    await outbox.close();
+    outbox = await open();
+    expect(outbox.history().map((e) => e.id)).toEqual([b.id, a.id]);
+    expect(readFileSync(join(dir, 'history.jsonl'), 'utf8')).toContain('torn-by-a-cra');
+  });
+});
+
+describe('measured: 2,000 sent jobs', () => {
+  it('open time and list size before and after the history', async () => {
+    const body = 'x'.repeat(2000);
+    const eml = `From: alice@mailwright.test\r\nTo: bob@mailwright.test\r\nSubject: Hello\r\n\r\n${body}\r\n`;
+    for (let i = 0; i < 2000; i++) {
+      const job = jobRecord({ state: 'sent', attempts: 1, accepted: ['bob@mailwright.test'], createdAt: ago(30 * DAY - i * 60_000), updatedAt: ago(30 * DAY - i * 60_000) });
+      writeFileSync(join(dir, `${job.id}.eml`), eml);
+      writeFileSync(join(dir, `${job.id}.draft.json`), JSON.stringify({ n: job.id }));
+      writeFileSync(join(dir, `${job.id}.json`), JSON.stringify(job));
+    }
+    const size = () => readdirSync(dir).reduce((sum, n) => sum + statSync(join(dir, n)).size, 0);
+    const measure = async (extra: Partial<OutboxOptions>) => {
+      const t = performance.now();
+      const o = await open(extra);
+      const ms = performance.now() - t;
+      const figures = { openMs: Math.round(ms), listed: o.list().length, listJsonBytes: JSON.stringify(o.list()).length, files: readdirSync(dir).length, folderBytes: size(), history: o.history().length };
+      await o.close();
+      return figures;
+    };
+    const before = await measure({ historyAfterMs: Number.POSITIVE_INFINITY });
+    const moving = await measure({});
+    const after = await measure({});
+    console.log(`outbox with 2,000 sent jobs\n  before (every job in full): ${JSON.stringify(before)}\n  first open with the history (moves them): ${JSON.stringify(moving)}\n  after: ${JSON.stringify(after)}`);
+    expect(before).toMatchObject({ listed: 2000, files: 6000, history: 0 });
+    expect(after).toMatchObject({ listed: 0, files: 1, history: 2000 });
+    expect(after.folderBytes).toBeLessThan(before.folderBytes / 5);
+  }, 60_000);
+});
