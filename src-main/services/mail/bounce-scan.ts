@@ -7,10 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { DeliveryReportEntry } from '../../../shared/outbox';
-import { linkReport, parseDeliveryReport, type DeliveryReport, type LinkedRecipient, type SentMessageRef } from '../bounces';
+import { linkReport, parseDeliveryReport, type DeliveryReport, type LinkedRecipient } from '../bounces';
 import { writeFileAtomic } from '../durable-files';
 import type { Logger } from '../logger';
-import type { Outbox, OutboxJob } from '../outbox';
+import type { Outbox } from '../outbox';
 import type { MailSource } from './types';
 
 /** Inbox messages looked at per scan round, and rounds per trigger (the rest waits for the next). */
@@ -26,18 +26,8 @@ interface ScanState {
 
 /** The recipients of a report matched to the account's sent messages it could be about. */
 export function linkToSent(outbox: Outbox, accountId: string, report: DeliveryReport): LinkedRecipient[] {
-  const since = Date.now() - SENT_WINDOW_MS;
-  const sent: SentMessageRef[] = outbox
-    .list()
-    .filter((j) => j.accountId === accountId && (j.state === 'sent' || j.state === 'uncertain') && Date.parse(j.createdAt) >= since)
-    .map((j: OutboxJob) => ({
-      jobId: j.id,
-      messageId: j.messageId,
-      envelopeId: j.dsnOffered ? j.id : null,
-      recipients: j.envelope.to,
-      sentAt: j.updatedAt,
-    }));
-  return linkReport(report, sent);
+  // Live jobs and those already moved to the outbox's compact history alike.
+  return linkReport(report, outbox.sentMessages(accountId, Date.now() - SENT_WINDOW_MS));
 }
 
 export interface BounceScannerOptions {
