@@ -61,6 +61,8 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
   /** The saved passwords count only while the form names the servers they were saved for. */
   const saved = savedPasswordsApply(form, editing);
   const serverChanged = 'The server changed, so the saved password is not sent to it: enter the password for this server.';
+  /** "The server changed" no longer holds once the form is back on the saved server. */
+  const passwordError = (error: string | undefined, applies: boolean) => (error === serverChanged && applies ? undefined : error);
   const passwordsMissing = (f: WizardForm): FieldErrors => {
     const errs: FieldErrors = {};
     const apply = savedPasswordsApply(f, editing);
@@ -262,7 +264,7 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
         {form.auth === 'password' ? (
           <>
             {text('username', 'Username', { hint: 'Usually your full email address.', error: errors['smtp.username'], autoComplete: 'username' })}
-            {password('password', 'Password', passwordHint(editing?.hasPassword, saved.smtp, 'Stored encrypted, never in the settings file.'), errors.password, !saved.smtp)}
+            {password('password', 'Password', passwordHint(editing?.hasPassword, saved.smtp, 'Stored encrypted, never in the settings file.'), passwordError(errors.password, saved.smtp), !saved.smtp)}
           </>
         ) : null}
       </fieldset>
@@ -301,7 +303,7 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
               <input type="checkbox" checked={form.inSamePassword} onChange={(e) => edit({ field: 'inSamePassword', value: e.target.checked })} />
               Same password as the outgoing server
             </label>
-            {!form.inSamePassword ? password('inPassword', 'Incoming password', passwordHint(editing?.hasIncomingPassword, saved.incoming, 'Stored encrypted.'), errors.incomingPassword, !saved.incoming) : null}
+            {!form.inSamePassword ? password('inPassword', 'Incoming password', passwordHint(editing?.hasIncomingPassword, saved.incoming, 'Stored encrypted.'), passwordError(errors.incomingPassword, saved.incoming), !saved.incoming) : null}
           </>
         ) : null}
       </fieldset>
