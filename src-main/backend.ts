@@ -88,7 +88,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     const account = accounts.get(job.accountId);
     if (filed.has(job.id) || !account?.incoming || account.incoming.protocol !== 'imap' || !account.incoming.saveSentCopy) return;
     filed.add(job.id);
-    const password = accounts.incomingPassword(job.accountId);
+    // Only the password stored for this very server (see accounts.ts).
+    const password = accounts.incomingPassword(job.accountId, account.incoming);
     if (!password.ok || !password.value) return;
     void fileSentCopy(
       { account, password: password.value, emlPath: emlFile(outboxDir, job.id), messageId: job.messageId },
@@ -107,7 +108,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     account: (id) => {
       const account = accounts.get(id);
       if (!account) return fail('ACCOUNT_NOT_FOUND');
-      const password = accounts.smtpPassword(id);
+      // Only the password stored for the server this account sends through (see accounts.ts).
+      const password = accounts.smtpPassword(id, account.smtp);
       return password.ok ? ok({ account, password: password.value }) : password;
     },
     onChange: (job) => {

@@ -1,11 +1,18 @@
 import ElectronStore from 'electron-store';
 import { safeStorage } from 'electron';
+import { dirname } from 'node:path';
+import { makeFilePrivateSync, makePrivateFolderSync } from '../services/durable-files';
 import { osSecretBackend } from './policy';
 import { combineCiphers, createAppKeyCipher, type SecretCipher } from '../services/secrets';
 import { settingsOptions, type Settings, type SettingsStore } from '../services/settings-store';
 
 export function openElectronSettings(projectVersion: string): SettingsStore {
-  return new ElectronStore<Settings>(settingsOptions(projectVersion));
+  const store = new ElectronStore<Settings>(settingsOptions(projectVersion));
+  // The profile folder holds mail, drafts and secrets: only its owner may open it (0700), and a
+  // settings file written by an earlier version (0644) is narrowed to 0600.
+  makePrivateFolderSync(dirname(store.path));
+  makeFilePrivateSync(store.path);
+  return store;
 }
 
 /**

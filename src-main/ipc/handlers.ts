@@ -2,7 +2,7 @@
 import type { EventName, EventPayloadOf } from '../../shared/ipc';
 import type { SecretProtection } from '../../shared/model';
 import type { DiscoveryResult } from '../../shared/discovery';
-import { fail, ok, type Result } from '../../shared/result';
+import { fail, ok } from '../../shared/result';
 import type { Stage, VerifyReport } from '../../shared/verify';
 import type { AccountToVerify } from '../services/verify';
 import type { AccountService } from '../services/accounts';
@@ -25,11 +25,6 @@ export function createHandlers(deps: {
   setUndoSeconds: (seconds: number) => void;
 }): Handlers {
   const { accounts } = deps;
-  /** A password typed now, else the stored one of the account being edited. */
-  const passwordFor = (typed: string | undefined, accountId: string | undefined, stored: (id: string) => Result<string | undefined>) => {
-    if (typed !== undefined || accountId === undefined) return ok(typed);
-    return stored(accountId);
-  };
   return {
     'app:info': async () => ok({ ...deps.app, undoSeconds: deps.undoSeconds() }),
     'preferences:set': async ({ undoSeconds }) => {
@@ -42,10 +37,20 @@ export function createHandlers(deps: {
     'accounts:discover': async ({ email, allowHttp }) => ok(await deps.discover(email, allowHttp)),
     'accounts:verify': async ({ runId, account, accountId, password, incomingPassword }) => {
       if (accountId !== undefined && !accounts.get(accountId)) return fail('ACCOUNT_NOT_FOUND');
-      const smtpPassword = passwordFor(password, accountId, accounts.smtpPassword);
+      // A password typed now, else the account's stored one, which the account service gives only
+      // for the very server it was stored for: checking another host, port or security (or a
+      // connection without TLS it was not typed for) asks for the password instead of sending it there.
+      const smtpPassword = password !== undefined || accountId === undefined ? ok(password) : accounts.smtpPassword(accountId, account.smtp);
       if (!smtpPassword.ok) return smtpPassword;
-      const inPassword = passwordFor(incomingPassword, accountId, accounts.incomingPassword);
+      const inPassword = incomingPassword !== undefined || accountId === undefined || !account.incoming ? ok(incomingPassword) : accounts.incomingPassword(accountId, account.incoming);
       if (!inPassword.ok) return inPassword;
+      if (accountId !== undefined) {
+        const missing = [
+          ...(account.smtp.auth === 'password' && smtpPassword.value === undefined ? ['password'] : []),
+          ...(account.incoming && inPassword.value === undefined ? ['incomingPassword'] : []),
+        ];
+        if (missing.length) return fail('PASSWORD_MISSING', { fields: missing.map((path) => ({ path, problem: 'required' })) });
+      }
       const report = await deps.verify(
         { email: account.email, smtp: account.smtp, smtpPassword: smtpPassword.value, incoming: account.incoming, incomingPassword: inPassword.value },
         (stage) => deps.emit('accounts:verifyProgress', { runId, stage }),

@@ -2,9 +2,16 @@
  * Accounts: settings in the settings store, passwords in the secret vault. A save writes the
  * password first and the settings second, and undoes the password if the settings write fails,
  * so nothing half-written is left behind.
+ *
+ * Each stored password is bound to the server it was typed for (shared/server-identity.ts): the
+ * binding is encrypted together with the password, so neither settings.json nor secrets.json can
+ * be edited to move it. `smtpPassword` and `incomingPassword` are the only way out of the vault
+ * and give a password only to that same server; a save that changes the server without a new
+ * password is PASSWORD_MISSING, and verifying another server never gets the stored one.
  */
 import { randomUUID } from 'node:crypto';
-import type { Account, AccountInput } from '../../shared/model';
+import type { Account, AccountInput, IncomingSettings, SmtpSettings } from '../../shared/model';
+import { incomingServerKey, smtpServerKey } from '../../shared/server-identity';
 import { fail, ok, type Result } from '../../shared/result';
 import { SecretUnreadableError, type SecretVault } from './secrets';
 import type { SettingsStore, StoredAccount } from './settings-store';
@@ -20,10 +27,14 @@ export interface AccountService {
     incomingPassword?: string | undefined;
   }): Result<Account>;
   delete(id: string): Result<{ id: string }>;
-  /** The SMTP password of an account, for the SMTP service only; never sent to the renderer. */
-  smtpPassword(id: string): Result<string | undefined>;
-  /** The incoming server's password, for verification and retrieval only. */
-  incomingPassword(id: string): Result<string | undefined>;
+  /**
+   * The SMTP password of an account, for sending and verification only; never sent to the
+   * renderer. Given only for the server it was stored for: `smtp` names the server it is about to
+   * be sent to (default: the account's own), and any other server gets undefined.
+   */
+  smtpPassword(id: string, smtp?: SmtpSettings): Result<string | undefined>;
+  /** The incoming server's password, for verification, retrieval and the Sent copy; bound like `smtpPassword`. */
+  incomingPassword(id: string, incoming?: IncomingSettings): Result<string | undefined>;
 }
 
 /** Settings written before a field existed get its default. */
@@ -40,6 +51,24 @@ const normalize = (stored: StoredAccount): StoredAccount => {
 const smtpSecretName = (id: string) => `account:${id}:smtp`;
 const incomingSecretName = (id: string) => `account:${id}:incoming`;
 
+/** The server an account's own settings name for each secret; undefined when it needs none. */
+const smtpKeyOf = (account: StoredAccount) => (account.smtp.auth === 'password' ? smtpServerKey(account.smtp) : undefined);
+const incomingKeyOf = (account: StoredAccount) => (account.incoming ? incomingServerKey(account.incoming) : undefined);
+
+/**
+ * What the vault holds for a password: the server key and the password, encrypted as one. Secrets
+ * stored before binding existed are the bare password; they are bound at start to the server the
+ * account has then (see `bindLegacySecrets`), and read as bound to it until that write succeeds.
+ */
+const BOUND_MARK = 'mailwright-bound-secret/1\n';
+const encodeBound = (server: string, password: string) => BOUND_MARK + JSON.stringify({ server, password });
+const decodeBound = (plain: string): { server: string | undefined; password: string } => {
+  if (!plain.startsWith(BOUND_MARK)) return { server: undefined, password: plain };
+  const parsed = JSON.parse(plain.slice(BOUND_MARK.length)) as { server: unknown; password: unknown };
+  if (typeof parsed.server !== 'string' || typeof parsed.password !== 'string') throw new SecretUnreadableError('bound secret has the wrong shape');
+  return { server: parsed.server, password: parsed.password };
+};
+
 export function createAccountService(options: {
   settings: SettingsStore;
   vault: SecretVault;
@@ -50,25 +79,56 @@ export function createAccountService(options: {
   const { settings, vault, logger } = options;
   const now = options.now ?? (() => new Date());
 
-  const hasSecret = (name: string) => {
+  const find = (id: string) => settings.get('accounts').find((a) => a.id === id);
+  /**
+   * The password stored under `name`, if it was stored for `server`. `ownServer` is the server the
+   * account's settings name now, which is what a secret from before binding is bound to.
+   */
+  const storedFor = (name: string, server: string | undefined, ownServer: string | undefined): Result<string | undefined> => {
+    if (server === undefined) return ok(undefined);
+    let bound: ReturnType<typeof decodeBound> | undefined;
     try {
-      return vault.get(name) !== undefined;
-    } catch {
-      return false;
-    }
-  };
-  const readSecret = (name: string): Result<string | undefined> => {
-    try {
-      return ok(vault.get(name));
+      const plain = vault.get(name);
+      bound = plain === undefined ? undefined : decodeBound(plain);
     } catch (error) {
-      if (error instanceof SecretUnreadableError) return fail('SECRET_UNREADABLE');
+      if (error instanceof SecretUnreadableError || error instanceof SyntaxError) return fail('SECRET_UNREADABLE');
       throw error;
     }
+    if (!bound) return ok(undefined);
+    return ok((bound.server ?? ownServer) === server ? bound.password : undefined);
   };
+  const has = (result: Result<string | undefined>) => result.ok && result.value !== undefined;
+
+  /** Secrets stored before binding existed are bound to the server their account has now. */
+  const bindLegacySecrets = () => {
+    try {
+      for (const account of settings.get('accounts')) {
+        for (const [name, server] of [
+          [smtpSecretName(account.id), smtpKeyOf(account)],
+          [incomingSecretName(account.id), incomingKeyOf(account)],
+        ] as const) {
+          let plain: string | undefined;
+          try {
+            plain = vault.get(name);
+          } catch (error) {
+            if (error instanceof SecretUnreadableError) continue;
+            throw error;
+          }
+          if (plain === undefined || plain.startsWith(BOUND_MARK) || server === undefined) continue;
+          vault.set(name, encodeBound(server, plain));
+        }
+      }
+    } catch (error) {
+      // Read as bound to the account's current server until a later start manages the write.
+      logger.warn('accounts: stored passwords not yet bound to their servers', { error });
+    }
+  };
+  bindLegacySecrets();
+
   const toAccount = (stored: StoredAccount): Account => ({
     ...normalize(stored),
-    hasPassword: hasSecret(smtpSecretName(stored.id)),
-    hasIncomingPassword: hasSecret(incomingSecretName(stored.id)),
+    hasPassword: has(storedFor(smtpSecretName(stored.id), smtpKeyOf(stored), smtpKeyOf(stored))),
+    hasIncomingPassword: has(storedFor(incomingSecretName(stored.id), incomingKeyOf(stored), incomingKeyOf(stored))),
   });
   const list = () => settings.get('accounts').map(toAccount);
   const changed = () => options.onChange?.(list());
@@ -76,7 +136,7 @@ export function createAccountService(options: {
   return {
     list,
     get: (id) => {
-      const stored = settings.get('accounts').find((a) => a.id === id);
+      const stored = find(id);
       return stored ? normalize(stored) : undefined;
     },
 
@@ -87,11 +147,6 @@ export function createAccountService(options: {
       const accountId = existing?.id ?? randomUUID();
       const needsPassword = account.smtp.auth === 'password';
       const hasIncoming = account.incoming !== null;
-      const missing = [
-        ...(needsPassword && password === undefined && !hasSecret(smtpSecretName(accountId)) ? ['password'] : []),
-        ...(hasIncoming && incomingPassword === undefined && !hasSecret(incomingSecretName(accountId)) ? ['incomingPassword'] : []),
-      ];
-      if (missing.length) return fail('PASSWORD_MISSING', { fields: missing.map((path) => ({ path, problem: 'required' })) });
 
       const stamp = now().toISOString();
       const stored: StoredAccount = {
@@ -107,11 +162,19 @@ export function createAccountService(options: {
         updatedAt: stamp,
       };
 
-      // Secrets first, remembering what was there, so a failed settings write can put them back.
-      const plan: Array<{ name: string; keep: boolean; value: string | undefined }> = [
-        { name: smtpSecretName(accountId), keep: needsPassword, value: password },
-        { name: incomingSecretName(accountId), keep: hasIncoming, value: incomingPassword },
+      // A password kept from before must have been stored for the very server saved now: a changed
+      // host, port, security or username asks for it again.
+      const keeps = (name: string, server: string | undefined, ownServer: (a: StoredAccount) => string | undefined) =>
+        existing !== undefined && has(storedFor(name, server, ownServer(existing)));
+      const plan: Array<{ name: string; field: string; keep: boolean; value: string | undefined; server: string | undefined }> = [
+        { name: smtpSecretName(accountId), field: 'password', keep: needsPassword, value: password, server: smtpKeyOf(stored) },
+        { name: incomingSecretName(accountId), field: 'incomingPassword', keep: hasIncoming, value: incomingPassword, server: incomingKeyOf(stored) },
       ];
+      const ownServerOf = [smtpKeyOf, incomingKeyOf];
+      const missing = plan.filter(({ name, keep, value, server }, i) => keep && value === undefined && !keeps(name, server, ownServerOf[i]!)).map(({ field }) => field);
+      if (missing.length) return fail('PASSWORD_MISSING', { fields: missing.map((path) => ({ path, problem: 'required' })) });
+
+      // Secrets first, remembering what was there, so a failed settings write can put them back.
       const previous = plan.map(({ name }) => {
         try {
           return vault.get(name);
@@ -120,7 +183,7 @@ export function createAccountService(options: {
           throw error;
         }
       });
-      plan.forEach(({ name, keep, value }) => keep && value !== undefined && vault.set(name, value));
+      plan.forEach(({ name, keep, value, server }) => keep && value !== undefined && server !== undefined && vault.set(name, encodeBound(server, value)));
       try {
         settings.set('accounts', existing ? accounts.map((a) => (a.id === accountId ? stored : a)) : [...accounts, stored]);
       } catch (error) {
@@ -150,7 +213,17 @@ export function createAccountService(options: {
       return ok({ id });
     },
 
-    smtpPassword: (id) => readSecret(smtpSecretName(id)),
-    incomingPassword: (id) => readSecret(incomingSecretName(id)),
+    smtpPassword(id, smtp) {
+      const account = find(id);
+      if (!account) return ok(undefined);
+      const server = smtp ? (smtp.auth === 'password' ? smtpServerKey(smtp) : undefined) : smtpKeyOf(account);
+      return storedFor(smtpSecretName(id), server, smtpKeyOf(account));
+    },
+    incomingPassword(id, incoming) {
+      const account = find(id);
+      if (!account) return ok(undefined);
+      const server = incoming ? incomingServerKey(incoming) : incomingKeyOf(account);
+      return storedFor(incomingSecretName(id), server, incomingKeyOf(account));
+    },
   };
 }

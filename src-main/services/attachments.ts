@@ -4,9 +4,10 @@
  * refused, so the renderer cannot make main read a file the person never chose.
  */
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import type { AttachmentRef } from '../../shared/outbox';
+import { makePrivateFolder, PRIVATE_FILE_MODE } from './durable-files';
 
 export interface PickedFile {
   path: string;
@@ -104,9 +105,10 @@ export function createDroppedFiles(dir: string, registry: AttachmentRegistry, dr
     async begin(name, size) {
       const upload = randomUUID();
       const folder = join(dir, upload);
-      await mkdir(folder, { recursive: true });
+      // A copy of the person's file: private to them (0700 folders, a 0600 file), whatever the umask.
+      await makePrivateFolder(folder);
       const path = join(folder, safeFileName(name));
-      await writeFile(path, '');
+      await writeFile(path, '', { mode: PRIVATE_FILE_MODE });
       uploads.set(upload, { path, size, written: 0 });
       return upload;
     },

@@ -5,7 +5,8 @@
  * drafts, the POP3 store, and anything saved for the person (attachments).
  */
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink } from 'node:fs/promises';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { chmod, mkdir, open, rename, unlink } from 'node:fs/promises';
 
 export const TMP_MARK = '.tmp-';
 
@@ -56,4 +57,37 @@ export async function writeFileAtomic(
     throw error;
   }
   if (options.syncFolder !== false) await syncDir(dir);
+}
+
+/**
+ * Everything Mailwright writes holds mail, addresses or secrets: files are 0600 and folders 0700,
+ * whatever the umask (a usual 022 would make them readable by every user of the machine).
+ * Windows has no such modes; its profile folder is already private to the user.
+ */
+export const PRIVATE_FILE_MODE = 0o600;
+export const PRIVATE_FOLDER_MODE = 0o700;
+
+/**
+ * Makes `path` (and any missing parents) a folder only its owner can open. A folder that already
+ * exists is narrowed to 0700 too, so data folders made by earlier versions (0755) are fixed.
+ */
+export async function makePrivateFolder(path: string): Promise<void> {
+  await mkdir(path, { recursive: true, mode: PRIVATE_FOLDER_MODE });
+  if (process.platform !== 'win32') await chmod(path, PRIVATE_FOLDER_MODE);
+}
+
+/** `makePrivateFolder` for the few places that must stay synchronous (conf stores, the key file). */
+export function makePrivateFolderSync(path: string): void {
+  mkdirSync(path, { recursive: true, mode: PRIVATE_FOLDER_MODE });
+  if (process.platform !== 'win32') chmodSync(path, PRIVATE_FOLDER_MODE);
+}
+
+/** Narrows a file written by an earlier version (or a library's default 0644) to 0600; a missing file is fine. */
+export function makeFilePrivateSync(path: string): void {
+  if (process.platform === 'win32') return;
+  try {
+    chmodSync(path, PRIVATE_FILE_MODE);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
 }

@@ -7,10 +7,11 @@
  * and the person is told so (AppInfo.secretProtection).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Conf from 'conf';
 import type { SecretProtection } from '../../shared/model';
+import { makeFilePrivateSync, makePrivateFolderSync, PRIVATE_FILE_MODE } from './durable-files';
 
 /** Encrypts to a tagged string ("<scheme>:<base64>") and decrypts strings it tagged. */
 export interface SecretCipher {
@@ -29,21 +30,33 @@ export class SecretUnreadableError extends Error {
 
 const KEY_FILE = 'secret.key';
 
-/** AES-256-GCM with a random key kept in `<folder>/secret.key` (created 0600 on first use). */
-export function createAppKeyCipher(folder: string, reason = 'no OS encryption available'): SecretCipher {
+/**
+ * AES-256-GCM with a random key kept in `<folder>/secret.key` (created 0600 on first use).
+ *
+ * A key file that is not 32 bytes of base64 (cut short by a crash while it was first written,
+ * emptied, overwritten) is set aside as `secret.key.damaged-<time>`, kept for whoever wants to
+ * look, and a fresh key is made: secrets encrypted with the old key fail to decrypt
+ * (SECRET_UNREADABLE, so their accounts ask for the password), and a password typed again is
+ * stored under the fresh key. The key is only cached once it is known to be whole.
+ */
+export function createAppKeyCipher(folder: string, reason = 'no OS encryption available', now: () => Date = () => new Date()): SecretCipher {
   let key: Buffer | undefined;
   const loadKey = () => {
     if (key) return key;
     const file = join(folder, KEY_FILE);
     if (existsSync(file)) {
-      key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-      if (key.length !== 32) throw new SecretUnreadableError('key file is damaged');
-    } else {
-      mkdirSync(folder, { recursive: true });
-      key = randomBytes(32);
-      writeFileSync(file, key.toString('base64'), { mode: 0o600, flag: 'wx' });
-      chmodSync(file, 0o600);
+      const stored = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+      if (stored.length === 32) {
+        key = stored;
+        return key;
+      }
+      renameSync(file, join(folder, `${KEY_FILE}.damaged-${now().toISOString().replace(/[:.]/g, '-')}`));
     }
+    makePrivateFolderSync(folder);
+    const fresh = randomBytes(32);
+    writeFileSync(file, fresh.toString('base64'), { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+    makeFilePrivateSync(file);
+    key = fresh;
     return key;
   };
   const scheme = 'ak1';
@@ -91,13 +104,17 @@ export interface SecretFile {
 }
 
 export function openSecretFileInFolder(folder: string): SecretFile {
-  return new Conf<{ entries: Record<string, string> }>({
+  makePrivateFolderSync(folder);
+  const file = new Conf<{ entries: Record<string, string> }>({
     cwd: folder,
     configName: 'secrets',
     projectName: 'mailwright',
+    configFileMode: PRIVATE_FILE_MODE,
     defaults: { entries: {} },
     schema: { entries: { type: 'object', additionalProperties: { type: 'string', pattern: '^[a-z0-9]+:' } } },
   });
+  makeFilePrivateSync(file.path); // written by an earlier version with conf's default 0644
+  return file;
 }
 
 export interface SecretVault {

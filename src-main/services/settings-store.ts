@@ -5,6 +5,7 @@
  * password can never be written into this file, even by mistake.
  */
 import Conf, { type Options } from 'conf';
+import { makeFilePrivateSync, makePrivateFolderSync, PRIVATE_FILE_MODE } from './durable-files';
 import type { Identity, IncomingSettings, SmtpSettings } from '../../shared/model';
 
 export interface StoredAccount {
@@ -108,6 +109,8 @@ export function settingsOptions(projectVersion: string): Options<Settings> {
     projectName: 'mailwright',
     projectVersion,
     clearInvalidConfig: false,
+    // conf writes 0666 less the umask (0644: readable by every user) unless told.
+    configFileMode: PRIVATE_FILE_MODE,
     schema: {
       accounts: { type: 'array', items: accountJsonSchema, default: [] },
       preferences: {
@@ -137,5 +140,8 @@ export function settingsOptions(projectVersion: string): Options<Settings> {
 
 /** The settings in `folder`, without Electron. */
 export function openSettingsInFolder(folder: string, projectVersion: string): SettingsStore {
-  return new Conf<Settings>({ ...settingsOptions(projectVersion), cwd: folder });
+  makePrivateFolderSync(folder);
+  const store = new Conf<Settings>({ ...settingsOptions(projectVersion), cwd: folder });
+  makeFilePrivateSync(store.path); // written by an earlier version with conf's default mode
+  return store;
 }

@@ -86,9 +86,12 @@ export class MailSources {
     if (!account.incoming) return fail('NO_INCOMING_SERVER');
     const existing = this.sources.get(accountId);
     if (existing) return ok(existing.source);
+    const server = account.incoming;
     const context: MailSourceContext = {
       account,
-      password: () => this.options.accounts.incomingPassword(accountId),
+      // Only for the server this source connects to: while a changed account replaces it, the
+      // old source never gets a password typed for the new server.
+      password: () => this.options.accounts.incomingPassword(accountId, server),
       extraCertificateAuthorities: this.options.extraCertificateAuthorities,
       onChange: (change) => {
         this.options.onChange(change);

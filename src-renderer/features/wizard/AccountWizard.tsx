@@ -17,6 +17,7 @@ import {
   emptyForm,
   fieldErrors,
   formFromAccount,
+  savedPasswordsApply,
   toAccountInput,
   typedPasswords,
   type FieldErrors,
@@ -57,10 +58,20 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
   const [verifiedKey, setVerifiedKey] = useState<string | null>(null);
 
   const edit = (e: WizardEdit) => setForm((f) => applyEdit(f, e));
+  /** The saved passwords count only while the form names the servers they were saved for. */
+  const saved = savedPasswordsApply(form, editing);
+  const serverChanged = 'The server changed, so the saved password is not sent to it: enter the password for this server.';
+  /** "The server changed" no longer holds once the form is back on the saved server. */
+  const passwordError = (error: string | undefined, applies: boolean) => (error === serverChanged && applies ? undefined : error);
   const passwordsMissing = (f: WizardForm): FieldErrors => {
     const errs: FieldErrors = {};
-    if (f.auth === 'password' && !f.password && !editing?.hasPassword) errs.password = 'Enter the password for this account.';
-    if (f.incomingEnabled && !f.inSamePassword && !f.inPassword && !editing?.hasIncomingPassword) errs.incomingPassword = 'Enter the password for the incoming server.';
+    const apply = savedPasswordsApply(f, editing);
+    if (f.auth === 'password' && !f.password && !apply.smtp) errs.password = editing?.hasPassword ? serverChanged : 'Enter the password for this account.';
+    if (f.incomingEnabled && !apply.incoming) {
+      const inChanged = editing?.hasIncomingPassword ? serverChanged : 'Enter the password for the incoming server.';
+      if (!f.inSamePassword && !f.inPassword) errs.incomingPassword = inChanged;
+      else if (f.inSamePassword && f.auth === 'password' && !f.password) errs.password ??= inChanged;
+    }
     return errs;
   };
   const requestOf = (f: WizardForm) => {
@@ -159,13 +170,25 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
       )}
     </Field>
   );
-  const password = (field: 'password' | 'inPassword', label: string, hint: string, error: string | undefined) => (
+  const password = (field: 'password' | 'inPassword', label: string, hint: string, error: string | undefined, required = false) => (
     <Field label={label} hint={hint} error={error}>
       {({ id, describedBy, invalid }) => (
-        <input id={id} type="password" aria-describedby={describedBy} aria-invalid={invalid} autoComplete="current-password" value={form[field]} onChange={(e) => edit({ field, value: e.target.value })} />
+        <input
+          id={id}
+          type="password"
+          aria-describedby={describedBy}
+          aria-invalid={invalid}
+          required={required}
+          autoComplete="current-password"
+          value={form[field]}
+          onChange={(e) => edit({ field, value: e.target.value })}
+        />
       )}
     </Field>
   );
+  /** The hint under a password field when editing: keep the saved one, or type it again for a changed server. */
+  const passwordHint = (savedBefore: boolean | undefined, applies: boolean, fresh: string) =>
+    applies ? 'Leave empty to keep the saved password.' : savedBefore ? serverChanged : fresh;
   const pinNotice = (which: 'smtpPin' | 'inPin') =>
     form[which] ? (
       <p className="notice notice--warning" role="note">
@@ -241,7 +264,7 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
         {form.auth === 'password' ? (
           <>
             {text('username', 'Username', { hint: 'Usually your full email address.', error: errors['smtp.username'], autoComplete: 'username' })}
-            {password('password', 'Password', editing?.hasPassword ? 'Leave empty to keep the saved password.' : 'Stored encrypted, never in the settings file.', errors.password)}
+            {password('password', 'Password', passwordHint(editing?.hasPassword, saved.smtp, 'Stored encrypted, never in the settings file.'), passwordError(errors.password, saved.smtp), !saved.smtp)}
           </>
         ) : null}
       </fieldset>
@@ -280,7 +303,7 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
               <input type="checkbox" checked={form.inSamePassword} onChange={(e) => edit({ field: 'inSamePassword', value: e.target.checked })} />
               Same password as the outgoing server
             </label>
-            {!form.inSamePassword ? password('inPassword', 'Incoming password', editing?.hasIncomingPassword ? 'Leave empty to keep the saved password.' : 'Stored encrypted.', errors.incomingPassword) : null}
+            {!form.inSamePassword ? password('inPassword', 'Incoming password', passwordHint(editing?.hasIncomingPassword, saved.incoming, 'Stored encrypted.'), passwordError(errors.incomingPassword, saved.incoming), !saved.incoming) : null}
           </>
         ) : null}
       </fieldset>

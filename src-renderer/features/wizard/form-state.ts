@@ -13,6 +13,7 @@ import {
   type Security,
   providerFilesOwnCopy,
 } from '../../../shared/model';
+import { serverKey } from '../../../shared/server-identity';
 import { fieldProblemText } from '../../ui/error-text';
 
 export interface WizardForm {
@@ -268,6 +269,27 @@ export function toAccountInput(form: WizardForm): { ok: true; value: AccountInpu
   });
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, errors: fieldErrors(parsed.error.issues.map((i) => ({ path: i.path.join('.'), problem: i.code === 'custom' ? i.message : i.code }))) };
+}
+
+/**
+ * Whether the saved passwords of the account being edited still serve the servers in the form.
+ * Main gives a stored password only to the server it was typed for (shared/server-identity.ts),
+ * so once the host, port, security or username (or the incoming protocol) changes, the password
+ * field asks for it again instead of offering to keep the saved one.
+ */
+export function savedPasswordsApply(form: WizardForm, account: Account | undefined): { smtp: boolean; incoming: boolean } {
+  if (!account) return { smtp: false, incoming: false };
+  const smtp =
+    account.hasPassword &&
+    form.auth === 'password' &&
+    account.smtp.auth === 'password' &&
+    serverKey({ protocol: 'smtp', host: form.host, port: form.port, security: form.security, username: form.username }) === serverKey({ protocol: 'smtp', ...account.smtp });
+  const incoming =
+    account.hasIncomingPassword &&
+    account.incoming !== null &&
+    form.incomingEnabled &&
+    serverKey({ protocol: form.inProtocol, host: form.inHost, port: form.inPort, security: form.inSecurity, username: form.inUsername }) === serverKey(account.incoming);
+  return { smtp, incoming };
 }
 
 /** The passwords to send with a verify or save request: only those typed. */
