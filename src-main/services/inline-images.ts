@@ -4,7 +4,8 @@
  * the outbox streams them from disk like any attachment.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
+import { makePrivateFolder, PRIVATE_FILE_MODE } from './durable-files';
 import { join } from 'node:path';
 
 const DATA_IMAGE = /(<img\b[^>]*?\bsrc=")data:(image\/(?:png|jpeg|gif|webp));base64,([A-Za-z0-9+/=\s]+)(")/gi;
@@ -25,14 +26,14 @@ export async function extractInlineImages(html: string, tmpDir: string, domain: 
   });
   if (!found.length) return { html, attachments: [], cleanup: async () => {} };
   const dir = join(tmpDir, `inline-${randomUUID()}`);
-  await mkdir(dir, { recursive: true });
+  await makePrivateFolder(dir);
   const attachments: InlineImages['attachments'] = [];
   let out = html;
   for (const [i, image] of found.entries()) {
     const cid = `${randomUUID()}@${domain || 'mailwright.invalid'}`;
     const filename = `image-${i + 1}.${EXT[image.type] ?? 'bin'}`;
     const path = join(dir, filename);
-    await writeFile(path, Buffer.from(image.data.replace(/\s+/g, ''), 'base64'));
+    await writeFile(path, Buffer.from(image.data.replace(/\s+/g, ''), 'base64'), { mode: PRIVATE_FILE_MODE });
     attachments.push({ filename, path, contentType: image.type, cid });
     out = out.replace(image.whole, `${image.prefix}cid:${cid}${image.suffix}`);
   }

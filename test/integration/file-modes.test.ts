@@ -145,6 +145,5 @@ describe('file and folder modes', () => {
  */
 const OUTSIDE_THIS_CHANGE: RegExp[] = [
   /^drafts$/, // services/drafts.ts openDraftStore: mkdir(dir) -> makePrivateFolder(dir)
-  /^mail\/[0-9a-f-]{36}$/, // services/mail/bounce-scan.ts: mkdir(dirname(file)) -> makePrivateFolder(...)
   /^mail$/, // services/mail/remote-content.ts save(): mkdir(dirname(file)) -> makePrivateFolder(...) (0755 when it comes first)
 ];

@@ -8,13 +8,13 @@
  * keeps the folders a draft names and removes the rest.
  */
 import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { MessageRef } from '../../../shared/mail';
 import type { AttachmentRef } from '../../../shared/outbox';
 import { fail, ok, type Result } from '../../../shared/result';
 import type { AttachmentRegistry } from '../attachments';
-import { writeFileAtomic } from '../durable-files';
+import { makePrivateFolder, writeFileAtomic } from '../durable-files';
 import type { Logger } from '../logger';
 import { attachmentOf, attachmentsOf, safeFileName, type ParsedMessage } from './parse';
 import type { MailSource } from './types';
@@ -53,9 +53,9 @@ export async function writeForwardCopies(
   const root = forwardRoot(deps.dataDir);
   const dir = join(root, randomUUID());
   // Other users of the machine must not read a person's mail: folders 0700 (the files are 0600,
-  // writeFileAtomic's default). chmod as well, for a forward folder an older version made 0755.
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  if (process.platform !== 'win32') for (const folder of [root, dir]) await chmod(folder, 0o700);
+  // writeFileAtomic's default), also a forward folder an older version made 0755.
+  await makePrivateFolder(root);
+  await makePrivateFolder(dir);
   // One parse for all of them (a 50 MB message takes seconds to parse).
   const contents = await attachmentsOf(raw);
   for (const info of parsed.attachments) {
@@ -64,7 +64,7 @@ export async function writeForwardCopies(
     // A folder per attachment, so the file keeps the attachment's own name (two may share one): the
     // registry names a file by its file name, and outbox:enqueue attaches it under that name.
     const folder = join(dir, String(info.index));
-    await mkdir(folder, { mode: 0o700 });
+    await makePrivateFolder(folder);
     const path = join(folder, safeFileName(attachment.filename, info.contentType, info.index));
     await writeFileAtomic(folder, path, attachment.content);
     const [added] = await deps.attachments.add([path]);

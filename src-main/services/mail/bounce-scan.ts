@@ -4,11 +4,11 @@
  * where it stopped in `<data>/mail/<account>/bounce-scan.json`), one scan per source at a time.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { DeliveryReportEntry } from '../../../shared/outbox';
 import { linkReport, parseDeliveryReport, type DeliveryReport, type LinkedRecipient } from '../bounces';
-import { writeFileAtomic } from '../durable-files';
+import { makePrivateFolder, writeFileAtomic } from '../durable-files';
 import type { Logger } from '../logger';
 import type { Outbox } from '../outbox';
 import type { MailSource } from './types';
@@ -81,7 +81,7 @@ export class BounceScanner {
       for (const message of batch.value.messages) await this.applyReport(accountId, message.source);
       const next = { uidValidity: batch.value.uidValidity, uid: batch.value.lastUid };
       if (!state || next.uidValidity !== state.uidValidity || next.uid !== state.uid) {
-        await mkdir(dirname(file), { recursive: true });
+        await makePrivateFolder(dirname(file));
         await writeFileAtomic(dirname(file), file, JSON.stringify(next));
         state = next;
       }

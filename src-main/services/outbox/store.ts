@@ -11,9 +11,9 @@
  * message file is intact is reported, so the outbox can rebuild a job the person sees from the
  * message itself (index.ts, rebuild.ts); a damaged draft file is reported, and the job goes on.
  */
-import { access, mkdir, readFile, readdir, rename } from 'node:fs/promises';
+import { access, readFile, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { removeQuietly, syncDir, TMP_MARK, writeFileAtomic } from '../durable-files';
+import { makePrivateFolder, removeQuietly, syncDir, TMP_MARK, writeFileAtomic } from '../durable-files';
 import { JOB_STATES, type JobRecord } from './types';
 
 const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -82,7 +82,7 @@ export interface LoadReport {
 
 /** Reads every job and cleans up what an interrupted write left behind. */
 export async function loadDir(dir: string): Promise<LoadReport> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await makePrivateFolder(dir);
   const names = new Set(await readdir(dir));
   const report: LoadReport = { jobs: [], drafts: new Map(), corrupt: [], damagedRecords: [], damagedDrafts: [], removed: [], missingMessage: [] };
   let changed = false;
