@@ -10,6 +10,7 @@ import { createSecretVault, type SecretCipher, type SecretFile } from './service
 import type { SettingsStore } from './services/settings-store';
 import { join } from 'node:path';
 import { fail, ok } from '../shared/result';
+import { createDataNotices, type DataNotices } from './services/data-notices';
 import { createAttachmentRegistry, createDroppedFiles } from './services/attachments';
 import { openDraftStore } from './services/drafts';
 import { Outbox, type OutboxJob, type OutboxOptions } from './services/outbox';
@@ -58,11 +59,22 @@ export interface BackendOptions {
 export interface Backend {
   router: Router;
   secretProtection: SecretProtection;
+  /** Damaged files set aside, for the person (also what the app:notices channel answers). */
+  notices: DataNotices;
   /** Stops mail connections and the outbox's scheduler; an in-flight send settles first. */
   close(): Promise<void>;
 }
 
 export async function createBackend(options: BackendOptions): Promise<Backend> {
+  const notices = createDataNotices({
+    dataDir: options.dataDir,
+    onAdded: (notice) => {
+      options.logger.warn('damaged file set aside', { kind: notice.kind, file: notice.file, keptAs: notice.keptAs });
+      options.emit('app:noticeAdded', notice);
+    },
+  });
+  // The settings were opened (and checked) before there was anyone to tell.
+  for (const finding of options.settings.damage ?? []) notices.report(finding);
   const vault = createSecretVault(options.secretFile, options.cipher);
   /** Made after the outbox it reports into; account changes before that have nothing to tell it. */
   const late: { mail?: MailService } = {};
@@ -130,7 +142,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       outbox,
       accounts,
       attachments,
-      drafts: await openDraftStore(join(options.dataDir, 'drafts'), attachments),
+      drafts: await openDraftStore(join(options.dataDir, 'drafts'), attachments, { notices }),
       dropped: createDroppedFiles(join(options.dataDir, 'tmp', 'dropped'), attachments),
       pickFiles: options.pickFiles,
       tmpDir: join(options.dataDir, 'tmp'),
@@ -145,11 +157,13 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       options.settings.set('preferences', { ...options.settings.get('preferences'), undoSeconds: seconds });
       outbox.setUndoSeconds(seconds);
     },
+    notices,
   });
   const router = createRouter({ handlers, isTrustedSender: options.isTrustedSender, logger: options.logger });
   return {
     router,
     secretProtection: vault.protection,
+    notices,
     close: async () => {
       await mailService.close();
       await outbox.close();

@@ -1,11 +1,14 @@
 import ElectronStore from 'electron-store';
-import { safeStorage } from 'electron';
+import { app, safeStorage } from 'electron';
+import { join } from 'node:path';
 import { osSecretBackend } from './policy';
 import { combineCiphers, createAppKeyCipher, type SecretCipher } from '../services/secrets';
-import { settingsOptions, type Settings, type SettingsStore } from '../services/settings-store';
+import { checkSettingsFile, settingsOptions, SETTINGS_FILE_NAME, validatedSettings, type Settings, type SettingsStore } from '../services/settings-store';
 
+/** electron-store keeps the file in userData; it is checked (and a damaged one set aside) before the store reads it. */
 export function openElectronSettings(projectVersion: string): SettingsStore {
-  return new ElectronStore<Settings>(settingsOptions(projectVersion));
+  const damage = checkSettingsFile(join(app.getPath('userData'), `${SETTINGS_FILE_NAME}.json`));
+  return validatedSettings(new ElectronStore<Settings>(settingsOptions(projectVersion)), damage);
 }
 
 /**

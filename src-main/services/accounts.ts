@@ -26,17 +26,6 @@ export interface AccountService {
   incomingPassword(id: string): Result<string | undefined>;
 }
 
-/** Settings written before a field existed get its default. */
-const normalize = (stored: StoredAccount): StoredAccount => {
-  const incoming = stored.incoming as StoredAccount['incoming'] | undefined;
-  return {
-    ...stored,
-    incoming: incoming ? { ...incoming, saveSentCopy: incoming.saveSentCopy ?? true, leaveOnServerDays: incoming.leaveOnServerDays === undefined ? 14 : incoming.leaveOnServerDays } : null,
-    signature: stored.signature ?? '',
-    identities: stored.identities ?? [],
-  };
-};
-
 const smtpSecretName = (id: string) => `account:${id}:smtp`;
 const incomingSecretName = (id: string) => `account:${id}:incoming`;
 
@@ -66,7 +55,8 @@ export function createAccountService(options: {
     }
   };
   const toAccount = (stored: StoredAccount): Account => ({
-    ...normalize(stored),
+    // Fields added after an account was saved already have their defaults: the settings store reads through the schema.
+    ...stored,
     hasPassword: hasSecret(smtpSecretName(stored.id)),
     hasIncomingPassword: hasSecret(incomingSecretName(stored.id)),
   });
@@ -75,10 +65,7 @@ export function createAccountService(options: {
 
   return {
     list,
-    get: (id) => {
-      const stored = settings.get('accounts').find((a) => a.id === id);
-      return stored ? normalize(stored) : undefined;
-    },
+    get: (id) => settings.get('accounts').find((a) => a.id === id),
 
     save({ id, account, password, incomingPassword }) {
       const accounts = settings.get('accounts');

@@ -5,6 +5,8 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { z } from 'zod';
+import { setAsideFile, type DamageReporter } from '../data-notices';
 import { writeFileAtomic } from '../durable-files';
 
 const MAX_MESSAGES = 5000;
@@ -21,15 +23,38 @@ const senderKey = (address: string) => {
   return at < 0 ? address.trim() : `${address.slice(0, at).trim()}@${address.slice(at + 1).trim().toLowerCase()}`;
 };
 
-export async function openRemoteContentPolicy(file: string): Promise<RemoteContentPolicy> {
+const ChoicesSchema = z.object({ senders: z.array(z.string()), messages: z.array(z.string()) });
+
+/** The choices in `text`, or null when it is not our file (truncated, empty, not JSON, another shape). */
+function parseChoices(text: string): z.infer<typeof ChoicesSchema> | null {
+  try {
+    const parsed = ChoicesSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function openRemoteContentPolicy(file: string, notices?: DamageReporter): Promise<RemoteContentPolicy> {
   let senders = new Set<string>();
   let messages: string[] = [];
+  let text: string | null = null;
   try {
-    const data = JSON.parse(await readFile(file, 'utf8')) as { senders?: unknown; messages?: unknown };
-    if (Array.isArray(data.senders)) senders = new Set(data.senders.filter((s): s is string => typeof s === 'string'));
-    if (Array.isArray(data.messages)) messages = data.messages.filter((s): s is string => typeof s === 'string');
+    text = await readFile(file, 'utf8');
   } catch {
-    // No file yet (or an unreadable one): nothing is allowed, which is the safe default.
+    // No file yet (or no permission to read it; it is left as it is): nothing is allowed, the safe default.
+  }
+  if (text !== null) {
+    const choices = parseChoices(text);
+    if (choices) {
+      senders = new Set(choices.senders);
+      messages = choices.messages;
+    } else {
+      // Damaged: kept aside and the person told; nothing is allowed until they choose again (the safe default).
+      const what = 'The list of senders and messages you allowed to load remote content could not be read. Remote content is blocked again until you allow it.';
+      if (notices) await notices.setAside(file, 'remote-content', what);
+      else await setAsideFile(file);
+    }
   }
   let writing: Promise<void> = Promise.resolve();
   const save = () => {
