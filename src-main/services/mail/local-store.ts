@@ -187,30 +187,8 @@ export class LocalStore {
     await mkdir(join(dir, MESSAGES_DIR), { recursive: true, mode: 0o700 });
     await mkdir(join(dir, DELETED_DIR), { recursive: true, mode: 0o700 });
     const report: OpenReport = { reindexed: 0, removed: 0, corruptIndex: false };
-    let index: IndexFile | null = null;
-    let text: string | null = null;
-    try {
-      text = await readFile(join(dir, INDEX_FILE), 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    if (text !== null) {
-      let parsed: ReturnType<typeof IndexSchema.safeParse> | null = null;
-      try {
-        parsed = IndexSchema.safeParse(JSON.parse(text));
-      } catch {
-        parsed = null;
-      }
-      if (parsed?.success) index = parsed.data;
-      else {
-        // Never delete what we cannot read; the file names rebuild the messages, their flags and folders.
-        const what =
-          'The list of mail downloaded for one of your POP3 accounts could not be read. Mailwright rebuilt it from the messages on disk: no message is lost or downloaded twice, and read, flagged and Trash are kept.';
-        if (options.notices) await options.notices.setAside(join(dir, INDEX_FILE), 'pop3-index', what);
-        else await setAsideFile(join(dir, INDEX_FILE));
-        report.corruptIndex = true;
-      }
-    }
+    const { index, damaged } = await readIndex(dir, options.notices);
+    report.corruptIndex = damaged;
     const store = new LocalStore(dir, index?.uidValidity ?? randomBytes(8).toString('hex'), index, report);
     if (!index || index.version !== 2) store.dirty = true;
     await store.reconcile();
@@ -518,6 +496,44 @@ export class LocalStore {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+const DAMAGED_INDEX_WORDS =
+  'The list of mail downloaded for one of your POP3 accounts could not be read. Mailwright rebuilt it from the messages on disk: no message is lost or downloaded twice, and read, flagged and Trash are kept.';
+
+/**
+ * The index in `dir`, or null when there is none or it was damaged (truncated, empty, not JSON,
+ * another shape): then it is set aside (kept, never deleted) and reported, and open() rebuilds it
+ * from the file names.
+ */
+async function readIndex(dir: string, notices: DamageReporter | undefined): Promise<{ index: IndexFile | null; damaged: boolean }> {
+  const path = join(dir, INDEX_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { index: null, damaged: false };
+    throw error;
+  }
+  let parsed: ReturnType<typeof IndexSchema.safeParse> | null = null;
+  try {
+    parsed = IndexSchema.safeParse(JSON.parse(text));
+  } catch {
+    parsed = null;
+  }
+  if (parsed?.success) return { index: parsed.data, damaged: false };
+  if (notices) await notices.setAside(path, 'pop3-index', DAMAGED_INDEX_WORDS);
+  else await setAsideFile(path);
+  return { index: null, damaged: true };
+}
+
+/**
+ * Checks the index of the store in `dir` without opening the store: a damaged one is set aside and
+ * reported now, and the store rebuilds it when it opens. For whoever starts the app and holds the
+ * notices before the stores are opened.
+ */
+export async function checkStoreIndex(dir: string, notices: DamageReporter): Promise<boolean> {
+  return (await readIndex(dir, notices)).damaged;
+}
 
 const sameFlags = (a: Flags, b: Flags) => a.seen === b.seen && a.flagged === b.flagged && a.answered === b.answered;
 

@@ -35,27 +35,35 @@ function parseChoices(text: string): z.infer<typeof ChoicesSchema> | null {
   }
 }
 
-export async function openRemoteContentPolicy(file: string, notices?: DamageReporter): Promise<RemoteContentPolicy> {
-  let senders = new Set<string>();
-  let messages: string[] = [];
-  let text: string | null = null;
+/**
+ * The choices in `file`, or null when there is none (or it cannot be read; it is left as it is).
+ * A damaged file is set aside (kept) and reported; nothing is allowed until the person chooses
+ * again, the safe default.
+ */
+async function readChoices(file: string, notices: DamageReporter | undefined): Promise<z.infer<typeof ChoicesSchema> | null> {
+  let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    // No file yet (or no permission to read it; it is left as it is): nothing is allowed, the safe default.
+    return null;
   }
-  if (text !== null) {
-    const choices = parseChoices(text);
-    if (choices) {
-      senders = new Set(choices.senders);
-      messages = choices.messages;
-    } else {
-      // Damaged: kept aside and the person told; nothing is allowed until they choose again (the safe default).
-      const what = 'The list of senders and messages you allowed to load remote content could not be read. Remote content is blocked again until you allow it.';
-      if (notices) await notices.setAside(file, 'remote-content', what);
-      else await setAsideFile(file);
-    }
-  }
+  const choices = parseChoices(text);
+  if (choices) return choices;
+  const what = 'The list of senders and messages you allowed to load remote content could not be read. Remote content is blocked again until you allow it.';
+  if (notices) await notices.setAside(file, 'remote-content', what);
+  else await setAsideFile(file);
+  return null;
+}
+
+/** Checks the choices file without opening the policy (for whoever starts the app before the mail service opens it). */
+export async function checkRemoteContentFile(file: string, notices: DamageReporter): Promise<void> {
+  await readChoices(file, notices);
+}
+
+export async function openRemoteContentPolicy(file: string, notices?: DamageReporter): Promise<RemoteContentPolicy> {
+  const choices = await readChoices(file, notices);
+  const senders = new Set(choices?.senders ?? []);
+  let messages = choices?.messages ?? [];
   let writing: Promise<void> = Promise.resolve();
   const save = () => {
     const data = JSON.stringify({ senders: [...senders], messages });
