@@ -65,7 +65,7 @@ export async function openDraftStore(
     if (name.includes(TMP_MARK)) await removeQuietly(join(dir, name));
     // A draft that cannot be read is set aside (kept, never deleted) and the person told; the others load.
     else if (name.endsWith('.json') && !parseDraft(await readFile(join(dir, name), 'utf8'), name.slice(0, -5))) {
-      const what = 'A saved draft could not be read, so it is no longer listed with your drafts. Its text was kept in the file named here.';
+      const what = 'A saved draft could not be read, so it is no longer listed with your drafts; what was left of it is kept.';
       if (options.notices) await options.notices.setAside(join(dir, name), 'draft', what);
       else await setAsideFile(join(dir, name));
     }

@@ -127,12 +127,21 @@ export async function startDiscoveryEnvironment(servers: MailServers): Promise<D
 }
 
 export async function launchApp(
-  options: { mode?: AppMode; servers?: MailServers; browser?: Browser; discovery?: BackendOptions['discovery']; undoSeconds?: number } = {},
+  options: {
+    mode?: AppMode;
+    servers?: MailServers;
+    browser?: Browser;
+    discovery?: BackendOptions['discovery'];
+    undoSeconds?: number;
+    /** Puts files into the fresh data folder before the app starts (a damaged draft, say). */
+    prepareDataDir?: (dataDir: string) => void;
+  } = {},
 ): Promise<LaunchedApp> {
   const mode = options.mode ?? 'bridge';
   const ownServers = !options.servers;
   const servers = options.servers ?? (await startMailServers());
   const dataDir = mkdtempSync(join(tmpdir(), 'mailwright-e2e-data-'));
+  options.prepareDataDir?.(dataDir);
   const cleanups: Array<() => Promise<void> | void> = [() => rmSync(dataDir, { recursive: true, force: true })];
   if (ownServers) cleanups.push(() => servers.stop());
   const close = async () => {
