@@ -8,6 +8,14 @@ const noElectron = {
   name: 'electron',
   message: 'electron may be imported only in src-main/electron/ and src-main/preload/ (hand Electron objects to services instead).',
 };
+// src-main/ipc and src-main/services are plain Node, tested without Electron: they may not reach into
+// the Electron glue either (ipc -> electron/policy -> ipc was a folder cycle). What both need lives in a
+// plain module (e.g. services/link-policy.ts) that src-main/electron imports too.
+const noElectronFolder = {
+  // Relative imports only (the electron package itself has its own rule): '../electron/policy', '../../electron'.
+  regex: '^(?:\\.\\./)+electron(?:/|$)',
+  message: 'src-main/ipc and src-main/services may not import from src-main/electron/: move what both need to a plain module (e.g. services/link-policy.ts).',
+};
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'net', 'tls', 'crypto', 'child_process', 'http', 'https'];
 
 export default tseslint.config(
@@ -26,6 +34,16 @@ export default tseslint.config(
     ignores: electronOnlyHere,
     rules: {
       'no-restricted-imports': ['error', { paths: [noElectron], patterns: [{ group: ['electron/*'], message: noElectron.message }] }],
+    },
+  },
+  {
+    // Replaces the rule above for these folders (flat config does not merge a rule's options), so it repeats it.
+    files: ['src-main/ipc/**', 'src-main/services/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [noElectron], patterns: [{ group: ['electron/*'], message: noElectron.message }, noElectronFolder] },
+      ],
     },
   },
   {

@@ -3,7 +3,7 @@
  * Electron. (This file imports nothing from electron on purpose.)
  */
 import { isAbsolute, normalize, relative, resolve, sep } from 'node:path';
-import { originOf } from '../ipc/origin';
+import { originOf } from '../services/link-policy';
 
 /** The renderer's own scheme and origin in the packaged app (a privileged custom protocol, not file://). */
 export const APP_SCHEME = 'app';
@@ -37,20 +37,6 @@ export const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'",
   "form-action 'none'",
 ].join('; ');
-
-/** Links the person clicks open outside the app only for these schemes; everything else is dropped. */
-const EXTERNAL_SCHEMES = new Set(['http:', 'https:', 'mailto:']);
-
-export function externalUrlToOpen(url: string): string | null {
-  try {
-    const parsed = new URL(url);
-    if (!EXTERNAL_SCHEMES.has(parsed.protocol)) return null;
-    if (parsed.protocol !== 'mailto:' && (parsed.username || parsed.password)) return null;
-    return parsed.href;
-  } catch {
-    return null;
-  }
-}
 
 /** Navigation of our window is allowed only within our own origin (e.g. a reload). */
 export function isAllowedNavigation(url: string, appOrigin: string): boolean {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { BrowserWindow, shell, type WebContents } from 'electron';
-import { externalUrlToOpen, isAllowedNavigation, isAllowedSubframeNavigation } from './policy';
+import { externalUrlToOpen } from '../services/link-policy';
+import { isAllowedNavigation, isAllowedSubframeNavigation } from './policy';
 
 /** Navigation and new windows are blocked; http(s) and mailto links go to the system's handler. */
 export function lockDown(contents: WebContents, appOrigin: string): void {

@@ -1,7 +1,7 @@
 /** The mail:* channels (reading, actions, reply drafts) and app:openExternal. */
 import type { Channel, ParsedRequestOf, ResponseOf } from '../../shared/ipc';
 import { fail, ok, type Result } from '../../shared/result';
-import { externalUrlToOpen } from '../electron/policy';
+import { externalUrlToOpen } from '../services/link-policy';
 import type { MailService } from '../services/mail';
 
 type MailChannel = Extract<Channel, `mail:${string}` | 'app:openExternal'>;

@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { CHANNELS, isChannel, type Channel, type ParsedRequestOf, type ResponseOf } from '../../shared/ipc';
 import { fail, type Result } from '../../shared/result';
 import type { Logger } from '../services/logger';
-import { originOf } from './origin';
+import { originOf } from '../services/link-policy';
 
 /** Who sent a request, as the transport sees it (Electron's event.senderFrame, or the bridge). */
 export interface IpcSender {

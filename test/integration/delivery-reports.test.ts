@@ -257,5 +257,10 @@ describe('reading and answering over IMAP', () => {
     // Forward brings the attachment along as a file of the new message.
     const forward = await h.call<ComposeDraft>('mail:compose', { accountId: account.id, folder: 'INBOX', uid: found!.uid, mode: 'forward' });
     expect(forward.attachments.map((a) => [a.name, a.size])).toEqual([['figures.pdf', pdf.length]]);
+    // ... and sends it under its own name, byte for byte (the copy on disk once was '0-figures.pdf').
+    const forwarded = await sendAndSettle(h, { ...forward, to: bob.address });
+    expect(forwarded.state).toBe('sent');
+    const received = await simpleParser(await waitForMessage(servers, bob, (s) => s.includes(`Fwd: Question ${tag}`), 10_000));
+    expect(received.attachments.map((a) => [a.filename, a.content.equals(pdf)])).toEqual([['figures.pdf', true]]);
   });
 });

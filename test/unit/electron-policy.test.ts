@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { APP_ORIGIN, CONTENT_SECURITY_POLICY, externalUrlToOpen, isAllowedNavigation, isAllowedSubframeNavigation, osSecretBackend, resolveAppAsset } from '../../src-main/electron/policy';
+import { APP_ORIGIN, CONTENT_SECURITY_POLICY, isAllowedNavigation, isAllowedSubframeNavigation, osSecretBackend, resolveAppAsset } from '../../src-main/electron/policy';
+import { externalUrlToOpen } from '../../src-main/services/link-policy';
 
 describe('window policy', () => {
   it('opens only http, https and mailto links outside the app', () => {

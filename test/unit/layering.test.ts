@@ -16,6 +16,22 @@ describe('runtime layering', () => {
     }
   });
 
+  it('keeps src-main/ipc and src-main/services out of src-main/electron (no folder cycle through the glue)', async () => {
+    const from = (path: string) => `import { APP_ORIGIN } from '${path}';\nexport const a = APP_ORIGIN;\n`;
+    for (const [file, path] of [
+      ['src-main/ipc/x.ts', '../electron/policy'],
+      ['src-main/services/x.ts', '../electron/policy'],
+      ['src-main/services/mail/x.ts', '../../electron/policy'],
+      ['src-main/services/mail/x.ts', '../../electron'],
+    ] as const) {
+      expect(await ruleIds(file, from(path)), `${file} -> ${path}`).toContain('no-restricted-imports');
+    }
+    // The composition root and the glue itself may; and everyone may use the plain link policy.
+    expect(await ruleIds('src-main/main.ts', from('./electron/policy'))).not.toContain('no-restricted-imports');
+    expect(await ruleIds('src-main/electron/x.ts', from('./policy'))).not.toContain('no-restricted-imports');
+    expect(await ruleIds('src-main/ipc/x.ts', from('../services/link-policy'))).not.toContain('no-restricted-imports');
+  });
+
   it('keeps Node built-ins out of shared/ and the renderer', async () => {
     const code = "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n";
     expect(await ruleIds('shared/x.ts', code)).toContain('no-restricted-imports');
