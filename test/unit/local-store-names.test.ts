@@ -20,7 +20,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const raw = (subject: string) => Buffer.from(`From: a@example.com\r\nSubject: ${subject}\r\n\r\nbody\r\n`);
 const files = () => readdirSync(join(dir, 'messages')).sort();
 const state = (store: LocalStore) =>
-  [INBOX, TRASH].flatMap((folder) => store.list(folder, 0, 100).messages.map((m) => `${folder}:${m.subject}:${m.seen ? 'S' : ''}${m.flagged ? 'F' : ''}`)).sort();
+  ([INBOX, TRASH] as const).flatMap((folder) => store.list(folder, 0, 100).messages.map((m) => `${folder}:${m.subject}:${m.seen ? 'S' : ''}${m.flagged ? 'F' : ''}`)).sort();
 
 async function filled(): Promise<LocalStore> {
   const store = await LocalStore.open(dir);
