@@ -1,7 +1,7 @@
 /** A file in the data folder was damaged and set aside: what the person is told (see src-main/services/data-notices.ts). */
 import { z } from 'zod';
 
-export const DATA_NOTICE_KINDS = ['settings', 'draft', 'pop3-index', 'remote-content', 'outbox'] as const;
+export const DATA_NOTICE_KINDS = ['settings', 'secrets', 'draft', 'pop3-index', 'remote-content', 'outbox'] as const;
 export const DataNoticeKindSchema = z.enum(DATA_NOTICE_KINDS);
 export type DataNoticeKind = z.infer<typeof DataNoticeKindSchema>;
 

@@ -64,6 +64,7 @@ export async function setAsideFile(path: string): Promise<string> {
 /** Plain words for each kind of file, used as the start of every notice about it. */
 export const NOTICE_SUBJECT: Record<DataNoticeKind, string> = {
   settings: 'Your account settings file',
+  secrets: 'Your saved passwords',
   draft: 'A saved draft',
   'pop3-index': 'The list of downloaded mail of a POP3 account',
   'remote-content': 'Your choices about loading remote content',

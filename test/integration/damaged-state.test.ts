@@ -169,8 +169,10 @@ interface Expected {
   pop3Mail: boolean;
   remoteAllowed: boolean;
   undoSeconds: number;
+  /** The saved passwords (without them the mail is still there, but checking for more asks for one). */
+  passwords: boolean;
 }
-const ALL: Expected = { accounts: ['senderOnly', 'pop3'], drafts: 2, pop3Mail: true, remoteAllowed: true, undoSeconds: 20 };
+const ALL: Expected = { accounts: ['senderOnly', 'pop3'], drafts: 2, pop3Mail: true, remoteAllowed: true, undoSeconds: 20, passwords: true };
 
 interface Row {
   file: string;
@@ -196,6 +198,14 @@ const ROWS: Row[] = [
     // A file that does not parse keeps no account (it is kept aside whole); the mail on disk and the drafts stay.
     expected: (damage) =>
       damage === 'wrong schema' ? { ...ALL, accounts: ['pop3'] } : { ...ALL, accounts: [], pop3Mail: false, remoteAllowed: false, undoSeconds: 5 },
+  },
+  {
+    file: 'secrets.json',
+    kind: 'secrets',
+    path: () => 'secrets.json',
+    wrongShape: () => ({ entries: 'none' }),
+    // The accounts stay; their passwords are asked for again.
+    expected: () => ({ ...ALL, passwords: false }),
   },
   {
     file: 'a draft',
@@ -245,6 +255,10 @@ describe.each(ROWS)('a damaged $file', (row) => {
       // Nothing else lost.
       const accounts = await call<Account[]>(app, 'accounts:list', {});
       expect(accounts.map((a) => a.id).sort()).toEqual(expected.accounts.map((k) => before[k].id).sort());
+      for (const a of accounts) {
+        expect(a.hasPassword).toBe(expected.passwords);
+        if (a.incoming) expect(a.hasIncomingPassword).toBe(expected.passwords);
+      }
       expect(await call<DraftSummary[]>(app, 'drafts:list', {})).toHaveLength(expected.drafts);
       expect((await call<{ undoSeconds: number }>(app, 'app:info', {})).undoSeconds).toBe(expected.undoSeconds);
       if (expected.pop3Mail) {
@@ -262,7 +276,8 @@ describe.each(ROWS)('a damaged $file', (row) => {
           ['Trash', 1],
         ]);
         // Downloaded once: the message deleted for good is not fetched again, nor any other.
-        expect(await call(app, 'mail:refresh', { accountId })).toEqual({ newMessages: 0 });
+        if (expected.passwords) expect(await call(app, 'mail:refresh', { accountId })).toEqual({ newMessages: 0 });
+        else expect(await app.router.handle(sender, 'mail:refresh', { accountId })).toMatchObject({ ok: false, error: { code: 'PASSWORD_MISSING' } });
         const view = await call<MessageView>(app, 'mail:open', { accountId, folder: 'INBOX', uid: byId(inbox, 'read me') });
         expect(view.remoteContent.allowed).toBe(expected.remoteAllowed);
       }
