@@ -10,7 +10,7 @@ import { createSecretVault, type SecretCipher, type SecretFile } from './service
 import type { SettingsStore } from './services/settings-store';
 import { join } from 'node:path';
 import { fail, ok } from '../shared/result';
-import { createDataNotices, type DataNotices } from './services/data-notices';
+import { createDataNotices } from './services/data-notices';
 import { createAttachmentRegistry, createDroppedFiles } from './services/attachments';
 import { openDraftStore } from './services/drafts';
 import { Outbox, type OutboxJob, type OutboxOptions } from './services/outbox';
@@ -61,8 +61,6 @@ export interface BackendOptions {
 export interface Backend {
   router: Router;
   secretProtection: SecretProtection;
-  /** Damaged files set aside, for the person (also what the app:notices channel answers). */
-  notices: DataNotices;
   /** Stops mail connections and the outbox's scheduler; an in-flight send settles first. */
   close(): Promise<void>;
 }
@@ -172,7 +170,6 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   return {
     router,
     secretProtection: vault.protection,
-    notices,
     close: async () => {
       await mailService.close();
       await outbox.close();

@@ -61,16 +61,6 @@ export async function setAsideFile(path: string): Promise<string> {
   return target;
 }
 
-/** Plain words for each kind of file, used as the start of every notice about it. */
-export const NOTICE_SUBJECT: Record<DataNoticeKind, string> = {
-  settings: 'Your account settings file',
-  secrets: 'Your saved passwords',
-  draft: 'A saved draft',
-  'pop3-index': 'The list of downloaded mail of a POP3 account',
-  'remote-content': 'Your choices about loading remote content',
-  outbox: 'A message in the outbox',
-};
-
 export function createDataNotices(options: { dataDir: string; onAdded?: (notice: DataNotice) => void; now?: () => Date }): DataNotices {
   const now = options.now ?? (() => new Date());
   const notices: DataNotice[] = [];
