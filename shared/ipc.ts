@@ -12,6 +12,7 @@ import {
   AppInfoSchema,
   EmailSchema,
   PasswordSchema,
+  UndoSecondsSchema,
 } from './model';
 import type { Channel, EventName } from './channels';
 import { DiscoveryResultSchema } from './discovery';
@@ -28,6 +29,7 @@ import {
   SearchQuerySchema,
   UidSchema,
 } from './mail';
+import { DataNoticeSchema } from './notices';
 import { AttachmentRefSchema, ComposeDraftSchema, DraftIdSchema, DraftSummarySchema, OutboxJobSchema } from './outbox';
 
 export { API_GLOBAL, CHANNEL_NAMES, EVENT_NAMES, isChannel, type Channel, type EventName } from './channels';
@@ -42,7 +44,7 @@ const channel = <Req extends z.ZodType, Res extends z.ZodType>(request: Req, res
 export const CHANNELS = {
   'app:info': channel(z.object({}).strict(), AppInfoSchema),
   /** The person's preferences; the answer is the app info with them applied. */
-  'preferences:set': channel(z.object({ undoSeconds: z.number().int().min(0).max(60) }).strict(), AppInfoSchema),
+  'preferences:set': channel(z.object({ undoSeconds: UndoSecondsSchema }).strict(), AppInfoSchema),
   'accounts:list': channel(z.object({}).strict(), z.array(AccountSchema)),
   'accounts:save': channel(
     z
@@ -187,6 +189,10 @@ export const CHANNELS = {
   'mail:wake': channel(z.object({}).strict(), z.object({})),
   /** Opens an http(s) link in the system browser; the renderer showed the person the real target first. */
   'app:openExternal': channel(z.object({ url: z.url({ protocol: /^https?$/ }).max(8192) }).strict(), z.object({ opened: z.boolean() })),
+  /** Files found damaged and set aside in this run, not yet dismissed (the app:noticeAdded event carries new ones). */
+  'app:notices': channel(z.object({}).strict(), z.array(DataNoticeSchema)),
+  /** The person read the notice; answers the notices that remain. */
+  'app:dismissNotice': channel(z.object({ id: z.uuid() }).strict(), z.array(DataNoticeSchema)),
 } as const satisfies Record<Channel, { request: z.ZodType; response: z.ZodType }>;
 
 export const EVENTS = {
@@ -199,6 +205,8 @@ export const EVENTS = {
   /** A folder's content changed on the server or locally: reload what is shown. */
   'mail:changed': MailChangedSchema,
   'mail:status': MailStatusSchema,
+  /** A damaged file was set aside: tell the person. */
+  'app:noticeAdded': DataNoticeSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type RequestOf<C extends Channel> = z.input<(typeof CHANNELS)[C]['request']>;

@@ -63,6 +63,10 @@ export const DEFAULT_INCOMING_PORT: Record<IncomingProtocol, Record<Security, nu
   pop3: { tls: 995, starttls: 110, none: 110 },
 };
 
+/** Defaults of an incoming server's options: the schema below fills them in, the wizard starts from them. */
+export const DEFAULT_SAVE_SENT_COPY = true;
+export const DEFAULT_LEAVE_ON_SERVER_DAYS = 14;
+
 /** The incoming server, optional: an account that only sends is normal. Always password authentication. */
 export const IncomingSettingsSchema = z.object({
   protocol: IncomingProtocolSchema,
@@ -72,12 +76,12 @@ export const IncomingSettingsSchema = z.object({
   username: singleLine(320).pipe(z.string().trim().min(1)),
   pinnedCertificate: PinnedCertificateSchema.optional(),
   /** IMAP only: file a copy of each sent message in the Sent folder. Off for providers that do it themselves. */
-  saveSentCopy: z.boolean().default(true),
+  saveSentCopy: z.boolean().default(DEFAULT_SAVE_SENT_COPY),
   /**
    * POP3 only: how long downloaded messages stay on the server, so other devices still see them.
    * null: for ever; 0: deleted once downloaded; n: deleted n days after Mailwright first downloaded them.
    */
-  leaveOnServerDays: z.number().int().min(0).max(3650).nullable().default(14),
+  leaveOnServerDays: z.number().int().min(0).max(3650).nullable().default(DEFAULT_LEAVE_ON_SERVER_DAYS),
 });
 export type IncomingSettings = z.infer<typeof IncomingSettingsSchema>;
 
@@ -115,20 +119,47 @@ export type AccountInput = z.infer<typeof AccountInputSchema>;
 
 export const AccountIdSchema = z.uuid();
 
-export const AccountSchema = z.object({
-  id: AccountIdSchema,
-  description: z.string(),
-  email: z.string(),
-  displayName: z.string(),
-  smtp: SmtpSettingsSchema,
-  incoming: IncomingSettingsSchema.nullable(),
-  signature: z.string(),
-  identities: z.array(IdentitySchema),
+/**
+ * An account as the settings file keeps it: the one definition of the stored shape. Defaults fill
+ * fields that older files lack; unknown keys are refused, so a password can never be written into
+ * the settings file, even by mistake.
+ */
+export const StoredAccountSchema = z
+  .object({
+    id: AccountIdSchema,
+    description: z.string(),
+    email: z.string(),
+    displayName: z.string(),
+    smtp: SmtpSettingsSchema.strict(),
+    /** Added in 0.2.0: accounts saved before have none. */
+    incoming: IncomingSettingsSchema.strict().nullable().default(null),
+    signature: z.string().max(10_000).default(''),
+    identities: z.array(IdentitySchema.strict()).default([]),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .strict();
+export type StoredAccount = z.infer<typeof StoredAccountSchema>;
+
+/** Seconds a message waits in the outbox after Send, while it can be taken back, until the person chooses. */
+export const DEFAULT_UNDO_SECONDS = 5;
+export const UndoSecondsSchema = z.number().int().min(0).max(60);
+
+export const PreferencesSchema = z.object({ undoSeconds: UndoSecondsSchema.default(DEFAULT_UNDO_SECONDS) }).strict();
+export type Preferences = z.infer<typeof PreferencesSchema>;
+
+/** The settings file (settings.json); conf keeps its own bookkeeping beside these keys. */
+export const SettingsSchema = z.object({
+  accounts: z.array(StoredAccountSchema).default([]),
+  preferences: PreferencesSchema.prefault({}),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+/** An account as the renderer sees it. */
+export const AccountSchema = StoredAccountSchema.extend({
   /** Whether a password is in the secret store; the password itself never leaves main. */
   hasPassword: z.boolean(),
   hasIncomingPassword: z.boolean(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
 });
 export type Account = z.infer<typeof AccountSchema>;
 
@@ -148,6 +179,6 @@ export const AppInfoSchema = z.object({
   platform: z.string(),
   secretProtection: SecretProtectionSchema,
   /** Seconds a message waits in the outbox after Send, while it can be taken back. */
-  undoSeconds: z.number(),
+  undoSeconds: UndoSecondsSchema,
 });
 export type AppInfo = z.infer<typeof AppInfoSchema>;

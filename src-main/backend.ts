@@ -11,6 +11,7 @@ import type { SettingsStore } from './services/settings-store';
 import { join } from 'node:path';
 import { fail, ok } from '../shared/result';
 import { cleanDroppedFiles, createAttachmentRegistry, createDroppedFiles } from './services/attachments';
+import { createDataNotices } from './services/data-notices';
 import { openDraftStore } from './services/drafts';
 import { Outbox, type OutboxJob, type OutboxOptions } from './services/outbox';
 import { emlFile } from './services/outbox/store';
@@ -23,6 +24,8 @@ import { verifyAccount, type VerifyOptions } from './services/verify';
 import { createRouter, type IpcSender, type Router } from './ipc/router';
 import { createMailHandlers } from './ipc/mail-handlers';
 import { MailService, type MailServiceOptions } from './services/mail';
+import { checkStoreIndex } from './services/mail/local-store';
+import { checkRemoteContentFile } from './services/mail/remote-content';
 
 export interface BackendOptions {
   /** The app's data folder; the outbox lives in <dataDir>/outbox. */
@@ -63,6 +66,15 @@ export interface Backend {
 }
 
 export async function createBackend(options: BackendOptions): Promise<Backend> {
+  const notices = createDataNotices({
+    dataDir: options.dataDir,
+    onAdded: (notice) => {
+      options.logger.warn('damaged file set aside', { kind: notice.kind, file: notice.file, keptAs: notice.keptAs });
+      options.emit('app:noticeAdded', notice);
+    },
+  });
+  // The settings and secrets were opened (and checked) before there was anyone to tell.
+  for (const finding of [...(options.settings.damage ?? []), ...(options.secretFile.damage ?? [])]) notices.report(finding);
   const vault = createSecretVault(options.secretFile, options.cipher);
   /** Made after the outbox it reports into; account changes before that have nothing to tell it. */
   const late: { mail?: MailService } = {};
@@ -124,6 +136,13 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     },
     onFailed: (job) => options.notify?.('Message not sent', `“${job.summary.subject || '(no subject)'}” could not be sent. Open the outbox to see why.`),
   });
+  // The mail service opens these files itself and has no notices to hand them: they are checked
+  // here first, so a damaged one is set aside and the person told before it is opened (the store
+  // then rebuilds its index from the files; the choices start empty).
+  await checkRemoteContentFile(join(options.dataDir, 'mail', 'remote-content.json'), notices);
+  for (const account of accounts.list()) {
+    if (account.incoming?.protocol === 'pop3') await checkStoreIndex(join(options.dataDir, 'mail', account.id), notices);
+  }
   const mailService = await MailService.open({
     dataDir: options.dataDir,
     accounts,
@@ -144,7 +163,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       outbox,
       accounts,
       attachments,
-      drafts: await openDraftStore(draftsDir, attachments),
+      drafts: await openDraftStore(draftsDir, attachments, { notices }),
       dropped,
       pickFiles: options.pickFiles,
       tmpDir: join(options.dataDir, 'tmp'),
@@ -159,6 +178,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       options.settings.set('preferences', { ...options.settings.get('preferences'), undoSeconds: seconds });
       outbox.setUndoSeconds(seconds);
     },
+    notices,
   });
   const router = createRouter({ handlers, isTrustedSender: options.isTrustedSender, logger: options.logger });
   return {

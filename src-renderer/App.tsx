@@ -1,11 +1,12 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { Account, AppInfo } from '../shared/model';
+import { DEFAULT_UNDO_SECONDS, type Account, type AppInfo } from '../shared/model';
 import type { ComposeDraft, OutboxJobView } from '../shared/outbox';
 import { getApi } from './api';
 import { AccountList } from './features/accounts/AccountList';
 import { ComposeWindow } from './features/compose/ComposeWindow';
 import { DraftsView } from './features/drafts/DraftsView';
 import { MailView } from './features/mailbox/MailView';
+import { DataNoticeBanner } from './ui/DataNoticeBanner';
 import { ErrorBoundary } from './ui/ErrorBoundary';
 import { OutboxView } from './features/outbox/OutboxView';
 import { AccountWizard } from './features/wizard/AccountWizard';
@@ -101,6 +102,7 @@ export function App() {
           Anyone who can read that folder could recover them.
         </p>
       ) : null}
+      <DataNoticeBanner />
       {undoable ? (
         <div className="notice notice--success banner undo" role="status">
           <span>
@@ -145,7 +147,7 @@ export function App() {
               draft={draft}
               draftId={draftId}
               knownAddresses={knownAddresses}
-              undoSeconds={info?.undoSeconds ?? 5}
+              undoSeconds={info?.undoSeconds ?? DEFAULT_UNDO_SECONDS}
               onQueued={(job) => {
                 setJobs((list) => [job, ...list.filter((j) => j.id !== job.id)].sort(byNewest));
                 setJustQueued(job.id);

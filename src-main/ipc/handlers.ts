@@ -6,6 +6,7 @@ import { fail, ok } from '../../shared/result';
 import type { Stage, VerifyReport } from '../../shared/verify';
 import type { AccountToVerify } from '../services/verify';
 import type { AccountService } from '../services/accounts';
+import type { DataNotices } from '../services/data-notices';
 import type { createMailHandlers } from './mail-handlers';
 import type { createOutboxHandlers } from './outbox-handlers';
 import type { Handlers } from './router';
@@ -23,6 +24,8 @@ export function createHandlers(deps: {
   /** The undo window: read from, and written to, the settings (one place, no copy here). */
   undoSeconds: () => number;
   setUndoSeconds: (seconds: number) => void;
+  /** Damaged files set aside in this run, for the person to read. */
+  notices: DataNotices;
 }): Handlers {
   const { accounts } = deps;
   return {
@@ -30,6 +33,11 @@ export function createHandlers(deps: {
     'preferences:set': async ({ undoSeconds }) => {
       deps.setUndoSeconds(undoSeconds);
       return ok({ ...deps.app, undoSeconds: deps.undoSeconds() });
+    },
+    'app:notices': async () => ok(deps.notices.list()),
+    'app:dismissNotice': async ({ id }) => {
+      deps.notices.dismiss(id);
+      return ok(deps.notices.list());
     },
     'accounts:list': async () => ok(accounts.list()),
     'accounts:save': async (request) => accounts.save(request),

@@ -37,17 +37,6 @@ export interface AccountService {
   incomingPassword(id: string, incoming?: IncomingSettings): Result<string | undefined>;
 }
 
-/** Settings written before a field existed get its default. */
-const normalize = (stored: StoredAccount): StoredAccount => {
-  const incoming = stored.incoming as StoredAccount['incoming'] | undefined;
-  return {
-    ...stored,
-    incoming: incoming ? { ...incoming, saveSentCopy: incoming.saveSentCopy ?? true, leaveOnServerDays: incoming.leaveOnServerDays === undefined ? 14 : incoming.leaveOnServerDays } : null,
-    signature: stored.signature ?? '',
-    identities: stored.identities ?? [],
-  };
-};
-
 const smtpSecretName = (id: string) => `account:${id}:smtp`;
 const incomingSecretName = (id: string) => `account:${id}:incoming`;
 
@@ -126,7 +115,8 @@ export function createAccountService(options: {
   bindLegacySecrets();
 
   const toAccount = (stored: StoredAccount): Account => ({
-    ...normalize(stored),
+    // Fields added after an account was saved already have their defaults: the settings store reads through the schema.
+    ...stored,
     hasPassword: has(storedFor(smtpSecretName(stored.id), smtpKeyOf(stored), smtpKeyOf(stored))),
     hasIncomingPassword: has(storedFor(incomingSecretName(stored.id), incomingKeyOf(stored), incomingKeyOf(stored))),
   });
@@ -135,10 +125,7 @@ export function createAccountService(options: {
 
   return {
     list,
-    get: (id) => {
-      const stored = find(id);
-      return stored ? normalize(stored) : undefined;
-    },
+    get: (id) => find(id),
 
     save({ id, account, password, incomingPassword }) {
       const accounts = settings.get('accounts');

@@ -7,8 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { ComposeDraftSchema, type ComposeDraft } from '../../shared/outbox';
 import type { AttachmentRegistry } from './attachments';
+import type { DamageReporter } from './data-notices';
+import { setAsideFile } from './data-notices';
 import { removeQuietly, TMP_MARK, writeFileAtomic } from './durable-files';
 
 export interface DraftSummary {
@@ -18,14 +21,15 @@ export interface DraftSummary {
   to: string;
 }
 
-interface DraftFile {
-  format: 1;
-  id: string;
-  savedAt: string;
+const DraftFileSchema = z.object({
+  format: z.literal(1),
+  id: z.string(),
+  savedAt: z.string(),
   /** The draft with attachment tokens replaced by paths. */
-  draft: Omit<ComposeDraft, 'attachments'>;
-  attachments: Array<{ path: string; name: string; size: number }>;
-}
+  draft: ComposeDraftSchema.omit({ attachments: true }),
+  attachments: z.array(z.object({ path: z.string(), name: z.string(), size: z.number() })),
+});
+type DraftFile = z.infer<typeof DraftFileSchema>;
 
 const ID = /^[0-9a-f-]{36}$/;
 
@@ -36,15 +40,39 @@ export interface DraftStore {
   delete(id: string): Promise<void>;
 }
 
-export async function openDraftStore(dir: string, attachments: AttachmentRegistry, now: () => Date = () => new Date()): Promise<DraftStore> {
+/** The draft in `text`, or undefined when it is not one (truncated, empty, not JSON, not our shape, another id). */
+function parseDraft(text: string, id: string): DraftFile | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const parsed = DraftFileSchema.safeParse(json);
+  return parsed.success && parsed.data.id === id ? parsed.data : undefined;
+}
+
+export async function openDraftStore(
+  dir: string,
+  attachments: AttachmentRegistry,
+  options: { now?: () => Date; notices?: DamageReporter } = {},
+): Promise<DraftStore> {
+  const now = options.now ?? (() => new Date());
   await mkdir(dir, { recursive: true });
-  // Temporary files of a write that a crash interrupted are never drafts.
-  for (const name of await readdir(dir)) if (name.includes(TMP_MARK)) await removeQuietly(join(dir, name));
   const file = (id: string) => join(dir, `${id}.json`);
+  for (const name of await readdir(dir)) {
+    // Temporary files of a write that a crash interrupted are never drafts.
+    if (name.includes(TMP_MARK)) await removeQuietly(join(dir, name));
+    // A draft that cannot be read is set aside (kept, never deleted) and the person told; the others load.
+    else if (name.endsWith('.json') && !parseDraft(await readFile(join(dir, name), 'utf8'), name.slice(0, -5))) {
+      const what = 'A saved draft could not be read, so it is no longer listed with your drafts; what was left of it is kept.';
+      if (options.notices) await options.notices.setAside(join(dir, name), 'draft', what);
+      else await setAsideFile(join(dir, name));
+    }
+  }
   const read = async (id: string): Promise<DraftFile | undefined> => {
     try {
-      const parsed = JSON.parse(await readFile(file(id), 'utf8')) as DraftFile;
-      return parsed.format === 1 && parsed.id === id ? parsed : undefined;
+      return parseDraft(await readFile(file(id), 'utf8'), id);
     } catch {
       return undefined;
     }

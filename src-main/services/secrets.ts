@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import Conf from 'conf';
 import type { SecretProtection } from '../../shared/model';
 import { makeFilePrivateSync, makePrivateFolderSync, PRIVATE_FILE_MODE } from './durable-files';
+import { setAsideSync, type DamageFinding } from './data-notices';
 
 /** Encrypts to a tagged string ("<scheme>:<base64>") and decrypts strings it tagged. */
 export interface SecretCipher {
@@ -101,20 +102,63 @@ export interface SecretFile {
   get(key: 'entries'): Record<string, string>;
   set(key: 'entries', value: Record<string, string>): void;
   readonly path: string;
+  /** What was found damaged (and set aside) when the file was opened; the backend tells the person. */
+  readonly damage?: readonly DamageFinding[];
+}
+
+/** A stored secret: "<scheme>:<base64>" (the same rule as the file's JSON schema below). */
+const TAGGED = /^[a-z0-9]+:/;
+
+/**
+ * Checks secrets.json before conf reads it (conf would throw on a damaged file and the app would
+ * not start). A file that does not parse, or of another shape, is set aside (kept) and the person
+ * types the passwords again; entries that are not stored secrets are dropped, the others kept.
+ */
+export function checkSecretsFile(path: string): DamageFinding[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const entries = isObject(json) && isObject(json.entries) ? json.entries : null;
+  const kept = entries ? Object.fromEntries(Object.entries(entries).filter(([, v]) => typeof v === 'string' && TAGGED.test(v))) : {};
+  if (entries && Object.keys(kept).length === Object.keys(entries).length) return [];
+  const keptAt = setAsideSync(path);
+  if (entries) writeFileSync(path, JSON.stringify({ ...(json as object), entries: kept }, null, '\t'), { mode: 0o600 });
+  return [
+    {
+      kind: 'secrets',
+      path,
+      keptAt,
+      what: entries
+        ? 'Some saved passwords could not be read. Accounts that need one ask for it again when they next connect or send.'
+        : 'Your saved passwords could not be read (the file is damaged or incomplete). Your accounts are kept; type each password again in Accounts. The damaged file was kept, still encrypted.',
+    },
+  ];
 }
 
 export function openSecretFileInFolder(folder: string): SecretFile {
   makePrivateFolderSync(folder);
+  const damage = checkSecretsFile(join(folder, 'secrets.json'));
   const file = new Conf<{ entries: Record<string, string> }>({
     cwd: folder,
     configName: 'secrets',
     projectName: 'mailwright',
     configFileMode: PRIVATE_FILE_MODE,
     defaults: { entries: {} },
-    schema: { entries: { type: 'object', additionalProperties: { type: 'string', pattern: '^[a-z0-9]+:' } } },
+    schema: { entries: { type: 'object', additionalProperties: { type: 'string', pattern: TAGGED.source } } },
   });
   makeFilePrivateSync(file.path); // written by an earlier version with conf's default 0644
-  return file;
+  return Object.assign(file, { damage });
 }
 
 export interface SecretVault {

@@ -1,108 +1,36 @@
 /**
- * Account settings: one schema and one set of migrations, used by electron-store in the app and by
- * conf on a given folder where Electron is absent (tests, the e2e bridge). electron-store extends
- * conf, so both satisfy `SettingsStore`. The JSON schema forbids unknown keys on an account, so a
- * password can never be written into this file, even by mistake.
+ * Account settings: one shape (SettingsSchema in shared/model.ts, zod, with its defaults) and one
+ * set of migrations, used by electron-store in the app and by conf on a given folder where Electron
+ * is absent (tests, the e2e bridge). electron-store extends conf, so both are wrapped the same way:
+ * every value read is parsed (defaults filled in), every value written is checked first, and the
+ * account shape refuses unknown keys, so a password can never be written into this file.
+ *
+ * A damaged file is never silently reset to zero accounts: before conf opens it, checkSettingsFile
+ * sets a file that does not parse aside, and of a file that parses but has the wrong shape keeps
+ * every account that is still valid, after keeping the whole file aside. What it found is handed to
+ * the notices service (src-main/services/data-notices.ts) when the backend starts.
  */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Conf, { type Options } from 'conf';
-import { makeFilePrivateSync, makePrivateFolderSync, PRIVATE_FILE_MODE } from './durable-files';
-import type { Identity, IncomingSettings, SmtpSettings } from '../../shared/model';
+import { makeFilePrivateSync, makePrivateFolderSync, PRIVATE_FILE_MODE, tempName } from './durable-files';
+import { PreferencesSchema, SettingsSchema, StoredAccountSchema, type Settings } from '../../shared/model';
+import { setAsideSync, type DamageFinding } from './data-notices';
 
-export interface StoredAccount {
-  id: string;
-  description: string;
-  email: string;
-  displayName: string;
-  smtp: SmtpSettings;
-  incoming: IncomingSettings | null;
-  signature: string;
-  identities: Identity[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-export type Settings = {
-  accounts: StoredAccount[];
-  preferences: { undoSeconds: number };
-};
+export type { Settings, StoredAccount } from '../../shared/model';
 
 /** The part of conf / electron-store this project uses. */
 export interface SettingsStore {
   get<K extends keyof Settings>(key: K): Settings[K];
   set<K extends keyof Settings>(key: K, value: Settings[K]): void;
   readonly path: string;
+  /** What was found damaged (and set aside) when the file was opened; the backend tells the person. */
+  readonly damage?: readonly DamageFinding[];
 }
-
-const pinnedCertificateJsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['sha256', 'pem'],
-  properties: { sha256: { type: 'string' }, pem: { type: 'string' } },
-} as const;
-
-const securityJsonSchema = { enum: ['tls', 'starttls', 'none'] } as const;
-
-const accountJsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  // 'incoming' is not required so that a 0.1.0 file still loads; the 0.2.0 migration adds it.
-  required: ['id', 'description', 'email', 'displayName', 'smtp', 'createdAt', 'updatedAt'],
-  properties: {
-    id: { type: 'string' },
-    description: { type: 'string' },
-    email: { type: 'string' },
-    displayName: { type: 'string' },
-    createdAt: { type: 'string' },
-    updatedAt: { type: 'string' },
-    smtp: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['host', 'port', 'security', 'auth', 'username'],
-      properties: {
-        host: { type: 'string' },
-        port: { type: 'integer', minimum: 1, maximum: 65535 },
-        security: securityJsonSchema,
-        auth: { enum: ['password', 'none'] },
-        username: { type: 'string' },
-        pinnedCertificate: pinnedCertificateJsonSchema,
-      },
-    },
-    signature: { type: 'string' },
-    identities: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['id', 'name', 'email', 'signature'],
-        properties: { id: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' }, signature: { type: 'string' } },
-      },
-    },
-    incoming: {
-      oneOf: [
-        { type: 'null' },
-        {
-          type: 'object',
-          additionalProperties: false,
-          required: ['protocol', 'host', 'port', 'security', 'username'],
-          properties: {
-            protocol: { enum: ['imap', 'pop3'] },
-            host: { type: 'string' },
-            port: { type: 'integer', minimum: 1, maximum: 65535 },
-            security: securityJsonSchema,
-            username: { type: 'string' },
-            pinnedCertificate: pinnedCertificateJsonSchema,
-            saveSentCopy: { type: 'boolean' },
-            leaveOnServerDays: { type: ['integer', 'null'], minimum: 0, maximum: 3650 },
-          },
-        },
-      ],
-    },
-  },
-} as const;
 
 export const SETTINGS_FILE_NAME = 'settings';
 
-/** Options shared by electron-store (app) and conf (plain Node). */
+/** Options shared by electron-store (app) and conf (plain Node). No JSON schema: the zod schema checks every read and write. */
 export function settingsOptions(projectVersion: string): Options<Settings> {
   return {
     configName: SETTINGS_FILE_NAME,
@@ -111,37 +39,101 @@ export function settingsOptions(projectVersion: string): Options<Settings> {
     clearInvalidConfig: false,
     // conf writes 0666 less the umask (0644: readable by every user) unless told.
     configFileMode: PRIVATE_FILE_MODE,
-    schema: {
-      accounts: { type: 'array', items: accountJsonSchema, default: [] },
-      preferences: {
-        type: 'object',
-        additionalProperties: false,
-        properties: { undoSeconds: { type: 'integer', minimum: 0, maximum: 60 } },
-        default: { undoSeconds: 5 },
-      },
-    } as Options<Settings>['schema'],
-    defaults: { accounts: [], preferences: { undoSeconds: 5 } },
+    defaults: SettingsSchema.parse({}),
     migrations: {
       // The first released layout. Later versions add steps here; conf runs each once, in order.
       '0.1.0': (store) => {
         if (!Array.isArray(store.get('accounts'))) store.set('accounts', []);
       },
-      // 0.2.0: accounts gain an optional incoming server.
+      // 0.2.0: accounts gain an optional incoming server (the schema's default, null, is written here).
       '0.2.0': (store) => {
-        const accounts = store.get('accounts') as Array<Omit<StoredAccount, 'incoming'> & { incoming?: IncomingSettings | null }>;
         store.set(
           'accounts',
-          accounts.map((a) => ({ ...a, incoming: a.incoming ?? null })),
+          (store.get('accounts') as unknown[]).map((a) => StoredAccountSchema.parse(a)),
         );
       },
     },
   };
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * Checks the settings file at `path` before conf reads it (conf would throw on it, or a reset would
+ * lose every account). Synchronous, as conf is. Returns what it set aside, or nothing.
+ */
+export function checkSettingsFile(path: string): DamageFinding[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (!isObject(json)) {
+    const keptAt = setAsideSync(path);
+    return [
+      {
+        kind: 'settings',
+        path,
+        keptAt,
+        what: 'Your settings file could not be read (it is damaged or incomplete), so Mailwright started without your accounts. Nothing was deleted: the damaged file was kept, and your mail, drafts and outbox are untouched. Add your accounts again, or restore the kept file.',
+      },
+    ];
+  }
+  const rawAccounts = json.accounts === undefined ? [] : json.accounts;
+  const listed = Array.isArray(rawAccounts) ? rawAccounts : [];
+  const kept = listed.flatMap((a) => {
+    const parsed = StoredAccountSchema.safeParse(a);
+    return parsed.success ? [parsed.data] : [];
+  });
+  const preferences = PreferencesSchema.safeParse(json.preferences ?? {});
+  const lost = listed.length - kept.length;
+  if (Array.isArray(rawAccounts) && lost === 0 && preferences.success) return [];
+
+  // Wrong shape: keep the whole file aside, then write back everything that is still valid.
+  const keptAt = setAsideSync(path);
+  const repaired = { ...json, accounts: kept, preferences: preferences.success ? preferences.data : PreferencesSchema.parse({}) };
+  const tmp = tempName(path);
+  writeFileSync(tmp, JSON.stringify(repaired, null, '\t'), { mode: 0o600 });
+  renameSync(tmp, path);
+  const parts = [
+    !Array.isArray(rawAccounts)
+      ? 'Your list of accounts in the settings file could not be read, so no account could be kept.'
+      : lost > 0
+        ? `${plural(lost, 'account', 'accounts')} in your settings file could not be read and ${lost === 1 ? 'is' : 'are'} left out${kept.length ? `; ${plural(kept.length, 'other account was', 'other accounts were')} kept` : ''}.`
+        : null,
+    preferences.success ? null : 'Your sending preferences could not be read and are back to their defaults.',
+  ].filter((p): p is string => p !== null);
+  return [{ kind: 'settings', path, keptAt, what: `${parts.join(' ')} The whole file as it was is kept under the name shown.` }];
+}
+
+/** conf or electron-store, read and written through the one schema. */
+export function validatedSettings(store: Conf<Settings>, damage: readonly DamageFinding[] = []): SettingsStore {
+  const shape = SettingsSchema.shape;
+  return {
+    get: (key) => shape[key].parse(store.get(key)) as Settings[typeof key],
+    set: (key, value) => store.set(key, shape[key].parse(value) as Settings[typeof key]),
+    get path() {
+      return store.path;
+    },
+    damage,
+  };
+}
+
 /** The settings in `folder`, without Electron. */
 export function openSettingsInFolder(folder: string, projectVersion: string): SettingsStore {
   makePrivateFolderSync(folder);
+  const damage = checkSettingsFile(join(folder, `${SETTINGS_FILE_NAME}.json`));
   const store = new Conf<Settings>({ ...settingsOptions(projectVersion), cwd: folder });
   makeFilePrivateSync(store.path); // written by an earlier version with conf's default mode
-  return store;
+  return validatedSettings(store, damage);
 }

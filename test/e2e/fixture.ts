@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
-import { test as base, _electron, chromium, type Browser, type ElectronApplication, type Page } from '@playwright/test';
+import { test as base, expect, _electron, chromium, type Browser, type ElectronApplication, type Page } from '@playwright/test';
 import { createBackend, type BackendOptions } from '../../src-main/backend';
 import { CONTENT_SECURITY_POLICY } from '../../src-main/electron/policy';
 import { createSenderPolicy, type IpcSender } from '../../src-main/ipc/router';
@@ -23,6 +23,7 @@ import type { Logger } from '../../src-main/services/logger';
 import { configXml, startAutoconfigServer, type AutoconfigServer } from '../support/autoconfig-server';
 import { startDnsServer } from '../support/dns-server';
 import { startMailServers, type MailServers } from '../support/mail-servers';
+import { checkReplies, type OffSchemaReply } from '../support/checked-router';
 import { createTestCa } from '../support/test-ca';
 import { BRIDGE_SCRIPT, RENDERER_DIR, ROOT } from './paths';
 
@@ -44,6 +45,8 @@ export interface LaunchedApp {
   nextSavePath(path: string): void;
   /** URLs the app asked the system browser to open, in order (bridge mode). */
   openedExternally: string[];
+  /** Replies that did not match their channel's response schema (bridge mode); the fixture fails the test on any. */
+  offSchemaReplies: OffSchemaReply[];
   close(): Promise<void>;
 }
 
@@ -124,12 +127,21 @@ export async function startDiscoveryEnvironment(servers: MailServers): Promise<D
 }
 
 export async function launchApp(
-  options: { mode?: AppMode; servers?: MailServers; browser?: Browser; discovery?: BackendOptions['discovery']; undoSeconds?: number } = {},
+  options: {
+    mode?: AppMode;
+    servers?: MailServers;
+    browser?: Browser;
+    discovery?: BackendOptions['discovery'];
+    undoSeconds?: number;
+    /** Puts files into the fresh data folder before the app starts (a damaged draft, say). */
+    prepareDataDir?: (dataDir: string) => void;
+  } = {},
 ): Promise<LaunchedApp> {
   const mode = options.mode ?? 'bridge';
   const ownServers = !options.servers;
   const servers = options.servers ?? (await startMailServers());
   const dataDir = mkdtempSync(join(tmpdir(), 'mailwright-e2e-data-'));
+  options.prepareDataDir?.(dataDir);
   const cleanups: Array<() => Promise<void> | void> = [() => rmSync(dataDir, { recursive: true, force: true })];
   if (ownServers) cleanups.push(() => servers.stop());
   const close = async () => {
@@ -162,6 +174,7 @@ export async function launchApp(
           throw new Error('the system save dialog cannot be scripted in the Electron app');
         },
         openedExternally: [],
+        offSchemaReplies: [],
         close,
       };
     }
@@ -232,13 +245,14 @@ export async function launchApp(
         void page.evaluate(([e, p]) => (window as unknown as { __mailwrightEmit?: (e: string, p: unknown) => void }).__mailwrightEmit?.(e, p), [event, payload] as const).catch(() => {});
       },
     });
+    const router = checkReplies(backend.router);
     await page.exposeBinding('__mailwrightInvoke', (source, channel: unknown, request: unknown) => {
       const sender: IpcSender = {
         contentsId: source.page === page ? BRIDGE_CONTENTS_ID : -1,
         isMainFrame: source.frame === source.page.mainFrame(),
         url: source.frame.url(),
       };
-      return backend.router.handle(sender, String(channel), request);
+      return router.handle(sender, String(channel), request);
     });
     await page.addInitScript({ path: BRIDGE_SCRIPT });
     cleanups.unshift(() => backend.close());
@@ -253,6 +267,7 @@ export async function launchApp(
       chooseFiles: (paths) => (nextFiles = paths),
       nextSavePath: (path) => (savePath = path),
       openedExternally,
+      offSchemaReplies: router.offSchema,
       close,
     };
   } catch (error) {
@@ -288,6 +303,8 @@ export const test = base.extend<{ app: LaunchedApp }, { servers: MailServers; di
     if (mode === 'electron') test.skip(!electronBinary(), ELECTRON_MISSING);
     const app = await launchApp({ mode, servers, discovery: discoveryEnv.options, ...(mode === 'bridge' ? { browser } : {}) });
     await use(app);
+    // Every reply the page got matched its channel's response schema (the contract's promise to the renderer).
+    if (mode === 'bridge') expect(app.offSchemaReplies, 'replies off their channel schema').toEqual([]);
     if (testInfo.status !== testInfo.expectedStatus && app.mainLog.length) {
       await testInfo.attach('main-process-log', { body: app.mainLog.join('\n'), contentType: 'text/plain' });
       await testInfo.attach('mail-server-log', { body: await servers.log(), contentType: 'text/plain' });

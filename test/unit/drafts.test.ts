@@ -27,7 +27,7 @@ const draft = (over: Partial<ComposeDraft> = {}): ComposeDraft => ({
 describe('drafts', () => {
   it('saves, lists newest first, opens, replaces in place and deletes', async () => {
     let clock = Date.parse('2026-11-22T10:00:00Z');
-    const store = await openDraftStore(join(dir, 'drafts'), createAttachmentRegistry(), () => new Date((clock += 1000)));
+    const store = await openDraftStore(join(dir, 'drafts'), createAttachmentRegistry(), { now: () => new Date((clock += 1000)) });
     const a = await store.save(undefined, draft({ subject: 'first' }));
     const b = await store.save(undefined, draft({ subject: 'second' }));
     expect((await store.list()).map((d) => d.subject)).toEqual(['second', 'first']);

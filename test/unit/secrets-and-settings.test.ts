@@ -178,8 +178,8 @@ describe('accounts, settings and secrets', () => {
     const old = { id: crypto.randomUUID(), description: 'Old', email: 'a@example.com', displayName: '', smtp: input.smtp, createdAt: 'x', updatedAt: 'x' };
     writeFileSync(join(dir, 'settings.json'), JSON.stringify({ accounts: [old], __internal__: { migrations: { version: '0.1.0' } } }));
     const settings = openSettingsInFolder(dir, VERSION);
-    expect(settings.get('accounts')).toEqual([{ ...old, incoming: null }]);
-    // Fields added later are filled in by the account service when read.
+    // Fields added later get the defaults of the one account schema (shared/model.ts).
+    expect(settings.get('accounts')).toEqual([{ ...old, incoming: null, signature: '', identities: [] }]);
     expect(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8')).__internal__.migrations.version).toBe(VERSION);
   });
 

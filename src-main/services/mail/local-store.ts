@@ -5,7 +5,18 @@
  *   index.json                  uidValidity, nextUid, the messages (folder, UIDL, flags, summary)
  *                               and every UIDL ever downloaded (the set that keeps a message from
  *                               being fetched twice), each with firstSeen and a deleteOnServer mark
- *   messages/<uid>-<uidl>.eml   the raw bytes; <uidl> is the UIDL in base64url
+ *   messages/<uid>-<uidl>[,<marks>].eml
+ *                               the raw bytes; <uidl> is the UIDL in base64url; <marks> as in
+ *                               maildir, sorted: F flagged, R answered, S seen, T in the Trash
+ *   deleted/<uidl>              empty: deleted here for good, still to be deleted on the server
+ *
+ * The index is a cache that can be rebuilt: everything that cannot be read again from the server
+ * is also in file names. A message's flags and folder are in its name (maildir's idea, with ','
+ * instead of ':' so the names are valid on Windows): a change renames the file (atomic) before the
+ * index is written, and at open the names win over the index. A message deleted here for good
+ * leaves a mark in deleted/ until the server no longer has it, so a rebuilt index still knows not
+ * to download it again. A damaged index is set aside (kept, never deleted), reported, and rebuilt
+ * from the names: nothing is lost but the order of first download within one second.
  *
  * Order of writes: a message file is written atomically (temp, fsync, rename) before the index that
  * records its UIDL. A crash in between leaves a file whose name is not in the index: open() indexes
@@ -14,12 +25,13 @@
  * already knows under no message is the leftover of a delete and is removed, not brought back.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { simpleParser, type HeaderValue } from 'mailparser';
 import { z } from 'zod';
 import type { Folder, MessagePage, MessageSummary } from '../../../shared/mail';
 import { looksLikeDeliveryReport } from '../bounces/candidate';
+import { setAsideFile, type DamageReporter } from '../data-notices';
 import { removeQuietly, syncDir, TMP_MARK, writeFileAtomic } from '../durable-files';
 import { addressesOf } from './parse';
 import type { SearchField } from './types';
@@ -33,20 +45,37 @@ export const isLocalFolder = (path: string): path is LocalFolder => (LOCAL_FOLDE
 
 const INDEX_FILE = 'index.json';
 const MESSAGES_DIR = 'messages';
+const DELETED_DIR = 'deleted';
 const DAY_MS = 86_400_000;
-const FILE_RE = /^(\d{1,15})-([A-Za-z0-9_-]+)\.eml$/;
+const FILE_RE = /^(\d{1,15})-([A-Za-z0-9_-]+)(?:,([FRST]*))?\.eml$/;
+const UIDL_NAME_RE = /^[A-Za-z0-9_-]+$/;
 
-/** The file name of a message: its local uid and its UIDL (base64url, so any UIDL is a safe name). */
-export const messageFileName = (uid: number, uidl: string): string => `${uid}-${Buffer.from(uidl, 'utf8').toString('base64url')}.eml`;
+type Flags = { seen: boolean; flagged: boolean; answered: boolean };
+const NO_FLAGS: Flags = { seen: false, flagged: false, answered: false };
 
-function parseFileName(name: string): { uid: number; uidl: string } | null {
+const uidlName = (uidl: string) => Buffer.from(uidl, 'utf8').toString('base64url');
+
+/**
+ * The file name of a message: its local uid, its UIDL (base64url, so any UIDL is a safe name), and
+ * its flags and folder as maildir-style marks (none for an unread message in the Inbox).
+ */
+export function messageFileName(uid: number, uidl: string, marks: { folder?: LocalFolder; flags?: Flags } = {}): string {
+  const flags = marks.flags ?? NO_FLAGS;
+  const letters = `${flags.flagged ? 'F' : ''}${flags.answered ? 'R' : ''}${flags.seen ? 'S' : ''}${marks.folder === TRASH ? 'T' : ''}`;
+  return `${uid}-${uidlName(uidl)}${letters ? `,${letters}` : ''}.eml`;
+}
+
+function parseFileName(name: string): { uid: number; uidl: string; folder: LocalFolder; flags: Flags } | null {
   const m = FILE_RE.exec(name);
   if (!m) return null;
   const uid = Number(m[1]);
   const uidl = Buffer.from(m[2]!, 'base64url').toString('utf8');
+  const letters = m[3] ?? '';
+  const folder: LocalFolder = letters.includes('T') ? TRASH : INBOX;
+  const flags = { seen: letters.includes('S'), flagged: letters.includes('F'), answered: letters.includes('R') };
   // Reject names that do not round-trip (not written by us).
-  if (uid < 1 || messageFileName(uid, uidl) !== name) return null;
-  return { uid, uidl };
+  if (uid < 1 || uidl.length === 0 || messageFileName(uid, uidl, { folder, flags }) !== name) return null;
+  return { uid, uidl, folder, flags };
 }
 
 const AddressSchema = z.object({ name: z.string(), address: z.string() });
@@ -82,7 +111,8 @@ const UidlRecordSchema = z.object({
 type UidlRecord = z.infer<typeof UidlRecordSchema>;
 
 const IndexSchema = z.object({
-  version: z.literal(1),
+  // 1: flags and folders in the index only; 2: also in the file names (which then win).
+  version: z.union([z.literal(1), z.literal(2)]),
   uidValidity: z.string().min(1),
   nextUid: z.number().int().positive(),
   messages: z.array(StoredMessageSchema),
@@ -98,8 +128,13 @@ export interface OpenReport {
   reindexed: number;
   /** Files of messages already deleted for good, removed. */
   removed: number;
-  /** The index did not parse: set aside as index.json.corrupt-<time>, rebuilt from the files. */
+  /** The index could not be read: set aside as index.json.damaged-<time>, rebuilt from the files. */
   corruptIndex: boolean;
+}
+
+export interface LocalStoreOptions {
+  /** Told when the index was damaged and set aside. */
+  notices?: DamageReporter;
 }
 
 export class LocalStore {
@@ -111,12 +146,16 @@ export class LocalStore {
   /** Mutations and index writes run one at a time, in call order. */
   private queue: Promise<unknown> = Promise.resolve();
 
+  /** Whether the file names carry the flags and folders (false only while a version 1 index is being upgraded). */
+  private readonly namesWin: boolean;
+
   private constructor(
     readonly dir: string,
     readonly uidValidity: string,
     index: IndexFile | null,
     report: OpenReport,
   ) {
+    this.namesWin = index === null || index.version === 2;
     this.nextUid = index?.nextUid ?? 1;
     for (const m of index?.messages ?? []) this.messages.set(m.uid, m);
     for (const [uidl, record] of index?.uidls ?? []) this.uidls.set(uidl, record);
@@ -127,43 +166,46 @@ export class LocalStore {
     return join(this.dir, MESSAGES_DIR);
   }
 
-  private fileOf(m: { uid: number; uidl: string }): string {
-    return join(this.messagesDir, messageFileName(m.uid, m.uidl));
+  private get deletedDir(): string {
+    return join(this.dir, DELETED_DIR);
+  }
+
+  private fileOf(m: StoredMessage): string {
+    return join(this.messagesDir, messageFileName(m.uid, m.uidl, m));
+  }
+
+  /** Renames a message's file to carry its flags and folder; a missing file stays missing. */
+  private async renameFile(from: string, to: string): Promise<void> {
+    if (from === to) return;
+    await rename(from, to).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
   }
 
   /** Opens (or creates) the store in `dir` and reconciles files with the index. */
-  static async open(dir: string): Promise<LocalStore> {
+  static async open(dir: string, options: LocalStoreOptions = {}): Promise<LocalStore> {
     await mkdir(join(dir, MESSAGES_DIR), { recursive: true, mode: 0o700 });
+    await mkdir(join(dir, DELETED_DIR), { recursive: true, mode: 0o700 });
     const report: OpenReport = { reindexed: 0, removed: 0, corruptIndex: false };
-    let index: IndexFile | null = null;
-    let text: string | null = null;
-    try {
-      text = await readFile(join(dir, INDEX_FILE), 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    if (text !== null) {
-      let parsed: ReturnType<typeof IndexSchema.safeParse> | null = null;
-      try {
-        parsed = IndexSchema.safeParse(JSON.parse(text));
-      } catch {
-        parsed = null;
-      }
-      if (parsed?.success) index = parsed.data;
-      else {
-        // Never delete what we cannot read; the files rebuild the messages.
-        await rename(join(dir, INDEX_FILE), join(dir, `${INDEX_FILE}.corrupt-${Date.now()}`));
-        report.corruptIndex = true;
-      }
-    }
+    const { index, damaged } = await readIndex(dir, options.notices);
+    report.corruptIndex = damaged;
     const store = new LocalStore(dir, index?.uidValidity ?? randomBytes(8).toString('hex'), index, report);
-    if (!index) store.dirty = true;
+    if (!index || index.version !== 2) store.dirty = true;
     await store.reconcile();
     await store.flushNow();
     return store;
   }
 
   private async reconcile(): Promise<void> {
+    // Deleted for good, not yet gone from the server: known, so never downloaded again.
+    for (const name of await readdir(this.deletedDir)) {
+      if (!UIDL_NAME_RE.test(name)) continue;
+      const uidl = Buffer.from(name, 'base64url').toString('utf8');
+      if (!uidl || uidlName(uidl) !== name || this.uidls.has(uidl)) continue;
+      const firstSeen = (await stat(join(this.deletedDir, name))).mtime.toISOString();
+      this.uidls.set(uidl, { firstSeen, deleteOnServer: true });
+      this.dirty = true;
+    }
     for (const name of await readdir(this.messagesDir)) {
       const path = join(this.messagesDir, name);
       if (name.includes(TMP_MARK)) {
@@ -173,7 +215,19 @@ export class LocalStore {
       const parsed = parseFileName(name);
       if (!parsed) continue;
       const known = this.messages.get(parsed.uid);
-      if (known) continue;
+      if (known) {
+        if (known.uidl !== parsed.uidl) continue;
+        if (!this.namesWin) {
+          // Upgrading a version 1 store: the index knows the flags; the names learn them now.
+          await this.renameFile(path, this.fileOf(known));
+        } else if (known.folder !== parsed.folder || !sameFlags(known.flags, parsed.flags)) {
+          // A rename that happened before a crash, its index write did not: the name is the newer.
+          known.folder = parsed.folder;
+          known.flags = parsed.flags;
+          this.dirty = true;
+        }
+        continue;
+      }
       if (this.uidls.has(parsed.uidl)) {
         await removeQuietly(path);
         this.report.removed++;
@@ -183,10 +237,10 @@ export class LocalStore {
       const firstSeen = (await stat(path)).mtime.toISOString();
       this.messages.set(parsed.uid, {
         uid: parsed.uid,
-        folder: INBOX,
+        folder: parsed.folder,
         uidl: parsed.uidl,
         firstSeen,
-        flags: { seen: false, flagged: false, answered: false },
+        flags: parsed.flags,
         summary: await summarize(raw, firstSeen),
       });
       this.uidls.set(parsed.uidl, { firstSeen });
@@ -194,6 +248,16 @@ export class LocalStore {
       this.report.reindexed++;
       this.dirty = true;
     }
+    if (!this.namesWin) {
+      // Upgrading a version 1 store: messages deleted here but still on the server get their mark.
+      const present = new Set([...this.messages.values()].map((m) => m.uidl));
+      for (const [uidl, r] of this.uidls) if (!present.has(uidl) && !r.goneFromServer) await this.markDeleted(uidl);
+    }
+  }
+
+  /** The mark in deleted/ that outlives the index (see the top). */
+  private async markDeleted(uidl: string): Promise<void> {
+    await writeFile(join(this.deletedDir, uidlName(uidl)), '', { mode: 0o600 });
   }
 
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
@@ -268,8 +332,10 @@ export class LocalStore {
         if (change.flagged !== undefined) flags.flagged = change.flagged;
         if (change.answered !== undefined) flags.answered = change.answered;
         updated++;
-        if (flags.seen === m.flags.seen && flags.flagged === m.flags.flagged && flags.answered === m.flags.answered) continue;
+        if (sameFlags(flags, m.flags)) continue;
+        const before = this.fileOf(m);
         m.flags = flags;
+        await this.renameFile(before, this.fileOf(m));
         this.dirty = true;
       }
       await this.flushNow();
@@ -284,7 +350,9 @@ export class LocalStore {
       for (const uid of new Set(uids)) {
         const m = this.messages.get(uid);
         if (!m || m.folder !== folder) continue;
+        const before = this.fileOf(m);
         m.folder = to;
+        await this.renameFile(before, this.fileOf(m));
         moved++;
         this.dirty = true;
       }
@@ -306,6 +374,7 @@ export class LocalStore {
         this.messages.delete(uid);
         const record = this.uidls.get(m.uidl) ?? { firstSeen: m.firstSeen };
         this.uidls.set(m.uidl, { ...record, deleteOnServer: true });
+        await this.markDeleted(m.uidl);
         gone.push(m);
         this.dirty = true;
       }
@@ -386,8 +455,11 @@ export class LocalStore {
         const { deleteOnServer: _done, ...rest } = r;
         this.uidls.set(uidl, { ...rest, goneFromServer: r.goneFromServer ?? when });
         this.dirty = true;
+        gone.add(uidl);
       }
       await this.flushNow();
+      // The server no longer has them: nothing left to keep from being downloaded again.
+      for (const uidl of gone) await removeQuietly(join(this.deletedDir, uidlName(uidl)));
     });
   }
 
@@ -401,8 +473,9 @@ export class LocalStore {
     this.dirty = false;
     try {
       await syncDir(this.messagesDir);
+      await syncDir(this.deletedDir);
       const index: IndexFile = {
-        version: 1,
+        version: 2,
         uidValidity: this.uidValidity,
         nextUid: this.nextUid,
         messages: [...this.messages.values()].sort((a, b) => a.uid - b.uid),
@@ -423,6 +496,46 @@ export class LocalStore {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+const DAMAGED_INDEX_WORDS =
+  'The list of mail downloaded for one of your POP3 accounts could not be read. Mailwright rebuilt it from the messages on disk: no message is lost or downloaded twice, and read, flagged and Trash are kept.';
+
+/**
+ * The index in `dir`, or null when there is none or it was damaged (truncated, empty, not JSON,
+ * another shape): then it is set aside (kept, never deleted) and reported, and open() rebuilds it
+ * from the file names.
+ */
+async function readIndex(dir: string, notices: DamageReporter | undefined): Promise<{ index: IndexFile | null; damaged: boolean }> {
+  const path = join(dir, INDEX_FILE);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { index: null, damaged: false };
+    throw error;
+  }
+  let parsed: ReturnType<typeof IndexSchema.safeParse> | null = null;
+  try {
+    parsed = IndexSchema.safeParse(JSON.parse(text));
+  } catch {
+    parsed = null;
+  }
+  if (parsed?.success) return { index: parsed.data, damaged: false };
+  if (notices) await notices.setAside(path, 'pop3-index', DAMAGED_INDEX_WORDS);
+  else await setAsideFile(path);
+  return { index: null, damaged: true };
+}
+
+/**
+ * Checks the index of the store in `dir` without opening the store: a damaged one is set aside and
+ * reported now, and the store rebuilds it when it opens. For whoever starts the app and holds the
+ * notices before the stores are opened.
+ */
+export async function checkStoreIndex(dir: string, notices: DamageReporter): Promise<boolean> {
+  return (await readIndex(dir, notices)).damaged;
+}
+
+const sameFlags = (a: Flags, b: Flags) => a.seen === b.seen && a.flagged === b.flagged && a.answered === b.answered;
 
 function toSummary(m: StoredMessage): MessageSummary {
   return { uid: m.uid, ...m.summary, seen: m.flags.seen, flagged: m.flags.flagged, answered: m.flags.answered };

@@ -14,6 +14,7 @@ import type { MailChanged, MailStatus } from '../../../shared/mail';
 import { Pop3Client, Pop3Error } from '../pop3/client';
 import { tlsOptionsFor } from '../tls-trust';
 import { pop3Failure } from '../pop3/failure';
+import type { DamageReporter } from '../data-notices';
 import { isLocalFolder, LocalStore, TRASH, type LocalFolder } from './local-store';
 import type { MailSource, MailSourceContext } from './types';
 
@@ -31,6 +32,8 @@ export interface Pop3SourceOptions {
    * opened only once that one has finished with it, so two stores never write one index.
    */
   after?: Promise<unknown>;
+  /** Told when the store's index was damaged, set aside and rebuilt. */
+  notices?: DamageReporter;
 }
 
 const DEFAULT_POLL_MS = 10 * 60_000;
@@ -69,7 +72,7 @@ export function createPop3Source(ctx: MailSourceContext, options: Pop3SourceOpti
   function openStore(): Promise<LocalStore> {
     storeOpening ??= Promise.resolve(options.after)
       .catch(() => undefined)
-      .then(() => LocalStore.open(options.dir))
+      .then(() => LocalStore.open(options.dir, options.notices ? { notices: options.notices } : {}))
       .then(
       (store) => {
         const { reindexed, removed, corruptIndex } = store.report;

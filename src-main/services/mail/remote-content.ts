@@ -5,6 +5,8 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { z } from 'zod';
+import { setAsideFile, type DamageReporter } from '../data-notices';
 import { writeFileAtomic } from '../durable-files';
 
 const MAX_MESSAGES = 5000;
@@ -21,16 +23,47 @@ const senderKey = (address: string) => {
   return at < 0 ? address.trim() : `${address.slice(0, at).trim()}@${address.slice(at + 1).trim().toLowerCase()}`;
 };
 
-export async function openRemoteContentPolicy(file: string): Promise<RemoteContentPolicy> {
-  let senders = new Set<string>();
-  let messages: string[] = [];
+const ChoicesSchema = z.object({ senders: z.array(z.string()), messages: z.array(z.string()) });
+
+/** The choices in `text`, or null when it is not our file (truncated, empty, not JSON, another shape). */
+function parseChoices(text: string): z.infer<typeof ChoicesSchema> | null {
   try {
-    const data = JSON.parse(await readFile(file, 'utf8')) as { senders?: unknown; messages?: unknown };
-    if (Array.isArray(data.senders)) senders = new Set(data.senders.filter((s): s is string => typeof s === 'string'));
-    if (Array.isArray(data.messages)) messages = data.messages.filter((s): s is string => typeof s === 'string');
+    const parsed = ChoicesSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
   } catch {
-    // No file yet (or an unreadable one): nothing is allowed, which is the safe default.
+    return null;
   }
+}
+
+/**
+ * The choices in `file`, or null when there is none (or it cannot be read; it is left as it is).
+ * A damaged file is set aside (kept) and reported; nothing is allowed until the person chooses
+ * again, the safe default.
+ */
+async function readChoices(file: string, notices: DamageReporter | undefined): Promise<z.infer<typeof ChoicesSchema> | null> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return null;
+  }
+  const choices = parseChoices(text);
+  if (choices) return choices;
+  const what = 'The list of senders and messages you allowed to load remote content could not be read. Remote content is blocked again until you allow it.';
+  if (notices) await notices.setAside(file, 'remote-content', what);
+  else await setAsideFile(file);
+  return null;
+}
+
+/** Checks the choices file without opening the policy (for whoever starts the app before the mail service opens it). */
+export async function checkRemoteContentFile(file: string, notices: DamageReporter): Promise<void> {
+  await readChoices(file, notices);
+}
+
+export async function openRemoteContentPolicy(file: string, notices?: DamageReporter): Promise<RemoteContentPolicy> {
+  const choices = await readChoices(file, notices);
+  const senders = new Set(choices?.senders ?? []);
+  let messages = choices?.messages ?? [];
   let writing: Promise<void> = Promise.resolve();
   const save = () => {
     const data = JSON.stringify({ senders: [...senders], messages });

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { AppInfo } from '../../../shared/model';
+import { DEFAULT_UNDO_SECONDS, type AppInfo } from '../../../shared/model';
 import type { AppError } from '../../../shared/result';
 import { getApi } from '../../api';
 import { Choice } from '../../ui/Choice';
@@ -10,7 +10,7 @@ const UNDO_CHOICES = { '0': 'Send at once', '5': '5 seconds', '10': '10 seconds'
 /** How long a message waits in the outbox after Send, while it can still be taken back. */
 export function SendingPreferences(props: { undoSeconds: number; onChanged: (info: AppInfo) => void }) {
   const [error, setError] = useState<AppError | null>(null);
-  const value = (String(props.undoSeconds) in UNDO_CHOICES ? String(props.undoSeconds) : '5') as keyof typeof UNDO_CHOICES;
+  const value = (String(props.undoSeconds) in UNDO_CHOICES ? String(props.undoSeconds) : String(DEFAULT_UNDO_SECONDS)) as keyof typeof UNDO_CHOICES;
   return (
     <section className="card" aria-labelledby="sending-title">
       <h1 id="sending-title">Sending</h1>

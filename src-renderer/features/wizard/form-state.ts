@@ -3,7 +3,9 @@ import type { DiscoveryResult, ServerCandidate } from '../../../shared/discovery
 import {
   AccountInputSchema,
   DEFAULT_INCOMING_PORT,
+  DEFAULT_LEAVE_ON_SERVER_DAYS,
   DEFAULT_PORT,
+  DEFAULT_SAVE_SENT_COPY,
   type Account,
   type AccountInput,
   type AuthMethod,
@@ -49,8 +51,11 @@ export interface WizardForm {
 
 export const LEAVE_DAYS = ['0', '7', '14', '30', '90', 'forever'] as const;
 export type LeaveDays = (typeof LEAVE_DAYS)[number];
-const leaveDaysOf = (days: number | null | undefined): LeaveDays =>
-  days === null ? 'forever' : (LEAVE_DAYS.find((d) => d === String(days ?? 14)) ?? '14');
+/** The choice closest to what is stored; a number the list does not offer shows as the default. */
+const leaveDaysOf = (days: number | null | undefined): LeaveDays => {
+  const fallback = LEAVE_DAYS.find((d) => d === String(DEFAULT_LEAVE_ON_SERVER_DAYS)) ?? '14';
+  return days === null ? 'forever' : (LEAVE_DAYS.find((d) => d === String(days ?? DEFAULT_LEAVE_ON_SERVER_DAYS)) ?? fallback);
+};
 
 export const emptyForm = (): WizardForm => ({
   description: '',
@@ -72,8 +77,8 @@ export const emptyForm = (): WizardForm => ({
   inPassword: '',
   inSamePassword: true,
   inPin: null,
-  inSaveSent: true,
-  inLeaveDays: '14',
+  inSaveSent: DEFAULT_SAVE_SENT_COPY,
+  inLeaveDays: leaveDaysOf(DEFAULT_LEAVE_ON_SERVER_DAYS),
   signature: '',
   identities: [],
   touched: { port: false, username: false, description: false, inPort: false, inUsername: false, inSaveSent: false },
