@@ -8,7 +8,7 @@ import type { TLSSocket } from 'node:tls';
 import type { IncomingSettings } from '../../../shared/model';
 import { appError, type AppError } from '../../../shared/result';
 import type { TrustSettings } from '../tls-trust';
-import type { LineSocket } from './line-socket';
+import type { LineSocket } from '../net/socket';
 import { socketError, type VerificationRun } from './run';
 import type { ProbeTimeouts } from './smtp-probe';
 
@@ -55,7 +55,7 @@ async function loginCommand(conn: LineSocket, id: string, username: string, pass
     conn.write(`${line} {${arg.literal.length}}`, `${shown} {${arg.literal.length}}`);
     const go = await conn.readLine(timeoutMs);
     if (!go.startsWith('+')) return { status: go.slice(id.length + 1).split(' ')[0]!.toUpperCase(), line: go, untagged: [] };
-    conn.raw.write(arg.literal);
+    conn.writeRaw(arg.literal);
     line = '';
     shown = secret ? '[redacted literal]' : `[literal ${arg.literal.length} bytes]`;
   }
