@@ -59,11 +59,17 @@ const socketError = (e: Error & { code?: string }, kind: NetErrorKind = 'socket'
   e instanceof NetError ? e : new NetError(kind, e.message, typeof e.code === 'string' ? e.code : undefined, e);
 
 /** Waits for `event` on a fresh socket, bounded by `timeoutMs` and `signal`; destroys it on failure. */
-function settle(socket: net.Socket, event: 'connect' | 'secureConnect', timeoutMs: number, what: string, signal?: AbortSignal, kind: NetErrorKind = 'socket'): Promise<void> {
+function settle(socket: net.Socket, event: 'connect' | 'secureConnect', timeoutMs: number, what: string, signal?: AbortSignal, tcpUp = false): Promise<void> {
   return new Promise((resolve, reject) => {
+    // An error before the TCP connection is up is the socket's (refused, unreachable); after it,
+    // while waiting for secureConnect, it is the handshake's.
+    let kind: NetErrorKind = event === 'secureConnect' && tcpUp ? 'tls' : 'socket';
+    const onTcp = () => {
+      if (event === 'secureConnect') kind = 'tls';
+    };
     const done = (err?: NetError) => {
       clearTimeout(timer);
-      socket.off(event, onOk).off('error', onError).off('close', onClose);
+      socket.off(event, onOk).off('error', onError).off('close', onClose).off('connect', onTcp);
       signal?.removeEventListener('abort', onAbort);
       if (!err) return resolve();
       socket.destroy();
@@ -74,10 +80,11 @@ function settle(socket: net.Socket, event: 'connect' | 'secureConnect', timeoutM
     // A close during the handshake is the handshake failing (a plain-text server that hung up on
     // our ClientHello), not a connection lost in the middle of a conversation.
     const onClose = () =>
-      done(event === 'secureConnect' ? new NetError('tls', `the connection closed during ${what}`) : new NetError('closed', `the connection closed during ${what}`, 'ECONNCLOSED'));
+      done(kind === 'tls' ? new NetError('tls', `the connection closed during ${what}`) : new NetError('closed', `the connection closed during ${what}`, 'ECONNCLOSED'));
     const onAbort = () => done(abortError(signal!));
     const timer = setTimeout(() => done(new NetError('timeout', `${what} did not finish within ${timeoutMs} ms`, 'ETIMEDOUT')), timeoutMs);
     socket.once(event, onOk).once('error', onError).once('close', onClose);
+    if (!tcpUp) socket.once('connect', onTcp);
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
   });
@@ -133,7 +140,7 @@ export class LineSocket {
       : net.connect({ host, port, ...(options.lookup ? { lookup: options.lookup } : {}) });
     // A late error on a socket nobody reads any more must not become an uncaught exception.
     socket.on('error', noop);
-    await settle(socket, options.tls ? 'secureConnect' : 'connect', timeoutMs, options.tls ? `the connection and TLS handshake with ${host}` : `the connection to ${host}:${port}`, signal, options.tls ? 'tls' : 'socket');
+    await settle(socket, options.tls ? 'secureConnect' : 'connect', timeoutMs, options.tls ? `the connection and TLS handshake with ${host}` : `the connection to ${host}:${port}`, signal);
     return new LineSocket(socket, host, signal, options);
   }
 
@@ -213,7 +220,7 @@ export class LineSocket {
     secure.on('error', noop);
     this.socket = secure;
     try {
-      await settle(secure, 'secureConnect', timeoutMs, `the TLS handshake with ${this.host}`, this.signal, 'tls');
+      await settle(secure, 'secureConnect', timeoutMs, `the TLS handshake with ${this.host}`, this.signal, true);
     } catch (err) {
       this.fail(err as NetError);
       throw err;
