@@ -39,6 +39,12 @@ export interface Pop3ConnectOptions {
    * unless the caller passes rejectUnauthorized:false. `socket`, `host` and `port` are ours.
    */
   tls?: tls.ConnectionOptions;
+  /**
+   * Judges the TLS connection right after the handshake (implicit TLS, or STLS), before the
+   * greeting is read or anything is sent over it; false ends the connection with kind 'tls'.
+   * The account check uses it to show an untrusted certificate before a single command.
+   */
+  checkTls?: (socket: tls.TLSSocket) => boolean;
   /** Per wait (connect, handshake, each response, restarted by incoming bytes); default 15000. */
   timeoutMs?: number;
   /**
@@ -131,7 +137,12 @@ export class Pop3Client {
       throw connectError(err, host, port, timeoutMs);
     }
     const client = new Pop3Client(conn, options, timeoutMs);
+    const judge = (): void => {
+      const socket = conn.tlsSocket;
+      if (options.checkTls && socket && !options.checkTls(socket)) throw new Pop3Error('tls', `the certificate of ${host} was refused; nothing was sent`);
+    };
     try {
+      if (security === 'tls') judge();
       const greeting = await client.readStatus('greeting');
       client.greetingLine = greeting;
       if (isErr(greeting)) {
@@ -153,6 +164,7 @@ export class Pop3Client {
         } catch (err) {
           throw handshakeError(err, host, timeoutMs);
         }
+        judge();
         client.capabilityLines = await client.capa();
       }
       return client;
