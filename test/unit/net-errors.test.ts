@@ -79,3 +79,18 @@ describe('one judgement of socket, DNS and TLS errors', () => {
     expect(MailStatusSchema.safeParse({ ...status, error: { code: 'ECONNREFUSED', message: 'x' } }).success).toBe(false);
   });
 });
+
+describe('one judgement of IMAP response codes', () => {
+  it.each([
+    ['LIMIT', 'SERVER_BUSY'],
+    ['UNAVAILABLE', 'SERVER_BUSY'],
+    ['AUTHENTICATIONFAILED', 'AUTH_FAILED'],
+    ['EXPIRED', 'AUTH_FAILED'],
+    ['PRIVACYREQUIRED', 'ENCRYPTION_REQUIRED'],
+    ['NONEXISTENT', 'FOLDER_NOT_FOUND'],
+  ] as const)('[%s] is %s for imapflow errors', (responseCode, expected) => {
+    // imapflow marks [LIMIT] as authenticationFailed too: the response code wins.
+    const err = Object.assign(new Error('Command failed'), { responseStatus: 'NO', serverResponseCode: responseCode, authenticationFailed: responseCode === 'LIMIT' });
+    expect(imapError(err).code).toBe(expected);
+  });
+});

@@ -6,7 +6,7 @@
 import { ImapFlow } from 'imapflow';
 import type { ErrorCode } from '../../../shared/errors';
 import { appError, fail, ok, type AppError, type Result } from '../../../shared/result';
-import { networkFailureCode, textOf } from '../net/errors';
+import { imapResponseCode, networkFailureCode, textOf } from '../net/errors';
 import { tlsOptionsFor } from '../tls-trust';
 import type { MailSourceContext } from './types';
 
@@ -107,17 +107,17 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
  */
 export function imapError(err: unknown): AppError {
   const e = (err && typeof err === 'object' ? err : {}) as ErrorShape;
-  const responseCode = str(e.serverResponseCode).toUpperCase();
+  const byResponseCode = imapResponseCode(str(e.serverResponseCode));
   const net = networkFailureCode(err);
   let code: ErrorCode;
-  // Dovecot answers a login over its per-user connection limit with NO [LIMIT]; imapflow marks
-  // that as an authentication failure, but the password is fine and waiting helps.
-  if (responseCode === 'LIMIT' || responseCode === 'UNAVAILABLE' || responseCode === 'INUSE') code = 'SERVER_BUSY';
-  else if (e.authenticationFailed === true || responseCode === 'AUTHENTICATIONFAILED' || responseCode === 'AUTHORIZATIONFAILED') code = 'AUTH_FAILED';
+  // The server's response code first: imapflow marks Dovecot's NO [LIMIT] as an authentication
+  // failure, but the password is fine and waiting helps.
+  if (byResponseCode) code = byResponseCode;
+  else if (e.authenticationFailed === true) code = 'AUTH_FAILED';
   else if (e.tlsFailed === true && /does not support STARTTLS/i.test(textOf(err))) code = 'STARTTLS_UNAVAILABLE';
   else if (net) code = net;
   else if (e.tlsFailed === true) code = 'TLS_HANDSHAKE_FAILED';
-  else if (e.mailboxMissing === true || responseCode === 'NONEXISTENT' || responseCode === 'TRYCREATE') code = 'FOLDER_NOT_FOUND';
+  else if (e.mailboxMissing === true) code = 'FOLDER_NOT_FOUND';
   else if (e.responseStatus === 'NO' || e.responseStatus === 'BAD') code = 'SERVER_ERROR';
   else code = 'CONNECTION_LOST';
   const reply = str(e.responseText).trim();

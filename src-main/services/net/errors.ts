@@ -135,6 +135,31 @@ export function smtpReplyCode(responseCode: number, step: string | undefined, en
 }
 
 /**
+ * An IMAP response code (RFC 5530, "NO [AUTHENTICATIONFAILED] ...") in our code, for imapflow's
+ * errors and the account check alike; undefined for codes that say nothing we act on.
+ * [LIMIT] is Dovecot's per-user connection limit: the password is fine and waiting helps.
+ */
+export function imapResponseCode(responseCode: string | undefined): ErrorCode | undefined {
+  switch ((responseCode ?? '').toUpperCase()) {
+    case 'LIMIT':
+    case 'UNAVAILABLE':
+    case 'INUSE':
+      return 'SERVER_BUSY';
+    case 'AUTHENTICATIONFAILED':
+    case 'AUTHORIZATIONFAILED':
+    case 'EXPIRED':
+      return 'AUTH_FAILED';
+    case 'PRIVACYREQUIRED':
+      return 'ENCRYPTION_REQUIRED';
+    case 'NONEXISTENT':
+    case 'TRYCREATE':
+      return 'FOLDER_NOT_FOUND';
+    default:
+      return undefined;
+  }
+}
+
+/**
  * Any failure of a conversation we hold ourselves (./socket.ts) in our code: the network
  * judgement above, else a server that does not speak the protocol (PROTOCOL_ERROR), else a
  * cancellation, else a bug (INTERNAL).
