@@ -166,7 +166,7 @@ async function pop3Conversation(s: Session): Promise<string> {
       caps.push(line);
       if (caps.length > MAX_REPLY_LINES) throw new ProbeFailure('PROTOCOL_ERROR', 'the server sent an endless reply');
     }
-    if (!caps.some((c) => /^STLS\b/i.test(c))) throw new ProbeFailure('STARTTLS_UNAVAILABLE', 'no STLS offered');
+    if (!caps.some((c) => /^STLS\b/i.test(c))) throw new ProbeFailure('STARTTLS_UNAVAILABLE');
     s.write('STLS');
     const ready = await s.line();
     if (!ready.startsWith('+OK')) throw new ProbeFailure('STARTTLS_UNAVAILABLE', `STLS refused: ${clip(ready)}`);
