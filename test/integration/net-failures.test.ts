@@ -310,6 +310,15 @@ const ROWS: Row[] = [
   { failure: 'certificate from an unknown authority', expected: 'TLS_UNTRUSTED_CERTIFICATE', paths: ALL, target: on('tls', async () => tlsServer(await otherCa.issue('stranger'))) },
   { failure: 'expired certificate', expected: 'TLS_CERTIFICATE_EXPIRED', paths: ALL, target: on('tls', async () => tlsServer(await ca.issue('expired', { expired: true }))) },
   { failure: 'certificate for another host name', expected: 'TLS_HOSTNAME_MISMATCH', paths: ALL, target: on('tls', async () => tlsServer(await ca.issue('elsewhere', { hosts: ['elsewhere.test'] }))) },
+  {
+    failure: 'expired certificate after STARTTLS',
+    expected: 'TLS_CERTIFICATE_EXPIRED',
+    paths: ['send', 'verify smtp', 'discovery'],
+    target: on('starttls', async () => {
+      const cert = await ca.issue('expired-starttls', { expired: true });
+      return smtpServer({ key: cert.key, cert: cert.cert, disabledCommands: [] });
+    }),
+  },
   { failure: 'TLS spoken to a plain-text port', expected: 'TLS_HANDSHAKE_FAILED', paths: ALL, target: on('tls', plainTextServer) },
   {
     failure: 'SMTP 421 greeting (temporary)',
