@@ -117,6 +117,8 @@ export class LineSocket {
   private readonly maxLineBytes: number;
   private readonly maxUnsolicitedBytes: number;
   private readonly sink: TranscriptSink;
+  /** The socket the connection began with (the plain one under a STARTTLS upgrade). */
+  private readonly tcp: net.Socket;
 
   private constructor(
     private socket: net.Socket,
@@ -124,6 +126,7 @@ export class LineSocket {
     private readonly signal: AbortSignal | undefined,
     options: OpenOptions,
   ) {
+    this.tcp = socket;
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE;
     this.maxUnsolicitedBytes = options.maxUnsolicitedBytes ?? DEFAULT_MAX_LINE;
     this.sink = options.sink ?? noop;
@@ -245,6 +248,8 @@ export class LineSocket {
     }
     this.signal?.removeEventListener('abort', this.onAbort);
     this.socket.destroy();
+    // After STARTTLS the TCP socket lies under the TLS one: end it too, whatever TLS did.
+    this.tcp.destroy();
   }
 
   private pump(): void {
