@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   CONNECTION_REFUSED: 'Nothing accepts connections on that host and port.',
   CONNECTION_TIMEOUT: 'The server did not answer in time.',
   CONNECTION_LOST: 'The connection closed or failed in the middle of the conversation.',
+  HOST_UNREACHABLE: 'The server address is known but no route leads there (EHOSTUNREACH, ENETUNREACH).',
   // TLS
   TLS_UNTRUSTED_CERTIFICATE: 'The server certificate is not signed by a trusted authority.',
   TLS_CERTIFICATE_EXPIRED: 'The server certificate has expired or is not yet valid.',

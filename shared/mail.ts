@@ -5,6 +5,7 @@
  * Imports nothing from electron, node or the DOM.
  */
 import { z } from 'zod';
+import { ERROR_CODE_LIST } from './errors';
 import { AccountIdSchema } from './model';
 
 /** RFC 6154 special-use roles (plus the inbox), named for people rather than by flag. */
@@ -120,7 +121,7 @@ export const MailStatusSchema = z.object({
   state: z.enum(['connecting', 'online', 'offline', 'error']),
   /** When offline or in error: the next automatic attempt (ISO). */
   retryAt: z.string().nullable(),
-  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  error: z.object({ code: z.enum(ERROR_CODE_LIST), message: z.string() }).nullable(),
 });
 export type MailStatus = z.infer<typeof MailStatusSchema>;
 

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { fail, ok, type Result } from '../../shared/result';
 import type { StoredAccount } from './settings-store';
-import { closeImap, openImap } from './mail/imap-connection';
+import { closeImap, imapError, openImap } from './mail/imap-connection';
 
 const SENT_NAMES = /^(sent|sent items|sent messages|sent mail|gesendet|envoy[ée]s|enviados)$/i;
 
@@ -44,8 +44,10 @@ export async function fileSentCopy(
     } finally {
       lock.release();
     }
-  } catch {
-    return fail('SERVER_ERROR');
+  } catch (error) {
+    // The same judgement as every other IMAP failure: a dropped connection is CONNECTION_LOST,
+    // a refused APPEND is SERVER_ERROR with the server's words.
+    return { ok: false, error: imapError(error) };
   } finally {
     await closeImap(client);
   }

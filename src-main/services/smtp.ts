@@ -5,6 +5,7 @@
  * account's pinned certificate (never `rejectUnauthorized: false`); see tls-trust.ts.
  */
 import type { StoredAccount } from './settings-store';
+import { EHLO_NAME } from './net/smtp';
 import { tlsOptionsFor } from './tls-trust';
 
 export interface SmtpServiceOptions {
@@ -13,8 +14,6 @@ export interface SmtpServiceOptions {
   timeouts?: { connectMs?: number; greetingMs?: number; socketMs?: number };
 }
 
-/** What we say in EHLO: an address literal, as Thunderbird does, so the machine's name does not leak. */
-const EHLO_NAME = '[127.0.0.1]';
 
 export function transportOptions(account: StoredAccount, password: string | undefined, options: SmtpServiceOptions = {}) {
   const { host, port, security, auth, username } = account.smtp;

@@ -91,6 +91,10 @@ const TEXT: Record<ErrorCode, Explanation> = {
     title: 'The connection to the server was lost.',
     advice: 'Try again. If it keeps happening, check the connection security: the server may expect SSL/TLS on this port.',
   },
+  HOST_UNREACHABLE: {
+    title: 'The server cannot be reached from this network.',
+    advice: 'Check your internet connection, and any VPN or firewall. If other sites work, the server may be down; try again later.',
+  },
   TLS_UNTRUSTED_CERTIFICATE: {
     title: "The server's certificate is not from an authority your computer trusts.",
     advice: 'Check the server name. If you expect this certificate, ask your provider for a trusted one; Mailwright will not send your password to a server it cannot verify.',

@@ -6,7 +6,8 @@
 import { ImapFlow } from 'imapflow';
 import type { ErrorCode } from '../../../shared/errors';
 import { appError, fail, ok, type AppError, type Result } from '../../../shared/result';
-import { EXPIRED_CERTIFICATE_CODES, UNTRUSTED_CERTIFICATE_CODES, tlsOptionsFor } from '../tls-trust';
+import { imapResponseCode, networkFailureCode, textOf } from '../net/errors';
+import { tlsOptionsFor } from '../tls-trust';
 import type { MailSourceContext } from './types';
 
 export interface OpenOptions {
@@ -88,58 +89,35 @@ export async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<
 }
 
 interface ErrorShape {
-  code?: unknown;
-  message?: unknown;
   authenticationFailed?: unknown;
   tlsFailed?: unknown;
   mailboxMissing?: unknown;
   responseStatus?: unknown;
   responseText?: unknown;
   serverResponseCode?: unknown;
-  _err?: unknown;
-  cause?: unknown;
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-/** The codes of an error and of the errors it wraps (imapflow keeps the socket's error in _err). */
-function codesOf(err: unknown, depth = 0): string[] {
-  if (!err || typeof err !== 'object' || depth > 3) return [];
-  const e = err as ErrorShape;
-  return [str(e.code), ...codesOf(e._err, depth + 1), ...codesOf(e.cause, depth + 1)].filter(Boolean);
-}
-
-function textOf(err: unknown, depth = 0): string {
-  if (!err || typeof err !== 'object' || depth > 3) return '';
-  const e = err as ErrorShape;
-  return `${str(e.message)} ${textOf(e._err, depth + 1)} ${textOf(e.cause, depth + 1)}`;
-}
-
-const LOST = new Set(['NoConnection', 'EConnectionClosed', 'StateLogout', 'ClosedAfterConnectText', 'ClosedAfterConnectTLS', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
-const TIMEOUT = new Set(['ETIMEDOUT', 'ETIMEOUT', 'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_TIMEOUT', 'LockTimeout', 'EHOSTUNREACH', 'ENETUNREACH']);
-
-/** An imapflow / Node error in our codes. A server's NO/BAD reply text goes into detail.serverReply. */
+/**
+ * An imapflow / Node error in our codes. imapflow's own marks (authenticationFailed, tlsFailed,
+ * a server's response code) are read here; the socket, DNS and TLS judgement is net/errors.ts
+ * (imapflow keeps the socket's error in _err, which codesOf follows). A server's NO/BAD reply
+ * text goes into detail.serverReply.
+ */
 export function imapError(err: unknown): AppError {
   const e = (err && typeof err === 'object' ? err : {}) as ErrorShape;
-  const codes = codesOf(err);
-  const has = (set: ReadonlySet<string>): boolean => codes.some((c) => set.has(c));
-  const responseCode = str(e.serverResponseCode).toUpperCase();
+  const byResponseCode = imapResponseCode(str(e.serverResponseCode));
+  const net = networkFailureCode(err);
   let code: ErrorCode;
-  // Dovecot answers a login over its per-user connection limit with NO [LIMIT]; imapflow marks
-  // that as an authentication failure, but the password is fine and waiting helps.
-  if (responseCode === 'LIMIT' || responseCode === 'UNAVAILABLE' || responseCode === 'INUSE') code = 'SERVER_BUSY';
-  else if (e.authenticationFailed === true || responseCode === 'AUTHENTICATIONFAILED' || responseCode === 'AUTHORIZATIONFAILED') code = 'AUTH_FAILED';
-  else if (has(EXPIRED_CERTIFICATE_CODES)) code = 'TLS_CERTIFICATE_EXPIRED';
-  else if (codes.includes('ERR_TLS_CERT_ALTNAME_INVALID')) code = 'TLS_HOSTNAME_MISMATCH';
-  else if (has(UNTRUSTED_CERTIFICATE_CODES)) code = 'TLS_UNTRUSTED_CERTIFICATE';
+  // The server's response code first: imapflow marks Dovecot's NO [LIMIT] as an authentication
+  // failure, but the password is fine and waiting helps.
+  if (byResponseCode) code = byResponseCode;
+  else if (e.authenticationFailed === true) code = 'AUTH_FAILED';
   else if (e.tlsFailed === true && /does not support STARTTLS/i.test(textOf(err))) code = 'STARTTLS_UNAVAILABLE';
-  else if (e.tlsFailed === true || codes.some((c) => c === 'EPROTO' || c.startsWith('ERR_SSL')) || /wrong version number|handshake/i.test(textOf(err)))
-    code = 'TLS_HANDSHAKE_FAILED';
-  else if (codes.includes('ECONNREFUSED')) code = 'CONNECTION_REFUSED';
-  else if (codes.includes('ENOTFOUND') || codes.includes('EAI_AGAIN')) code = 'HOST_NOT_FOUND';
-  else if (has(TIMEOUT)) code = 'CONNECTION_TIMEOUT';
-  else if (e.mailboxMissing === true || responseCode === 'NONEXISTENT' || responseCode === 'TRYCREATE') code = 'FOLDER_NOT_FOUND';
-  else if (has(LOST)) code = 'CONNECTION_LOST';
+  else if (net) code = net;
+  else if (e.tlsFailed === true) code = 'TLS_HANDSHAKE_FAILED';
+  else if (e.mailboxMissing === true) code = 'FOLDER_NOT_FOUND';
   else if (e.responseStatus === 'NO' || e.responseStatus === 'BAD') code = 'SERVER_ERROR';
   else code = 'CONNECTION_LOST';
   const reply = str(e.responseText).trim();

@@ -17,6 +17,7 @@ import type { FetchMessageObject, FetchQueryObject, ImapFlow, ListResponse, Mail
 import { FOLDER_ROLES, type Folder, type FolderRole, type MailAddress, type MailChanged, type MailStatus, type MessagePage, type MessageSummary } from '../../../shared/mail';
 import { appError, fail, ok, type AppError, type Result } from '../../../shared/result';
 import { looksLikeDeliveryReport } from '../bounces/candidate';
+import { backoffDelayMs } from '../net/backoff';
 import { DeadlineError, closeImap, imapError, needsPerson, openImap, withDeadline } from './imap-connection';
 import type { MailSource, MailSourceContext, SearchField } from './types';
 
@@ -175,8 +176,8 @@ export function createImapSource(ctx: MailSourceContext, options: ImapSourceOpti
       return;
     }
     const slow = needsPerson(error.code);
-    const base = slow ? maxBackoffMs : Math.min(maxBackoffMs, FIRST_BACKOFF_MS * 2 ** Math.min(failures, 30));
-    const delay = Math.max(1, Math.round(Math.min(maxBackoffMs, base * (0.8 + Math.random() * 0.4))));
+    // A failure the person must fix is retried only every maxBackoffMs; others from 1 s doubling.
+    const delay = backoffDelayMs(failures + 1, { baseMs: slow ? maxBackoffMs : FIRST_BACKOFF_MS, maxMs: maxBackoffMs, jitter: 0.2, minMs: 1 });
     failures++;
     needSync = true;
     retryTimer = setTimeout(() => {

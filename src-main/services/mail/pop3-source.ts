@@ -13,6 +13,7 @@ import { fail, ok, type AppError, type Result } from '../../../shared/result';
 import type { MailChanged, MailStatus } from '../../../shared/mail';
 import { Pop3Client, Pop3Error } from '../pop3/client';
 import { tlsOptionsFor } from '../tls-trust';
+import { backoffDelayMs } from '../net/backoff';
 import { pop3Failure } from '../pop3/failure';
 import type { DamageReporter } from '../data-notices';
 import { isLocalFolder, LocalStore, TRASH, type LocalFolder } from './local-store';
@@ -135,7 +136,8 @@ export function createPop3Source(ctx: MailSourceContext, options: Pop3SourceOpti
         if (!closed && pollMs > 0) schedule(more ? Math.min(CONTINUE_MS, pollMs) : pollMs);
       } else {
         failures++;
-        const delay = pollMs > 0 ? Math.min(pollMs, BACKOFF_BASE_MS * 2 ** Math.min(failures - 1, 30)) : null;
+        // No jitter: one POP3 client per mailbox polls on its own schedule anyway.
+        const delay = pollMs > 0 ? backoffDelayMs(failures, { baseMs: BACKOFF_BASE_MS, maxMs: pollMs, jitter: 0 }) : null;
         status('error', result.error, delay === null ? null : now() + delay);
         if (!closed && delay !== null) schedule(delay);
       }

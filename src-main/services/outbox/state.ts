@@ -3,16 +3,12 @@
  * crash leaves behind, and which of the person's actions each state allows. No I/O here.
  */
 import { appError, type AppError, type ErrorDetail } from '../../../shared/result';
+import { backoffDelayMs } from '../net/backoff';
 import type { DeliveryOutcome, JobRecord, JobState, OutboxJob, Refusal, RetryPolicy } from './types';
 
-/**
- * Delay before the next attempt after `attempt` attempts failed (attempt >= 1): base * 2^(attempt-1),
- * capped at maxMs, then ± jitter (random() in [0, 1): 0.5 means no jitter), never above maxMs.
- */
+/** Delay before the next attempt after `attempt` attempts failed (attempt >= 1): the app's one backoff, with the outbox's policy. */
 export function retryDelayMs(attempt: number, policy: RetryPolicy, random: () => number): number {
-  const raw = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
-  const factor = 1 + policy.jitter * (2 * random() - 1);
-  return Math.max(0, Math.round(Math.min(policy.maxMs, raw * factor)));
+  return backoffDelayMs(attempt, policy, random);
 }
 
 /** Recipients still to do: neither accepted in a completed transaction nor refused for good. */

@@ -11,11 +11,13 @@
  *   session's state is unknown) and later calls fail with kind 'closed'.
  * - Certificates are verified unless the caller passes `tls.rejectUnauthorized: false`
  *   (NODE_TLS_REJECT_UNAUTHORIZED is not consulted). 'starttls' never continues in clear.
+ * - The socket, its timeouts, the line limits and the STLS upgrade (which refuses data sent
+ *   before the handshake) are the app's one line socket, net/socket.ts; this file is POP3 only.
  */
-import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
+import { LineSocket, NetError } from '../net/socket';
 import { kindOfErr, Pop3Error, type Pop3ErrorKind } from './errors';
-import { LineBuffer, lineText, MultilineBody } from './lines';
+import { MultilineBody } from './lines';
 
 export { Pop3Error, type Pop3ErrorKind } from './errors';
 
@@ -37,6 +39,12 @@ export interface Pop3ConnectOptions {
    * unless the caller passes rejectUnauthorized:false. `socket`, `host` and `port` are ours.
    */
   tls?: tls.ConnectionOptions;
+  /**
+   * Judges the TLS connection right after the handshake (implicit TLS, or STLS), before the
+   * greeting is read or anything is sent over it; false ends the connection with kind 'tls'.
+   * The account check uses it to show an untrusted certificate before a single command.
+   */
+  checkTls?: (socket: tls.TLSSocket) => boolean;
   /** Per wait (connect, handshake, each response, restarted by incoming bytes); default 15000. */
   timeoutMs?: number;
   /**
@@ -63,15 +71,6 @@ const MAX_STATUS_LINE = 64 * 1024;
 /** Bytes we accept from the server while no response is expected (a few early replies at most). */
 const MAX_UNSOLICITED = 64 * 1024;
 
-interface Waiter {
-  /** Reading a status line, or the body of a multi-line response after its +OK line. */
-  body: MultilineBody | null;
-  what: string;
-  timer: NodeJS.Timeout;
-  resolve: (value: string | MultilineBody) => void;
-  reject: (err: Pop3Error) => void;
-}
-
 interface Reply {
   ok: boolean;
   status: string;
@@ -91,26 +90,21 @@ const noop = (): void => undefined;
 export class Pop3Client {
   private readonly timeoutMs: number;
   private readonly onLine: Pop3ConnectOptions['onLine'];
-  private readonly plain: net.Socket;
-  private secure: tls.TLSSocket | null = null;
-  private socket: net.Socket;
-  private readonly buffer = new LineBuffer();
-  private waiter: Waiter | null = null;
   private queue: Promise<void> = Promise.resolve();
-  /** Why the connection is unusable, once it is. */
-  private closedReason: string | null = null;
+  /** Why the connection is unusable, once it is (by us; the socket knows when the server ended it). */
+  private reason: string | null = null;
   private closedByCaller = false;
   private quitting: Promise<void> | null = null;
   private greetingLine = '';
   private capabilityLines: string[] = [];
 
-  private constructor(plain: net.Socket, secure: tls.TLSSocket | null, options: Pop3ConnectOptions, timeoutMs: number) {
-    this.plain = plain;
-    this.secure = secure;
-    this.socket = secure ?? plain;
+  private constructor(
+    private readonly conn: LineSocket,
+    options: Pop3ConnectOptions,
+    timeoutMs: number,
+  ) {
     this.timeoutMs = timeoutMs;
     this.onLine = options.onLine;
-    this.attach(this.socket);
   }
 
   /**
@@ -125,10 +119,30 @@ export class Pop3Client {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!(timeoutMs > 0)) throw new RangeError(`invalid timeoutMs: ${timeoutMs}`);
 
-    const plain = await openTcp(host, port, timeoutMs);
-    const secure = security === 'tls' ? await startTls(plain, options, timeoutMs) : null;
-    const client = new Pop3Client(plain, secure, options, timeoutMs);
+    const tlsOptions: tls.ConnectionOptions = { ...options.tls, rejectUnauthorized: options.tls?.rejectUnauthorized !== false };
+    let conn: LineSocket;
     try {
+      conn = await LineSocket.open({
+        host,
+        port,
+        timeoutMs,
+        ...(security === 'tls' ? { tls: tlsOptions } : {}),
+        maxLineBytes: MAX_STATUS_LINE,
+        maxUnsolicitedBytes: MAX_UNSOLICITED,
+        sink: (dir, text, redacted) => {
+          if (dir !== 'info') emitTo(options.onLine, dir, text, redacted);
+        },
+      });
+    } catch (err) {
+      throw connectError(err, host, port, timeoutMs);
+    }
+    const client = new Pop3Client(conn, options, timeoutMs);
+    const judge = (): void => {
+      const socket = conn.tlsSocket;
+      if (options.checkTls && socket && !options.checkTls(socket)) throw new Pop3Error('tls', `the certificate of ${host} was refused; nothing was sent`);
+    };
+    try {
+      if (security === 'tls') judge();
       const greeting = await client.readStatus('greeting');
       client.greetingLine = greeting;
       if (isErr(greeting)) {
@@ -144,13 +158,13 @@ export class Pop3Client {
         if (!reply.ok) {
           throw new Pop3Error('starttls-unavailable', `server refused STLS: ${reply.status}`, { response: reply.status, command: 'STLS' });
         }
-        // Bytes after the +OK and before the handshake would be read as if they came over TLS
-        // (command injection, CVE-2011-0411 style): refuse them.
-        if (client.buffer.length > 0) throw client.protocolError('server sent data after +OK to STLS, before the TLS handshake');
-        client.detach(plain);
-        client.secure = await startTls(plain, options, timeoutMs);
-        client.socket = client.secure;
-        client.attach(client.secure);
+        try {
+          // Refuses bytes sent after the +OK and before the handshake (CVE-2011-0411).
+          await conn.upgrade(tlsOptions, timeoutMs);
+        } catch (err) {
+          throw handshakeError(err, host, timeoutMs);
+        }
+        judge();
         client.capabilityLines = await client.capa();
       }
       return client;
@@ -172,7 +186,7 @@ export class Pop3Client {
 
   /** The TLS socket (implicit TLS or after STLS), to inspect the peer certificate and protocol. */
   get tlsSocket(): tls.TLSSocket | null {
-    return this.secure;
+    return this.conn.tlsSocket;
   }
 
   /** USER then PASS. -ERR → Pop3Error 'auth' (with [AUTH] or no code), or the code's kind. */
@@ -279,6 +293,11 @@ export class Pop3Client {
     });
   }
 
+  /** Why the connection is unusable, once it is. */
+  private get closedReason(): string | null {
+    return this.reason ?? this.conn.closedBy?.message ?? null;
+  }
+
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
     const run = this.queue.then(() => {
       if (this.closedReason !== null) throw new Pop3Error('closed', `connection is closed (${this.closedReason})`);
@@ -292,8 +311,7 @@ export class Pop3Client {
   private async run(line: string, options: RunOptions = {}): Promise<Reply> {
     const label = options.label ?? line;
     if (this.closedReason !== null) throw new Pop3Error('closed', `connection is closed (${this.closedReason})`, { command: label });
-    this.emit('client', options.display ?? line, options.display !== undefined);
-    this.socket.write(`${line}\r\n`);
+    this.conn.write(line, options.display);
     const status = await this.readStatus(label);
     if (isErr(status)) return { ok: false, status, body: Buffer.alloc(0) };
     if (!isOk(status)) throw this.protocolError(`unexpected reply to ${label}: ${status}`, label, status);
@@ -326,117 +344,59 @@ export class Pop3Client {
     return err;
   }
 
-  private readStatus(what: string): Promise<string> {
-    return this.read(what, null) as Promise<string>;
-  }
-
-  private readBody(what: string): Promise<MultilineBody> {
-    return this.read(what, new MultilineBody()) as Promise<MultilineBody>;
-  }
-
-  private read(what: string, body: MultilineBody | null): Promise<string | MultilineBody> {
-    if (this.closedReason !== null) return Promise.reject(new Pop3Error('closed', `connection is closed (${this.closedReason})`, { command: what }));
-    if (this.waiter) return Promise.reject(new Error('internal: two reads at once'));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const phase = what === 'greeting' ? 'the greeting' : `the reply to ${what}`;
-        this.fail(new Pop3Error('timeout', `no data from the server for ${this.timeoutMs} ms while waiting for ${phase}`, { command: cmd(what) }));
-      }, this.timeoutMs);
-      this.waiter = { body, what, timer, resolve, reject };
-      this.pump();
-    });
-  }
-
-  /** Satisfies the waiter from buffered bytes as far as they go. */
-  private pump(): void {
-    for (;;) {
-      const w = this.waiter;
-      if (!w) return;
-      const line = this.buffer.shift();
-      if (line === null) {
-        if (w.body === null && this.buffer.length > MAX_STATUS_LINE) {
-          this.fail(new Pop3Error('protocol', `status line longer than ${MAX_STATUS_LINE} bytes`, { command: cmd(w.what) }));
-        }
-        return;
-      }
-      if (w.body === null) {
-        const text = lineText(line);
-        this.emit('server', text);
-        this.settle(w).resolve(text);
-      } else if (w.body.add(line)) {
-        this.emit('server', `[${w.body.lines} lines, ${w.body.size} bytes]`);
-        this.settle(w).resolve(w.body);
-      }
+  private async readStatus(what: string): Promise<string> {
+    if (this.closedReason !== null) throw new Pop3Error('closed', `connection is closed (${this.closedReason})`, { command: what });
+    try {
+      return await this.conn.readLine(this.timeoutMs, phaseOf(what));
+    } catch (err) {
+      throw this.readError(err, what, false);
     }
   }
 
-  private settle(w: Waiter): Waiter {
-    clearTimeout(w.timer);
-    this.waiter = null;
-    return w;
+  /** The body of a multi-line response after its +OK line: byte-exact, dot-unstuffed, any line length. */
+  private async readBody(what: string): Promise<MultilineBody> {
+    const body = new MultilineBody();
+    try {
+      await this.conn.read((line) => (body.add(line) ? body : undefined), this.timeoutMs, phaseOf(what), Number.POSITIVE_INFINITY);
+    } catch (err) {
+      throw this.readError(err, what, true);
+    }
+    this.emit('server', `[${body.lines} lines, ${body.size} bytes]`);
+    return body;
   }
 
-  /** Marks the connection unusable, rejects the pending read with `err`, destroys the sockets. */
+  /** A failed read as a Pop3Error; our own reason when we ended the connection. */
+  private readError(err: unknown, what: string, inBody: boolean): Pop3Error {
+    if (err instanceof NetError && err.cause instanceof Pop3Error) return err.cause;
+    if (!(err instanceof NetError)) return err instanceof Pop3Error ? err : new Pop3Error('protocol', String(err), { command: cmd(what) });
+    const command = cmd(what);
+    switch (err.kind) {
+      case 'timeout':
+        return new Pop3Error('timeout', err.message, { command, cause: err });
+      case 'protocol':
+        return new Pop3Error('protocol', err.message, { command, cause: err });
+      case 'closed': {
+        const partial = inBody || this.conn.unread > 0 || err.message.includes('middle');
+        const message = partial ? `the server closed the connection in the middle of the reply to ${what}` : `the server closed the connection without replying to ${what}`;
+        return new Pop3Error('closed', message, { command, cause: err });
+      }
+      default:
+        return new Pop3Error('closed', `connection lost: ${err.message}`, { command, cause: err });
+    }
+  }
+
+  /** Marks the connection unusable and ends it; a pending read fails with `err`. */
   private fail(err: Pop3Error): void {
-    this.closedReason ??= err.message;
-    const w = this.waiter;
-    if (w) this.settle(w).reject(err);
-    this.secure?.destroy();
-    this.plain.destroy();
+    this.reason ??= err.message;
+    this.conn.fail(new NetError(err.kind === 'timeout' ? 'timeout' : 'closed', err.message, err.kind === 'timeout' ? 'ETIMEDOUT' : 'ECONNCLOSED', err));
   }
 
   private shutdown(reason: string): void {
     this.fail(new Pop3Error('closed', reason));
   }
 
-  private readonly onData = (chunk: Buffer): void => {
-    this.buffer.push(chunk);
-    if (!this.waiter) {
-      if (this.buffer.length > MAX_UNSOLICITED) this.fail(new Pop3Error('protocol', 'too much unsolicited data from the server'));
-      return;
-    }
-    this.waiter.timer.refresh();
-    this.pump();
-  };
-
-  private readonly onEnd = (): void => {
-    if (this.closedReason !== null) return;
-    const w = this.waiter;
-    const message = !w
-      ? 'the server closed the connection'
-      : w.body !== null || this.buffer.length > 0
-        ? `the server closed the connection in the middle of the reply to ${w.what}`
-        : `the server closed the connection without replying to ${w.what}`;
-    this.fail(new Pop3Error('closed', message, { command: w ? cmd(w.what) : undefined }));
-  };
-
-  private readonly onError = (err: Error): void => {
-    if (this.closedReason !== null) return;
-    const w = this.waiter;
-    this.fail(new Pop3Error('closed', `connection lost: ${err.message}`, { command: w ? cmd(w.what) : undefined, cause: err }));
-  };
-
-  private attach(socket: net.Socket): void {
-    socket.on('data', this.onData);
-    socket.on('end', this.onEnd);
-    socket.on('close', this.onEnd);
-    socket.on('error', this.onError);
-  }
-
-  private detach(socket: net.Socket): void {
-    socket.removeListener('data', this.onData);
-    socket.removeListener('end', this.onEnd);
-    socket.removeListener('close', this.onEnd);
-    socket.removeListener('error', this.onError);
-  }
-
   private emit(dir: 'client' | 'server', text: string, redacted = false): void {
-    if (!this.onLine) return;
-    try {
-      this.onLine(redacted ? { dir, text, redacted: true } : { dir, text });
-    } catch {
-      // A broken transcript hook must not break the session.
-    }
+    emitTo(this.onLine, dir, text, redacted);
   }
 }
 
@@ -472,66 +432,32 @@ function checkNumber(name: string, value: number, min: number): void {
   if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${value}`);
 }
 
-function openTcp(host: string, port: number, timeoutMs: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
-    // Keeps a late error (after the TLS layer or the client took over) from being unhandled.
-    socket.on('error', noop);
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Pop3Error('timeout', `could not connect to ${host}:${port} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const onError = (err: Error): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(new Pop3Error('closed', `could not connect to ${host}:${port}: ${err.message}`, { cause: err }));
-    };
-    socket.once('error', onError);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeListener('error', onError);
-      resolve(socket);
-    });
-  });
+function emitTo(onLine: Pop3ConnectOptions['onLine'], dir: 'client' | 'server', text: string, redacted = false): void {
+  if (!onLine) return;
+  try {
+    onLine(redacted ? { dir, text, redacted: true } : { dir, text });
+  } catch {
+    // A broken transcript hook must not break the session.
+  }
 }
 
-/** TLS over an open TCP socket (implicit TLS right away, or after +OK to STLS). */
-function startTls(socket: net.Socket, options: Pop3ConnectOptions, timeoutMs: number): Promise<tls.TLSSocket> {
-  const extra = options.tls ?? {};
-  const servername = extra.servername ?? (net.isIP(options.host) ? undefined : options.host);
-  return new Promise((resolve, reject) => {
-    const secure = tls.connect({
-      ...extra,
-      socket,
-      host: options.host,
-      port: options.port,
-      servername,
-      rejectUnauthorized: extra.rejectUnauthorized !== false,
-    });
-    let done = false;
-    const finish = (err: Pop3Error | null): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      secure.removeListener('secureConnect', onSecure);
-      secure.removeListener('error', onError);
-      secure.removeListener('close', onClose);
-      if (err) {
-        secure.on('error', noop);
-        secure.destroy();
-        socket.destroy();
-        reject(err);
-      } else {
-        resolve(secure);
-      }
-    };
-    const timer = setTimeout(() => finish(new Pop3Error('timeout', `TLS handshake with ${options.host} did not finish within ${timeoutMs} ms`)), timeoutMs);
-    const onSecure = (): void => finish(null);
-    const onError = (err: Error & { code?: string }): void =>
-      finish(new Pop3Error('tls', `TLS handshake with ${options.host} failed: ${err.message}${err.code ? ` (${err.code})` : ''}`, { cause: err }));
-    const onClose = (): void => finish(new Pop3Error('tls', `the connection closed during the TLS handshake with ${options.host}`));
-    secure.once('secureConnect', onSecure);
-    secure.once('error', onError);
-    secure.once('close', onClose);
-  });
+/** How a wait is named in a timeout message. */
+function phaseOf(what: string): string {
+  return what === 'greeting' ? 'the greeting' : `the reply to ${what}`;
+}
+
+/** A failed connection (and implicit-TLS handshake) as a Pop3Error; the socket's error is its cause. */
+function connectError(err: unknown, host: string, port: number, timeoutMs: number): Pop3Error {
+  if (!(err instanceof NetError)) return new Pop3Error('closed', `could not connect to ${host}:${port}: ${String(err)}`, { cause: err });
+  if (err.kind === 'tls') return handshakeError(err, host, timeoutMs);
+  if (err.kind === 'timeout') return new Pop3Error('timeout', `could not connect to ${host}:${port} within ${timeoutMs} ms`, { cause: err });
+  return new Pop3Error('closed', `could not connect to ${host}:${port}: ${err.message}`, { cause: err });
+}
+
+function handshakeError(err: unknown, host: string, timeoutMs: number): Pop3Error {
+  if (!(err instanceof NetError)) return new Pop3Error('tls', `TLS handshake with ${host} failed: ${String(err)}`, { cause: err });
+  if (err.cause instanceof Pop3Error) return err.cause;
+  if (err.kind === 'timeout') return new Pop3Error('timeout', `TLS handshake with ${host} did not finish within ${timeoutMs} ms`, { cause: err });
+  if (err.kind === 'protocol') return new Pop3Error('protocol', err.message, { cause: err });
+  return new Pop3Error('tls', `TLS handshake with ${host} failed: ${err.message}${err.code ? ` (${err.code})` : ''}`, { cause: err });
 }

@@ -1,19 +1,18 @@
 /**
  * A POP3 client error as one of our codes, for every caller (retrieval and the account check):
- * RFC 2449 response codes by kind, socket errors by their code, TLS errors by the certificate codes
- * of tls-trust.ts. The server's reply goes along as detail, never the library's text.
+ * RFC 2449 response codes by kind; socket, DNS and TLS failures by the one judgement of
+ * net/errors.ts, applied to the socket's error the Pop3Error keeps as its cause. The server's
+ * reply goes along as detail, never the library's text.
  */
 import type { ErrorCode } from '../../../shared/errors';
 import { appError, type AppError } from '../../../shared/result';
-import { EXPIRED_CERTIFICATE_CODES, UNTRUSTED_CERTIFICATE_CODES } from '../tls-trust';
+import { networkFailureCode } from '../net/errors';
 import type { Pop3Error } from './errors';
 
 /** Our error code for a POP3 client error (server replies, sockets, TLS). */
 export function pop3Failure(error: Pop3Error): AppError {
   const command = error.command?.split(' ')[0];
   const detail = error.response ? { serverReply: error.response, ...(command ? { command } : {}) } : undefined;
-  const cause = error.cause as (Error & { code?: unknown }) | undefined;
-  const causeCode = typeof cause?.code === 'string' ? cause.code : undefined;
   const byKind: Record<Pop3Error['kind'], ErrorCode> = {
     auth: 'AUTH_FAILED',
     'in-use': 'MAILBOX_IN_USE',
@@ -27,15 +26,7 @@ export function pop3Failure(error: Pop3Error): AppError {
     tls: 'TLS_HANDSHAKE_FAILED',
     'starttls-unavailable': 'STARTTLS_UNAVAILABLE',
   };
-  let code = byKind[error.kind];
-  if (error.kind === 'tls' && causeCode) {
-    if (UNTRUSTED_CERTIFICATE_CODES.has(causeCode)) code = 'TLS_UNTRUSTED_CERTIFICATE';
-    else if (EXPIRED_CERTIFICATE_CODES.has(causeCode)) code = 'TLS_CERTIFICATE_EXPIRED';
-    else if (causeCode === 'ERR_TLS_CERT_ALTNAME_INVALID') code = 'TLS_HOSTNAME_MISMATCH';
-  } else if (error.kind === 'closed' && causeCode) {
-    if (causeCode === 'ECONNREFUSED') code = 'CONNECTION_REFUSED';
-    else if (causeCode === 'ENOTFOUND' || causeCode === 'EAI_AGAIN') code = 'HOST_NOT_FOUND';
-    else if (causeCode === 'ETIMEDOUT' || causeCode === 'EHOSTUNREACH' || causeCode === 'ENETUNREACH') code = 'CONNECTION_TIMEOUT';
-  }
+  const socketLevel = error.kind === 'tls' || error.kind === 'closed' || error.kind === 'timeout';
+  const code = (socketLevel && error.cause !== undefined ? networkFailureCode(error.cause) : undefined) ?? byKind[error.kind];
   return appError(code, detail);
 }

@@ -8,7 +8,8 @@ import type { TLSSocket } from 'node:tls';
 import type { IncomingSettings } from '../../../shared/model';
 import { appError, type AppError } from '../../../shared/result';
 import type { TrustSettings } from '../tls-trust';
-import type { LineSocket } from './line-socket';
+import { imapResponseCode } from '../net/errors';
+import type { LineSocket } from '../net/socket';
 import { socketError, type VerificationRun } from './run';
 import type { ProbeTimeouts } from './smtp-probe';
 
@@ -24,17 +25,10 @@ function imapString(value: string): { inline: string } | { literal: Buffer } {
   return { literal: Buffer.from(value, 'utf8') };
 }
 
+/** A tagged NO/BAD in our code: its response code judged as for every IMAP failure (net/errors.ts), else `fallback`. */
 function responseCodeError(line: string, fallback: AppError['code']): AppError {
   const code = line.match(/\[([A-Z-]+)/)?.[1];
-  const which: AppError['code'] =
-    code === 'AUTHENTICATIONFAILED' || code === 'AUTHORIZATIONFAILED' || code === 'EXPIRED'
-      ? 'AUTH_FAILED'
-      : code === 'UNAVAILABLE' || code === 'INUSE'
-        ? 'SERVER_BUSY'
-        : code === 'PRIVACYREQUIRED'
-          ? 'ENCRYPTION_REQUIRED'
-          : fallback;
-  return appError(which, { serverReply: line, ...(code ? { command: code } : {}) });
+  return appError(imapResponseCode(code) ?? fallback, { serverReply: line, ...(code ? { command: code } : {}) });
 }
 
 /**
@@ -55,7 +49,7 @@ async function loginCommand(conn: LineSocket, id: string, username: string, pass
     conn.write(`${line} {${arg.literal.length}}`, `${shown} {${arg.literal.length}}`);
     const go = await conn.readLine(timeoutMs);
     if (!go.startsWith('+')) return { status: go.slice(id.length + 1).split(' ')[0]!.toUpperCase(), line: go, untagged: [] };
-    conn.raw.write(arg.literal);
+    conn.writeRaw(arg.literal);
     line = '';
     shown = secret ? '[redacted literal]' : `[literal ${arg.literal.length} bytes]`;
   }

@@ -1,4 +1,5 @@
 /** POP3 verification: connect (and STLS), TLS certificate judged, USER/PASS, STAT, QUIT. */
+import type { TLSSocket } from 'node:tls';
 import type { IncomingSettings } from '../../../shared/model';
 import { appError, type AppError } from '../../../shared/result';
 import { Pop3Client, Pop3Error } from '../pop3/client';
@@ -16,31 +17,44 @@ export async function probePop3(run: VerificationRun, settings: IncomingSettings
   const sink = run.sink('pop3');
   const connect = run.stage('pop3', 'connect');
   let client: Pop3Client;
+  // The certificate is judged as soon as the handshake is done, before the greeting or CAPA.
+  let judged: boolean | undefined;
+  let connected = false;
+  const connectPassed = () => {
+    if (!connected) connect.pass(`${host}:${port}`);
+    connected = true;
+  };
+  const checkTls = (socket: TLSSocket): boolean => {
+    connectPassed();
+    judged = run.judgeTls('pop3', socket, host, trust);
+    return judged;
+  };
   try {
     client = await Pop3Client.connect({
       host,
       port,
       security,
-      ...(security === 'none' ? {} : { tls: inspectionTlsOptions(host, trust) }),
+      ...(security === 'none' ? {} : { tls: inspectionTlsOptions(host, trust), checkTls }),
       timeoutMs: Math.max(timeouts.connectMs, timeouts.replyMs),
       onLine: ({ dir, text, redacted }) => sink(dir, text, redacted),
     });
   } catch (error) {
+    if (judged === false) return false; // the TLS stage says why; nothing was sent
     const failure = pop3Error(error);
+    if (judged === true) {
+      // STLS went through and the certificate passed; what failed came after.
+      run.stage('pop3', 'close').fail(failure);
+      return false;
+    }
     if (failure.code === 'STARTTLS_UNAVAILABLE') {
-      connect.pass(`${host}:${port}`);
+      connectPassed();
       run.stage('pop3', 'tls').fail(failure, 'not offered');
     } else connect.fail(failure, `${host}:${port}`);
     return false;
   }
-  connect.pass(`${host}:${port}`);
+  connectPassed();
   try {
-    if (security === 'none' || !client.tlsSocket) {
-      run.stage('pop3', 'tls').skip('no connection security chosen');
-    } else if (!run.judgeTls('pop3', client.tlsSocket, host, trust)) {
-      client.close(); // no password on a connection we do not trust
-      return false;
-    }
+    if (security === 'none' || !client.tlsSocket) run.stage('pop3', 'tls').skip('no connection security chosen');
     const login = run.stage('pop3', 'login');
     try {
       await client.login(settings.username, password);

@@ -5,7 +5,8 @@ import { appError, type AppError, type ErrorDetail } from '../../../shared/resul
 import type { Stage, StageName, TranscriptLine, VerifyReport } from '../../../shared/verify';
 import { redactText } from '../logger';
 import { inspectionTlsOptions, judgeCertificate, type TrustSettings } from '../tls-trust';
-import { LineSocket, ProbeError, type LineSink } from './line-socket';
+import { conversationFailureCode } from '../net/errors';
+import { LineSocket, type TranscriptSink } from '../net/socket';
 
 export interface StageHandle {
   pass(summary?: string): void;
@@ -38,7 +39,7 @@ export class VerificationRun {
   }
 
   /** The transcript sink for one protocol. Lines pass through redactText as a second guard. */
-  sink(protocol: ServerProtocol): LineSink {
+  sink(protocol: ServerProtocol): TranscriptSink {
     return (dir, text, redacted) => {
       const clean = redactText(text);
       this.transcript.push({ protocol, dir, text: clean, ...(redacted || clean !== text ? { redacted: true } : {}), t: Date.now() - this.started });
@@ -100,28 +101,7 @@ export class VerificationRun {
   }
 }
 
-/** Socket-level failures of a probe in our codes. */
+/** A failure of a probe's conversation in our code: the one judgement of net/errors.ts. */
 export function socketError(error: unknown): AppError {
-  if (error instanceof ProbeError) {
-    if (error.kind === 'timeout') return appError('CONNECTION_TIMEOUT');
-    if (error.kind === 'closed') return appError('CONNECTION_LOST');
-    switch (error.errno) {
-      case 'ECONNREFUSED':
-        return appError('CONNECTION_REFUSED');
-      case 'ENOTFOUND':
-      case 'EAI_AGAIN':
-        return appError('HOST_NOT_FOUND');
-      case 'ETIMEDOUT':
-      case 'EHOSTUNREACH':
-      case 'ENETUNREACH':
-        return appError('CONNECTION_TIMEOUT');
-      case 'ECONNRESET':
-      case 'EPIPE':
-        return appError('CONNECTION_LOST');
-      default:
-        if (/ssl|tls|wrong version|handshake|EPROTO/i.test(`${error.errno ?? ''} ${error.message}`)) return appError('TLS_HANDSHAKE_FAILED');
-        return appError('CONNECTION_LOST');
-    }
-  }
-  return appError('INTERNAL');
+  return appError(conversationFailureCode(error));
 }

@@ -10,9 +10,10 @@
 import type { TLSSocket } from 'node:tls';
 import type { SmtpSettings } from '../../../shared/model';
 import { appError } from '../../../shared/result';
-import { classifyReply, enhancedStatusOf } from '../smtp-errors';
+import { enhancedStatusOf, smtpReplyCode } from '../net/errors';
+import { readSmtpReply, smtpHello, type SmtpReply as Reply } from '../net/smtp';
+import type { LineSocket } from '../net/socket';
 import type { TrustSettings } from '../tls-trust';
-import type { LineSocket } from './line-socket';
 import { socketError, type VerificationRun } from './run';
 
 export interface ProbeTimeouts {
@@ -20,36 +21,18 @@ export interface ProbeTimeouts {
   replyMs: number;
 }
 
-interface Reply {
-  code: number;
-  lines: string[];
-  text: string;
-}
-
-async function readReply(conn: LineSocket, timeoutMs: number): Promise<Reply> {
-  const lines: string[] = [];
-  for (;;) {
-    const line = await conn.readLine(timeoutMs);
-    lines.push(line);
-    if (!/^\d{3}-/.test(line)) break;
-    if (lines.length > 200) break;
-  }
-  const code = Number(lines[lines.length - 1]!.slice(0, 3)) || 0;
-  return { code, lines, text: lines.join('\n') };
-}
+const readReply = (conn: LineSocket, timeoutMs: number): Promise<Reply> => readSmtpReply(conn, timeoutMs);
 
 function replyError(reply: Reply, step: string) {
-  const last = reply.lines[reply.lines.length - 1] ?? '';
+  const last = reply.raw[reply.raw.length - 1] ?? '';
   const enhanced = enhancedStatusOf(last);
-  return appError(classifyReply(reply.code, step, enhanced, reply.text), {
-    serverReply: reply.lines.join(' ').trim(),
+  return appError(smtpReplyCode(reply.code, step, enhanced, reply.raw.join('\n')), {
+    serverReply: reply.raw.join(' ').trim(),
     responseCode: reply.code,
     ...(enhanced ? { enhancedStatus: enhanced } : {}),
     command: step,
   });
 }
-
-const capabilitiesOf = (reply: Reply) => reply.lines.slice(1).map((l) => l.slice(4).trim().toUpperCase());
 
 export async function probeSmtp(
   run: VerificationRun,
@@ -80,57 +63,47 @@ export async function probeSmtp(
     }
 
     const greeting = run.stage('smtp', 'greeting');
-    let hello: Reply;
+    let banner: Reply;
     try {
-      hello = await readReply(conn, timeouts.replyMs);
+      banner = await readReply(conn, timeouts.replyMs);
     } catch (error) {
       greeting.fail(socketError(error));
       conn.close();
       return false;
     }
-    if (hello.code !== 220) {
-      greeting.fail(replyError(hello, 'CONN'));
+    if (banner.code !== 220) {
+      greeting.fail(replyError(banner, 'CONN'));
       await quit();
       return false;
     }
-    greeting.pass(hello.lines[0]!.slice(4).trim());
+    greeting.pass(banner.lines[0]!.trim());
 
     const ehloStage = run.stage('smtp', 'ehlo');
-    conn.write('EHLO [127.0.0.1]');
-    let ehlo = await readReply(conn, timeouts.replyMs);
-    if (ehlo.code !== 250) {
-      ehloStage.fail(replyError(ehlo, 'EHLO'));
+    const hello = await smtpHello(conn, {
+      starttls: security === 'starttls',
+      replyMs: timeouts.replyMs,
+      upgrade: () => run.upgradeAndJudge('smtp', conn, host, trust, timeouts.connectMs),
+      onEhlo: (_reply, capabilities) => ehloStage.pass(capabilities.join(', ') || 'no extensions'),
+    });
+    if (!hello.ok) {
+      switch (hello.failure) {
+        case 'ehlo-refused':
+          (hello.afterTls ? run.stage('smtp', 'ehlo') : ehloStage).fail(replyError(hello.reply, 'EHLO'));
+          break;
+        case 'starttls-not-offered':
+          run.starttlsRefused('smtp');
+          break;
+        case 'starttls-refused':
+          run.starttlsRefused('smtp', { serverReply: hello.reply.raw.join('\n'), responseCode: hello.reply.code });
+          break;
+        case 'upgrade-failed':
+          return false; // the TLS stage says why; the connection is closed
+      }
       await quit();
       return false;
     }
-    let caps = capabilitiesOf(ehlo);
-    ehloStage.pass(caps.join(', ') || 'no extensions');
-
-    if (security === 'starttls') {
-      if (!caps.includes('STARTTLS')) {
-        run.starttlsRefused('smtp');
-        await quit();
-        return false;
-      }
-      conn.write('STARTTLS');
-      const ready = await readReply(conn, timeouts.replyMs);
-      if (ready.code !== 220) {
-        run.starttlsRefused('smtp', { serverReply: ready.text, responseCode: ready.code });
-        await quit();
-        return false;
-      }
-      if (!(await run.upgradeAndJudge('smtp', conn, host, trust, timeouts.connectMs))) return false;
-      conn.write('EHLO [127.0.0.1]');
-      ehlo = await readReply(conn, timeouts.replyMs);
-      if (ehlo.code !== 250) {
-        run.stage('smtp', 'ehlo').fail(replyError(ehlo, 'EHLO'));
-        await quit();
-        return false;
-      }
-      caps = capabilitiesOf(ehlo);
-    } else if (security === 'none') {
-      run.stage('smtp', 'tls').skip('no connection security chosen');
-    }
+    const caps = hello.capabilities;
+    if (security === 'none') run.stage('smtp', 'tls').skip('no connection security chosen');
 
     const auth = run.stage('smtp', 'auth');
     if (settings.auth === 'none') {
