@@ -18,12 +18,7 @@ export function createMailHandlers(deps: { mail: MailService; openExternal: (url
       mail.setFlags(accountId, folder, uids, { ...(seen !== undefined ? { seen } : {}), ...(flagged !== undefined ? { flagged } : {}) }),
     'mail:move': ({ accountId, folder, uids, to }) => mail.move(accountId, folder, uids, to),
     'mail:delete': ({ accountId, folder, uids }) => mail.delete(accountId, folder, uids),
-    'mail:allowRemote': async ({ scope, ...ref }) => {
-      const result = await mail.allowRemote({ ...ref, scope });
-      // The view names its message by the reference alone (MessageRefSchema is strict); the scope
-      // belongs to the request, and a view carrying it broke the reply's own schema.
-      return result.ok ? ok({ ...result.value, ref }) : result;
-    },
+    'mail:allowRemote': (request) => mail.allowRemote(request),
     'mail:saveAttachment': (request) => mail.saveAttachment(request),
     'mail:compose': (request) => mail.compose(request),
     'mail:refresh': ({ accountId }) => mail.refresh(accountId),

@@ -5,14 +5,14 @@
  * draft is opened, since attachment tokens live only as long as the app runs.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ComposeDraftSchema, type ComposeDraft } from '../../shared/outbox';
 import type { AttachmentRegistry } from './attachments';
 import type { DamageReporter } from './data-notices';
 import { setAsideFile } from './data-notices';
-import { removeQuietly, TMP_MARK, writeFileAtomic } from './durable-files';
+import { makePrivateFolder, removeQuietly, TMP_MARK, writeFileAtomic } from './durable-files';
 
 export interface DraftSummary {
   id: string;
@@ -58,7 +58,7 @@ export async function openDraftStore(
   options: { now?: () => Date; notices?: DamageReporter } = {},
 ): Promise<DraftStore> {
   const now = options.now ?? (() => new Date());
-  await mkdir(dir, { recursive: true });
+  await makePrivateFolder(dir);
   const file = (id: string) => join(dir, `${id}.json`);
   for (const name of await readdir(dir)) {
     // Temporary files of a write that a crash interrupted are never drafts.

@@ -134,16 +134,8 @@ describe('file and folder modes', () => {
     for (const expected of ['settings.json', 'secrets.json', 'secret.key', 'drafts', 'outbox', 'mail', join('tmp', 'dropped'), join('tmp', 'forward')]) expect(paths).toContain(expected);
     expect(paths.some((p) => p.startsWith(join('mail', pop3Account.id)))).toBe(true);
 
-    const wrong = entries.filter((e) => e.mode !== (e.kind === 'file' ? 0o600 : 0o700) && !OUTSIDE_THIS_CHANGE.some((re) => re.test(e.path)));
+    const wrong = entries.filter((e) => e.mode !== (e.kind === 'file' ? 0o600 : 0o700));
     expect(wrong.map((e) => `${e.kind} ${e.path} ${e.mode.toString(8)}`)).toEqual([]);
   }, 120_000);
 });
 
-/**
- * Folders this branch may not change (their modules are being split by other work on issue 9); each
- * is named in the report with the one-line change it needs. Remove an entry once that has landed.
- */
-const OUTSIDE_THIS_CHANGE: RegExp[] = [
-  /^drafts$/, // services/drafts.ts openDraftStore: mkdir(dir) -> makePrivateFolder(dir)
-  /^mail$/, // services/mail/remote-content.ts save(): mkdir(dirname(file)) -> makePrivateFolder(...) (0755 when it comes first)
-];

@@ -25,14 +25,14 @@
  * already knows under no message is the leftover of a delete and is removed, not brought back.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { simpleParser, type HeaderValue } from 'mailparser';
 import { z } from 'zod';
 import type { Folder, MessagePage, MessageSummary } from '../../../shared/mail';
 import { looksLikeDeliveryReport } from '../bounces/candidate';
 import { setAsideFile, type DamageReporter } from '../data-notices';
-import { removeQuietly, syncDir, TMP_MARK, writeFileAtomic } from '../durable-files';
+import { makePrivateFolder, removeQuietly, syncDir, TMP_MARK, writeFileAtomic } from '../durable-files';
 import { addressesOf } from './parse';
 import type { SearchField } from './types';
 
@@ -184,8 +184,8 @@ export class LocalStore {
 
   /** Opens (or creates) the store in `dir` and reconciles files with the index. */
   static async open(dir: string, options: LocalStoreOptions = {}): Promise<LocalStore> {
-    await mkdir(join(dir, MESSAGES_DIR), { recursive: true, mode: 0o700 });
-    await mkdir(join(dir, DELETED_DIR), { recursive: true, mode: 0o700 });
+    await makePrivateFolder(join(dir, MESSAGES_DIR));
+    await makePrivateFolder(join(dir, DELETED_DIR));
     const report: OpenReport = { reindexed: 0, removed: 0, corruptIndex: false };
     const { index, damaged } = await readIndex(dir, options.notices);
     report.corruptIndex = damaged;

@@ -54,9 +54,12 @@ export async function allowRemoteContent(deps: MessageViewDeps, ref: MessageRef 
   const loaded = await loadMessage(deps, ref);
   if (!loaded.ok) return loaded;
   const { raw, parsed } = loaded.value;
-  if (ref.scope === 'sender' && parsed.from) await deps.remote.allowSender(parsed.from.address);
-  else await deps.remote.allowMessage(messageKey(ref, parsed));
-  return ok(await viewOf(deps, ref, raw, parsed));
+  const { scope, ...message } = ref;
+  if (scope === 'sender' && parsed.from) await deps.remote.allowSender(parsed.from.address);
+  else await deps.remote.allowMessage(messageKey(message, parsed));
+  // The view names its message by the reference alone (MessageRefSchema is strict): the scope
+  // belongs to the request, and a view carrying it broke the reply's own schema.
+  return ok(await viewOf(deps, message, raw, parsed));
 }
 
 async function viewOf(deps: MessageViewDeps, ref: MessageRef, raw: Buffer, parsed: ParsedMessage): Promise<MessageView> {

@@ -3,11 +3,11 @@
  * message, or for every message from one sender. Kept in one small JSON file, written atomically.
  * Senders are compared case-insensitively on the domain; the list of messages keeps the newest 5,000.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { setAsideFile, type DamageReporter } from '../data-notices';
-import { writeFileAtomic } from '../durable-files';
+import { makePrivateFolder, writeFileAtomic } from '../durable-files';
 
 const MAX_MESSAGES = 5000;
 
@@ -69,7 +69,7 @@ export async function openRemoteContentPolicy(file: string, notices?: DamageRepo
     const data = JSON.stringify({ senders: [...senders], messages });
     // After a failed write (disk full), the next choice is still written: the chain never stays rejected.
     writing = writing.catch(() => undefined).then(async () => {
-      await mkdir(dirname(file), { recursive: true });
+      await makePrivateFolder(dirname(file));
       await writeFileAtomic(dirname(file), file, data);
     });
     return writing;

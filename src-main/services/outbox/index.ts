@@ -20,6 +20,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { rename } from 'node:fs/promises';
+import { DEFAULT_UNDO_SECONDS } from '../../../shared/model';
 import type { DeliveryReportEntry } from '../../../shared/outbox';
 import { appError, fail, ok, type AppError, type Result } from '../../../shared/result';
 import { silentLogger, type Logger } from '../logger';
@@ -106,7 +107,7 @@ export class Outbox {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
-    this.undoMs = (options.undoSeconds ?? 5) * 1000;
+    this.undoMs = (options.undoSeconds ?? DEFAULT_UNDO_SECONDS) * 1000;
     this.deliver = options.deliver ?? deliverBySmtp;
     this.log = options.logger ?? silentLogger;
   }

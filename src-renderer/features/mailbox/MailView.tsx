@@ -1,5 +1,4 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
-import { ERROR_CODES, type ErrorCode } from '../../../shared/errors';
 import type { Folder, MailStatus, MessageView } from '../../../shared/mail';
 import type { Account } from '../../../shared/model';
 import type { ComposeDraft, OutboxJobView } from '../../../shared/outbox';
@@ -21,8 +20,6 @@ const SEARCH_FIELDS: Record<SearchField, string> = { either: 'From or subject', 
 /** Where the person was, kept while they visit other views (the view unmounts). */
 const remembered: { accountId: string | null; folder: Record<string, string> } = { accountId: null, folder: {} };
 
-const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(ERROR_CODES, code);
-
 function statusWords(status: MailStatus | undefined): { text: string; advice?: string } | null {
   if (!status) return null;
   switch (status.state) {
@@ -33,7 +30,7 @@ function statusWords(status: MailStatus | undefined): { text: string; advice?: s
     case 'offline':
       return { text: status.retryAt ? `Offline — trying again at ${formatTime(status.retryAt)}` : 'Offline.' };
     case 'error': {
-      const { title, advice } = explain({ code: status.error && isErrorCode(status.error.code) ? status.error.code : 'INTERNAL', message: status.error?.message ?? '' });
+      const { title, advice } = explain({ code: status.error?.code ?? 'INTERNAL', message: status.error?.message ?? '' });
       return { text: status.retryAt ? `${title} Trying again at ${formatTime(status.retryAt)}.` : title, advice };
     }
   }
