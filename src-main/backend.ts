@@ -24,8 +24,6 @@ import { verifyAccount, type VerifyOptions } from './services/verify';
 import { createRouter, type IpcSender, type Router } from './ipc/router';
 import { createMailHandlers } from './ipc/mail-handlers';
 import { MailService, type MailServiceOptions } from './services/mail';
-import { checkStoreIndex } from './services/mail/local-store';
-import { checkRemoteContentFile } from './services/mail/remote-content';
 
 export interface BackendOptions {
   /** The app's data folder; the outbox lives in <dataDir>/outbox. */
@@ -136,13 +134,6 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     },
     onFailed: (job) => options.notify?.('Message not sent', `“${job.summary.subject || '(no subject)'}” could not be sent. Open the outbox to see why.`),
   });
-  // The mail service opens these files itself and has no notices to hand them: they are checked
-  // here first, so a damaged one is set aside and the person told before it is opened (the store
-  // then rebuilds its index from the files; the choices start empty).
-  await checkRemoteContentFile(join(options.dataDir, 'mail', 'remote-content.json'), notices);
-  for (const account of accounts.list()) {
-    if (account.incoming?.protocol === 'pop3') await checkStoreIndex(join(options.dataDir, 'mail', account.id), notices);
-  }
   const mailService = await MailService.open({
     dataDir: options.dataDir,
     accounts,
@@ -153,6 +144,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     onChange: (change) => options.emit('mail:changed', change),
     onStatus: (status) => options.emit('mail:status', status),
     saveFile: options.saveFile ?? (async () => null),
+    notices,
     ...options.mail,
   });
   late.mail = mailService;

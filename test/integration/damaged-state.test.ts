@@ -241,7 +241,9 @@ describe.each(ROWS)('a damaged $file', (row) => {
     try {
       const expected = row.expected(damage);
 
-      // Told: one notice about this file, pushed and listed, naming where its bytes were kept.
+      // Told: one notice about this file, pushed and listed, naming where its bytes were kept. A
+      // store's file is checked when the store opens, just after start: wait (bounded) for the push.
+      for (let i = 0; i < 100 && app.events.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
       const notices = await call<DataNotice[]>(app, 'app:notices', {});
       expect(notices).toHaveLength(1);
       const [notice] = notices;

@@ -19,6 +19,7 @@ import type { Outbox } from '../outbox';
 import { removeUnusedForwardCopies, saveAttachment } from './attachments-save';
 import { BounceScanner } from './bounce-scan';
 import { allowRemoteContent, loadMessage, openMessage, type MessageViewDeps } from './message-view';
+import type { DamageReporter } from '../data-notices';
 import { openRemoteContentPolicy, type RemoteContentPolicy } from './remote-content';
 import { replyDraft } from './reply-drafts';
 import { MailSources } from './sources';
@@ -41,6 +42,8 @@ export interface MailServiceOptions {
   createSource?: (context: MailSourceContext, dir: string) => MailSource;
   /** POP3 polling interval; default 10 minutes. */
   pop3PollMs?: number;
+  /** Where a damaged POP3 index or remote-content file is set aside and reported (the banner). */
+  notices?: DamageReporter;
   /** Where saved drafts are kept (their attachments may be forward copies); default `<data>/drafts`, as backend.ts opens it. */
   draftsDir?: string;
 }
@@ -63,6 +66,7 @@ export class MailService {
       onChange: options.onChange,
       onStatus: options.onStatus,
       onInboxActivity: (accountId) => this.scanner.scan(accountId),
+      ...(options.notices ? { notices: options.notices } : {}),
       ...(createSource ? { createSource } : {}),
       ...(pop3PollMs !== undefined ? { pop3PollMs } : {}),
     });
@@ -84,7 +88,7 @@ export class MailService {
     } catch (error) {
       options.logger.warn('mail: forward copies not cleaned', { code: (error as NodeJS.ErrnoException).code });
     }
-    const service = new MailService(options, await openRemoteContentPolicy(join(options.dataDir, 'mail', 'remote-content.json')));
+    const service = new MailService(options, await openRemoteContentPolicy(join(options.dataDir, 'mail', 'remote-content.json'), options.notices));
     service.accountsChanged();
     return service;
   }

@@ -526,15 +526,6 @@ async function readIndex(dir: string, notices: DamageReporter | undefined): Prom
   return { index: null, damaged: true };
 }
 
-/**
- * Checks the index of the store in `dir` without opening the store: a damaged one is set aside and
- * reported now, and the store rebuilds it when it opens. For whoever starts the app and holds the
- * notices before the stores are opened.
- */
-export async function checkStoreIndex(dir: string, notices: DamageReporter): Promise<boolean> {
-  return (await readIndex(dir, notices)).damaged;
-}
-
 const sameFlags = (a: Flags, b: Flags) => a.seen === b.seen && a.flagged === b.flagged && a.answered === b.answered;
 
 function toSummary(m: StoredMessage): MessageSummary {

@@ -55,11 +55,6 @@ async function readChoices(file: string, notices: DamageReporter | undefined): P
   return null;
 }
 
-/** Checks the choices file without opening the policy (for whoever starts the app before the mail service opens it). */
-export async function checkRemoteContentFile(file: string, notices: DamageReporter): Promise<void> {
-  await readChoices(file, notices);
-}
-
 export async function openRemoteContentPolicy(file: string, notices?: DamageReporter): Promise<RemoteContentPolicy> {
   const choices = await readChoices(file, notices);
   const senders = new Set(choices?.senders ?? []);

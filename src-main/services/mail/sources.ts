@@ -9,6 +9,7 @@ import { fail, ok, type Result } from '../../../shared/result';
 import type { AccountService } from '../accounts';
 import type { Logger } from '../logger';
 import { createImapSource } from './imap-source';
+import type { DamageReporter } from '../data-notices';
 import { createPop3Source } from './pop3-source';
 import type { MailSource, MailSourceContext } from './types';
 
@@ -25,6 +26,8 @@ export interface MailSourcesOptions {
   createSource?: (context: MailSourceContext, dir: string) => MailSource;
   /** POP3 polling interval; default 10 minutes. */
   pop3PollMs?: number;
+  /** Where a damaged POP3 index is set aside and reported. */
+  notices?: DamageReporter;
 }
 
 interface Entry {
@@ -110,6 +113,7 @@ export class MailSources {
         ? createImapSource(context)
         : createPop3Source(context, {
             dir,
+            ...(this.options.notices ? { notices: this.options.notices } : {}),
             ...(this.options.pop3PollMs !== undefined ? { pollMs: this.options.pop3PollMs } : {}),
             ...(this.closing.has(accountId) ? { after: this.closing.get(accountId) } : {}),
           });
