@@ -39,7 +39,8 @@ export function createRouter(options: {
     channels: Object.keys(CHANNELS) as Channel[],
     async handle(sender, channel, payload) {
       if (!isChannel(channel)) {
-        logger.warn('ipc: unknown channel refused', { channel: String(channel).slice(0, 64) });
+        // Not String(channel): an object without a usable toString would throw here.
+        logger.warn('ipc: unknown channel refused', { channel: typeof channel === 'string' ? channel.slice(0, 64) : typeof channel });
         return fail('UNKNOWN_CHANNEL');
       }
       if (!isTrustedSender(sender)) {

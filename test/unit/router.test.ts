@@ -195,3 +195,13 @@ describe('the IPC router caps request size before validation', () => {
     expect(calls).toEqual(requests.map(([channel]) => channel));
   }, 60_000);
 });
+
+describe('the IPC router never throws', () => {
+  it('refuses a channel that is not a string, even one that cannot be turned into text', async () => {
+    const { router, calls } = setup();
+    for (const channel of [{ toString: Number.NaN }, Object.create(null) as object, 42, null, undefined, Symbol('x')]) {
+      await expect(router.handle(good, channel as unknown as string, {})).resolves.toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
+    }
+    expect(calls).toEqual([]);
+  });
+});
