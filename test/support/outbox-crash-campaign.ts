@@ -15,7 +15,7 @@ const lastRunMs = (Number(process.env.CRASH_LAST_RUN_S) || Math.max(25, Math.cei
 
 it(`crash campaign: ${kills} SIGKILLs over ${messages} messages`, async () => {
   console.log(`crash campaign: ${kills} SIGKILLs over ${messages} messages, seed ${seed} (replay with CRASH_SEED=${seed})`);
-  const report = await runOutboxCrash({ messages, kills, seed, lastRunMs, progress: (line) => console.log(line) });
+  const report = await runOutboxCrash({ messages, kills, seed, lastRunMs, killAt: 'progress', progress: (line) => console.log(line) });
   const f = report.figures;
   console.log(describeCrashRun(report, 'crash campaign'));
   console.log(`CRASH CAMPAIGN: lost ${f.lost}, duplicated ${f.duplicated}, may have been sent ${f.mayHaveBeenSent}, delivered ${f.delivered} of ${messages}`);

@@ -26,6 +26,13 @@ export interface CrashRunOptions {
   seed: number;
   /** How long the last, undisturbed run may take to finish every job. */
   lastRunMs: number;
+  /**
+   * When a run is killed once its outbox is open. 'time' (the crash test): 5-300 ms after it is
+   * ready, which over many messages puts nearly every kill among the first enqueues. 'progress'
+   * (the campaign): after a random number of the run's events (enqueued, state changes), then
+   * 0-40 ms, so the kills spread over the whole life of every message whatever the machine's speed.
+   */
+  killAt?: 'time' | 'progress';
   /** Progress lines while the kills go on (the campaign prints them; the test does not). */
   progress?: (line: string) => void;
 }
@@ -94,6 +101,8 @@ interface Run {
   exited: Promise<number | null>;
   /** Resolves with true when the line is printed, false when the child exits first. */
   waitFor(line: string): Promise<boolean>;
+  /** Resolves with true after that many events (enqueued, state) or 'done', false when the child exits first. */
+  waitForEvents(count: number): Promise<boolean>;
   /** Lets a warm child open the outbox. */
   go(): void;
 }
@@ -120,7 +129,9 @@ async function buildChild(): Promise<{ script: string; dir: string }> {
 
 /** Runs one crash campaign in a fresh folder, then removes the folder and stops every child and the server. */
 export async function runOutboxCrash(options: CrashRunOptions): Promise<CrashRunReport> {
-  const { messages, kills: plannedKills, seed, lastRunMs, progress } = options;
+  const { messages, kills: plannedKills, seed, lastRunMs, progress, killAt = 'time' } = options;
+  // A message makes about three events (enqueued, sending, sent): spread them over the kills.
+  const eventsPerKill = Math.max(1, Math.ceil((3 * messages) / plannedKills));
   const random = seeded(seed);
   const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
 
@@ -186,6 +197,8 @@ export async function runOutboxCrash(options: CrashRunOptions): Promise<CrashRun
     const lines: string[] = [];
     const states = new Map<string, string>();
     const waiters: Array<{ line: string; resolve: (seen: boolean) => void }> = [];
+    const eventWaiters: Array<{ count: number; resolve: (seen: boolean) => void }> = [];
+    let events = 0;
     let stderr = '';
     proc.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     createInterface({ input: proc.stdout! }).on('line', (line) => {
@@ -193,13 +206,15 @@ export async function runOutboxCrash(options: CrashRunOptions): Promise<CrashRun
       const [word, arg, extra] = line.split(' ');
       if (word === 'enqueued') enqueued.add(Number(arg));
       if (word === 'state') states.set(arg!, extra ?? '');
+      if (word === 'enqueued' || word === 'state') events++;
       for (const w of waiters.filter((x) => x.line === line)) w.resolve(true);
+      for (const w of eventWaiters.filter((x) => events >= x.count || word === 'done')) w.resolve(true);
     });
     const exited = new Promise<number | null>((resolve) =>
       proc.once('exit', (code) => {
         children.delete(proc);
         if (code !== 0 && code !== null) console.error(`child exited with ${code}: ${stderr}`);
-        for (const w of waiters) w.resolve(false);
+        for (const w of [...waiters, ...eventWaiters]) w.resolve(false);
         resolve(code);
       }),
     );
@@ -209,6 +224,8 @@ export async function runOutboxCrash(options: CrashRunOptions): Promise<CrashRun
       states,
       exited,
       waitFor: (line) => (lines.includes(line) ? Promise.resolve(true) : new Promise((resolve) => waiters.push({ line, resolve }))),
+      waitForEvents: (count) =>
+        events >= count || lines.includes('done') ? Promise.resolve(true) : new Promise((resolve) => eventWaiters.push({ count, resolve })),
       go: () => proc.stdin!.write('go\n'),
     };
   };
@@ -240,7 +257,12 @@ export async function runOutboxCrash(options: CrashRunOptions): Promise<CrashRun
       const early = random() < 0.2;
       const ready = await run.waitFor(early ? 'opening' : 'ready');
       if (!ready) throw new Error(`the child exited before it was ${early ? 'opening' : 'ready'}`);
-      await sleep(early ? between(0, 20) : between(5, 300));
+      if (early) await sleep(between(0, 20));
+      else if (killAt === 'time') await sleep(between(5, 300));
+      else {
+        await run.waitForEvents(between(1, 2 * eventsPerKill));
+        await sleep(between(0, 40));
+      }
       const phase = run.lines.includes('done')
         ? 'after done'
         : !run.lines.includes('ready')
