@@ -1,8 +1,9 @@
 /**
  * The one router every IPC request goes through, with no Electron import so it is tested in plain
  * Node and reused by the end-to-end bridge. Order: known channel, trusted sender, request within
- * the size limits, valid request; only then does the handler run. Whatever happens, the caller gets a Result: a thrown error
- * becomes INTERNAL (logged here, never forwarded), and a ZodError's text never leaves main.
+ * the size limits, valid request; only then does the handler run. Whatever happens, the caller
+ * gets a Result: a thrown error becomes INTERNAL (logged here, never forwarded), and a ZodError's
+ * text never leaves main.
  */
 import type { z } from 'zod';
 import { CHANNELS, isChannel, type Channel, type ParsedRequestOf, type ResponseOf } from '../../shared/ipc';
@@ -75,7 +76,8 @@ export function createRouter(options: {
 /**
  * How big a request may be before zod sees it. zod walks every key of a strict object and builds
  * an issue naming each unknown one, so a request with a million keys held the main process for
- * seconds; the walk below stops at the first limit passed instead. The limits sit well above the
+ * seconds (and a 50 MB typed array, whose every byte is a key to it, for minutes); the walk below
+ * stops at the first limit passed instead. The limits sit well above the
  * largest request the contract allows (shared/ipc.ts): `nodes` counts values, keys and array items
  * (the most is 1,000 uids of mail:setFlags, or 100 attachments and 100 references of a draft);
  * `depth` counts levels of nesting (the most is 4, e.g. draft.attachments[0].token); `chars` counts
@@ -103,8 +105,8 @@ export const REQUEST_LIMITS: Partial<Record<Channel, RequestLimits>> = {
  * values visited, recursion at most `depth` deep, array and string lengths read in O(1). Reading an
  * object's keys is one native enumeration of that object (V8 has no cheaper way to count them), but
  * no JavaScript runs per key past the limit. Structured clone can deliver more than JSON: a Map or
- * Set counts its size, a typed array or ArrayBuffer its bytes, a String object its length; neither is looked into (zod does not
- * either).
+ * Set counts its size, a typed array or ArrayBuffer its bytes, a String object its length; none of
+ * them is looked into (zod does not either).
  */
 export function exceedsLimits(payload: unknown, limits: RequestLimits): keyof RequestLimits | null {
   let nodes = 0;
