@@ -30,7 +30,7 @@ import { createRouter, createSenderPolicy, DEFAULT_REQUEST_LIMITS, exceedsLimits
 import type { Logger } from '../../src-main/services/logger';
 
 const SEED = Number(process.env.ROUTER_FUZZ_SEED) || 20261204;
-const RUNS = Number(process.env.ROUTER_FUZZ_RUNS) || 200;
+const RUNS = Number(process.env.ROUTER_FUZZ_RUNS) || 500;
 const APP = 'app://mailwright';
 const good: IpcSender = { contentsId: 7, isMainFrame: true, url: `${APP}/index.html` };
 /** Every string the generators make carries this, so a reply that echoes input is caught. */
