@@ -1,5 +1,5 @@
-// The outbox in a child process, for the crash test (test/integration/outbox-crash.test.ts), which
-// kills it with SIGKILL at random moments and starts it again. The test bundles this file with
+// The outbox in a child process, for the crash harness (test/support/outbox-crash-harness.ts), which
+// kills it with SIGKILL at random moments and starts it again. The harness bundles this file with
 // vite into one .mjs and runs that with plain node (a start then takes about 0.3 s).
 //
 // Environment: OUTBOX_DIR, SMTP_PORT, COUNT. Once loaded it prints `warm` and waits for a line
