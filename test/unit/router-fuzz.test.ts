@@ -64,6 +64,8 @@ const ref = { accountId: uuid, folder: 'INBOX', uid: 1 };
 /** One valid request per channel; the compiler checks that none is missing and each has its channel's shape. */
 const VALID: { [C in Channel]: RequestOf<C> } = {
   'app:info': {},
+  'app:notices': {},
+  'app:dismissNotice': { id: uuid },
   'preferences:set': { undoSeconds: 10 },
   'accounts:list': {},
   'accounts:save': { id: uuid, account, password: 'secret-1', incomingPassword: 'secret-2' },
