@@ -10,14 +10,16 @@ export function Field(props: {
   const id = useId();
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
-  const describedBy = [props.hint ? hintId : '', props.error ? errorId : ''].filter(Boolean).join(' ') || undefined;
+  // A hint that says the same as the error is not shown twice: the error alone carries it.
+  const hint = props.hint && props.hint !== props.error ? props.hint : null;
+  const describedBy = [hint ? hintId : '', props.error ? errorId : ''].filter(Boolean).join(' ') || undefined;
   return (
     <div className={props.error ? 'field field--invalid' : 'field'}>
       <label htmlFor={id}>{props.label}</label>
       {props.children({ id, describedBy, invalid: Boolean(props.error) })}
-      {props.hint ? (
+      {hint ? (
         <p className="field__hint" id={hintId}>
-          {props.hint}
+          {hint}
         </p>
       ) : null}
       {props.error ? (

@@ -27,6 +27,9 @@ test('editing an account, a changed server asks for its password again; the same
   await expect(incomingPassword).toHaveAccessibleDescription('Leave empty to keep the saved password.');
   await wizard.check();
   await expect(password).toHaveAttribute('aria-invalid', 'true');
+  // Said once, as the error, not again as the hint above it.
+  await expect(page.getByText(CHANGED)).toHaveCount(1);
+  await expect(password).toHaveAccessibleDescription(CHANGED);
   await expect(wizard.verification).toHaveCount(0); // nothing was sent to check
 
   // Back to the saved server: the saved password applies again.
