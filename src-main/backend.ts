@@ -73,6 +73,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   });
   // The settings and secrets were opened (and checked) before there was anyone to tell.
   for (const finding of [...(options.settings.damage ?? []), ...(options.secretFile.damage ?? [])]) notices.report(finding);
+  options.cipher.onDamage?.((finding) => notices.report(finding));
   const vault = createSecretVault(options.secretFile, options.cipher);
   /** Made after the outbox it reports into; account changes before that have nothing to tell it. */
   const late: { mail?: MailService } = {};

@@ -20,6 +20,11 @@ export interface SecretCipher {
   readonly protection: SecretProtection;
   encrypt(plain: string): string;
   decrypt(tagged: string): string;
+  /**
+   * Hands `listener` what the cipher found damaged and set aside (its key file), now and later:
+   * a key is read on first use, which may come after start.
+   */
+  onDamage?(listener: (finding: DamageFinding) => void): void;
 }
 
 export class SecretUnreadableError extends Error {
@@ -42,6 +47,8 @@ const KEY_FILE = 'secret.key';
  */
 export function createAppKeyCipher(folder: string, reason = 'no OS encryption available', now: () => Date = () => new Date()): SecretCipher {
   let key: Buffer | undefined;
+  const found: DamageFinding[] = [];
+  let tell: ((finding: DamageFinding) => void) | undefined;
   const loadKey = () => {
     if (key) return key;
     const file = join(folder, KEY_FILE);
@@ -51,7 +58,16 @@ export function createAppKeyCipher(folder: string, reason = 'no OS encryption av
         key = stored;
         return key;
       }
-      renameSync(file, join(folder, `${KEY_FILE}.damaged-${now().toISOString().replace(/[:.]/g, '-')}`));
+      const keptAt = join(folder, `${KEY_FILE}.damaged-${now().toISOString().replace(/[:.]/g, '-')}`);
+      renameSync(file, keptAt);
+      const finding: DamageFinding = {
+        kind: 'secrets',
+        path: file,
+        keptAt,
+        what: 'The key that protects your saved passwords was damaged, so they cannot be read. Your accounts are kept; type each password again in Accounts. The damaged key was kept.',
+      };
+      found.push(finding);
+      tell?.(finding);
     }
     makePrivateFolderSync(folder);
     const fresh = randomBytes(32);
@@ -64,6 +80,10 @@ export function createAppKeyCipher(folder: string, reason = 'no OS encryption av
   return {
     scheme,
     protection: { kind: 'app-key', backend: reason },
+    onDamage(listener) {
+      tell = listener;
+      found.forEach(listener);
+    },
     encrypt(plain) {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', loadKey(), iv);
@@ -90,6 +110,7 @@ export function combineCiphers(primary: SecretCipher, ...others: SecretCipher[])
     scheme: primary.scheme,
     protection: primary.protection,
     encrypt: (plain) => primary.encrypt(plain),
+    onDamage: (listener) => all.forEach((c) => c.onDamage?.(listener)),
     decrypt(tagged) {
       const cipher = all.find((c) => tagged.startsWith(`${c.scheme}:`));
       if (!cipher) throw new SecretUnreadableError('unknown encryption scheme');

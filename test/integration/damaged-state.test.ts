@@ -290,3 +290,37 @@ describe.each(ROWS)('a damaged $file', (row) => {
     }
   }, 60_000);
 });
+
+describe('a damaged key file (the passwords cannot be read without it)', () => {
+  it.each(['truncated', 'empty'] as const)('%s: set aside, the person told, accounts kept; a password typed again works', async (damage) => {
+    const before = await populate();
+    const keyFile = join(before.dataDir, 'secret.key');
+    const original = readFileSync(keyFile, 'utf8');
+    const bytes = damage === 'empty' ? '' : original.slice(0, 10);
+    writeFileSync(keyFile, bytes);
+
+    const app = await start(before.dataDir);
+    try {
+      for (let i = 0; i < 100 && app.events.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      const notices = await call<DataNotice[]>(app, 'app:notices', {});
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toMatchObject({ kind: 'secrets', file: 'secret.key' });
+      expect(notices[0]!.what).toMatch(/type each password again/);
+      expect(readFileSync(join(before.dataDir, notices[0]!.keptAs), 'utf8')).toBe(bytes);
+
+      // Nothing else lost: both accounts and the drafts are there; the passwords are asked for.
+      const accounts = await call<Account[]>(app, 'accounts:list', {});
+      expect(accounts.map((a) => a.id).sort()).toEqual([before.senderOnly.id, before.pop3.id].sort());
+      expect(accounts.every((a) => !a.hasPassword)).toBe(true);
+      expect(await call<DraftSummary[]>(app, 'drafts:list', {})).toHaveLength(2);
+
+      // Typed again: stored under a fresh key, and the POP3 mailbox opens with it.
+      const user = servers.users[2]!;
+      const { id, createdAt: _c, updatedAt: _u, hasPassword: _h, hasIncomingPassword: _hi, ...account } = accounts.find((a) => a.id === before.pop3.id)!;
+      await call<Account>(app, 'accounts:save', { id, account, password: user.password, incomingPassword: user.password });
+      expect(await call(app, 'mail:refresh', { accountId: id })).toEqual({ newMessages: 0 });
+    } finally {
+      await app.backend.close();
+    }
+  }, 60_000);
+});
