@@ -10,7 +10,9 @@ import { createSecretVault, type SecretCipher, type SecretFile } from './service
 import type { SettingsStore } from './services/settings-store';
 import { join } from 'node:path';
 import { fail, ok } from '../shared/result';
-import { cleanDroppedFiles, createAttachmentRegistry, createDroppedFiles } from './services/attachments';
+import { createAttachmentRegistry, createDroppedFiles } from './services/attachments';
+import { forwardRoot } from './services/mail/attachments-save';
+import { releaseCopies, removeUnusedCopies } from './services/temp-copies';
 import { createDataNotices } from './services/data-notices';
 import { openDraftStore } from './services/drafts';
 import { Outbox, type OutboxJob, type OutboxOptions } from './services/outbox';
@@ -90,8 +92,9 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const outboxDir = join(options.dataDir, 'outbox');
   const droppedDir = join(options.dataDir, 'tmp', 'dropped');
   const draftsDir = join(options.dataDir, 'drafts');
-  const dropped = createDroppedFiles(droppedDir, attachments, draftsDir);
-  const cleaned = await cleanDroppedFiles(droppedDir, draftsDir).catch((error: unknown) => (options.logger.warn('dropped files not cleaned', { error }), 0));
+  const forwardDir = forwardRoot(options.dataDir);
+  const dropped = createDroppedFiles(droppedDir, attachments);
+  const cleaned = await removeUnusedCopies(droppedDir, draftsDir).catch((error: unknown) => (options.logger.warn('dropped files not cleaned', { error }), 0));
   if (cleaned) options.logger.info('dropped files from an earlier run removed', { count: cleaned });
   /** Sent copies filed (or being filed) in this run; the Message-ID search covers restarts. */
   const filed = new Set<string>();
@@ -128,9 +131,13 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       options.emit('outbox:changed', view);
       if (job.state === 'sent') {
         fileCopyOnce(job);
-        // A sent message can no longer be undone or edited: the dropped files it carried (now in its .eml) can go.
+        // A sent message can no longer be undone or edited: the copies it carried (dropped files and
+        // a forward's attachments, now in its .eml) can go, unless a saved draft still names them.
         const paths = (view.draft?.attachments ?? []).flatMap((a) => attachments.resolve(a.token)?.path ?? []);
-        if (paths.length) void dropped.release(paths).catch((error: unknown) => options.logger.warn('dropped files not removed', { error }));
+        if (paths.length)
+          void Promise.all([droppedDir, forwardDir].map((root) => releaseCopies(root, paths, draftsDir))).catch((error: unknown) =>
+            options.logger.warn('copies of sent attachments not removed', { error }),
+          );
       }
     },
     onFailed: (job) => options.notify?.('Message not sent', `“${job.summary.subject || '(no subject)'}” could not be sent. Open the outbox to see why.`),

@@ -4,8 +4,8 @@
  * refused, so the renderer cannot make main read a file the person never chose.
  */
 import { randomUUID } from 'node:crypto';
-import { appendFile, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, join, relative, sep } from 'node:path';
+import { appendFile, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { AttachmentRef } from '../../shared/outbox';
 import { makePrivateFolder, PRIVATE_FILE_MODE } from './durable-files';
 
@@ -33,11 +33,6 @@ export interface DroppedFiles {
   end(upload: string): Promise<AttachmentRef | undefined>;
   /** Whether `upload` is in progress (begun, not ended). */
   has(upload: string): boolean;
-  /**
-   * The files at `paths` were used (their message is sent, or their draft discarded): the dropped
-   * ones among them are removed, unless a saved draft still names them.
-   */
-  release(paths: string[]): Promise<void>;
 }
 
 /** An upload id main never handed out, already ended, or from before a restart. */
@@ -55,38 +50,6 @@ export class TooMuchDataError extends Error {
   }
 }
 
-/**
- * Upload folders (named by their upload id, a UUID) that a saved draft still names. Drafts keep the
- * paths of their attachments (drafts.ts), so a dropped file stays while a draft refers to it. The
- * drafts folder is read as text, damaged or set-aside drafts included, so an unreadable draft keeps
- * its files rather than losing them.
- */
-async function uploadsNamedByDrafts(draftsDir: string | undefined): Promise<Set<string>> {
-  const named = new Set<string>();
-  if (!draftsDir) return named;
-  const names = await readdir(draftsDir).catch(() => [] as string[]);
-  const texts = await Promise.all(names.map((n) => readFile(join(draftsDir, n), 'utf8').catch(() => '')));
-  const uuid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
-  for (const text of texts) for (const m of text.matchAll(uuid)) named.add(m[0].toLowerCase());
-  return named;
-}
-
-/**
- * At start: removes every dropped upload no saved draft names. Attachment tokens live only as long
- * as the app runs, so after a restart nothing else can refer to them (the outbox keeps its own copy
- * of every message in its .eml). Answers how many were removed.
- */
-export async function cleanDroppedFiles(dir: string, draftsDir: string | undefined): Promise<number> {
-  const entries = await readdir(dir).catch(() => [] as string[]);
-  const keep = await uploadsNamedByDrafts(draftsDir);
-  let removed = 0;
-  for (const entry of entries) {
-    if (keep.has(entry.toLowerCase())) continue;
-    await rm(join(dir, entry), { recursive: true, force: true });
-    removed++;
-  }
-  return removed;
-}
 
 /** The largest file accepted by drop (most servers refuse far less; the outbox checks SIZE). */
 export const MAX_DROPPED_BYTES = 200 * 1024 * 1024;
@@ -99,7 +62,7 @@ export function safeFileName(name: string): string {
   return (clean || 'attachment').slice(0, 200);
 }
 
-export function createDroppedFiles(dir: string, registry: AttachmentRegistry, draftsDir?: string): DroppedFiles {
+export function createDroppedFiles(dir: string, registry: AttachmentRegistry): DroppedFiles {
   const uploads = new Map<string, { path: string; size: number; written: number }>();
   return {
     async begin(name, size) {
@@ -128,19 +91,6 @@ export function createDroppedFiles(dir: string, registry: AttachmentRegistry, dr
       return ref;
     },
     has: (upload) => uploads.has(upload),
-    async release(paths) {
-      const folders = new Set<string>();
-      for (const path of paths) {
-        const rel = relative(dir, path);
-        const [folder] = rel.split(sep);
-        // Only our own upload folders: <dir>/<upload id>/<name>.
-        if (!folder || rel.startsWith('..') || rel === folder || !/^[0-9a-f-]{36}$/i.test(folder)) continue;
-        folders.add(folder);
-      }
-      if (!folders.size) return;
-      const keep = await uploadsNamedByDrafts(draftsDir);
-      for (const folder of folders) if (!keep.has(folder.toLowerCase())) await rm(join(dir, folder), { recursive: true, force: true });
-    },
   };
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 /**
  * The outbox's files through the whole backend, as the app wires it: the app's logger hears the
  * outbox, a damaged job reaches the renderer's list as a job to check, the words for an unknown
@@ -45,12 +46,12 @@ function dataDir(): string {
   return dir;
 }
 
-async function backend(dir: string, logger: Logger, events: OutboxJobView[] = []): Promise<Backend> {
+async function backend(dir: string, logger: Logger, events: OutboxJobView[] = [], picked: string[] = []): Promise<Backend> {
   const settings = openSettingsInFolder(dir, '0.2.0');
   settings.set('preferences', { undoSeconds: 0 });
   const b = await createBackend({
     dataDir: dir,
-    pickFiles: async () => [],
+    pickFiles: async () => picked,
     settings,
     secretFile: openSecretFileInFolder(dir),
     cipher: createAppKeyCipher(dir),
@@ -181,5 +182,30 @@ describe('dropped files', () => {
     expect(existsSync(folder)).toBe(true);
     await until(() => events.some((e) => e.id === queued.value.id && e.state === 'sent'), 10_000, 'the message to be sent');
     await until(() => !existsSync(folder), 5000, 'the dropped file to be removed');
+  });
+
+  it("a forward's copies too, once the forward is sent; a saved draft keeps its own", async () => {
+    const dir = dataDir();
+    const events: OutboxJobView[] = [];
+    // Two forwards' copies, as the mail service writes them (<data>/tmp/forward/<uuid>/<index>/<name>).
+    const sent = join(dir, 'tmp', 'forward', randomUUID());
+    const drafted = join(dir, 'tmp', 'forward', randomUUID());
+    const b = await backend(dir, memoryLogger().logger, events, [join(sent, '0', 'figures.pdf'), join(drafted, '0', 'figures.pdf')]);
+    // Made after start, as a forward in this run makes them (the start removes those no draft names).
+    for (const folder of [sent, drafted]) {
+      mkdirSync(join(folder, '0'), { recursive: true });
+      writeFileSync(join(folder, '0', 'figures.pdf'), 'pdf');
+    }
+    const account = await addAccount(b, await smtpServer());
+    const refs = await call<Array<{ token: string; name: string; size: number }>>(b, 'attachments:pick', {});
+    if (!refs.ok) throw new Error(refs.error.code);
+    const [forwarded, inDraft] = refs.value;
+    const saved = await call(b, 'drafts:save', { draft: draftFor(account.id, [inDraft!]) });
+    if (!saved.ok) throw new Error(saved.error.code);
+    const queued = await call<OutboxJobView>(b, 'outbox:enqueue', { draft: draftFor(account.id, [forwarded!, inDraft!]) });
+    if (!queued.ok) throw new Error(JSON.stringify(queued.error));
+    await until(() => events.some((e) => e.id === queued.value.id && e.state === 'sent'), 10_000, 'the message to be sent');
+    await until(() => !existsSync(sent), 5000, "the forward's copies to be removed");
+    expect(existsSync(join(drafted, '0', 'figures.pdf'))).toBe(true);
   });
 });

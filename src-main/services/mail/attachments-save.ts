@@ -3,12 +3,10 @@
  * copied into `<data>/tmp/forward/<uuid>/` so a forward can attach them like picked files.
  *
  * A forward's copies are needed while its compose window is open (its attachment tokens point at
- * them), for an undo of its send, and by a saved draft (drafts keep attachments as paths). The first
- * two end with the app, so at the next start only saved drafts still count: removeUnusedForwardCopies
- * keeps the folders a draft names and removes the rest.
+ * them), for an undo of its send, and by a saved draft (drafts keep attachments as paths): when
+ * they go is decided in one place for them and dropped files alike (../temp-copies.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { MessageRef } from '../../../shared/mail';
 import type { AttachmentRef } from '../../../shared/outbox';
@@ -78,25 +76,3 @@ export function forwardRoot(dataDir: string): string {
   return join(dataDir, 'tmp', 'forward');
 }
 
-/**
- * Removes every forward folder that no saved draft names; returns how many went. A draft names a
- * folder when the folder's (random) name appears anywhere in a file of the drafts folder: that keeps
- * this free of the drafts' format, and also keeps the copies of a damaged draft that was set aside
- * beside the others. Run at start, before any compose window can have made new copies.
- */
-export async function removeUnusedForwardCopies(dataDir: string, draftsDir: string): Promise<number> {
-  const root = forwardRoot(dataDir);
-  const folders = await readdir(root).catch(() => [] as string[]);
-  if (folders.length === 0) return 0;
-  const drafts: string[] = [];
-  for (const name of await readdir(draftsDir).catch(() => [] as string[])) {
-    drafts.push(await readFile(join(draftsDir, name), 'utf8').catch(() => ''));
-  }
-  let removed = 0;
-  for (const folder of folders) {
-    if (drafts.some((text) => text.includes(folder))) continue;
-    await rm(join(root, folder), { recursive: true, force: true });
-    removed += 1;
-  }
-  return removed;
-}

@@ -16,7 +16,8 @@ import type { AccountService } from '../accounts';
 import type { AttachmentRegistry } from '../attachments';
 import type { Logger } from '../logger';
 import type { Outbox } from '../outbox';
-import { removeUnusedForwardCopies, saveAttachment } from './attachments-save';
+import { removeUnusedCopies } from '../temp-copies';
+import { forwardRoot, saveAttachment } from './attachments-save';
 import { BounceScanner } from './bounce-scan';
 import { allowRemoteContent, loadMessage, openMessage, type MessageViewDeps } from './message-view';
 import type { DamageReporter } from '../data-notices';
@@ -83,7 +84,7 @@ export class MailService {
   static async open(options: MailServiceOptions): Promise<MailService> {
     // Forward copies of the last run that no saved draft needs (see attachments-save.ts).
     try {
-      const removed = await removeUnusedForwardCopies(options.dataDir, options.draftsDir ?? join(options.dataDir, 'drafts'));
+      const removed = await removeUnusedCopies(forwardRoot(options.dataDir), options.draftsDir ?? join(options.dataDir, 'drafts'));
       if (removed) options.logger.info('mail: removed unused forward copies', { folders: removed });
     } catch (error) {
       options.logger.warn('mail: forward copies not cleaned', { code: (error as NodeJS.ErrnoException).code });
