@@ -21,6 +21,7 @@
 import { randomUUID } from 'node:crypto';
 import { rename } from 'node:fs/promises';
 import { DEFAULT_UNDO_SECONDS } from '../../../shared/model';
+import type { SentMessageRef } from '../bounces';
 import type { DeliveryReportEntry } from '../../../shared/outbox';
 import { appError, fail, ok, type AppError, type Result } from '../../../shared/result';
 import { silentLogger, type Logger } from '../logger';
@@ -54,18 +55,6 @@ const DAY_MS = 24 * 3600_000;
 const HOUSEKEEPING_EVERY_MS = 6 * 3600_000;
 /** Finished jobs stay in full this long (the Sent copy and the first bounces have long had their chance). */
 const DEFAULT_HISTORY_AFTER_MS = 7 * DAY_MS;
-
-/** A sent message as bounce linking needs it, from a live job or the history. */
-export interface SentMessageRef {
-  jobId: string;
-  messageId: string;
-  /** The ENVID it went out with (the job id), or null when the server did not offer DSN. */
-  envelopeId: string | null;
-  /** Envelope recipients. */
-  recipients: string[];
-  /** ISO. */
-  sentAt: string;
-}
 
 /** Errors of the outbox's own API; the detail names the action and state, never message content. */
 const notFound = () => fail<OutboxJob>('JOB_NOT_FOUND');
@@ -303,6 +292,7 @@ export class Outbox {
    * Sent messages of an account since `sinceMs` (epoch ms), live jobs ('sent' and 'uncertain') and
    * the history alike: what bounce linking matches a delivery report against.
    */
+  /** Sent messages as bounce linking needs them, from live jobs and the history. */
   sentMessages(accountId: string, sinceMs: number): SentMessageRef[] {
     const refs: SentMessageRef[] = [];
     for (const j of this.jobs.values()) {
