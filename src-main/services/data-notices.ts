@@ -10,7 +10,7 @@
  * the account first reads mail, so the window that asks for the list sees them.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { DataNotice, DataNoticeKind } from '../../shared/notices';
@@ -48,9 +48,30 @@ export function asideName(path: string, now: Date = new Date()): string {
   return candidate;
 }
 
+export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Reads a JSON file before a store opens it, for the stores that check their file first (settings,
+ * secrets): null when there is no file; `json` undefined when the text does not parse.
+ */
+export function readJsonSync(path: string): { json: unknown } | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  try {
+    return { json: JSON.parse(text) as unknown };
+  } catch {
+    return { json: undefined };
+  }
+}
+
 /** Renames the damaged file aside (keeping its bytes) and returns the new path. For code that must stay synchronous (settings). */
-export function setAsideSync(path: string): string {
-  const target = asideName(path);
+export function setAsideSync(path: string, now: Date = new Date()): string {
+  const target = asideName(path, now);
   renameSync(path, target);
   return target;
 }

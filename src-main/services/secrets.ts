@@ -7,12 +7,12 @@
  * and the person is told so (AppInfo.secretProtection).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Conf from 'conf';
 import type { SecretProtection } from '../../shared/model';
 import { makeFilePrivateSync, makePrivateFolderSync, PRIVATE_FILE_MODE } from './durable-files';
-import { setAsideSync, type DamageFinding } from './data-notices';
+import { isObject, readJsonSync, setAsideSync, type DamageFinding } from './data-notices';
 
 /** Encrypts to a tagged string ("<scheme>:<base64>") and decrypts strings it tagged. */
 export interface SecretCipher {
@@ -58,8 +58,7 @@ export function createAppKeyCipher(folder: string, reason = 'no OS encryption av
         key = stored;
         return key;
       }
-      const keptAt = join(folder, `${KEY_FILE}.damaged-${now().toISOString().replace(/[:.]/g, '-')}`);
-      renameSync(file, keptAt);
+      const keptAt = setAsideSync(file, now());
       const finding: DamageFinding = {
         kind: 'secrets',
         path: file,
@@ -136,20 +135,9 @@ const TAGGED = /^[a-z0-9]+:/;
  * types the passwords again; entries that are not stored secrets are dropped, the others kept.
  */
 export function checkSecretsFile(path: string): DamageFinding[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const read = readJsonSync(path);
+  if (!read) return [];
+  const { json } = read;
   const entries = isObject(json) && isObject(json.entries) ? json.entries : null;
   const kept = entries ? Object.fromEntries(Object.entries(entries).filter(([, v]) => typeof v === 'string' && TAGGED.test(v))) : {};
   if (entries && Object.keys(kept).length === Object.keys(entries).length) return [];

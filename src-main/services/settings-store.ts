@@ -10,12 +10,12 @@
  * every account that is still valid, after keeping the whole file aside. What it found is handed to
  * the notices service (src-main/services/data-notices.ts) when the backend starts.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Conf, { type Options } from 'conf';
 import { makeFilePrivateSync, makePrivateFolderSync, PRIVATE_FILE_MODE, tempName } from './durable-files';
 import { PreferencesSchema, SettingsSchema, StoredAccountSchema, type Settings } from '../../shared/model';
-import { setAsideSync, type DamageFinding } from './data-notices';
+import { isObject, readJsonSync, setAsideSync, type DamageFinding } from './data-notices';
 
 export type { Settings, StoredAccount } from '../../shared/model';
 
@@ -56,7 +56,6 @@ export function settingsOptions(projectVersion: string): Options<Settings> {
   };
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
@@ -65,19 +64,9 @@ const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one :
  * lose every account). Synchronous, as conf is. Returns what it set aside, or nothing.
  */
 export function checkSettingsFile(path: string): DamageFinding[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
+  const read = readJsonSync(path);
+  if (!read) return [];
+  const { json } = read;
   if (!isObject(json)) {
     const keptAt = setAsideSync(path);
     return [
