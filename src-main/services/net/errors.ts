@@ -1,6 +1,6 @@
 /**
  * The one judgement of network failures: a Node socket, DNS or TLS error, one of our own
- * deadline/closed errors (./line-socket.ts), or an SMTP reply, into our ErrorCode. Sending
+ * deadline/closed errors (./socket.ts), or an SMTP reply, into our ErrorCode. Sending
  * (smtp-errors.ts), checking (verify/), discovery, IMAP (mail/imap-connection.ts), POP3
  * (pop3/failure.ts) and the Sent copy all come here, so one failure gets one code and therefore
  * the same words everywhere (the renderer's src-renderer/ui/error-text.ts, keyed by code).
