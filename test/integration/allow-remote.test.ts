@@ -8,56 +8,29 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHANNELS } from '../../shared/ipc';
+import { CHANNELS, type Channel } from '../../shared/ipc';
 import type { MessagePage } from '../../shared/mail';
 import type { Account } from '../../shared/model';
-import type { Result } from '../../shared/result';
-import { createBackend, type Backend } from '../../src-main/backend';
-import { createSenderPolicy, type IpcSender } from '../../src-main/ipc/router';
-import { silentLogger } from '../../src-main/services/logger';
-import { createAppKeyCipher, openSecretFileInFolder } from '../../src-main/services/secrets';
-import { openSettingsInFolder } from '../../src-main/services/settings-store';
-import { checkReplies, type CheckedRouter } from '../support/checked-router';
+import { startBackend, type StartedBackend } from '../support/backend';
 import { withImap } from '../support/clients';
 import { startMailServers, type MailServers } from '../support/mail-servers';
 
-const ORIGIN = 'app://mailwright';
-const sender: IpcSender = { contentsId: 1, isMainFrame: true, url: `${ORIGIN}/index.html` };
-
 let servers: MailServers;
-let backend: Backend;
-let router: CheckedRouter;
+let app: StartedBackend;
 let dir: string;
 
 beforeAll(async () => {
   servers = await startMailServers();
   dir = mkdtempSync(join(tmpdir(), 'mailwright-allow-remote-'));
-  backend = await createBackend({
-    dataDir: dir,
-    pickFiles: async () => [],
-    mail: { pop3PollMs: 0 },
-    settings: openSettingsInFolder(dir, '0.2.0'),
-    secretFile: openSecretFileInFolder(dir),
-    cipher: createAppKeyCipher(dir),
-    logger: silentLogger,
-    app: { version: '0.2.0', platform: process.platform },
-    smtp: { extraCertificateAuthorities: [servers.ca] },
-    isTrustedSender: createSenderPolicy({ appOrigin: ORIGIN, contentsIds: () => [1] }),
-    emit: () => undefined,
-  });
-  router = checkReplies(backend.router);
+  app = await startBackend(dir, { ca: servers.ca, mail: { pop3PollMs: 0 } });
 }, 90_000);
 afterAll(async () => {
-  await backend?.close();
+  await app?.close();
   await servers?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
-const value = async <T,>(channel: string, request: unknown): Promise<T> => {
-  const r = (await router.handle(sender, channel, request)) as Result<T>;
-  if (!r.ok) throw new Error(`${channel}: ${r.error.code}`);
-  return r.value;
-};
+const value = <T,>(channel: Channel, request: unknown): Promise<T> => app.value<T>(channel, request);
 
 const html = (subject: string, from: string | null) =>
   `${from ? `From: ${from}\r\n` : ''}To: someone@mailwright.test\r\nSubject: ${subject}\r\nMIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>Hi <img src="https://tracker.example/pixel.png" alt=""></p>\r\n`;
@@ -102,6 +75,6 @@ describe('mail:allowRemote', () => {
       expect(parsed.ref).toEqual({ accountId: acct.id, folder: 'INBOX', uid: c.uid });
       expect(parsed.remoteContent.allowed).toBe(true);
     }
-    expect(router.offSchema).toEqual([]);
+    expect(app.router.offSchema).toEqual([]);
   }, 60_000);
 });

@@ -17,19 +17,10 @@ import type { Folder, MessagePage, MessageView } from '../../shared/mail';
 import type { Account } from '../../shared/model';
 import type { DataNotice, DataNoticeKind } from '../../shared/notices';
 import type { DraftSummary } from '../../shared/outbox';
-import type { Result } from '../../shared/result';
-import { createBackend, type Backend } from '../../src-main/backend';
-import { createSenderPolicy, type IpcSender } from '../../src-main/ipc/router';
-import { silentLogger } from '../../src-main/services/logger';
-import { createAppKeyCipher, openSecretFileInFolder } from '../../src-main/services/secrets';
-import { openSettingsInFolder } from '../../src-main/services/settings-store';
-import { checkReplies, type CheckedRouter } from '../support/checked-router';
+import type { Channel } from '../../shared/ipc';
+import { startBackend, trustedSender as sender, type StartedBackend } from '../support/backend';
 import { withImap } from '../support/clients';
 import { startMailServers, type MailServers, type MailUser } from '../support/mail-servers';
-
-const VERSION = '0.2.0';
-const ORIGIN = 'app://mailwright';
-const sender: IpcSender = { contentsId: 1, isMainFrame: true, url: `${ORIGIN}/index.html` };
 
 let servers: MailServers;
 let work: string;
@@ -44,37 +35,24 @@ afterAll(async () => {
 
 // ---- the app, started (and started again) on one data folder ----------------------------------
 
-interface Running {
-  backend: Backend;
-  router: CheckedRouter;
+interface Running extends StartedBackend {
+  /** The notices pushed to the window ('app:noticeAdded'). */
   events: DataNotice[];
 }
 
 async function start(dataDir: string): Promise<Running> {
   const events: DataNotice[] = [];
-  const backend = await createBackend({
-    dataDir,
-    pickFiles: async () => [],
+  const app = await startBackend(dataDir, {
+    ca: servers.ca,
     mail: { pop3PollMs: 0 },
-    settings: openSettingsInFolder(dataDir, VERSION),
-    secretFile: openSecretFileInFolder(dataDir),
-    cipher: createAppKeyCipher(dataDir),
-    logger: silentLogger,
-    app: { version: VERSION, platform: process.platform },
-    smtp: { extraCertificateAuthorities: [servers.ca] },
-    isTrustedSender: createSenderPolicy({ appOrigin: ORIGIN, contentsIds: () => [1] }),
     emit: (event, payload) => {
       if (event === 'app:noticeAdded') events.push(payload as DataNotice);
     },
   });
-  return { backend, router: checkReplies(backend.router), events };
+  return { ...app, events };
 }
 
-async function call<T>(app: Running, channel: string, request: unknown): Promise<T> {
-  const r = (await app.router.handle(sender, channel, request)) as Result<T>;
-  if (!r.ok) throw new Error(`${channel}: ${r.error.code}`);
-  return r.value;
-}
+const call = <T,>(app: Running, channel: Channel, request: unknown): Promise<T> => app.value<T>(channel, request);
 
 // ---- what the person had before the damage -----------------------------------------------------
 

@@ -13,20 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessagePage, MessageView } from '../../shared/mail';
 import type { Account } from '../../shared/model';
 import type { ComposeDraft, OutboxJobView } from '../../shared/outbox';
-import type { Result } from '../../shared/result';
-import { createBackend, type Backend } from '../../src-main/backend';
-import { createSenderPolicy, type IpcSender } from '../../src-main/ipc/router';
-import { silentLogger } from '../../src-main/services/logger';
-import { createAppKeyCipher, openSecretFileInFolder } from '../../src-main/services/secrets';
-import { openSettingsInFolder } from '../../src-main/services/settings-store';
+import type { Backend } from '../../src-main/backend';
+import { startBackend, type StartedBackend } from '../support/backend';
 import { waitForMessage } from '../support/imap-read';
 import { startMailServers, type MailServers } from '../support/mail-servers';
 import { serveSmtp } from '../support/outbox-smtp-server';
 import { until } from '../support/outbox-fixtures';
 import { sendAs } from '../support/clients';
-
-const ORIGIN = 'app://mailwright';
-const sender: IpcSender = { contentsId: 1, isMainFrame: true, url: `${ORIGIN}/index.html` };
 
 let servers: MailServers;
 const dirs: string[] = [];
@@ -45,7 +38,8 @@ interface Harness {
   backend: Backend;
   dir: string;
   jobs: Map<string, OutboxJobView>;
-  call<T>(channel: string, request: unknown): Promise<T>;
+  /** A request that must succeed: its value (see StartedBackend.value). */
+  call: StartedBackend['value'];
   savePath: { next: string | null };
 }
 
@@ -53,13 +47,11 @@ interface Harness {
 async function harness(existing?: string): Promise<Harness> {
   const dir = existing ?? mkdtempSync(join(tmpdir(), 'mailwright-reports-'));
   if (!existing) dirs.push(dir);
-  const settings = openSettingsInFolder(dir, '0.2.0');
-  settings.set('preferences', { undoSeconds: 0 });
   const jobs = new Map<string, OutboxJobView>();
   const savePath: { next: string | null } = { next: null };
-  const backend = await createBackend({
-    dataDir: dir,
-    pickFiles: async () => [],
+  const { backend, value: call } = await startBackend(dir, {
+    ca: servers.ca,
+    undoSeconds: 0,
     // Like the dialog: one answer, then "cancelled" until the test chooses again.
     saveFile: async () => {
       const chosen = savePath.next;
@@ -68,23 +60,11 @@ async function harness(existing?: string): Promise<Harness> {
     },
     outbox: { retry: { baseMs: 200, maxMs: 400, maxAttempts: 2 } },
     mail: { pop3PollMs: 0 },
-    settings,
-    secretFile: openSecretFileInFolder(dir),
-    cipher: createAppKeyCipher(dir),
-    logger: silentLogger,
-    app: { version: '0.2.0', platform: process.platform },
-    smtp: { extraCertificateAuthorities: [servers.ca] },
-    isTrustedSender: createSenderPolicy({ appOrigin: ORIGIN, contentsIds: () => [1] }),
     emit: (event, payload) => {
       if (event === 'outbox:changed') jobs.set((payload as OutboxJobView).id, payload as OutboxJobView);
     },
   });
   backends.push(backend);
-  const call = async <T,>(channel: string, request: unknown): Promise<T> => {
-    const result = (await backend.router.handle(sender, channel, request)) as Result<T>;
-    if (!result.ok) throw new Error(`${channel}: ${JSON.stringify(result.error)}`);
-    return result.value;
-  };
   return { backend, dir, jobs, call, savePath };
 }
 

@@ -12,21 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessagePage } from '../../shared/mail';
 import type { Account } from '../../shared/model';
 import type { AttachmentRef, ComposeDraft, OutboxJobView } from '../../shared/outbox';
-import type { Result } from '../../shared/result';
-import { createBackend, type Backend } from '../../src-main/backend';
-import { createSenderPolicy, type IpcSender } from '../../src-main/ipc/router';
-import { silentLogger } from '../../src-main/services/logger';
-import { createAppKeyCipher, openSecretFileInFolder } from '../../src-main/services/secrets';
-import { openSettingsInFolder } from '../../src-main/services/settings-store';
+import { startBackend, type StartedBackend } from '../support/backend';
 import { startMailServers, type MailServers } from '../support/mail-servers';
 import { until } from '../support/outbox-fixtures';
 
-const ORIGIN = 'app://mailwright';
-const sender: IpcSender = { contentsId: 1, isMainFrame: true, url: `${ORIGIN}/index.html` };
-
 let servers: MailServers;
 let dir: string;
-let backend: Backend | undefined;
+let app: StartedBackend | undefined;
 let umask: number;
 
 beforeAll(async () => {
@@ -35,7 +27,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mailwright-file-modes-'));
 }, 90_000);
 afterAll(async () => {
-  await backend?.close();
+  await app?.close();
   process.umask(umask);
   await servers?.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -65,26 +57,14 @@ function walk(root: string): Array<{ path: string; kind: 'file' | 'folder'; mode
 describe('file and folder modes', () => {
   it.skipIf(process.platform === 'win32')('a whole session leaves only 0600 files and 0700 folders in the data folder', async () => {
     const jobs = new Map<string, OutboxJobView>();
-    backend = await createBackend({
-      dataDir: dir,
-      pickFiles: async () => [],
+    app = await startBackend(dir, {
+      ca: servers.ca,
       mail: { pop3PollMs: 0 },
-      settings: openSettingsInFolder(dir, '0.2.0'),
-      secretFile: openSecretFileInFolder(dir),
-      cipher: createAppKeyCipher(dir),
-      logger: silentLogger,
-      app: { version: '0.2.0', platform: process.platform },
-      smtp: { extraCertificateAuthorities: [servers.ca] },
-      isTrustedSender: createSenderPolicy({ appOrigin: ORIGIN, contentsIds: () => [1] }),
       emit: (event, payload) => {
         if (event === 'outbox:changed') jobs.set((payload as OutboxJobView).id, payload as OutboxJobView);
       },
     });
-    const value = async <T,>(channel: string, request: unknown): Promise<T> => {
-      const r = (await backend!.router.handle(sender, channel, request)) as Result<T>;
-      if (!r.ok) throw new Error(`${channel}: ${r.error.code}`);
-      return r.value;
-    };
+    const { value } = app;
     const [alice, bob] = servers.users as [(typeof servers.users)[0], (typeof servers.users)[0]];
     await value('preferences:set', { undoSeconds: 0 });
 
@@ -125,8 +105,8 @@ describe('file and folder modes', () => {
     await value('mail:refresh', { accountId: pop3Account.id });
     await value<MessagePage>('mail:list', { accountId: pop3Account.id, folder: 'INBOX', offset: 0, limit: 50 });
 
-    await backend.close();
-    backend = undefined;
+    await app.close();
+    app = undefined;
 
     const entries = walk(dir);
     // What the session must have written, so the check below is about something.

@@ -10,23 +10,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Folder, MailChanged, MailStatus, MessagePage, MessageView } from '../../shared/mail';
 import type { Account } from '../../shared/model';
-import type { AppError, Result } from '../../shared/result';
-import { createBackend, type Backend } from '../../src-main/backend';
-import { createSenderPolicy, type IpcSender } from '../../src-main/ipc/router';
-import { silentLogger } from '../../src-main/services/logger';
+import type { Channel } from '../../shared/ipc';
+import type { AppError } from '../../shared/result';
 import { openRemoteContentPolicy } from '../../src-main/services/mail/remote-content';
-import { createAppKeyCipher, openSecretFileInFolder } from '../../src-main/services/secrets';
-import { openSettingsInFolder } from '../../src-main/services/settings-store';
+import { startBackend, type StartedBackend } from '../support/backend';
 import { waitForMessage } from '../support/imap-read';
 import { startMailServers, type MailServers } from '../support/mail-servers';
 import { until } from '../support/outbox-fixtures';
 import { sendAs, withImap } from '../support/clients';
 
-const ORIGIN = 'app://mailwright';
-const sender: IpcSender = { contentsId: 1, isMainFrame: true, url: `${ORIGIN}/index.html` };
-
 let servers: MailServers;
-let backend: Backend;
+let app: StartedBackend;
 let dir: string;
 const statuses: MailStatus[] = [];
 const changes: MailChanged[] = [];
@@ -34,17 +28,9 @@ const changes: MailChanged[] = [];
 beforeAll(async () => {
   servers = await startMailServers();
   dir = mkdtempSync(join(tmpdir(), 'mailwright-mail-service-'));
-  backend = await createBackend({
-    dataDir: dir,
-    pickFiles: async () => [],
+  app = await startBackend(dir, {
+    ca: servers.ca,
     mail: { pop3PollMs: 0 },
-    settings: openSettingsInFolder(dir, '0.2.0'),
-    secretFile: openSecretFileInFolder(dir),
-    cipher: createAppKeyCipher(dir),
-    logger: silentLogger,
-    app: { version: '0.2.0', platform: process.platform },
-    smtp: { extraCertificateAuthorities: [servers.ca] },
-    isTrustedSender: createSenderPolicy({ appOrigin: ORIGIN, contentsIds: () => [1] }),
     emit: (event, payload) => {
       if (event === 'mail:status') statuses.push(payload as MailStatus);
       if (event === 'mail:changed') changes.push(payload as MailChanged);
@@ -52,22 +38,13 @@ beforeAll(async () => {
   });
 }, 90_000);
 afterAll(async () => {
-  await backend?.close();
+  await app?.close();
   await servers?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
-const call = async <T,>(channel: string, request: unknown): Promise<Result<T>> => (await backend.router.handle(sender, channel, request)) as Result<T>;
-const value = async <T,>(channel: string, request: unknown): Promise<T> => {
-  const r = await call<T>(channel, request);
-  if (!r.ok) throw new Error(`${channel}: ${r.error.code}`);
-  return r.value;
-};
-const errorOf = async (channel: string, request: unknown): Promise<AppError> => {
-  const r = await call(channel, request);
-  if (r.ok) throw new Error(`${channel} succeeded`);
-  return r.error;
-};
+const value = <T,>(channel: Channel, request: unknown): Promise<T> => app.value<T>(channel, request);
+const errorOf = (channel: Channel, request: unknown): Promise<AppError> => app.errorOf(channel, request);
 const latest = (accountId: string) => [...statuses].reverse().find((s) => s.accountId === accountId);
 
 function accountInput(incoming: { protocol: 'imap' | 'pop3'; security: 'tls' | 'starttls' } | null) {

@@ -13,18 +13,12 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Account } from '../../shared/model';
 import { OutboxJobSchema, type OutboxJobView } from '../../shared/outbox';
-import type { Result } from '../../shared/result';
-import { createBackend, type Backend } from '../../src-main/backend';
-import { createSenderPolicy, type IpcSender } from '../../src-main/ipc/router';
 import type { Logger } from '../../src-main/services/logger';
-import { createAppKeyCipher, openSecretFileInFolder } from '../../src-main/services/secrets';
-import { openSettingsInFolder } from '../../src-main/services/settings-store';
+import { startBackend, type StartedBackend } from '../support/backend';
 import { jobRecord, until } from '../support/outbox-fixtures';
 
-const ORIGIN = 'app://mailwright';
-const sender: IpcSender = { contentsId: 1, isMainFrame: true, url: `${ORIGIN}/index.html` };
 const dirs: string[] = [];
-const backends: Backend[] = [];
+const backends: StartedBackend[] = [];
 const servers: SMTPServer[] = [];
 afterEach(async () => {
   for (const b of backends.splice(0)) await b.close();
@@ -46,18 +40,11 @@ function dataDir(): string {
   return dir;
 }
 
-async function backend(dir: string, logger: Logger, events: OutboxJobView[] = [], picked: string[] = []): Promise<Backend> {
-  const settings = openSettingsInFolder(dir, '0.2.0');
-  settings.set('preferences', { undoSeconds: 0 });
-  const b = await createBackend({
-    dataDir: dir,
-    pickFiles: async () => picked,
-    settings,
-    secretFile: openSecretFileInFolder(dir),
-    cipher: createAppKeyCipher(dir),
+async function backend(dir: string, logger: Logger, events: OutboxJobView[] = [], picked: string[] = []): Promise<StartedBackend> {
+  const b = await startBackend(dir, {
+    undoSeconds: 0,
     logger,
-    app: { version: '0.2.0', platform: process.platform },
-    isTrustedSender: createSenderPolicy({ appOrigin: ORIGIN, contentsIds: () => [1] }),
+    pickFiles: async () => picked,
     emit: (event, payload) => {
       if (event === 'outbox:changed') events.push(payload as OutboxJobView);
     },
@@ -65,8 +52,6 @@ async function backend(dir: string, logger: Logger, events: OutboxJobView[] = []
   backends.push(b);
   return b;
 }
-
-const call = <T>(b: Backend, channel: string, request: unknown) => b.router.handle(sender, channel as never, request as never) as Promise<Result<T>>;
 
 async function smtpServer(): Promise<number> {
   const server = new SMTPServer({ logger: false, disableReverseLookup: true, authOptional: true, secure: false, disabledCommands: ['STARTTLS'], onData: (s, _session, cb) => (s.resume(), s.on('end', () => cb())) });
@@ -76,8 +61,8 @@ async function smtpServer(): Promise<number> {
   return (server.server.address() as AddressInfo).port;
 }
 
-async function addAccount(b: Backend, port: number): Promise<Account> {
-  const r = await call<Account>(b, 'accounts:save', {
+async function addAccount(b: StartedBackend, port: number): Promise<Account> {
+  const r = await b.call<Account>('accounts:save', {
     account: { description: 'Alice', email: 'alice@mailwright.test', displayName: 'Alice', smtp: { host: '127.0.0.1', port, security: 'none', auth: 'none', username: '' } },
   });
   if (!r.ok) throw new Error(`account not saved: ${JSON.stringify(r.error)}`);
@@ -106,7 +91,7 @@ describe('the outbox in the backend', () => {
     const { logger, lines } = memoryLogger();
     const b = await backend(dir, logger);
     expect(lines.some((l) => l.startsWith('error outbox: damaged job record'))).toBe(true);
-    const list = await call<OutboxJobView[]>(b, 'outbox:list', {});
+    const list = await b.call<OutboxJobView[]>('outbox:list', {});
     expect(list.ok).toBe(true);
     if (!list.ok) return;
     expect(list.value).toHaveLength(1);
@@ -125,9 +110,9 @@ describe('the outbox in the backend', () => {
   it('an unknown upload id is UPLOAD_NOT_FOUND, not "too large"', async () => {
     const b = await backend(dataDir(), memoryLogger().logger);
     const unknown = '3f0c2a9e-5d1b-4c7a-9e8f-0a1b2c3d4e5f';
-    const chunk = await call(b, 'attachments:dropChunk', { upload: unknown, data: Buffer.from('x').toString('base64') });
+    const chunk = await b.call('attachments:dropChunk', { upload: unknown, data: Buffer.from('x').toString('base64') });
     expect(chunk.ok ? null : chunk.error.code).toBe('UPLOAD_NOT_FOUND');
-    const end = await call(b, 'attachments:dropEnd', { upload: unknown });
+    const end = await b.call('attachments:dropEnd', { upload: unknown });
     expect(end.ok ? null : end.error.code).toBe('UPLOAD_NOT_FOUND');
   });
 
@@ -137,7 +122,7 @@ describe('the outbox in the backend', () => {
     const account = await addAccount(b, await smtpServer());
     // The folder gone under the running app: nothing can be written in it (as on a read-only or full disk).
     rmSync(join(dir, 'outbox'), { recursive: true, force: true });
-    const r = await call(b, 'outbox:enqueue', { draft: draftFor(account.id) });
+    const r = await b.call('outbox:enqueue', { draft: draftFor(account.id) });
     expect(r.ok ? null : r.error.code).toBe('OUTBOX_UNWRITABLE');
   });
 });
@@ -169,14 +154,14 @@ describe('dropped files', () => {
     const b = await backend(dir, memoryLogger().logger, events);
     const account = await addAccount(b, await smtpServer());
     const content = Buffer.from('dropped file content');
-    const begun = await call<{ upload: string }>(b, 'attachments:dropBegin', { name: 'notes.txt', size: content.length });
+    const begun = await b.call<{ upload: string }>('attachments:dropBegin', { name: 'notes.txt', size: content.length });
     if (!begun.ok) throw new Error(begun.error.code);
-    await call(b, 'attachments:dropChunk', { upload: begun.value.upload, data: content.toString('base64') });
-    const ref = await call<{ token: string; name: string; size: number }>(b, 'attachments:dropEnd', { upload: begun.value.upload });
+    await b.call('attachments:dropChunk', { upload: begun.value.upload, data: content.toString('base64') });
+    const ref = await b.call<{ token: string; name: string; size: number }>('attachments:dropEnd', { upload: begun.value.upload });
     if (!ref.ok) throw new Error(ref.error.code);
     const folder = join(dir, 'tmp', 'dropped', begun.value.upload);
     expect(existsSync(folder)).toBe(true);
-    const queued = await call<OutboxJobView>(b, 'outbox:enqueue', { draft: draftFor(account.id, [ref.value]) });
+    const queued = await b.call<OutboxJobView>('outbox:enqueue', { draft: draftFor(account.id, [ref.value]) });
     if (!queued.ok) throw new Error(JSON.stringify(queued.error));
     // Still there while the message can be undone.
     expect(existsSync(folder)).toBe(true);
@@ -197,12 +182,12 @@ describe('dropped files', () => {
       writeFileSync(join(folder, '0', 'figures.pdf'), 'pdf');
     }
     const account = await addAccount(b, await smtpServer());
-    const refs = await call<Array<{ token: string; name: string; size: number }>>(b, 'attachments:pick', {});
+    const refs = await b.call<Array<{ token: string; name: string; size: number }>>('attachments:pick', {});
     if (!refs.ok) throw new Error(refs.error.code);
     const [forwarded, inDraft] = refs.value;
-    const saved = await call(b, 'drafts:save', { draft: draftFor(account.id, [inDraft!]) });
+    const saved = await b.call('drafts:save', { draft: draftFor(account.id, [inDraft!]) });
     if (!saved.ok) throw new Error(saved.error.code);
-    const queued = await call<OutboxJobView>(b, 'outbox:enqueue', { draft: draftFor(account.id, [forwarded!, inDraft!]) });
+    const queued = await b.call<OutboxJobView>('outbox:enqueue', { draft: draftFor(account.id, [forwarded!, inDraft!]) });
     if (!queued.ok) throw new Error(JSON.stringify(queued.error));
     await until(() => events.some((e) => e.id === queued.value.id && e.state === 'sent'), 10_000, 'the message to be sent');
     await until(() => !existsSync(sent), 5000, "the forward's copies to be removed");

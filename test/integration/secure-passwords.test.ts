@@ -16,22 +16,15 @@ import type { Account, AccountInput } from '../../shared/model';
 import type { OutboxJobView as OutboxJob } from '../../shared/outbox';
 import type { AppError, Result } from '../../shared/result';
 import type { VerifyReport } from '../../shared/verify';
-import { createBackend, type Backend } from '../../src-main/backend';
-import { createSenderPolicy, type IpcSender } from '../../src-main/ipc/router';
-import { silentLogger } from '../../src-main/services/logger';
-import { createAppKeyCipher, openSecretFileInFolder } from '../../src-main/services/secrets';
-import { openSettingsInFolder } from '../../src-main/services/settings-store';
+import { startBackend, type StartedBackend } from '../support/backend';
 import { everyFileUnder } from '../support/files';
 import { waitForMessage } from '../support/imap-read';
 import { startMailServers, type MailServers } from '../support/mail-servers';
 import { until } from '../support/outbox-fixtures';
 
-const ORIGIN = 'app://mailwright';
-const sender: IpcSender = { contentsId: 1, isMainFrame: true, url: `${ORIGIN}/index.html` };
-
 let servers: MailServers;
 const folders: string[] = [];
-const backends: Backend[] = [];
+const backends: StartedBackend[] = [];
 
 /** "The other host": accepts any AUTH over plain text and records it. */
 const offered: Array<{ username: string; password: string }> = [];
@@ -91,50 +84,32 @@ afterAll(async () => {
   for (const dir of folders) rmSync(dir, { recursive: true, force: true });
 });
 
-interface Harness {
+interface Harness extends StartedBackend {
   dir: string;
   jobs: Map<string, OutboxJob>;
-  call<T>(channel: string, request: unknown): Promise<Result<T>>;
-  value<T>(channel: string, request: unknown): Promise<T>;
-  close(): Promise<void>;
 }
 
 async function open(dir = mkdtempSync(join(tmpdir(), 'mailwright-secure-'))): Promise<Harness> {
   if (!folders.includes(dir)) folders.push(dir);
   const jobs = new Map<string, OutboxJob>();
-  const backend = await createBackend({
-    dataDir: dir,
-    pickFiles: async () => [],
+  const started = await startBackend(dir, {
+    ca: servers.ca,
+    undoSeconds: 0,
     mail: { pop3PollMs: 0 },
-    settings: openSettingsInFolder(dir, '0.2.0'),
-    secretFile: openSecretFileInFolder(dir),
-    cipher: createAppKeyCipher(dir),
-    logger: silentLogger,
-    app: { version: '0.2.0', platform: process.platform },
-    smtp: { extraCertificateAuthorities: [servers.ca] },
     verify: { extraCertificateAuthorities: [servers.ca], timeouts: { connectMs: 3000, replyMs: 3000 } },
     outbox: { retry: { baseMs: 50, maxMs: 200, maxAttempts: 1, jitter: 0 } },
-    isTrustedSender: createSenderPolicy({ appOrigin: ORIGIN, contentsIds: () => [1] }),
     emit: (event, payload) => {
       if (event === 'outbox:changed') jobs.set((payload as OutboxJob).id, payload as OutboxJob);
     },
   });
-  backends.push(backend);
-  const call = async <T,>(channel: string, request: unknown) => (await backend.router.handle(sender, channel, request)) as Result<T>;
-  const value = async <T,>(channel: string, request: unknown): Promise<T> => {
-    const r = await call<T>(channel, request);
-    if (!r.ok) throw new Error(`${channel}: ${r.error.code}`);
-    return r.value;
-  };
-  await value('preferences:set', { undoSeconds: 0 });
+  backends.push(started);
   return {
+    ...started,
     dir,
     jobs,
-    call,
-    value,
     close: async () => {
-      backends.splice(backends.indexOf(backend), 1);
-      await backend.close();
+      backends.splice(backends.indexOf(started), 1);
+      await started.close();
     },
   };
 }

@@ -12,17 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account } from '../../shared/model';
 import type { OutboxJobView } from '../../shared/outbox';
 import type { Result } from '../../shared/result';
-import { createBackend, type Backend } from '../../src-main/backend';
-import { createSenderPolicy, type IpcSender } from '../../src-main/ipc/router';
-import { silentLogger } from '../../src-main/services/logger';
-import { createAppKeyCipher, openSecretFileInFolder } from '../../src-main/services/secrets';
-import { openSettingsInFolder } from '../../src-main/services/settings-store';
+import { startBackend, type StartedBackend } from '../support/backend';
 import { everyFileUnder } from '../support/files';
 import { waitForMessage } from '../support/imap-read';
 import { startMailServers, type MailServers } from '../support/mail-servers';
-
-const ORIGIN = 'app://mailwright';
-const sender: IpcSender = { contentsId: 1, isMainFrame: true, url: `${ORIGIN}/index.html` };
 
 let servers: MailServers;
 const dirs: string[] = [];
@@ -35,7 +28,7 @@ afterAll(async () => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-const backends: Backend[] = [];
+const backends: StartedBackend[] = [];
 afterAll(async () => {
   for (const b of backends) await b.close();
 });
@@ -43,22 +36,13 @@ afterAll(async () => {
 /** Jobs as the renderer would see them through 'outbox:changed'. */
 const events: OutboxJobView[] = [];
 
-async function backend(options: { trustTestCa?: boolean } = {}): Promise<{ backend: Backend; dir: string }> {
+async function backend(options: { trustTestCa?: boolean } = {}): Promise<{ backend: StartedBackend; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'mailwright-int-'));
   dirs.push(dir);
-  const settings = openSettingsInFolder(dir, '0.2.0');
-  settings.set('preferences', { undoSeconds: 0 });
-  const b = await createBackend({
-    dataDir: dir,
-    pickFiles: async () => [],
+  const b = await startBackend(dir, {
+    undoSeconds: 0,
     outbox: { retry: { baseMs: 200, maxMs: 400, maxAttempts: 2 } },
-    settings,
-    secretFile: openSecretFileInFolder(dir),
-    cipher: createAppKeyCipher(dir),
-    logger: process.env.DEBUG_BACKEND ? { info: console.log, warn: console.log, error: console.log } : silentLogger,
-    app: { version: '0.2.0', platform: process.platform },
     smtp: { extraCertificateAuthorities: options.trustTestCa === false ? [] : [servers.ca], timeouts: { connectMs: 5000, greetingMs: 5000, socketMs: 10000 } },
-    isTrustedSender: createSenderPolicy({ appOrigin: ORIGIN, contentsIds: () => [1] }),
     emit: (event, payload) => {
       if (event === 'outbox:changed') events.push(payload as OutboxJobView);
     },
@@ -67,10 +51,10 @@ async function backend(options: { trustTestCa?: boolean } = {}): Promise<{ backe
   return { dir, backend: b };
 }
 
-async function addAccount(b: Backend, security: 'tls' | 'starttls', password: string): Promise<Account> {
+async function addAccount(b: StartedBackend, security: 'tls' | 'starttls', password: string): Promise<Account> {
   const alice = servers.users[0]!;
   const port = security === 'tls' ? servers.submission.tlsPort : servers.submission.starttlsPort;
-  const result = (await b.router.handle(sender, 'accounts:save', {
+  const result = (await b.call('accounts:save', {
     account: {
       description: `Alice ${security}`,
       email: alice.address,
@@ -84,9 +68,9 @@ async function addAccount(b: Backend, security: 'tls' | 'starttls', password: st
 }
 
 /** Sends through the outbox, as the compose window does, and waits until the job settles. */
-async function send(b: Backend, m: { accountId: string; to: string[]; cc: string[]; bcc: string[]; subject: string; text: string }): Promise<OutboxJobView> {
+async function send(b: StartedBackend, m: { accountId: string; to: string[]; cc: string[]; bcc: string[]; subject: string; text: string }): Promise<OutboxJobView> {
   const draft = { accountId: m.accountId, to: m.to.join(', '), cc: m.cc.join(', '), bcc: m.bcc.join(', '), subject: m.subject, body: { mode: 'plain', html: '', text: m.text }, attachments: [] };
-  const queued = (await b.router.handle(sender, 'outbox:enqueue', { draft })) as Result<OutboxJobView>;
+  const queued = (await b.call('outbox:enqueue', { draft })) as Result<OutboxJobView>;
   if (!queued.ok) throw new Error(`not queued: ${JSON.stringify(queued.error)}`);
   for (let i = 0; i < 200; i++) {
     const latest = [...events].reverse().find((j) => j.id === queued.value.id);
@@ -147,7 +131,7 @@ describe('the Sent copy after sending', () => {
   it('files the sent message once in the IMAP Sent folder of an account that reads over IMAP', async () => {
     const [alice, bob] = [servers.users[0]!, servers.users[1]!];
     const { backend: b } = await backend();
-    const saved = (await b.router.handle(sender, 'accounts:save', {
+    const saved = (await b.call('accounts:save', {
       account: {
         description: 'Alice with IMAP',
         email: alice.address,
@@ -186,12 +170,12 @@ describe('the Sent copy after sending', () => {
 describe('sending errors that are not about the server', () => {
   it('reports an unknown account and a refused connection in our codes', async () => {
     const { backend: b } = await backend();
-    const unknown = await b.router.handle(sender, 'outbox:enqueue', {
+    const unknown = await b.call('outbox:enqueue', {
       draft: { accountId: crypto.randomUUID(), to: 'bob@example.com', cc: '', bcc: '', subject: 'x', body: { mode: 'plain', html: '', text: 'x' }, attachments: [] },
     });
     expect(unknown).toMatchObject({ ok: false, error: { code: 'ACCOUNT_NOT_FOUND' } });
 
-    const saved = (await b.router.handle(sender, 'accounts:save', {
+    const saved = (await b.call('accounts:save', {
       account: { description: 'Closed', email: 'a@example.com', displayName: '', smtp: { host: '127.0.0.1', port: 1, security: 'tls', auth: 'none', username: '' } },
     })) as Result<Account>;
     if (!saved.ok) throw new Error(saved.error.code);
