@@ -113,7 +113,8 @@ export function App() {
           </button>
         </div>
       ) : null}
-      <main>
+      {/* Focusable from code only: where focus goes when a banner above it goes away. */}
+      <main tabIndex={-1}>
         <ErrorBoundary resetKey={view.name}>
           {showWizard ? (
             <AccountWizard

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { DataNotice } from '../../shared/notices';
 import { getApi } from '../api';
 import { formatFullDate } from './format';
@@ -9,6 +9,9 @@ import { formatFullDate } from './format';
  */
 export function DataNoticeBanner() {
   const [notices, setNotices] = useState<DataNotice[]>([]);
+  const section = useRef<HTMLElement>(null);
+  /** Set by Dismiss: the button that had focus is gone, so focus moves on instead of falling to the page. */
+  const [refocus, setRefocus] = useState(false);
   useEffect(() => {
     const api = getApi();
     void api.app.notices({}).then((r) => r.ok && setNotices((now) => merge(r.value, now)));
@@ -18,11 +21,19 @@ export function DataNoticeBanner() {
   async function dismiss(id: string) {
     const result = await getApi().app.dismissNotice({ id });
     setNotices((now) => (result.ok ? result.value : now.filter((n) => n.id !== id)));
+    setRefocus(true);
   }
+  // To the next notice's Dismiss, or, with none left, to the view below.
+  useEffect(() => {
+    if (!refocus) return;
+    setRefocus(false);
+    const next = section.current?.querySelector<HTMLButtonElement>('button') ?? document.querySelector<HTMLElement>('main');
+    next?.focus();
+  }, [refocus, notices]);
 
   if (!notices.length) return null;
   return (
-    <section className="data-notices" aria-label="Damaged files">
+    <section ref={section} className="data-notices" aria-label="Damaged files">
       {notices.map((n) => (
         <div key={n.id} className="notice notice--warning banner" role="alert">
           <p className="notice__title">A damaged file was set aside: {n.file}</p>

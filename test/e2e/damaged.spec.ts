@@ -30,6 +30,8 @@ test('a damaged draft is set aside, and the person is told where it was kept unt
 
     await alert.getByRole('button', { name: 'Dismiss' }).click();
     await expect(alert).toHaveCount(0);
+    // Focus moves on to the view, not back to the top of the page.
+    await expect(app.page.locator('main')).toBeFocused();
     if (mode === 'bridge') expect(app.offSchemaReplies).toEqual([]);
   } finally {
     await app.close();
