@@ -11,6 +11,8 @@ export const CHANNEL_NAMES = [
   'accounts:delete',
   'accounts:discover',
   'accounts:verify',
+  'oauth:signIn',
+  'oauth:cancel',
   'attachments:pick',
   'attachments:dropBegin',
   'attachments:dropChunk',

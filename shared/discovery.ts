@@ -1,6 +1,7 @@
 /** What the discovery service finds for an email address, and where each result came from. */
 import { z } from 'zod';
 import { HostSchema, PortSchema, SecuritySchema } from './model';
+import { OAuthOfferSchema } from './oauth';
 
 export const DISCOVERY_SOURCES = ['bundled', 'autoconfig', 'well-known', 'ispdb', 'srv', 'mx', 'guess'] as const;
 export const DiscoverySourceSchema = z.enum(DISCOVERY_SOURCES);
@@ -15,8 +16,13 @@ export const ServerCandidateSchema = z.object({
   host: HostSchema,
   port: PortSchema,
   security: SecuritySchema,
-  /** 'password' for normal password (cleartext / plain / login, over TLS); 'oauth2' where only OAuth is offered. */
+  /**
+   * The method discovery chose: 'oauth2' when the provider names OAuth2 and Mailwright can use it (a
+   * client ID is shipped), else 'password' (cleartext / plain / login, over TLS) where offered.
+   */
   auth: z.enum(['password', 'oauth2', 'none']),
+  /** Every method the provider lists for this server, e.g. Gmail: ['oauth2', 'password']; absent: only `auth`. */
+  offered: z.array(z.enum(['password', 'oauth2', 'none'])).optional(),
   username: z.string(),
 });
 export type ServerCandidate = z.infer<typeof ServerCandidateSchema>;
@@ -35,6 +41,10 @@ export const DiscoveryResultSchema = z.object({
   /** Where exactly: provider name, URL, DNS record, or the probed host and port. */
   sourceDetail: z.string(),
   providerName: z.string().optional(),
+  /** The bundled provider file the settings came from ('gmail', 'outlook', ...), for provider-specific help (app passwords). */
+  providerId: z.string().optional(),
+  /** The provider's OAuth2 details, when its settings name OAuth2. */
+  oauth: OAuthOfferSchema.optional(),
   /** Outgoing servers, best first. */
   smtp: z.array(ServerCandidateSchema),
   /** Incoming servers (IMAP before POP3, encrypted before not), best first. */

@@ -30,6 +30,7 @@ import {
   UidSchema,
 } from './mail';
 import { DataNoticeSchema } from './notices';
+import { OAuthSignInRequestSchema, OAuthSignInResultSchema } from './oauth';
 import { AttachmentRefSchema, ComposeDraftSchema, DraftIdSchema, DraftSummarySchema, OutboxJobSchema } from './outbox';
 
 export { API_GLOBAL, CHANNEL_NAMES, EVENT_NAMES, isChannel, type Channel, type EventName } from './channels';
@@ -56,6 +57,8 @@ export const CHANNELS = {
         password: PasswordSchema.optional(),
         /** The incoming server's password; absent when editing keeps the stored one. */
         incomingPassword: PasswordSchema.optional(),
+        /** OAuth2: the sign-in (oauth:signIn) whose grant is stored for this account; absent keeps the stored grant. */
+        oauthSession: z.uuid().optional(),
       })
       .strict(),
     AccountSchema,
@@ -81,10 +84,19 @@ export const CHANNELS = {
         accountId: AccountIdSchema.optional(),
         password: PasswordSchema.optional(),
         incomingPassword: PasswordSchema.optional(),
+        /** OAuth2: check with the token of this sign-in; absent when editing uses the stored grant. */
+        oauthSession: z.uuid().optional(),
       })
       .strict(),
     VerifyReportSchema,
   ),
+  /**
+   * OAuth2 sign-in: opens the provider's page in the system browser and waits (up to 5 minutes) for
+   * its answer on a one-time loopback redirect. The tokens stay in main.
+   */
+  'oauth:signIn': channel(OAuthSignInRequestSchema, OAuthSignInResultSchema),
+  /** Ends a sign-in that is waiting for the browser (the person pressed Cancel). */
+  'oauth:cancel': channel(z.object({ runId: z.string().min(1).max(64) }).strict(), z.object({ cancelled: z.boolean() })),
   /** Opens the system's file dialog; the chosen files become attachment tokens. Empty when cancelled. */
   'attachments:pick': channel(z.object({}).strict(), z.array(AttachmentRefSchema)),
   /** A dropped file, streamed over in chunks (the sandboxed renderer cannot name its path). */

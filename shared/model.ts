@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OAuthSettingsSchema } from './oauth';
 
 /** No CR or LF: these strings end up in mail headers or protocol lines. */
 const singleLine = (max: number) =>
@@ -22,7 +23,8 @@ export type Security = z.infer<typeof SecuritySchema>;
 /** The port a security choice implies, used until the person types one (RFC 8314, RFC 6409). */
 export const DEFAULT_PORT: Record<Security, number> = { tls: 465, starttls: 587, none: 25 };
 
-export const AUTH_METHODS = ['password', 'none'] as const;
+/** 'oauth2': a token from the provider (XOAUTH2 / OAUTHBEARER), after signing in through the system browser. */
+export const AUTH_METHODS = ['password', 'oauth2', 'none'] as const;
 export const AuthMethodSchema = z.enum(AUTH_METHODS);
 export type AuthMethod = z.infer<typeof AuthMethodSchema>;
 
@@ -67,9 +69,13 @@ export const DEFAULT_INCOMING_PORT: Record<IncomingProtocol, Record<Security, nu
 export const DEFAULT_SAVE_SENT_COPY = true;
 export const DEFAULT_LEAVE_ON_SERVER_DAYS = 14;
 
-/** The incoming server, optional: an account that only sends is normal. Always password authentication. */
+export const INCOMING_AUTH_METHODS = ['password', 'oauth2'] as const;
+
+/** The incoming server, optional: an account that only sends is normal. */
 export const IncomingSettingsSchema = z.object({
   protocol: IncomingProtocolSchema,
+  /** Accounts saved before OAuth2 existed sign in with a password. */
+  auth: z.enum(INCOMING_AUTH_METHODS).default('password'),
   host: HostSchema,
   port: PortSchema,
   security: SecuritySchema,
@@ -110,10 +116,16 @@ export const AccountInputSchema = z
     /** Signature of the account's own address. */
     signature: z.string().max(10_000).default(''),
     identities: z.array(IdentitySchema).max(20).default([]),
+    /** The provider and client ID of an account that signs in with OAuth2; null for password accounts. */
+    oauth: OAuthSettingsSchema.nullable().default(null),
   })
   .refine((a) => a.smtp.auth === 'none' || a.smtp.username.trim().length > 0, {
     message: 'required',
     path: ['smtp', 'username'],
+  })
+  .refine((a) => (a.smtp.auth !== 'oauth2' && a.incoming?.auth !== 'oauth2') || a.oauth !== null, {
+    message: 'required',
+    path: ['oauth'],
   });
 export type AccountInput = z.infer<typeof AccountInputSchema>;
 
@@ -135,6 +147,8 @@ export const StoredAccountSchema = z
     incoming: IncomingSettingsSchema.strict().nullable().default(null),
     signature: z.string().max(10_000).default(''),
     identities: z.array(IdentitySchema.strict()).default([]),
+    /** Added in 0.3.0 (OAuth2). */
+    oauth: OAuthSettingsSchema.strict().nullable().default(null),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -160,6 +174,11 @@ export const AccountSchema = StoredAccountSchema.extend({
   /** Whether a password is in the secret store; the password itself never leaves main. */
   hasPassword: z.boolean(),
   hasIncomingPassword: z.boolean(),
+  /**
+   * OAuth2 accounts: a grant (refresh token) is stored for the account's servers. False means
+   * "Sign in again": revoked, expired, never signed in, or the servers changed since.
+   */
+  signedIn: z.boolean(),
 });
 export type Account = z.infer<typeof AccountSchema>;
 

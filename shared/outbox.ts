@@ -3,7 +3,11 @@ import { z } from 'zod';
 import { AccountIdSchema } from './model';
 import { AppErrorSchema } from './result';
 
-export const JOB_STATES = ['queued', 'sending', 'retrying', 'sent', 'failed', 'cancelled', 'uncertain'] as const;
+/**
+ * 'signin': the account must sign in again (OAuth2 grant revoked or expired). The message waits,
+ * no attempt used up, and goes out by itself once the person has signed in.
+ */
+export const JOB_STATES = ['queued', 'sending', 'retrying', 'signin', 'sent', 'failed', 'cancelled', 'uncertain'] as const;
 export const JobStateSchema = z.enum(JOB_STATES);
 export type JobState = z.infer<typeof JobStateSchema>;
 

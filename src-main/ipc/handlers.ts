@@ -42,6 +42,9 @@ export function createHandlers(deps: {
     'accounts:list': async () => ok(accounts.list()),
     'accounts:save': async (request) => accounts.save(request),
     'accounts:delete': async ({ id }) => accounts.delete(id),
+    // Wired to the sign-in service in the next commits.
+    'oauth:signIn': async () => fail('OAUTH_CLIENT_MISSING'),
+    'oauth:cancel': async () => ok({ cancelled: false }),
     'accounts:discover': async ({ email, allowHttp }) => ok(await deps.discover(email, allowHttp)),
     'accounts:verify': async ({ runId, account, accountId, password, incomingPassword }) => {
       if (accountId !== undefined && !accounts.get(accountId)) return fail('ACCOUNT_NOT_FOUND');

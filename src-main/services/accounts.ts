@@ -119,6 +119,7 @@ export function createAccountService(options: {
     ...stored,
     hasPassword: has(storedFor(smtpSecretName(stored.id), smtpKeyOf(stored), smtpKeyOf(stored))),
     hasIncomingPassword: has(storedFor(incomingSecretName(stored.id), incomingKeyOf(stored), incomingKeyOf(stored))),
+    signedIn: false,
   });
   const list = () => settings.get('accounts').map(toAccount);
   const changed = () => options.onChange?.(list());
@@ -145,6 +146,7 @@ export function createAccountService(options: {
         incoming: account.incoming,
         signature: account.signature,
         identities: account.identities,
+        oauth: account.oauth,
         createdAt: existing?.createdAt ?? stamp,
         updatedAt: stamp,
       };

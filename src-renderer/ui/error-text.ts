@@ -22,6 +22,36 @@ const TEXT: Record<ErrorCode, Explanation> = {
     title: 'The saved password for this account could not be read.',
     advice: 'Edit the account and enter the password again.',
   },
+  SIGN_IN_REQUIRED: {
+    title: 'This account needs you to sign in again.',
+    advice: 'Your provider no longer accepts Mailwright’s sign-in for it (it was revoked, expired, or the servers changed). Choose “Sign in again”: messages waiting for it go out once you have.',
+  },
+  OAUTH_CLIENT_MISSING: {
+    title: 'This copy of Mailwright has no sign-in registration for this provider.',
+    advice: 'Use an app password if your provider offers them, or enter your organisation’s own client ID under “Use my own client ID”.',
+  },
+  SIGN_IN_CANCELLED: { title: 'Sign-in cancelled.', advice: 'Nothing was saved. Choose “Sign in with your browser” to try again.' },
+  SIGN_IN_TIMEOUT: {
+    title: 'The sign-in took longer than 5 minutes, so Mailwright stopped waiting.',
+    advice: 'Choose “Sign in with your browser” again and finish the steps on the provider’s page.',
+  },
+  SIGN_IN_REPLACED: { title: 'You started a new sign-in, so this one was stopped.', advice: 'Finish the newest sign-in in your browser.' },
+  SIGN_IN_DENIED: {
+    title: 'Access was not allowed on the provider’s page.',
+    advice: 'Mailwright needs permission to send and read mail for this account. Sign in again and choose Accept, or use another way to sign in.',
+  },
+  SIGN_IN_ADMIN_APPROVAL: {
+    title: 'Your organisation’s administrator must approve Mailwright first.',
+    advice: 'Send your administrator the text below, then sign in again once they have approved it.',
+  },
+  SIGN_IN_BLOCKED_BY_POLICY: {
+    title: 'Your organisation’s policy blocks Mailwright from signing in.',
+    advice: 'Only your administrator can allow it. Send them the text below.',
+  },
+  SIGN_IN_FAILED: {
+    title: 'The provider’s answer could not be used, so you are not signed in.',
+    advice: 'Try signing in again. If it keeps happening, the provider settings may be wrong; the details are in Mailwright’s log.',
+  },
   SETTINGS_UNWRITABLE: {
     title: 'Mailwright could not save its settings.',
     advice: 'Check that the disk is not full and that Mailwright may write to its data folder, then try again.',
@@ -134,6 +164,14 @@ const TEXT: Record<ErrorCode, Explanation> = {
   SMTP_AUTH_DISABLED: {
     title: 'Sending from mail apps is switched off for this mailbox.',
     advice: 'Your Microsoft 365 administrator must enable “Authenticated SMTP” for this mailbox (or for the organisation).',
+  },
+  SMTP_AUTH_DISABLED_FOR_ORG: {
+    title: 'Sending from mail apps is switched off for your whole organisation.',
+    advice: 'Only your Microsoft 365 administrator can change this. Send them the text below, or sign in with your browser (OAuth2) if they allow it.',
+  },
+  BASIC_AUTH_UNSUPPORTED: {
+    title: 'This server no longer accepts passwords for sending.',
+    advice: 'Choose “Sign in with your browser (OAuth2)” for this account.',
   },
   ENCRYPTION_REQUIRED: {
     title: 'The server only accepts your password over an encrypted connection.',

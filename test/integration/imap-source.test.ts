@@ -64,6 +64,7 @@ function account(user: MailUser, security: Security, port?: number): StoredAccou
     smtp: { host: servers.host, port: servers.submission.tlsPort, security: 'tls', auth: 'password', username: user.username },
     incoming: {
       protocol: 'imap',
+      auth: 'password',
       host: servers.host,
       port: port ?? (security === 'tls' ? servers.imap.tlsPort : servers.imap.starttlsPort),
       security,
@@ -72,7 +73,7 @@ function account(user: MailUser, security: Security, port?: number): StoredAccou
       leaveOnServerDays: null,
     },
     signature: '',
-    identities: [],
+    identities: [], oauth: null,
     createdAt: '',
     updatedAt: '',
   };

@@ -223,7 +223,7 @@ function account(t: Target, incoming: 'imap' | 'pop3' | null = null): StoredAcco
     smtp: { host: t.host, port: t.port, security: t.security, auth: 'password', username: 'alice' },
     incoming: incoming ? { protocol: incoming, host: t.host, port: t.port, security: t.security, username: 'alice', saveSentCopy: true } : null,
     signature: '',
-    identities: [],
+    identities: [], oauth: null,
     createdAt: '',
     updatedAt: '',
   } as StoredAccount;

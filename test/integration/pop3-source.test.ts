@@ -55,6 +55,7 @@ function account(u: { username: string }, options: { security?: Security; port?:
     smtp: { host: servers.host, port: servers.submission.tlsPort, security: 'tls', auth: 'password', username: u.username },
     incoming: {
       protocol: 'pop3',
+      auth: 'password',
       host: servers.host,
       port: options.port ?? (security === 'tls' ? servers.pop3.tlsPort : servers.pop3.starttlsPort),
       security,
@@ -63,7 +64,7 @@ function account(u: { username: string }, options: { security?: Security; port?:
       leaveOnServerDays: options.leaveOnServerDays === undefined ? null : options.leaveOnServerDays,
     },
     signature: '',
-    identities: [],
+    identities: [], oauth: null,
     createdAt: '',
     updatedAt: '',
   };

@@ -125,9 +125,9 @@ function input(overrides: { smtp?: Partial<AccountInput['smtp']>; incoming?: Par
     incoming:
       overrides.incoming === null
         ? null
-        : { protocol: 'imap', host: servers.host, port: servers.imap.tlsPort, security: 'tls', username: alice().username, saveSentCopy: false, leaveOnServerDays: 14, ...overrides.incoming },
+        : { protocol: 'imap', auth: 'password', host: servers.host, port: servers.imap.tlsPort, security: 'tls', username: alice().username, saveSentCopy: false, leaveOnServerDays: 14, ...overrides.incoming },
     signature: '',
-    identities: [],
+    identities: [], oauth: null,
   };
 }
 const errorOf = <T,>(r: Result<T>): AppError | undefined => (r.ok ? undefined : r.error);

@@ -46,9 +46,9 @@ describe('the Sent copy', () => {
       email: alice.address,
       displayName: 'Alice',
       smtp: { host: servers.host, port: servers.submission.tlsPort, security: 'tls', auth: 'password', username: alice.username },
-      incoming: { protocol: 'imap', host: servers.host, port: servers.imap.starttlsPort, security: 'starttls', username: alice.username, saveSentCopy: true, leaveOnServerDays: 14 },
+      incoming: { protocol: 'imap', auth: 'password', host: servers.host, port: servers.imap.starttlsPort, security: 'starttls', username: alice.username, saveSentCopy: true, leaveOnServerDays: 14 },
       signature: '',
-      identities: [],
+      identities: [], oauth: null,
       createdAt: '',
       updatedAt: '',
     };
@@ -62,9 +62,9 @@ describe('the Sent copy', () => {
   it('reports a wrong password without throwing', async () => {
     const alice = servers.users[0]!;
     const account = {
-      id: 'a', description: 'A', email: alice.address, displayName: '', createdAt: '', updatedAt: '', signature: '', identities: [],
+      id: 'a', description: 'A', email: alice.address, displayName: '', createdAt: '', updatedAt: '', signature: '', identities: [], oauth: null,
       smtp: { host: servers.host, port: servers.submission.tlsPort, security: 'tls', auth: 'password', username: alice.username },
-      incoming: { protocol: 'imap', host: servers.host, port: servers.imap.tlsPort, security: 'tls', username: alice.username, saveSentCopy: true, leaveOnServerDays: 14 },
+      incoming: { protocol: 'imap', auth: 'password', host: servers.host, port: servers.imap.tlsPort, security: 'tls', username: alice.username, saveSentCopy: true, leaveOnServerDays: 14 },
     } satisfies StoredAccount;
     const result = await fileSentCopy({ account, password: 'wrong', emlPath: join(dir, 'none.eml'), messageId: '<x@y>' }, { extraCertificateAuthorities: [servers.ca] });
     expect(result.ok).toBe(false);

@@ -44,7 +44,7 @@ const account = (port: number, security: Security, auth: 'password' | 'none' = '
   smtp: { host: '127.0.0.1', port, security, auth, username: auth === 'password' ? 'alice' : '' },
   incoming: null,
   signature: '',
-  identities: [],
+  identities: [], oauth: null,
   createdAt: '',
   updatedAt: '',
 });

@@ -59,6 +59,7 @@ describe('verification against Postfix and Dovecot', () => {
   });
   const incoming = (protocol: 'imap' | 'pop3', security: 'tls' | 'starttls'): IncomingSettings => ({
     protocol,
+    auth: 'password',
     host: servers.host,
     port: servers[protocol][security === 'tls' ? 'tlsPort' : 'starttlsPort'],
     security,
@@ -235,7 +236,7 @@ describe('verification against servers that misbehave', () => {
 
     // Sending honours the pin too.
     const sent = await sendOnce(
-      { id: 'x', description: 'x', displayName: '', createdAt: '', updatedAt: '', incoming: null, signature: '', identities: [], email: pinned.email, smtp: pinned.smtp },
+      { id: 'x', description: 'x', displayName: '', createdAt: '', updatedAt: '', incoming: null, signature: '', identities: [], oauth: null, email: pinned.email, smtp: pinned.smtp },
       pinned.smtpPassword,
       { from: { name: '', address: pinned.email }, to: [{ address: 'bob@mailwright.test' }], subject: 'pinned', text: 'hello' },
       { extraCertificateAuthorities: [trustedCa.cert] },
@@ -249,7 +250,7 @@ describe('verification against servers that misbehave', () => {
     const third = await verify({ ...pinned, smtp: { ...pinned.smtp, port: port2 } });
     expect(failed(third)).toMatchObject({ name: 'tls', error: { code: 'TLS_UNTRUSTED_CERTIFICATE' } });
     const refused = await sendOnce(
-      { id: 'x', description: 'x', displayName: '', createdAt: '', updatedAt: '', incoming: null, signature: '', identities: [], email: pinned.email, smtp: { ...pinned.smtp, port: port2 } },
+      { id: 'x', description: 'x', displayName: '', createdAt: '', updatedAt: '', incoming: null, signature: '', identities: [], oauth: null, email: pinned.email, smtp: { ...pinned.smtp, port: port2 } },
       pinned.smtpPassword,
       { from: { name: '', address: pinned.email }, to: [{ address: 'bob@mailwright.test' }], subject: 'x', text: 'x' },
     );

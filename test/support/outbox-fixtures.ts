@@ -20,7 +20,7 @@ export function testAccount(port: number, security: Security = 'tls', auth: 'pas
     smtp: { host: '127.0.0.1', port, security, auth, username },
     incoming: null,
     signature: '',
-    identities: [],
+    identities: [], oauth: null,
     createdAt: '',
     updatedAt: '',
   };

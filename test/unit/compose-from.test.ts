@@ -12,6 +12,7 @@ const account: StoredAccount = {
   incoming: null,
   signature: 'Alice A.',
   identities: [{ id: '0d7f0c33-1b7a-4a51-9a7e-6a8d1f9b2c44', name: 'Sales', email: 'sales@example.com', signature: 'The sales team' }],
+  oauth: null,
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
 };

@@ -30,7 +30,7 @@ const input: AccountInput = {
   smtp: { host: 'smtp.example.com', port: 587, security: 'starttls', auth: 'password', username: 'alice@example.com' },
   incoming: null,
   signature: '',
-  identities: [],
+  identities: [], oauth: null,
 };
 const VERSION = '0.2.0';
 
@@ -179,7 +179,7 @@ describe('accounts, settings and secrets', () => {
     writeFileSync(join(dir, 'settings.json'), JSON.stringify({ accounts: [old], __internal__: { migrations: { version: '0.1.0' } } }));
     const settings = openSettingsInFolder(dir, VERSION);
     // Fields added later get the defaults of the one account schema (shared/model.ts).
-    expect(settings.get('accounts')).toEqual([{ ...old, incoming: null, signature: '', identities: [] }]);
+    expect(settings.get('accounts')).toEqual([{ ...old, incoming: null, signature: '', identities: [], oauth: null }]);
     expect(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8')).__internal__.migrations.version).toBe(VERSION);
   });
 
@@ -193,7 +193,7 @@ describe('accounts, settings and secrets', () => {
 
   it('keeps the incoming password apart from the outgoing one, and removes it with the incoming server', () => {
     const { accounts, vault } = services();
-    const incoming = { protocol: 'imap' as const, host: 'imap.example.com', port: 993, security: 'tls' as const, username: 'alice@example.com', saveSentCopy: true, leaveOnServerDays: 14 };
+    const incoming = { protocol: 'imap' as const, auth: 'password' as const, host: 'imap.example.com', port: 993, security: 'tls' as const, username: 'alice@example.com', saveSentCopy: true, leaveOnServerDays: 14 };
     expect(accounts.save({ account: { ...input, incoming }, password: PASSWORD })).toMatchObject({
       ok: false,
       error: { code: 'PASSWORD_MISSING', detail: { fields: [{ path: 'incomingPassword' }] } },

@@ -23,8 +23,8 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const PASSWORD = `pw-${Math.random().toString(36).slice(2)}`;
 const IN_PASSWORD = `in-${Math.random().toString(36).slice(2)}`;
 const smtp: SmtpSettings = { host: 'smtp.example.com', port: 587, security: 'starttls', auth: 'password', username: 'alice@example.com' };
-const incoming: IncomingSettings = { protocol: 'imap', host: 'imap.example.com', port: 993, security: 'tls', username: 'alice@example.com', saveSentCopy: true, leaveOnServerDays: 14 };
-const input: AccountInput = { description: 'Work', email: 'alice@example.com', displayName: 'Alice', smtp, incoming, signature: '', identities: [] };
+const incoming: IncomingSettings = { protocol: 'imap', auth: 'password', host: 'imap.example.com', port: 993, security: 'tls', username: 'alice@example.com', saveSentCopy: true, leaveOnServerDays: 14 };
+const input: AccountInput = { description: 'Work', email: 'alice@example.com', displayName: 'Alice', smtp, incoming, signature: '', identities: [], oauth: null };
 
 function services(cipher: SecretCipher = createAppKeyCipher(dir)) {
   const settings = openSettingsInFolder(dir, '0.2.0');
@@ -78,7 +78,7 @@ describe('a stored password is bound to its server', () => {
   it('a secret stored before binding is bound at start to the server its account has then', () => {
     const { settings, vault } = services();
     const stamp = new Date().toISOString();
-    const old: StoredAccount = { id: '6f1c2b5e-1111-4aaa-8bbb-000000000001', description: 'Old', email: 'alice@example.com', displayName: '', smtp, incoming, signature: '', identities: [], createdAt: stamp, updatedAt: stamp };
+    const old: StoredAccount = { id: '6f1c2b5e-1111-4aaa-8bbb-000000000001', description: 'Old', email: 'alice@example.com', displayName: '', smtp, incoming, signature: '', identities: [], oauth: null, createdAt: stamp, updatedAt: stamp };
     settings.set('accounts', [old]);
     vault.set(`account:${old.id}:smtp`, PASSWORD); // the bare password, as versions before binding stored it
     vault.set(`account:${old.id}:incoming`, IN_PASSWORD);

@@ -24,7 +24,7 @@ const account = (over: Record<string, unknown> = {}) => ({
   smtp: { host: 'smtp.example.com', port: 587, security: 'starttls', auth: 'password', username: 'a' },
   incoming: null,
   signature: '',
-  identities: [],
+  identities: [], oauth: null,
   createdAt: 'x',
   updatedAt: 'x',
   ...over,

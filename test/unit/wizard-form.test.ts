@@ -52,7 +52,7 @@ describe('wizard form', () => {
         smtp: { host: 'smtp.example.com', port: 465, security: 'tls', auth: 'password', username: 'alice@example.com' },
         incoming: null,
         signature: '',
-        identities: [],
+        identities: [], oauth: null,
       },
     });
   });

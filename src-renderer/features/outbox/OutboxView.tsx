@@ -14,6 +14,7 @@ const STATE_LABEL: Record<JobState, string> = {
   failed: 'Not sent',
   cancelled: 'Cancelled',
   uncertain: 'May have been sent',
+  signin: 'Waiting for you to sign in again',
 };
 
 /** What a damaged job shows instead of its state: it needs the person before anything else happens. */

@@ -27,7 +27,7 @@ import {
 } from './form-state';
 
 const SECURITY_LABEL = { tls: 'SSL/TLS', starttls: 'STARTTLS', none: 'None' } as const;
-const AUTH_LABEL = { password: 'Normal password', none: 'No authentication' } as const;
+const AUTH_LABEL = { password: 'Normal password', oauth2: 'Sign in with your browser (OAuth2)', none: 'No authentication' } as const;
 const PROTOCOL_LABEL = { imap: 'IMAP', pop3: 'POP3' } as const;
 const LEAVE_DAYS_LABEL: Record<LeaveDays, string> = {
   '0': 'No: delete them once downloaded',
