@@ -72,8 +72,11 @@ export const OAuthSignInRequestSchema = z
   .strict();
 
 export const OAuthSignInResultSchema = z.object({
-  /** The grant held in main (never its tokens); accounts:verify and accounts:save take it. */
-  session: z.uuid(),
+  /**
+   * The grant held in main (never its tokens); accounts:verify and accounts:save take it. Null when
+   * the grant was stored for `accountId` right away ("Sign in again"): checks then use the account's grant.
+   */
+  session: z.uuid().nullable(),
   /** The client ID that was used. */
   clientId: z.string(),
   ownClientId: z.boolean(),

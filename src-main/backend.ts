@@ -26,6 +26,7 @@ import { verifyAccount, type VerifyOptions } from './services/verify';
 import { createRouter, type IpcSender, type Router } from './ipc/router';
 import { createMailHandlers } from './ipc/mail-handlers';
 import { MailService, type MailServiceOptions } from './services/mail';
+import { createOAuthService, type ClientRegistrations } from './services/oauth';
 
 export interface BackendOptions {
   /** The app's data folder; the outbox lives in <dataDir>/outbox. */
@@ -56,6 +57,10 @@ export interface BackendOptions {
   onWake?: (listener: () => void) => void;
   /** Mail retrieval timing (tests shorten it). */
   mail?: Pick<MailServiceOptions, 'pop3PollMs'>;
+  /** OAuth2 client IDs shipped with this build (oauth-clients.json); tests pass their own provider's. */
+  oauthRegistrations?: ClientRegistrations;
+  /** How long a browser sign-in may take (5 minutes; tests shorten it). */
+  signInTimeoutMs?: number;
 }
 
 export interface Backend {
@@ -78,7 +83,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   options.cipher.onDamage?.((finding) => notices.report(finding));
   const vault = createSecretVault(options.secretFile, options.cipher);
   /** Made after the outbox it reports into; account changes before that have nothing to tell it. */
-  const late: { mail?: MailService } = {};
+  const late: { mail?: MailService; outbox?: Outbox } = {};
   const accounts = createAccountService({
     settings: options.settings,
     vault,
@@ -87,6 +92,19 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       options.emit('accounts:changed', list);
       late.mail?.accountsChanged();
     },
+  });
+  const openExternal = options.openExternal ?? (async () => undefined);
+  const resumeSignIn = (accountId: string) =>
+    void late.outbox
+      ?.resumeSignIn(accountId)
+      .then((count) => count && options.logger.info('outbox: messages waiting for a sign-in resumed', { count }));
+  const oauth = createOAuthService({
+    accounts,
+    registrations: options.oauthRegistrations ?? { forProvider: () => undefined },
+    openExternal,
+    logger: options.logger,
+    onSignedIn: resumeSignIn,
+    ...(options.signInTimeoutMs ? { signInTimeoutMs: options.signInTimeoutMs } : {}),
   });
   const attachments = createAttachmentRegistry();
   const outboxDir = join(options.dataDir, 'outbox');
@@ -156,6 +174,9 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     ...options.mail,
   });
   late.mail = mailService;
+  late.outbox = outbox;
+  // Messages that waited for a sign-in which happened before a restart (or before the outbox opened).
+  for (const account of accounts.list()) if (account.signedIn) resumeSignIn(account.id);
   options.onWake?.(() => mailService.wake());
   const handlers = createHandlers({
     accounts,
@@ -168,7 +189,9 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       pickFiles: options.pickFiles,
       tmpDir: join(options.dataDir, 'tmp'),
     }),
-    mail: createMailHandlers({ mail: mailService, openExternal: options.openExternal ?? (async () => undefined) }),
+    mail: createMailHandlers({ mail: mailService, openExternal }),
+    oauth,
+    onSignedIn: resumeSignIn,
     discover: (email, allowHttp) => discover(email, { ...options.discovery, allowHttp }),
     verify: (account, onStage) => verifyAccount(account, options.verify ?? { extraCertificateAuthorities: options.smtp?.extraCertificateAuthorities ?? [] }, onStage),
     emit: options.emit,
@@ -185,6 +208,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     router,
     secretProtection: vault.protection,
     close: async () => {
+      oauth.close();
       await mailService.close();
       await outbox.close();
     },

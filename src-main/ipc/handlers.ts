@@ -6,6 +6,7 @@ import { fail, ok } from '../../shared/result';
 import type { Stage, VerifyReport } from '../../shared/verify';
 import type { AccountToVerify } from '../services/verify';
 import type { AccountService } from '../services/accounts';
+import type { OAuthService } from '../services/oauth';
 import type { DataNotices } from '../services/data-notices';
 import type { createMailHandlers } from './mail-handlers';
 import type { createOutboxHandlers } from './outbox-handlers';
@@ -15,6 +16,9 @@ export type Emit = <E extends EventName>(event: E, payload: EventPayloadOf<E>) =
 
 export function createHandlers(deps: {
   accounts: AccountService;
+  oauth: OAuthService;
+  /** An account got a new grant: messages waiting for it ('signin') can go. */
+  onSignedIn: (accountId: string) => void;
   outbox: ReturnType<typeof createOutboxHandlers>;
   mail: ReturnType<typeof createMailHandlers>;
   discover: (email: string, allowHttp: boolean) => Promise<DiscoveryResult>;
@@ -40,11 +44,26 @@ export function createHandlers(deps: {
       return ok(deps.notices.list());
     },
     'accounts:list': async () => ok(accounts.list()),
-    'accounts:save': async (request) => accounts.save(request),
-    'accounts:delete': async ({ id }) => accounts.delete(id),
-    // Wired to the sign-in service in the next commits.
-    'oauth:signIn': async () => fail('OAUTH_CLIENT_MISSING'),
-    'oauth:cancel': async () => ok({ cancelled: false }),
+    'accounts:save': async ({ oauthSession, ...request }) => {
+      if (oauthSession === undefined) return accounts.save(request);
+      // The provider and client come from the sign-in main ran, not from the request: the grant is
+      // stored for the token endpoint it was issued by.
+      const grant = deps.oauth.tokens.session(oauthSession);
+      if (!grant) return fail('SIGN_IN_REQUIRED');
+      const saved = accounts.save({ ...request, account: { ...request.account, oauth: grant.oauth }, oauthRefreshToken: grant.refreshToken });
+      if (saved.ok) {
+        deps.oauth.tokens.adopt(oauthSession, saved.value.id);
+        deps.onSignedIn(saved.value.id);
+      }
+      return saved;
+    },
+    'accounts:delete': async ({ id }) => {
+      const deleted = accounts.delete(id);
+      if (deleted.ok) deps.oauth.tokens.forget(id);
+      return deleted;
+    },
+    'oauth:signIn': async (request) => deps.oauth.signIn(request),
+    'oauth:cancel': async ({ runId }) => ok({ cancelled: deps.oauth.cancel(runId) }),
     'accounts:discover': async ({ email, allowHttp }) => ok(await deps.discover(email, allowHttp)),
     'accounts:verify': async ({ runId, account, accountId, password, incomingPassword }) => {
       if (accountId !== undefined && !accounts.get(accountId)) return fail('ACCOUNT_NOT_FOUND');

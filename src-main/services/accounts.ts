@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Account, AccountInput, IncomingSettings, SmtpSettings } from '../../shared/model';
+import type { OAuthSettings } from '../../shared/oauth';
 import { incomingServerKey, smtpServerKey } from '../../shared/server-identity';
 import { fail, ok, type Result } from '../../shared/result';
 import { SecretUnreadableError, type SecretVault } from './secrets';
@@ -25,6 +26,8 @@ export interface AccountService {
     account: AccountInput;
     password?: string | undefined;
     incomingPassword?: string | undefined;
+    /** OAuth2: the refresh token of a new sign-in for this account; absent keeps the stored grant. */
+    oauthRefreshToken?: string | undefined;
   }): Result<Account>;
   delete(id: string): Result<{ id: string }>;
   /**
@@ -35,14 +38,38 @@ export interface AccountService {
   smtpPassword(id: string, smtp?: SmtpSettings): Result<string | undefined>;
   /** The incoming server's password, for verification, retrieval and the Sent copy; bound like `smtpPassword`. */
   incomingPassword(id: string, incoming?: IncomingSettings): Result<string | undefined>;
+  /**
+   * The OAuth2 grant (provider, client, refresh token) of an account, bound like the passwords: to
+   * the token endpoint and client it came from and to the servers that take its tokens. `servers`
+   * names the servers about to get a token (default: the account's own); any change gives undefined,
+   * and the account must sign in again.
+   */
+  oauthGrant(id: string, servers?: { smtp?: SmtpSettings; incoming?: IncomingSettings | null }): Result<{ oauth: OAuthSettings; refreshToken: string } | undefined>;
+  /** Stores a refresh token for the account's current provider and servers (a rotation, or "Sign in again"). */
+  setOAuthGrant(id: string, refreshToken: string): Result<void>;
+  /** Forgets the grant (refused by the provider): the account shows "Sign in again". */
+  clearOAuthGrant(id: string): void;
 }
 
 const smtpSecretName = (id: string) => `account:${id}:smtp`;
 const incomingSecretName = (id: string) => `account:${id}:incoming`;
+const oauthSecretName = (id: string) => `account:${id}:oauth`;
 
 /** The server an account's own settings name for each secret; undefined when it needs none. */
-const smtpKeyOf = (account: StoredAccount) => (account.smtp.auth === 'password' ? smtpServerKey(account.smtp) : undefined);
-const incomingKeyOf = (account: StoredAccount) => (account.incoming ? incomingServerKey(account.incoming) : undefined);
+const smtpKeyOf = (account: Pick<StoredAccount, 'smtp'>) => (account.smtp.auth === 'password' ? smtpServerKey(account.smtp) : undefined);
+const incomingKeyOf = (account: Pick<StoredAccount, 'incoming'>) =>
+  account.incoming && account.incoming.auth !== 'oauth2' ? incomingServerKey(account.incoming) : undefined;
+/**
+ * What an OAuth2 grant is bound to: the token endpoint and client it was issued through (the refresh
+ * token goes nowhere else) and every server that takes its access tokens (they go nowhere else).
+ * Undefined when the account does not sign in with OAuth2.
+ */
+const oauthKeyOf = (account: Pick<StoredAccount, 'smtp' | 'incoming' | 'oauth'>) => {
+  const smtp = account.smtp.auth === 'oauth2' ? smtpServerKey(account.smtp) : null;
+  const incoming = account.incoming?.auth === 'oauth2' ? incomingServerKey(account.incoming) : null;
+  if (!account.oauth || (smtp === null && incoming === null)) return undefined;
+  return JSON.stringify(['oauth2', account.oauth.tokenEndpoint, account.oauth.clientId, smtp, incoming]);
+};
 
 /**
  * What the vault holds for a password: the server key and the password, encrypted as one. Secrets
@@ -119,7 +146,7 @@ export function createAccountService(options: {
     ...stored,
     hasPassword: has(storedFor(smtpSecretName(stored.id), smtpKeyOf(stored), smtpKeyOf(stored))),
     hasIncomingPassword: has(storedFor(incomingSecretName(stored.id), incomingKeyOf(stored), incomingKeyOf(stored))),
-    signedIn: false,
+    signedIn: has(storedFor(oauthSecretName(stored.id), oauthKeyOf(stored), oauthKeyOf(stored))),
   });
   const list = () => settings.get('accounts').map(toAccount);
   const changed = () => options.onChange?.(list());
@@ -128,13 +155,13 @@ export function createAccountService(options: {
     list,
     get: (id) => find(id),
 
-    save({ id, account, password, incomingPassword }) {
+    save({ id, account, password, incomingPassword, oauthRefreshToken }) {
       const accounts = settings.get('accounts');
       const existing = id === undefined ? undefined : accounts.find((a) => a.id === id);
       if (id !== undefined && !existing) return fail('ACCOUNT_NOT_FOUND');
       const accountId = existing?.id ?? randomUUID();
       const needsPassword = account.smtp.auth === 'password';
-      const hasIncoming = account.incoming !== null;
+      const hasIncoming = account.incoming !== null && account.incoming.auth !== 'oauth2';
 
       const stamp = now().toISOString();
       const stored: StoredAccount = {
@@ -158,10 +185,14 @@ export function createAccountService(options: {
       const plan: Array<{ name: string; field: string; keep: boolean; value: string | undefined; server: string | undefined }> = [
         { name: smtpSecretName(accountId), field: 'password', keep: needsPassword, value: password, server: smtpKeyOf(stored) },
         { name: incomingSecretName(accountId), field: 'incomingPassword', keep: hasIncoming, value: incomingPassword, server: incomingKeyOf(stored) },
+        { name: oauthSecretName(accountId), field: 'oauth', keep: oauthKeyOf(stored) !== undefined, value: oauthRefreshToken, server: oauthKeyOf(stored) },
       ];
-      const ownServerOf = [smtpKeyOf, incomingKeyOf];
+      const ownServerOf = [smtpKeyOf, incomingKeyOf, oauthKeyOf];
       const missing = plan.filter(({ name, keep, value, server }, i) => keep && value === undefined && !keeps(name, server, ownServerOf[i]!)).map(({ field }) => field);
-      if (missing.length) return fail('PASSWORD_MISSING', { fields: missing.map((path) => ({ path, problem: 'required' })) });
+      const required = { fields: missing.map((path) => ({ path, problem: 'required' })) };
+      // A password is typed again; a grant comes only from signing in again.
+      if (missing.some((f) => f !== 'oauth')) return fail('PASSWORD_MISSING', required);
+      if (missing.length) return fail('SIGN_IN_REQUIRED', required);
 
       // Secrets first, remembering what was there, so a failed settings write can put them back.
       const previous = plan.map(({ name }) => {
@@ -198,6 +229,7 @@ export function createAccountService(options: {
       );
       vault.delete(smtpSecretName(id));
       vault.delete(incomingSecretName(id));
+      vault.delete(oauthSecretName(id));
       changed();
       return ok({ id });
     },
@@ -211,8 +243,39 @@ export function createAccountService(options: {
     incomingPassword(id, incoming) {
       const account = find(id);
       if (!account) return ok(undefined);
-      const server = incoming ? incomingServerKey(incoming) : incomingKeyOf(account);
+      const server = incoming ? incomingKeyOf({ incoming }) : incomingKeyOf(account);
       return storedFor(incomingSecretName(id), server, incomingKeyOf(account));
+    },
+
+    oauthGrant(id, servers) {
+      const account = find(id);
+      if (!account?.oauth) return ok(undefined);
+      const server = oauthKeyOf({ ...account, ...(servers?.smtp ? { smtp: servers.smtp } : {}), ...(servers?.incoming !== undefined ? { incoming: servers.incoming } : {}) });
+      const refreshToken = storedFor(oauthSecretName(id), server, oauthKeyOf(account));
+      if (!refreshToken.ok) return refreshToken;
+      return ok(refreshToken.value === undefined ? undefined : { oauth: account.oauth, refreshToken: refreshToken.value });
+    },
+    setOAuthGrant(id, refreshToken) {
+      const account = find(id);
+      const server = account ? oauthKeyOf(account) : undefined;
+      if (!account || server === undefined) return fail('ACCOUNT_NOT_FOUND');
+      const before = has(storedFor(oauthSecretName(id), server, server));
+      try {
+        vault.set(oauthSecretName(id), encodeBound(server, refreshToken));
+      } catch (error) {
+        logger.error('accounts: the sign-in could not be stored', { error });
+        return fail('SETTINGS_UNWRITABLE');
+      }
+      if (!before) changed();
+      return ok(undefined);
+    },
+    clearOAuthGrant(id) {
+      try {
+        vault.delete(oauthSecretName(id));
+      } catch (error) {
+        logger.error('accounts: a refused sign-in could not be removed', { error });
+      }
+      changed();
     },
   };
 }

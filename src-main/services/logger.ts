@@ -26,10 +26,17 @@ export function redact(value: unknown, depth = 0): unknown {
   return value;
 }
 
-/** Masks protocol lines that carry credentials: AUTH PLAIN/LOGIN/XOAUTH2 payloads, IMAP LOGIN, POP3 PASS. */
+/**
+ * Masks protocol lines that carry credentials: AUTH / AUTHENTICATE payloads (PLAIN, LOGIN, XOAUTH2,
+ * OAUTHBEARER), IMAP LOGIN, POP3 PASS, and OAuth2 tokens wherever they appear (a Bearer header, a
+ * token or code parameter in a URL, form or JSON).
+ */
 export function redactText(text: string): string {
   return text
-    .replace(/\b(AUTH\s+(?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5))\s+\S+/gi, '$1 [redacted]')
+    .replace(/\b(AUTH(?:ENTICATE)?\s+(?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5))\s+\S+/gi, '$1 [redacted]')
+    .replace(/\b(Bearer)\s+[\w.~+/=-]+/gi, '$1 [redacted]')
+    .replace(/\b((?:access|refresh|id)_token|code_verifier|client_secret)("?\s*[=:]\s*"?)[^&\s",}]+/gi, '$1$2[redacted]')
+    .replace(/([?&]code=)[^&\s"]+/gi, '$1[redacted]')
     .replace(/\b(LOGIN)\s+("[^"]*"|\S+)\s+("[^"]*"|\S+)/gi, '$1 $2 [redacted]')
     .replace(/^(PASS)\s+.*$/gim, '$1 [redacted]');
 }

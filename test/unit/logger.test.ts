@@ -21,3 +21,20 @@ describe('log redaction', () => {
     expect(lines.join('\n')).not.toMatch(/hunter2|AGFsaWNl/);
   });
 });
+
+describe('OAuth2 tokens in log lines', () => {
+  it('masks Bearer headers, token fields, authorization codes and AUTHENTICATE payloads, and keeps error codes', () => {
+    const line = [
+      'Authorization: Bearer eyJhbGciOi.JSUzI1NiJ9-abc_def',
+      'POST refresh_token=rt-SECRET1&client_id=mailwright',
+      '{"access_token":"at-SECRET2","refresh_token":"rt-SECRET3","expires_in":60}',
+      'GET /callback?code=code-SECRET4&state=s1',
+      'A1 AUTHENTICATE XOAUTH2 dXNlcj1hbGljZQFhdXRoPUJlYXJlciBTRUNSRVQ1AQE=',
+      '{"code":"SIGN_IN_FAILED"}',
+    ].join('\n');
+    const clean = redactText(line);
+    for (const secret of ['eyJhbGciOi', 'SECRET1', 'SECRET2', 'SECRET3', 'SECRET4', 'dXNlcj1hbGljZQ']) expect(clean).not.toContain(secret);
+    expect(clean).toContain('"code":"SIGN_IN_FAILED"');
+    expect(clean).toContain('client_id=mailwright');
+  });
+});

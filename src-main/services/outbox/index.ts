@@ -29,7 +29,7 @@ import { deliverBySmtp } from './deliver';
 import { envelopeOf, measureMessageFile, newMessageId, OutboxWriteError, validateMessage, writeMessageFile, type StoredMessage } from './message';
 import { rebuildRecord } from './rebuild';
 import { appendHistory, historyEntryOf, readHistory, type HistoryEntry } from './history';
-import { allows, applyAction, applyOutcome, isDue, isWaiting, recoverJob, remainingRecipients, type Action } from './state';
+import { allows, applyAction, applyOutcome, isDue, isPending, isWaiting, recoverJob, remainingRecipients, resumeAfterSignIn, type Action } from './state';
 import { removeQuietly, syncDir, tempName, writeFileAtomic } from '../durable-files';
 import { draftFile, emlFile, jobFile, loadDir, setAside, writeJob } from './store';
 import {
@@ -140,9 +140,9 @@ export class Outbox {
     }
     for (const original of found) {
       let job = recoverJob(original, now);
-      if (missing.has(job.id) && (isWaiting(job) || job.state === 'sending')) {
+      if (missing.has(job.id) && (isPending(job) || job.state === 'sending')) {
         job = { ...job, state: 'failed', updatedAt: new Date(now).toISOString(), lastError: appError('INTERNAL') };
-      } else if (isWaiting(job) && !(await this.messageIntact(job))) {
+      } else if (isPending(job) && !(await this.messageIntact(job))) {
         job = this.damagedMessage(job, now);
       }
       if (damagedDrafts.has(job.id) && !job.draftDamaged) job = { ...job, draftDamaged: true };
@@ -369,6 +369,31 @@ export class Outbox {
   /** uncertain -> sent: the person says it arrived. */
   markSent(id: string): Promise<Result<OutboxJob>> {
     return this.act('markSent', id);
+  }
+
+  /**
+   * The account signed in again: its messages that waited for that ('signin') are due now, with no
+   * attempt used up. Returns how many.
+   */
+  resumeSignIn(accountId: string): Promise<number> {
+    return this.serial(async () => {
+      let resumed = 0;
+      for (const job of [...this.jobs.values()]) {
+        if (job.accountId !== accountId || job.state !== 'signin') continue;
+        const next = resumeAfterSignIn(job, this.now());
+        try {
+          await writeJob(this.dir, next);
+        } catch (error) {
+          this.log.error('outbox: could not write the job', { id: job.id, error });
+          continue;
+        }
+        this.jobs.set(job.id, next);
+        this.emit(next);
+        resumed++;
+      }
+      if (resumed) this.arm();
+      return resumed;
+    });
   }
 
   /** Stops the scheduler; a send in flight gets closeGraceMs to finish, then is aborted (before its data: back to queued; during it: uncertain). */

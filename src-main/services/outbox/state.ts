@@ -39,6 +39,9 @@ export function applyOutcome(job: JobRecord, outcome: DeliveryOutcome, now: numb
   const base: JobRecord = { ...job, transmitting: undefined, updatedAt: iso(now) };
   delete base.transmitting;
   if (outcome.kind === 'aborted') return { ...base, state: 'queued' };
+  // The account must sign in again: nothing was tried, no attempt is used up, and the job waits for
+  // the person (resumeSignIn), not for a timer.
+  if (outcome.kind === 'not-delivered' && outcome.error.code === 'SIGN_IN_REQUIRED') return { ...base, state: 'signin', lastError: outcome.error };
 
   const attempts = job.attempts + 1;
   const canRetry = attempts < job.maxAttempts;
@@ -99,7 +102,7 @@ export function allows(action: Action, job: Pick<OutboxJob, 'state' | 'attempts'
       // Still in the undo window or waiting for its "send later" time: no attempt made yet.
       return state === 'queued' && job.attempts === 0 && job.accepted.length === 0;
     case 'cancel':
-      return state === 'queued' || state === 'retrying' || state === 'failed' || state === 'uncertain';
+      return state === 'queued' || state === 'retrying' || state === 'signin' || state === 'failed' || state === 'uncertain';
     case 'retryNow':
       return state === 'retrying' || state === 'failed' || state === 'uncertain';
     case 'markSent':
@@ -126,3 +129,13 @@ export const isDue = (job: Pick<OutboxJob, 'state' | 'notBefore'>, now: number) 
   (job.state === 'queued' || job.state === 'retrying') && Date.parse(job.notBefore) <= now;
 
 export const isWaiting = (job: Pick<OutboxJob, 'state'>) => job.state === 'queued' || job.state === 'retrying';
+
+/** Waiting for the person to sign in again, or for a timer: either way still to be sent. */
+export const isPending = (job: Pick<OutboxJob, 'state'>) => isWaiting(job) || job.state === 'signin';
+
+/** A job that waited for the account to sign in again, once it has: due now, attempts untouched. */
+export function resumeAfterSignIn(job: JobRecord, now: number): JobRecord {
+  const next: JobRecord = { ...job, state: 'queued', notBefore: iso(Math.max(now, Date.parse(job.notBefore) || now)), updatedAt: iso(now) };
+  delete next.lastError;
+  return next;
+}

@@ -3,15 +3,18 @@
  * sees it is a subset of `OutboxJob` (shared/outbox.ts strips what it does not list, such as the
  * envelope with its Bcc addresses).
  */
-import type { DeliveryReportEntry } from '../../../shared/outbox';
+import { JOB_STATES, type DeliveryReportEntry, type JobState } from '../../../shared/outbox';
 import type { AppError, Result } from '../../../shared/result';
 import type { Logger } from '../logger';
 import type { StoredAccount } from '../settings-store';
 import type { SmtpServiceOptions } from '../smtp';
 
-export const JOB_STATES = ['queued', 'sending', 'retrying', 'sent', 'failed', 'cancelled', 'uncertain'] as const;
-/** `uncertain`: "may have been sent". The connection ended after the message started going out and before the server's final reply; never resent on its own, the person decides. */
-export type JobState = (typeof JOB_STATES)[number];
+/**
+ * The states are the contract's (shared/outbox.ts), one list. `uncertain`: "may have been sent". The
+ * connection ended after the message started going out and before the server's final reply; never
+ * resent on its own, the person decides. `signin`: waits for the account to sign in again.
+ */
+export { JOB_STATES, type JobState };
 
 export interface DsnOptions {
   notify: Array<'success' | 'failure' | 'delay'>;
