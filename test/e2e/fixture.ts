@@ -135,6 +135,8 @@ export async function launchApp(
     undoSeconds?: number;
     /** Puts files into the fresh data folder before the app starts (a damaged draft, say). */
     prepareDataDir?: (dataDir: string) => void;
+    /** OAuth2 client IDs "shipped" with this build (the test authorization server's), bridge mode. */
+    oauthRegistrations?: BackendOptions['oauthRegistrations'];
   } = {},
 ): Promise<LaunchedApp> {
   const mode = options.mode ?? 'bridge';
@@ -224,6 +226,7 @@ export async function launchApp(
       app: { version: VERSION, platform: process.platform },
       smtp: { extraCertificateAuthorities: [servers.ca] },
       ...(options.discovery ? { discovery: options.discovery } : {}),
+      ...(options.oauthRegistrations ? { oauthRegistrations: options.oauthRegistrations } : {}),
       // Short enough for a spec to watch a retry happen.
       outbox: { retry: { baseMs: 1000, maxMs: 4000, maxAttempts: 4 } },
       pickFiles: async () => {
