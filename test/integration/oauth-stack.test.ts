@@ -101,20 +101,6 @@ async function refresh(refreshToken: string): Promise<{ status: number; body: Re
   return tokenCall({ grant_type: 'refresh_token', refresh_token: refreshToken });
 }
 
-async function introspect(token: string): Promise<Record<string, unknown>> {
-  const { clientId, clientSecret } = op.introspection;
-  const response = await fetch(op.introspectionEndpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
-    },
-    body: new URLSearchParams({ token }).toString(),
-    signal: AbortSignal.timeout(5_000),
-  });
-  return (await response.json()) as Record<string, unknown>;
-}
-
 function smtp(user: MailUser, accessToken: string) {
   return nodemailer.createTransport({
     host: servers.host,
@@ -309,10 +295,11 @@ describe('OAuth2 test stack (oidc-provider + Dovecot oauth2 passdb + Postfix)', 
   it('an expired token is refused everywhere; a refresh gives a working one; the rotated refresh token is then refused', async () => {
     const tokens = await signIn(alice);
     expect(await pop3Xoauth2(alice, tokens.access_token)).toMatch(/^\+OK/);
+    expect(await op.introspect(tokens.access_token)).toMatchObject({ active: true, email: alice.address, client_id: op.clientId });
 
     // exp is in whole seconds: one more second is always past it.
     await sleep((TTL_SECONDS + 1.1) * 1000);
-    expect(await introspect(tokens.access_token)).toEqual({ active: false });
+    expect(await op.introspect(tokens.access_token)).toEqual({ active: false });
     expect(await pop3Xoauth2(alice, tokens.access_token)).toMatch(/^-ERR/);
     await expect(withImapToken(alice, tokens.access_token, async () => 'in')).rejects.toMatchObject({ authenticationFailed: true });
     const mailer = smtp(alice, tokens.access_token);
@@ -349,11 +336,51 @@ describe('OAuth2 test stack (oidc-provider + Dovecot oauth2 passdb + Postfix)', 
       const answer = await refresh(tokens.refresh_token);
       expect(answer.status).toBe(400);
       expect(answer.body.error).toBe('invalid_grant');
-      expect(await introspect(tokens.access_token)).toEqual({ active: false });
+      expect(await op.introspect(tokens.access_token)).toEqual({ active: false });
     }
     expect(await pop3Xoauth2(bob, second.access_token)).toMatch(/^-ERR/);
     // Other users keep theirs.
     expect((await refresh(aliceTokens.refresh_token)).status).toBe(200);
+  });
+});
+
+describe('OAuth2 server options', () => {
+  it('refreshTokenTtlSeconds: an expired refresh token fails with invalid_grant', async () => {
+    const short = await startOAuthServer({ accessTokenTtlSeconds: 1, refreshTokenTtlSeconds: 1, clientId: 'other-client', users: [{ email: 'dora@example.test', password: 'dora-password' }] });
+    try {
+      expect(short.clientId).toBe('other-client');
+      const verifier = randomBytes(32).toString('base64url');
+      const url = new URL(short.authorizationEndpoint);
+      url.search = new URLSearchParams({
+        client_id: short.clientId,
+        response_type: 'code',
+        redirect_uri: REDIRECT_URI,
+        scope: 'openid offline_access',
+        state: 'x',
+        code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+        code_challenge_method: 'S256',
+        prompt: 'consent',
+      }).toString();
+      const code = new URL(await short.approve(url.toString(), 'dora@example.test', 'dora-password')).searchParams.get('code') ?? '';
+      const post = async (params: Record<string, string>) => {
+        const response = await fetch(short.tokenEndpoint, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ client_id: short.clientId, ...params }).toString(),
+          signal: AbortSignal.timeout(5_000),
+        });
+        return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+      };
+      const tokens = await post({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier });
+      expect(tokens.status).toBe(200);
+      await sleep(2_100);
+      const answer = await post({ grant_type: 'refresh_token', refresh_token: String(tokens.body.refresh_token) });
+      expect(answer.status).toBe(400);
+      expect(answer.body.error).toBe('invalid_grant');
+      expect(short.tokenRequests.map((r) => `${r.grantType} ${r.ok}`)).toEqual(['authorization_code true', 'refresh_token false']);
+    } finally {
+      await short.stop();
+    }
   });
 });
 

@@ -18,6 +18,8 @@ import { randomBytes } from 'node:crypto';
 // oidc-provider ships no type declarations; the small part used here is typed below (OidcProvider).
 // @ts-expect-error untyped ESM module, see OidcProviderModule
 import * as oidcProviderModule from 'oidc-provider';
+// @ts-expect-error untyped ESM module, see MemoryAdapterClass
+import MemoryAdapterModule from 'oidc-provider/lib/adapters/memory_adapter.js';
 import type { OAuthProvider } from '../../shared/oauth';
 
 const HOST = '127.0.0.1';
@@ -76,6 +78,8 @@ export interface OAuthServer {
   approve(authorizationUrl: string, email: string, password: string): Promise<string>;
   /** Like approve(), but presses Cancel on the login page: the redirect carries error=access_denied. */
   deny(authorizationUrl: string, email?: string, password?: string): Promise<string>;
+  /** What the introspection endpoint says about a token, asked as Dovecot asks: `{ active: false }` once it expired or was revoked. */
+  introspect(token: string): Promise<{ active: boolean } & Record<string, unknown>>;
   /** Every token endpoint call, oldest first (count refreshes with grantType 'refresh_token'). */
   tokenRequests: TokenRequest[];
   /** Closes the server and every open connection. Idempotent. */
@@ -122,8 +126,38 @@ interface OidcProvider {
   AuthorizationCode: TokenClass;
 }
 type OidcProviderModule = { default: new (issuer: string, configuration: object) => OidcProvider };
+/** oidc-provider's in-memory adapter, over the store it is given. */
+type MemoryAdapterClass = new (model: string, store: ExpiringStore) => object;
 
 const Provider = (oidcProviderModule as OidcProviderModule).default;
+const MemoryAdapter = MemoryAdapterModule as MemoryAdapterClass;
+
+/**
+ * The store behind the in-memory adapter, one per server. oidc-provider's default is one LRU of
+ * 1000 entries shared by every server in the process: a long test with many sign-ins would evict a
+ * live grant and its refresh token would fail with invalid_grant for no reason a test could see.
+ * Here entries leave only when they expire or are deleted.
+ */
+class ExpiringStore {
+  private readonly entries = new Map<string, { value: unknown; expiresAt: number }>();
+  get(key: string): unknown {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= Date.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+  set(key: string, value: unknown, options?: { maxAge?: number }): void {
+    // Expired entries are dropped on the way, so the map stays as small as the live state.
+    if (this.entries.size % 256 === 0) for (const k of [...this.entries.keys()]) this.get(k);
+    this.entries.set(key, { value, expiresAt: options?.maxAge === undefined ? Infinity : Date.now() + options.maxAge });
+  }
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -198,7 +232,9 @@ export async function startOAuthServer(opts: OAuthServerOptions = {}): Promise<O
   const port = (server.address() as net.AddressInfo).port;
   const issuer = `http://${HOST}:${port}`;
 
+  const store = new ExpiringStore();
   const provider = new Provider(issuer, {
+    adapter: (model: string) => new MemoryAdapter(model, store),
     clients: [
       {
         client_id: clientId,
@@ -404,6 +440,20 @@ export async function startOAuthServer(opts: OAuthServerOptions = {}): Promise<O
     throw new Error(`more than ${MAX_REDIRECTS} redirects from ${authorizationUrl}`);
   };
 
+  const introspect = async (token: string): Promise<{ active: boolean } & Record<string, unknown>> => {
+    const response = await fetch(`${issuer}/token/introspection`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${encodeURIComponent(introspectionClientId)}:${encodeURIComponent(introspectionClientSecret)}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ token }).toString(),
+      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+    });
+    if (!response.ok) throw new Error(`introspection answered ${response.status}: ${await response.text()}`);
+    return (await response.json()) as { active: boolean } & Record<string, unknown>;
+  };
+
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= new Promise<void>((resolve) => {
@@ -438,6 +488,7 @@ export async function startOAuthServer(opts: OAuthServerOptions = {}): Promise<O
     revokeGrantsOf,
     approve: (authorizationUrl, email, password) => browse(authorizationUrl, { action: 'login', username: email, password }),
     deny: (authorizationUrl, email = '', password = '') => browse(authorizationUrl, { action: 'deny', username: email, password }),
+    introspect,
     tokenRequests,
     stop,
   };
