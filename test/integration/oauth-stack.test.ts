@@ -342,6 +342,21 @@ describe('OAuth2 test stack (oidc-provider + Dovecot oauth2 passdb + Postfix)', 
     // Other users keep theirs.
     expect((await refresh(aliceTokens.refresh_token)).status).toBe(200);
   });
+
+  // Last in this block: it stops the authorization server.
+  it('with the authorization server down, IMAP and POP3 answer a temporary failure, Postfix a plain 535', async () => {
+    const tokens = await signIn(alice);
+    await op.stop();
+    expect(await pop3Xoauth2(alice, tokens.access_token)).toMatch(/^-ERR \[SYS\/TEMP\]/);
+    // imapflow flags it authenticationFailed too; the response code tells "try later" from "sign in again".
+    await expect(withImapToken(alice, tokens.access_token, async () => 'in')).rejects.toMatchObject({ serverResponseCode: 'UNAVAILABLE' });
+    const mailer = smtp(alice, tokens.access_token);
+    try {
+      await expect(mailer.verify()).rejects.toMatchObject({ code: 'EAUTH', responseCode: 535 });
+    } finally {
+      mailer.close();
+    }
+  });
 });
 
 describe('OAuth2 server options', () => {
