@@ -393,6 +393,8 @@ describe('OAuth2 server options', () => {
       expect(answer.status).toBe(400);
       expect(answer.body.error).toBe('invalid_grant');
       expect(short.tokenRequests.map((r) => `${r.grantType} ${r.ok}`)).toEqual(['authorization_code true', 'refresh_token false']);
+      expect(short.tokenRequests[0]).toMatchObject({ accountId: 'dora@example.test' });
+      expect(short.tokenRequests[1]).toMatchObject({ error: 'invalid_grant' });
     } finally {
       await short.stop();
     }
