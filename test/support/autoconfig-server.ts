@@ -10,27 +10,47 @@ export interface ServerEntry {
   hostname: string;
   port: number;
   socketType: 'SSL' | 'STARTTLS' | 'plain';
+  /** The <authentication> values; default password-cleartext. */
+  authentication?: string[];
+}
+
+/** A provider's OAuth2 block as Thunderbird's ISPDB writes it (beside <emailProvider>). */
+export interface OAuth2Entry {
+  issuer: string;
+  scope: string;
+  authURL: string;
+  tokenURL: string;
 }
 
 /** A config-v1.1 document for `domain`. */
-export function configXml(domain: string, displayName: string, servers: ServerEntry[]): string {
+export function configXml(domain: string, displayName: string, servers: ServerEntry[], oauth2?: OAuth2Entry): string {
   const server = (s: ServerEntry) => {
     const tag = s.type === 'smtp' ? 'outgoingServer' : 'incomingServer';
+    const methods = s.authentication ?? ['password-cleartext'];
     return `    <${tag} type="${s.type}">
       <hostname>${s.hostname}</hostname>
       <port>${s.port}</port>
       <socketType>${s.socketType}</socketType>
-      <authentication>password-cleartext</authentication>
+${methods.map((m) => `      <authentication>${m}</authentication>`).join('\n')}
       <username>%EMAILADDRESS%</username>
     </${tag}>`;
   };
+  const oauth = oauth2
+    ? `
+    <oAuth2>
+      <issuer>${oauth2.issuer}</issuer>
+      <scope>${oauth2.scope}</scope>
+      <authURL>${oauth2.authURL}</authURL>
+      <tokenURL>${oauth2.tokenURL}</tokenURL>
+    </oAuth2>`
+    : '';
   return `<?xml version="1.0" encoding="UTF-8"?>
 <clientConfig version="1.1">
   <emailProvider id="${domain}">
     <domain>${domain}</domain>
     <displayName>${displayName}</displayName>
 ${servers.map(server).join('\n')}
-  </emailProvider>
+  </emailProvider>${oauth}
 </clientConfig>
 `;
 }
