@@ -94,6 +94,10 @@ const httpsRoutes = (): Record<string, Route> => ({
   [`autoconfig.slow.test${CONFIG_PATH}`]: { body: configXml('slow.test', 'smtp.slow.test'), delayMs: 800 },
   [`autoconfig.fast.test${CONFIG_PATH}`]: { body: configXml('fast.test', 'smtp.fast.test') },
   [`autoconfig.oauth.test${CONFIG_PATH}`]: { body: OAUTH_DOC },
+  // A domain hosted at Microsoft 365 whose file names OAuth2 but carries no <oAuth2> element.
+  [`autoconfig.m365.test${CONFIG_PATH}`]: {
+    body: configXml('m365.test', 'smtp.office365.com').replaceAll('<authentication>password-cleartext</authentication>', '<authentication>OAuth2</authentication><authentication>password-cleartext</authentication>'),
+  },
   [`autoconfig.redir.test${CONFIG_PATH}`]: { status: 302, headers: { location: `http://autoconfig.plain.test:${httpPort}${CONFIG_PATH}` } },
   [`redir.test${WELL_KNOWN_PATH}`]: { status: 301, headers: { location: `https://autoconfig.ac.test:${httpsPort}${CONFIG_PATH}` } },
   [`autoconfig.loop.test${CONFIG_PATH}`]: { status: 302, headers: { location: CONFIG_PATH } },
@@ -204,6 +208,7 @@ beforeAll(async () => {
     'autoconfig.bad.test',
     'autoconfig.big.test',
     'autoconfig.oauth.test',
+    'autoconfig.m365.test',
   ];
   const [web, untrusted, mail] = await Promise.all([
     ca.issue('web', { hosts: webHosts }),
@@ -270,6 +275,7 @@ beforeAll(async () => {
     'host-record=autoconfig.bad.test,127.0.0.1',
     'host-record=autoconfig.big.test,127.0.0.1',
     'host-record=autoconfig.oauth.test,127.0.0.1',
+    'host-record=autoconfig.m365.test,127.0.0.1',
   ]);
 });
 
@@ -347,6 +353,13 @@ describe('each source on its own', () => {
     expect(other.smtp[0]?.auth).toBe('password');
   });
 
+  it('autoconfig naming OAuth2 for Microsoft 365 servers without <oAuth2>: the bundled Microsoft provider, found by host', async () => {
+    const r = await run('lou@m365.test', { registrations: loadRegistrations({ entries: { microsoft: { clientId: 'ms-client' } } }) });
+    expect(r.source).toBe('autoconfig');
+    expect(r.smtp[0]).toMatchObject({ host: 'smtp.office365.com', auth: 'oauth2', offered: ['oauth2', 'password'] });
+    expect(r.oauth).toMatchObject({ provider: { id: 'microsoft', issuer: 'login.microsoftonline.com' }, shippedClientId: 'ms-client' });
+  });
+
   it('well-known: https://<domain>/.well-known/autoconfig/mail/config-v1.1.xml', async () => {
     const r = await run('bob@wk.test');
     expect(r.source).toBe('well-known');
@@ -383,6 +396,8 @@ describe('each source on its own', () => {
     expect(r.source).toBe('mx');
     expect(r.providerName).toBe('Google Workspace');
     expect(r.sourceDetail).toBe('MX aspmx.l.google.com → Google Workspace');
+    expect(r.providerId).toBe('gmail');
+    expect(r.oauth).toMatchObject({ provider: { id: 'google' }, shippedClientId: null });
     expect(r.smtp[0]).toEqual({ protocol: 'smtp', host: 'smtp.gmail.com', port: 465, security: 'tls', auth: 'password', offered: ['oauth2', 'password'], username: 'erin@mxg.test' });
     expect(outcomes(r).slice(0, 7)).toEqual([
       'bundled:not-found',
