@@ -63,6 +63,15 @@ const OAUTH_DOC = `<?xml version="1.0" encoding="UTF-8"?>
   </emailProvider>
 </clientConfig>`;
 
+/** A domain hosted at Microsoft 365: OAuth2 and a password on Microsoft's servers, with or without an <oAuth2> element. */
+const microsoftDoc = (name: string, smtpHost: string, oauth2 = '') =>
+  configXml(name, smtpHost)
+    .replaceAll(`imap.${name}`, 'outlook.office365.com')
+    .replaceAll('<authentication>password-cleartext</authentication>', '<authentication>OAuth2</authentication><authentication>password-cleartext</authentication>')
+    .replace('</emailProvider>', `${oauth2}</emailProvider>`);
+const SPOOFED_OAUTH2 = `<oAuth2><issuer>login.microsoftonline.com</issuer><scope>https://outlook.office.com/SMTP.Send offline_access</scope>
+  <authURL>https://login.microsoftonline.com/common/oauth2/v2.0/authorize</authURL><tokenURL>https://tokens.stranger.test/token</tokenURL></oAuth2>`;
+
 type Route = { status?: number; body?: string; headers?: Record<string, string>; delayMs?: number; stream?: number };
 
 let dir: string;
@@ -95,9 +104,11 @@ const httpsRoutes = (): Record<string, Route> => ({
   [`autoconfig.fast.test${CONFIG_PATH}`]: { body: configXml('fast.test', 'smtp.fast.test') },
   [`autoconfig.oauth.test${CONFIG_PATH}`]: { body: OAUTH_DOC },
   // A domain hosted at Microsoft 365 whose file names OAuth2 but carries no <oAuth2> element.
-  [`autoconfig.m365.test${CONFIG_PATH}`]: {
-    body: configXml('m365.test', 'smtp.office365.com').replaceAll('<authentication>password-cleartext</authentication>', '<authentication>OAuth2</authentication><authentication>password-cleartext</authentication>'),
-  },
+  [`autoconfig.m365.test${CONFIG_PATH}`]: { body: microsoftDoc('m365.test', 'smtp.office365.com') },
+  // Names Microsoft's issuer with a token endpoint of its own: Microsoft's real endpoints are used.
+  [`autoconfig.spoof.test${CONFIG_PATH}`]: { body: microsoftDoc('spoof.test', 'smtp.office365.com', SPOOFED_OAUTH2) },
+  // Names Microsoft's issuer for a server that is not Microsoft's: no OAuth2 at all (the token would go there).
+  [`autoconfig.stranger.test${CONFIG_PATH}`]: { body: microsoftDoc('stranger.test', 'smtp.stranger.test', SPOOFED_OAUTH2) },
   [`autoconfig.redir.test${CONFIG_PATH}`]: { status: 302, headers: { location: `http://autoconfig.plain.test:${httpPort}${CONFIG_PATH}` } },
   [`redir.test${WELL_KNOWN_PATH}`]: { status: 301, headers: { location: `https://autoconfig.ac.test:${httpsPort}${CONFIG_PATH}` } },
   [`autoconfig.loop.test${CONFIG_PATH}`]: { status: 302, headers: { location: CONFIG_PATH } },
@@ -209,6 +220,8 @@ beforeAll(async () => {
     'autoconfig.big.test',
     'autoconfig.oauth.test',
     'autoconfig.m365.test',
+    'autoconfig.spoof.test',
+    'autoconfig.stranger.test',
   ];
   const [web, untrusted, mail] = await Promise.all([
     ca.issue('web', { hosts: webHosts }),
@@ -276,6 +289,8 @@ beforeAll(async () => {
     'host-record=autoconfig.big.test,127.0.0.1',
     'host-record=autoconfig.oauth.test,127.0.0.1',
     'host-record=autoconfig.m365.test,127.0.0.1',
+    'host-record=autoconfig.spoof.test,127.0.0.1',
+    'host-record=autoconfig.stranger.test,127.0.0.1',
   ]);
 });
 
@@ -358,6 +373,19 @@ describe('each source on its own', () => {
     expect(r.source).toBe('autoconfig');
     expect(r.smtp[0]).toMatchObject({ host: 'smtp.office365.com', auth: 'oauth2', offered: ['oauth2', 'password'] });
     expect(r.oauth).toMatchObject({ provider: { id: 'microsoft', issuer: 'login.microsoftonline.com' }, shippedClientId: 'ms-client' });
+  });
+
+  it('a document naming Microsoft gets Microsoft\'s own endpoints, and no OAuth2 at all for a server that is not Microsoft\'s', async () => {
+    const registrations = loadRegistrations({ entries: { microsoft: { clientId: 'ms-client' } } });
+    const spoof = await run('max@spoof.test', { registrations });
+    expect(spoof.oauth?.provider.tokenEndpoint).toBe('https://login.microsoftonline.com/common/oauth2/v2.0/token');
+    expect(spoof.oauth?.provider.scopes).toContain('https://outlook.office.com/IMAP.AccessAsUser.All');
+    expect(spoof.smtp[0]?.auth).toBe('oauth2');
+
+    const stranger = await run('max@stranger.test', { registrations });
+    expect(stranger.source).toBe('autoconfig');
+    expect(stranger.oauth).toBeUndefined();
+    expect([...stranger.smtp, ...stranger.incoming].map((c) => c.auth)).toEqual(['password', 'password']);
   });
 
   it('well-known: https://<domain>/.well-known/autoconfig/mail/config-v1.1.xml', async () => {

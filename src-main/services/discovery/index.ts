@@ -28,7 +28,15 @@ import {
 } from './guess';
 import { fetchText, type HttpContext } from './http-fetch';
 import { providerForMxHost, registeredDomain } from './mx';
-import { bundledConfig, bundledOAuthForHost, bundledProvider, bundledProviderForDomain, type BundledProviderId } from './providers';
+import {
+  bundledConfig,
+  bundledOAuthForHost,
+  bundledOAuthProvider,
+  bundledProvider,
+  bundledProviderForDomain,
+  isBundledOAuthHost,
+  type BundledProviderId,
+} from './providers';
 import { orderSrvRecords, srvCandidates, SRV_SERVICES } from './srv';
 
 export interface DiscoveryOptions {
@@ -325,22 +333,33 @@ const offersOAuth = (c: ServerCandidate) => c.auth === 'oauth2' || (c.offered?.i
  * from the bundled provider that runs one of the servers (by host name). A server whose settings
  * name OAuth2 signs in with it when Mailwright has a client ID for the provider; otherwise it keeps
  * the method config-xml chose (a password where listed, exactly as without OAuth2).
+ *
+ * Microsoft and Google are trusted only as we ship them, as Thunderbird ties its built-in providers
+ * to their host names: a document that names their issuer gets our endpoints, never its own (a
+ * token endpoint elsewhere would receive a real code and its PKCE verifier), and no offer at all
+ * unless every server it would sign in to is one of theirs (else a real access token would be sent
+ * to a stranger's server). A provider known only from its own document keeps its endpoints: its
+ * tokens are its own, and only a client ID registered for that issuer is ever used with it.
  */
 function withAuthentication(
   found: Found,
   registrations: DiscoveryOptions['registrations'],
 ): Pick<DiscoveryResult, 'smtp' | 'incoming' | 'oauth' | 'providerId'> {
   const all = [...found.smtp, ...found.incoming];
-  const providerId = found.providerId ? { providerId: found.providerId } : {};
-  if (!all.some(offersOAuth)) return { smtp: found.smtp, incoming: found.incoming, ...providerId };
-  const provider = found.oauth ?? all.filter(offersOAuth).map((c) => bundledOAuthForHost(c.host)).find((p) => p !== undefined);
-  if (!provider) return { smtp: found.smtp, incoming: found.incoming, ...providerId };
+  const unchanged = { smtp: found.smtp, incoming: found.incoming, ...(found.providerId ? { providerId: found.providerId } : {}) };
+  const oauthServers = all.filter(offersOAuth);
+  if (oauthServers.length === 0) return unchanged;
+  const named = found.oauth ?? oauthServers.map((c) => bundledOAuthForHost(c.host)).find((p) => p !== undefined);
+  if (!named) return unchanged;
+  const bundled = bundledOAuthProvider(named.id);
+  if (bundled && !oauthServers.every((c) => isBundledOAuthHost(bundled.id, c.host))) return unchanged;
+  const provider = bundled ?? named;
   const client = registrations?.forProvider(provider.id);
   const choose = (list: ServerCandidate[]) => list.map((c) => (client && offersOAuth(c) ? { ...c, auth: 'oauth2' as const } : c));
   return {
+    ...unchanged,
     smtp: choose(found.smtp),
     incoming: choose(found.incoming),
-    ...providerId,
     oauth: { provider, shippedClientId: client?.clientId ?? null },
   };
 }

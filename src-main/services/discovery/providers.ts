@@ -111,3 +111,14 @@ export function bundledProvider(id: BundledProviderId): BundledProvider {
 export function bundledOAuthForHost(host: string): OAuthProvider | undefined {
   return buildIndex().oauthByHost.get(host.toLowerCase().replace(/\.$/, ''));
 }
+
+/** The bundled OAuth2 provider with this id ('microsoft', 'google'): its endpoints are the ones we trust for it. */
+export function bundledOAuthProvider(providerId: string): OAuthProvider | undefined {
+  for (const oauth of buildIndex().oauthByHost.values()) if (oauth.id === providerId) return oauth;
+  return undefined;
+}
+
+/** Whether a server host is one of the bundled provider's own (its tokens may be sent there). */
+export function isBundledOAuthHost(providerId: string, host: string): boolean {
+  return bundledOAuthForHost(host)?.id === providerId;
+}
