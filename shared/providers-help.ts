@@ -294,6 +294,21 @@ export function adviseSignIn(input: SignInAdviceInput): SignInAdvice | undefined
           'It uses the Gmail scope https://mail.google.com/ to read and send my mail. Thank you!',
       };
 
+    case 'OAUTH_CLIENT_MISSING': {
+      // No client ID shipped for this provider and none of the person's own: say so plainly, and
+      // offer the app-password route where the provider has one.
+      const help = appPasswordHelp(input.providerId) ?? (family === 'google' ? APP_PASSWORD_HELP.gmail : undefined);
+      const name = isMicrosoft(family) ? 'Microsoft' : family === 'google' ? 'Google' : 'this provider';
+      return {
+        title: `This copy of Mailwright has no client ID for ${name}`,
+        explanation: `Signing in through ${name}'s page needs Mailwright to be registered with ${name} (a "client ID"). Whoever built this copy did not include one.`,
+        whatToDo: help
+          ? `Use an ${help.term} instead: make one on ${help.pageLabel} and choose password sign-in. Or, if your organisation registered its own app, enter its client ID under "Use my own client ID".`
+          : 'If your organisation registered its own app, enter its client ID under "Use my own client ID" in the advanced settings. Otherwise ask whoever provides your copy of Mailwright for a build that includes one.',
+        ...(help ? { appPassword: help } : {}),
+      };
+    }
+
     case 'APP_PASSWORD_REQUIRED': {
       const help = appPasswordHelp(input.providerId) ?? (family === 'google' ? APP_PASSWORD_HELP.gmail : undefined);
       const name = help?.providerName ?? 'Your provider';

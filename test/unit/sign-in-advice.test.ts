@@ -128,6 +128,19 @@ describe('the advisor, per refusal', () => {
     expect(advice.whatToDo).toContain(APP_PASSWORD_HELP[providerId].pageLabel);
   });
 
+  it('no client ID for the provider: said plainly, with the app-password route where the provider has one', () => {
+    const gmail = adviseSignIn({ code: 'OAUTH_CLIENT_MISSING', providerId: 'gmail' });
+    expectPlain(gmail);
+    expect(gmail.title).toBe('This copy of Mailwright has no client ID for Google');
+    expect(gmail.appPassword).toBe(APP_PASSWORD_HELP.gmail);
+    expect(gmail.whatToDo).toContain('Use my own client ID');
+    const outlook = adviseSignIn({ code: 'OAUTH_CLIENT_MISSING', providerId: 'outlook' });
+    expectPlain(outlook);
+    expect(outlook.title).toContain('Microsoft');
+    expect(outlook.appPassword).toBeUndefined();
+    expect(outlook.whatToDo).toContain('Use my own client ID');
+  });
+
   it('gives no advice where it has none: a wrong password elsewhere, or another failure', () => {
     expect(adviceForReply('535 5.7.8 Error: authentication failed', { providerId: 'gmx' })).toBeUndefined();
     expect(adviseSignIn({ code: 'CONNECTION_REFUSED' })).toBeUndefined();
