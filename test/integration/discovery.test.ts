@@ -15,6 +15,7 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiscoveryResultSchema, type DiscoveryResult } from '../../shared/discovery';
 import { discover, type DiscoveryOptions } from '../../src-main/services/discovery';
+import { loadRegistrations } from '../../src-main/services/oauth/registrations';
 import { startDnsServer, type DnsServer } from '../support/dns-server';
 import { createTestCa, type IssuedCert, type TestCa } from '../support/test-ca';
 
@@ -37,6 +38,39 @@ const configXml = (name: string, smtpHost: string, username = '%EMAILADDRESS%') 
     </outgoingServer>
   </emailProvider>
 </clientConfig>`;
+
+/** A provider known only from its config file, whose <oAuth2> names an authorization server on the loopback address. */
+const OAUTH_ISSUER = 'http://127.0.0.1:9999/oidc';
+const OAUTH_DOC = `<?xml version="1.0" encoding="UTF-8"?>
+<clientConfig version="1.1">
+  <emailProvider id="oauth.test">
+    <domain>oauth.test</domain>
+    <displayName>OAuth Test Mail</displayName>
+    <incomingServer type="imap">
+      <hostname>imap.oauth.test</hostname><port>993</port><socketType>SSL</socketType>
+      <authentication>OAuth2</authentication><authentication>password-cleartext</authentication><username>%EMAILADDRESS%</username>
+    </incomingServer>
+    <outgoingServer type="smtp">
+      <hostname>smtp.oauth.test</hostname><port>465</port><socketType>SSL</socketType>
+      <authentication>OAuth2</authentication><authentication>password-cleartext</authentication><username>%EMAILADDRESS%</username>
+    </outgoingServer>
+    <oAuth2>
+      <issuer>${OAUTH_ISSUER}</issuer>
+      <scope>openid offline_access mail</scope>
+      <authURL>${OAUTH_ISSUER}/auth</authURL>
+      <tokenURL>${OAUTH_ISSUER}/token</tokenURL>
+    </oAuth2>
+  </emailProvider>
+</clientConfig>`;
+
+/** A domain hosted at Microsoft 365: OAuth2 and a password on Microsoft's servers, with or without an <oAuth2> element. */
+const microsoftDoc = (name: string, smtpHost: string, oauth2 = '') =>
+  configXml(name, smtpHost)
+    .replaceAll(`imap.${name}`, 'outlook.office365.com')
+    .replaceAll('<authentication>password-cleartext</authentication>', '<authentication>OAuth2</authentication><authentication>password-cleartext</authentication>')
+    .replace('</emailProvider>', `${oauth2}</emailProvider>`);
+const SPOOFED_OAUTH2 = `<oAuth2><issuer>login.microsoftonline.com</issuer><scope>https://outlook.office.com/SMTP.Send offline_access</scope>
+  <authURL>https://login.microsoftonline.com/common/oauth2/v2.0/authorize</authURL><tokenURL>https://tokens.stranger.test/token</tokenURL></oAuth2>`;
 
 type Route = { status?: number; body?: string; headers?: Record<string, string>; delayMs?: number; stream?: number };
 
@@ -68,6 +102,13 @@ const httpsRoutes = (): Record<string, Route> => ({
   [`autoconfig.order.test${CONFIG_PATH}`]: { body: configXml('order.test', 'smtp.order.test') },
   [`autoconfig.slow.test${CONFIG_PATH}`]: { body: configXml('slow.test', 'smtp.slow.test'), delayMs: 800 },
   [`autoconfig.fast.test${CONFIG_PATH}`]: { body: configXml('fast.test', 'smtp.fast.test') },
+  [`autoconfig.oauth.test${CONFIG_PATH}`]: { body: OAUTH_DOC },
+  // A domain hosted at Microsoft 365 whose file names OAuth2 but carries no <oAuth2> element.
+  [`autoconfig.m365.test${CONFIG_PATH}`]: { body: microsoftDoc('m365.test', 'smtp.office365.com') },
+  // Names Microsoft's issuer with a token endpoint of its own: Microsoft's real endpoints are used.
+  [`autoconfig.spoof.test${CONFIG_PATH}`]: { body: microsoftDoc('spoof.test', 'smtp.office365.com', SPOOFED_OAUTH2) },
+  // Names Microsoft's issuer for a server that is not Microsoft's: no OAuth2 at all (the token would go there).
+  [`autoconfig.stranger.test${CONFIG_PATH}`]: { body: microsoftDoc('stranger.test', 'smtp.stranger.test', SPOOFED_OAUTH2) },
   [`autoconfig.redir.test${CONFIG_PATH}`]: { status: 302, headers: { location: `http://autoconfig.plain.test:${httpPort}${CONFIG_PATH}` } },
   [`redir.test${WELL_KNOWN_PATH}`]: { status: 301, headers: { location: `https://autoconfig.ac.test:${httpsPort}${CONFIG_PATH}` } },
   [`autoconfig.loop.test${CONFIG_PATH}`]: { status: 302, headers: { location: CONFIG_PATH } },
@@ -177,6 +218,10 @@ beforeAll(async () => {
     'autoconfig.loop.test',
     'autoconfig.bad.test',
     'autoconfig.big.test',
+    'autoconfig.oauth.test',
+    'autoconfig.m365.test',
+    'autoconfig.spoof.test',
+    'autoconfig.stranger.test',
   ];
   const [web, untrusted, mail] = await Promise.all([
     ca.issue('web', { hosts: webHosts }),
@@ -242,6 +287,10 @@ beforeAll(async () => {
     'host-record=autoconfig.untrusted.test,127.0.0.1',
     'host-record=autoconfig.bad.test,127.0.0.1',
     'host-record=autoconfig.big.test,127.0.0.1',
+    'host-record=autoconfig.oauth.test,127.0.0.1',
+    'host-record=autoconfig.m365.test,127.0.0.1',
+    'host-record=autoconfig.spoof.test,127.0.0.1',
+    'host-record=autoconfig.stranger.test,127.0.0.1',
   ]);
 });
 
@@ -292,6 +341,53 @@ describe('each source on its own', () => {
     expect(httpsRequests).toContain(`autoconfig.ac.test${CONFIG_PATH}?emailaddress=alice%40ac.test`);
   });
 
+  it('autoconfig with <oAuth2>: OAuth2 only with a client ID for that issuer, a password (as before) without', async () => {
+    const provider = {
+      id: OAUTH_ISSUER,
+      name: 'OAuth Test Mail',
+      issuer: OAUTH_ISSUER,
+      authorizationEndpoint: `${OAUTH_ISSUER}/auth`,
+      tokenEndpoint: `${OAUTH_ISSUER}/token`,
+      scopes: ['openid', 'offline_access', 'mail'],
+    };
+    const withClient = await run('kim@oauth.test', { registrations: loadRegistrations({ entries: { [OAUTH_ISSUER]: { clientId: 'mailwright-test' } } }) });
+    expect(withClient.source).toBe('autoconfig');
+    expect(withClient.oauth).toEqual({ provider, shippedClientId: 'mailwright-test' });
+    expect(withClient.providerId).toBeUndefined();
+    expect(withClient.smtp).toEqual([
+      { protocol: 'smtp', host: 'smtp.oauth.test', port: 465, security: 'tls', auth: 'oauth2', offered: ['oauth2', 'password'], username: 'kim@oauth.test' },
+    ]);
+    expect(withClient.incoming[0]?.auth).toBe('oauth2');
+
+    const without = await run('kim@oauth.test');
+    expect(without.oauth).toEqual({ provider, shippedClientId: null });
+    expect(without.smtp[0]?.auth).toBe('password');
+    expect(without.incoming[0]?.auth).toBe('password');
+    // A client for another provider changes nothing.
+    const other = await run('kim@oauth.test', { registrations: loadRegistrations({ entries: { microsoft: { clientId: 'x' } } }) });
+    expect(other.smtp[0]?.auth).toBe('password');
+  });
+
+  it('autoconfig naming OAuth2 for Microsoft 365 servers without <oAuth2>: the bundled Microsoft provider, found by host', async () => {
+    const r = await run('lou@m365.test', { registrations: loadRegistrations({ entries: { microsoft: { clientId: 'ms-client' } } }) });
+    expect(r.source).toBe('autoconfig');
+    expect(r.smtp[0]).toMatchObject({ host: 'smtp.office365.com', auth: 'oauth2', offered: ['oauth2', 'password'] });
+    expect(r.oauth).toMatchObject({ provider: { id: 'microsoft', issuer: 'login.microsoftonline.com' }, shippedClientId: 'ms-client' });
+  });
+
+  it('a document naming Microsoft gets Microsoft\'s own endpoints, and no OAuth2 at all for a server that is not Microsoft\'s', async () => {
+    const registrations = loadRegistrations({ entries: { microsoft: { clientId: 'ms-client' } } });
+    const spoof = await run('max@spoof.test', { registrations });
+    expect(spoof.oauth?.provider.tokenEndpoint).toBe('https://login.microsoftonline.com/common/oauth2/v2.0/token');
+    expect(spoof.oauth?.provider.scopes).toContain('https://outlook.office.com/IMAP.AccessAsUser.All');
+    expect(spoof.smtp[0]?.auth).toBe('oauth2');
+
+    const stranger = await run('max@stranger.test', { registrations });
+    expect(stranger.source).toBe('autoconfig');
+    expect(stranger.oauth).toBeUndefined();
+    expect([...stranger.smtp, ...stranger.incoming].map((c) => c.auth)).toEqual(['password', 'password']);
+  });
+
   it('well-known: https://<domain>/.well-known/autoconfig/mail/config-v1.1.xml', async () => {
     const r = await run('bob@wk.test');
     expect(r.source).toBe('well-known');
@@ -328,7 +424,9 @@ describe('each source on its own', () => {
     expect(r.source).toBe('mx');
     expect(r.providerName).toBe('Google Workspace');
     expect(r.sourceDetail).toBe('MX aspmx.l.google.com → Google Workspace');
-    expect(r.smtp[0]).toEqual({ protocol: 'smtp', host: 'smtp.gmail.com', port: 465, security: 'tls', auth: 'password', username: 'erin@mxg.test' });
+    expect(r.providerId).toBe('gmail');
+    expect(r.oauth).toMatchObject({ provider: { id: 'google' }, shippedClientId: null });
+    expect(r.smtp[0]).toEqual({ protocol: 'smtp', host: 'smtp.gmail.com', port: 465, security: 'tls', auth: 'password', offered: ['oauth2', 'password'], username: 'erin@mxg.test' });
     expect(outcomes(r).slice(0, 7)).toEqual([
       'bundled:not-found',
       'autoconfig:not-found',

@@ -71,7 +71,7 @@ describe('config-v1.1 parsing', () => {
     expect(config.domains).toEqual(['example.org', 'example.net']);
     // Document order, except that the clear-text server goes last.
     expect(config.smtp).toEqual([
-      { protocol: 'smtp', host: 'smtp.example.org', port: 465, security: 'tls', auth: 'password', username: 'Alice.Smith@Example.ORG' },
+      { protocol: 'smtp', host: 'smtp.example.org', port: 465, security: 'tls', auth: 'password', offered: ['oauth2', 'password'], username: 'Alice.Smith@Example.ORG' },
       { protocol: 'smtp', host: 'smtp.example.org', port: 587, security: 'starttls', auth: 'oauth2', username: 'Alice.Smith@Example.ORG' },
       { protocol: 'smtp', host: 'smtp.example.org', port: 25, security: 'none', auth: 'password', username: 'smtp-Alice.Smith' },
     ]);

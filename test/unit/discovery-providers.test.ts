@@ -28,24 +28,24 @@ describe('bundled provider files', () => {
     expect(bundledProviders().map((p) => p.id).sort()).toEqual(Object.keys(BUNDLED_PROVIDER_FILES).sort());
   });
 
-  it.each<[string, BundledProviderId, { host: string; port: number; security: string; auth: string }]>([
-    ['gmail.com', 'gmail', { host: 'smtp.gmail.com', port: 465, security: 'tls', auth: 'password' }],
-    ['googlemail.com', 'gmail', { host: 'smtp.gmail.com', port: 465, security: 'tls', auth: 'password' }],
+  it.each<[string, BundledProviderId, { host: string; port: number; security: string; auth: string; offered?: string[] }]>([
+    ['gmail.com', 'gmail', { host: 'smtp.gmail.com', port: 465, security: 'tls', auth: 'password', offered: ['oauth2', 'password'] }],
+    ['googlemail.com', 'gmail', { host: 'smtp.gmail.com', port: 465, security: 'tls', auth: 'password', offered: ['oauth2', 'password'] }],
     ['outlook.com', 'outlook', { host: 'smtp-mail.outlook.com', port: 587, security: 'starttls', auth: 'oauth2' }],
     ['hotmail.com', 'outlook', { host: 'smtp-mail.outlook.com', port: 587, security: 'starttls', auth: 'oauth2' }],
     ['live.com', 'outlook', { host: 'smtp-mail.outlook.com', port: 587, security: 'starttls', auth: 'oauth2' }],
-    ['office365.com', 'microsoft365', { host: 'smtp.office365.com', port: 587, security: 'starttls', auth: 'password' }],
-    ['yahoo.com', 'yahoo', { host: 'smtp.mail.yahoo.com', port: 465, security: 'tls', auth: 'password' }],
+    ['office365.com', 'microsoft365', { host: 'smtp.office365.com', port: 587, security: 'starttls', auth: 'password', offered: ['oauth2', 'password'] }],
+    ['yahoo.com', 'yahoo', { host: 'smtp.mail.yahoo.com', port: 465, security: 'tls', auth: 'password', offered: ['oauth2', 'password'] }],
     ['icloud.com', 'icloud', { host: 'smtp.mail.me.com', port: 587, security: 'starttls', auth: 'password' }],
     ['me.com', 'icloud', { host: 'smtp.mail.me.com', port: 587, security: 'starttls', auth: 'password' }],
     ['mac.com', 'icloud', { host: 'smtp.mail.me.com', port: 587, security: 'starttls', auth: 'password' }],
-    ['fastmail.com', 'fastmail', { host: 'smtp.fastmail.com', port: 465, security: 'tls', auth: 'password' }],
+    ['fastmail.com', 'fastmail', { host: 'smtp.fastmail.com', port: 465, security: 'tls', auth: 'password', offered: ['password', 'oauth2'] }],
     ['zoho.com', 'zoho', { host: 'smtp.zoho.com', port: 465, security: 'tls', auth: 'password' }],
     ['gmx.net', 'gmx', { host: 'mail.gmx.net', port: 465, security: 'tls', auth: 'password' }],
     ['gmx.de', 'gmx', { host: 'mail.gmx.net', port: 465, security: 'tls', auth: 'password' }],
     ['gmx.com', 'gmx-com', { host: 'mail.gmx.com', port: 465, security: 'tls', auth: 'password' }],
     ['mail.com', 'mailcom', { host: 'smtp.mail.com', port: 465, security: 'tls', auth: 'password' }],
-    ['aol.com', 'aol', { host: 'smtp.aol.com', port: 465, security: 'tls', auth: 'password' }],
+    ['aol.com', 'aol', { host: 'smtp.aol.com', port: 465, security: 'tls', auth: 'password', offered: ['oauth2', 'password'] }],
     ['proton.me', 'proton-bridge', { host: '127.0.0.1', port: 1025, security: 'starttls', auth: 'password' }],
     ['protonmail.com', 'proton-bridge', { host: '127.0.0.1', port: 1025, security: 'starttls', auth: 'password' }],
   ])('%s → %s', async (domain, id, firstSmtp) => {

@@ -9,6 +9,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { HostSchema, PortSchema, type Security } from '../../../shared/model';
 import type { ServerCandidate, ServerProtocol } from '../../../shared/discovery';
+import { OAuthEndpointSchema, OAuthScopeSchema, type OAuthProvider } from '../../../shared/oauth';
 import type { AddressParts } from './address';
 
 /** Larger than any real config file (the biggest ISPDB files are a few tens of kB). */
@@ -26,6 +27,8 @@ export interface ClientConfig {
   incoming: ServerCandidate[];
   /** Servers that were left out, and why ("pop3 server 'x': unknown socketType 'foo'"). */
   ignored: string[];
+  /** The document's `<oAuth2>` element (issuer, endpoints, scopes), when it has a usable one. */
+  oauth?: OAuthProvider;
 }
 
 export type ParseOutcome = { ok: true; config: ClientConfig } | { ok: false; detail: string };
@@ -43,18 +46,92 @@ const PASSWORD_AUTH = new Set(['password-cleartext', 'password-encrypted', 'plai
 const NO_AUTH = new Set(['none', 'client-ip-address', 'smtp-after-pop']);
 
 /**
- * Maps the document's <authentication> values to ours. A password method wins when one is listed
- * (Gmail lists OAuth2 and password-cleartext: app passwords work); OAuth2 only when nothing else
- * is offered. Methods we cannot use at all (GSSAPI, TLS client certificates) give undefined, and the
- * server is left out. No <authentication> at all: the format's default, a password.
+ * The method chosen from the document's <authentication> values when no OAuth2 client ID is
+ * available: a password method wins when one is listed (Gmail lists OAuth2 and password-cleartext:
+ * app passwords work); OAuth2 only when nothing else is offered. Methods we cannot use at all
+ * (GSSAPI, TLS client certificates) give undefined, and the server is left out. No
+ * <authentication> at all: the format's default, a password. Discovery (index.ts) picks OAuth2
+ * instead where a client ID is available.
  */
 export function mapAuthentication(values: string[]): ServerCandidate['auth'] | undefined {
+  return defaultAuthentication(offeredAuthentication(values));
+}
+
+type AuthMethod = ServerCandidate['auth'];
+
+/**
+ * Every method of ours the document's <authentication> values name, in the order first named
+ * (Gmail: ['oauth2', 'password']). Discovery chooses among them (discovery/index.ts): OAuth2 only
+ * where a client ID is available for the provider. No <authentication> at all: a password, the
+ * format's default. Empty when only methods we cannot use are listed.
+ */
+export function offeredAuthentication(values: string[]): AuthMethod[] {
   const lower = values.map((v) => v.trim().toLowerCase()).filter(Boolean);
-  if (lower.length === 0) return 'password';
-  if (lower.some((v) => PASSWORD_AUTH.has(v))) return 'password';
-  if (lower.includes('oauth2')) return 'oauth2';
-  if (lower.some((v) => NO_AUTH.has(v))) return 'none';
+  if (lower.length === 0) return ['password'];
+  const out: AuthMethod[] = [];
+  for (const v of lower) {
+    const m: AuthMethod | undefined = PASSWORD_AUTH.has(v) ? 'password' : v === 'oauth2' ? 'oauth2' : NO_AUTH.has(v) ? 'none' : undefined;
+    if (m && !out.includes(m)) out.push(m);
+  }
+  return out;
+}
+
+/** The method chosen when no OAuth2 client ID is available: a password where listed (see mapAuthentication). */
+export function defaultAuthentication(offered: readonly AuthMethod[]): AuthMethod | undefined {
+  if (offered.includes('password')) return 'password';
+  if (offered.includes('oauth2')) return 'oauth2';
+  if (offered.includes('none')) return 'none';
   return undefined;
+}
+
+/** Issuers of the providers Mailwright ships an entry for, by host: their OAuth2 provider id and name. */
+const KNOWN_ISSUERS: Record<string, { id: string; name: string }> = {
+  'login.microsoftonline.com': { id: 'microsoft', name: 'Microsoft' },
+  'accounts.google.com': { id: 'google', name: 'Google' },
+};
+
+/** The host of an issuer, whether written as an URL (OpenID Connect) or as a bare host name (config-v1.1). */
+export function issuerHost(issuer: string): string {
+  const url = URL.parse(issuer);
+  const host = url && (url.protocol === 'https:' || url.protocol === 'http:') ? url.hostname : issuer;
+  return host.toLowerCase().replace(/\.$/, '');
+}
+
+/** The provider id for an issuer: 'microsoft' or 'google' for the bundled ones, else the issuer as written. */
+export function oauthProviderId(issuer: string): string {
+  return KNOWN_ISSUERS[issuerHost(issuer)]?.id ?? issuer;
+}
+
+/**
+ * Reads a config-v1.1 `<oAuth2>` element: `<issuer>`, `<scope>` (space separated), `<authURL>`,
+ * `<tokenURL>`. Everything is checked (endpoints https, or http on loopback only; each scope a
+ * valid scope token); anything wrong leaves the whole element out, with the reason in `ignored`.
+ */
+function readOAuth2(raw: unknown, fallbackName: string | undefined, ignored: string[]): OAuthProvider | undefined {
+  const node = asNode(raw);
+  if (!node) return undefined;
+  const issuer = firstText(node, 'issuer');
+  const scopes = firstText(node, 'scope').split(/\s+/).filter(Boolean);
+  const authorizationEndpoint = firstText(node, 'authURL');
+  const tokenEndpoint = firstText(node, 'tokenURL');
+  const problems: string[] = [];
+  if (!issuer || issuer.length > 500) problems.push('no issuer');
+  if (!OAuthEndpointSchema.safeParse(authorizationEndpoint).success) problems.push(`authURL '${authorizationEndpoint.slice(0, 100)}' is not an https address`);
+  if (!OAuthEndpointSchema.safeParse(tokenEndpoint).success) problems.push(`tokenURL '${tokenEndpoint.slice(0, 100)}' is not an https address`);
+  if (scopes.length === 0 || scopes.length > 20 || !scopes.every((s) => OAuthScopeSchema.safeParse(s).success)) problems.push('no usable scope');
+  if (problems.length) {
+    ignored.push(`oAuth2: ${problems.join(', ')}`);
+    return undefined;
+  }
+  const known = KNOWN_ISSUERS[issuerHost(issuer)];
+  return {
+    id: known?.id ?? issuer,
+    name: (known?.name ?? fallbackName ?? issuerHost(issuer)).slice(0, 200),
+    issuer,
+    authorizationEndpoint,
+    tokenEndpoint,
+    scopes,
+  };
 }
 
 /** Replaces the placeholders the format defines; the values come from the person's own address. */
@@ -141,14 +218,16 @@ function readServer(
     ignored.push(`${label}: bad port '${portText}'`);
     return undefined;
   }
-  const auth = mapAuthentication(asArray(node['authentication']).map(text));
+  const offered = offeredAuthentication(asArray(node['authentication']).map(text));
+  const auth = defaultAuthentication(offered);
   if (!auth) {
     ignored.push(`${label}: only authentication methods Mailwright does not support`);
     return undefined;
   }
   const usernameTemplate = firstText(node, 'username');
   const username = auth === 'none' ? '' : fillPlaceholders(usernameTemplate || '%EMAILADDRESS%', who);
-  return { protocol, host, port, security, auth, username };
+  // `offered` only when there is a choice: absent means "only `auth`" (shared/discovery.ts).
+  return { protocol, host, port, security, auth, ...(offered.length > 1 ? { offered } : {}), username };
 }
 
 /** Stable: keeps the document's order except that unencrypted servers go last (and IMAP before POP3). */
@@ -212,15 +291,19 @@ export function parseClientConfig(xml: string, who: AddressParts): ParseOutcome 
     if (c) incoming.push(c);
   }
   const id = attr(provider, 'id') || undefined;
+  const providerName = firstText(provider, 'displayName') || firstText(provider, 'displayShortName') || id;
+  // Inside <emailProvider> as the format describes it; some published files put it beside, under <clientConfig>.
+  const oauth = readOAuth2(asArray(provider['oAuth2'])[0] ?? asArray(root['oAuth2'])[0], providerName, ignored);
   return {
     ok: true,
     config: {
       providerId: id,
-      providerName: firstText(provider, 'displayName') || firstText(provider, 'displayShortName') || id,
+      providerName,
       domains: asArray(provider['domain']).map(text).map((d) => d.toLowerCase()).filter(Boolean),
       smtp: ordered(smtp),
       incoming: ordered(incoming),
       ignored,
+      ...(oauth ? { oauth } : {}),
     },
   };
 }

@@ -14,6 +14,8 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { DiscoveryAttempt, DiscoveryResult, DiscoverySource, ServerCandidate } from '../../../shared/discovery';
+import type { OAuthProvider } from '../../../shared/oauth';
+import type { OAuthRegistrations } from '../oauth/registrations';
 import { parseAddress, type AddressParts } from './address';
 import { parseClientConfig } from './config-xml';
 import { createResolver, describeDnsError, dnsQuery, isNoRecords, type DnsContext } from './dns';
@@ -26,7 +28,15 @@ import {
 } from './guess';
 import { fetchText, type HttpContext } from './http-fetch';
 import { providerForMxHost, registeredDomain } from './mx';
-import { bundledConfig, bundledProvider, bundledProviderForDomain, type BundledProviderId } from './providers';
+import {
+  bundledConfig,
+  bundledOAuthForHost,
+  bundledOAuthProvider,
+  bundledProvider,
+  bundledProviderForDomain,
+  isBundledOAuthHost,
+  type BundledProviderId,
+} from './providers';
 import { orderSrvRecords, srvCandidates, SRV_SERVICES } from './srv';
 
 export interface DiscoveryOptions {
@@ -48,6 +58,12 @@ export interface DiscoveryOptions {
   incomingGuessPorts?: IncomingGuessPorts;
   timeouts?: { httpMs?: number; dnsMs?: number; probeMs?: number };
   signal?: AbortSignal;
+  /**
+   * The OAuth2 client IDs Mailwright has (src-main/services/oauth/registrations.ts). A server whose
+   * settings name OAuth2 gets auth 'oauth2' only when there is one for its provider; otherwise a
+   * password where the settings list one. Absent: no client IDs.
+   */
+  registrations?: Pick<OAuthRegistrations, 'forProvider'>;
 }
 
 export const DEFAULT_ISPDB_BASE_URL = 'https://autoconfig.thunderbird.net/v1.1/';
@@ -62,6 +78,10 @@ interface Found {
   incoming: ServerCandidate[];
   sourceDetail: string;
   providerName?: string;
+  /** The bundled provider file the settings came from. */
+  providerId?: BundledProviderId;
+  /** The `<oAuth2>` element of the settings' document. */
+  oauth?: OAuthProvider;
 }
 
 interface SlotOutcome {
@@ -140,12 +160,12 @@ function configUrlSlot(source: 'autoconfig' | 'well-known' | 'ispdb', url: strin
       const redirected = fetched.url !== url ? ` (via ${fetched.url})` : '';
       const parsed = parseClientConfig(fetched.body, s.who);
       if (!parsed.ok) return { attempt: attempt(source, 'not-found', `${url}${redirected}: ${parsed.detail}`) };
-      const { smtp, incoming, providerName, ignored } = parsed.config;
+      const { smtp, incoming, providerName, ignored, oauth } = parsed.config;
       if (smtp.length === 0) {
         const why = ignored.length ? ` (left out: ${ignored.join('; ')})` : '';
         return { attempt: attempt(source, 'not-found', `${url}${redirected}: no usable SMTP server in the document${why}`) };
       }
-      const found: Found = { smtp, incoming, providerName, sourceDetail: fetched.url };
+      const found: Found = { smtp, incoming, providerName, sourceDetail: fetched.url, ...(oauth ? { oauth } : {}) };
       return { attempt: attempt(source, 'found', `${url}${redirected}: ${describeFound(found)}`), found };
     },
   };
@@ -203,6 +223,8 @@ function mxSlot(s: Settings, ispdbBaseUrl: string): Slot {
       incoming: withOwnAddress(config.incoming, s.who.address),
       providerName,
       sourceDetail: `MX ${mxHost} → ${providerName}`,
+      providerId: id,
+      ...(config.oauth ? { oauth: config.oauth } : {}),
     };
     return { attempt: attempt('mx', 'found', `MX ${domain}: ${mxHost} → ${providerName} (${how})`), found };
   };
@@ -249,6 +271,7 @@ function mxSlot(s: Settings, ispdbBaseUrl: string): Slot {
           incoming: withOwnAddress(parsed.config.incoming, s.who.address),
           providerName: parsed.config.providerName,
           sourceDetail: `MX ${best} → ${url}`,
+          ...(parsed.config.oauth ? { oauth: parsed.config.oauth } : {}),
         };
         return { attempt: attempt('mx', 'found', `MX ${domain}: ${best} → ${url}: ${describeFound(found)}`), found };
       }
@@ -298,6 +321,47 @@ async function runSlot(slot: Slot, stop: AbortSignal): Promise<SlotOutcome> {
     if (deadline.aborted) return { attempt: attempt(slot.source, 'failed', `${slot.target}: no answer within ${slot.budgetMs / 1000} s`) };
     return { attempt: attempt(slot.source, 'failed', `${slot.target}: ${(err as Error)?.message ?? String(err)}`) };
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authentication: the one place where the method for each server is chosen.
+
+const offersOAuth = (c: ServerCandidate) => c.auth === 'oauth2' || (c.offered?.includes('oauth2') ?? false);
+
+/**
+ * The OAuth2 part of a result. The provider comes from the settings' own <oAuth2> element, else
+ * from the bundled provider that runs one of the servers (by host name). A server whose settings
+ * name OAuth2 signs in with it when Mailwright has a client ID for the provider; otherwise it keeps
+ * the method config-xml chose (a password where listed, exactly as without OAuth2).
+ *
+ * Microsoft and Google are trusted only as we ship them, as Thunderbird ties its built-in providers
+ * to their host names: a document that names their issuer gets our endpoints, never its own (a
+ * token endpoint elsewhere would receive a real code and its PKCE verifier), and no offer at all
+ * unless every server it would sign in to is one of theirs (else a real access token would be sent
+ * to a stranger's server). A provider known only from its own document keeps its endpoints: its
+ * tokens are its own, and only a client ID registered for that issuer is ever used with it.
+ */
+function withAuthentication(
+  found: Found,
+  registrations: DiscoveryOptions['registrations'],
+): Pick<DiscoveryResult, 'smtp' | 'incoming' | 'oauth' | 'providerId'> {
+  const all = [...found.smtp, ...found.incoming];
+  const unchanged = { smtp: found.smtp, incoming: found.incoming, ...(found.providerId ? { providerId: found.providerId } : {}) };
+  const oauthServers = all.filter(offersOAuth);
+  if (oauthServers.length === 0) return unchanged;
+  const named = found.oauth ?? oauthServers.map((c) => bundledOAuthForHost(c.host)).find((p) => p !== undefined);
+  if (!named) return unchanged;
+  const bundled = bundledOAuthProvider(named.id);
+  if (bundled && !oauthServers.every((c) => isBundledOAuthHost(bundled.id, c.host))) return unchanged;
+  const provider = bundled ?? named;
+  const client = registrations?.forProvider(provider.id);
+  const choose = (list: ServerCandidate[]) => list.map((c) => (client && offersOAuth(c) ? { ...c, auth: 'oauth2' as const } : c));
+  return {
+    ...unchanged,
+    smtp: choose(found.smtp),
+    incoming: choose(found.incoming),
+    oauth: { provider, shippedClientId: client?.clientId ?? null },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -360,12 +424,18 @@ export async function discover(email: string, options: DiscoveryOptions = {}): P
   const provider = bundledProviderForDomain(d);
   if (provider) {
     const config = bundledConfig(provider.id, who);
-    return {
-      source: 'bundled',
-      sourceDetail: `settings shipped with Mailwright for ${provider.name}`,
-      providerName: provider.name,
+    const found: Found = {
       smtp: config.smtp,
       incoming: config.incoming,
+      sourceDetail: `settings shipped with Mailwright for ${provider.name}`,
+      providerId: provider.id,
+      ...(config.oauth ? { oauth: config.oauth } : {}),
+    };
+    return {
+      source: 'bundled',
+      sourceDetail: found.sourceDetail,
+      providerName: provider.name,
+      ...withAuthentication(found, options.registrations),
       attempts: [
         attempt('bundled', 'found', `${d}: ${provider.name} (${provider.id}.xml)`),
         ...slots.map((slot) => attempt(slot.source, 'skipped', `${slot.target}: not asked, the bundled settings apply`)),
@@ -397,8 +467,7 @@ export async function discover(email: string, options: DiscoveryOptions = {}): P
         source: slots[i]!.source,
         sourceDetail: found.sourceDetail,
         ...(found.providerName ? { providerName: found.providerName } : {}),
-        smtp: found.smtp,
-        incoming: found.incoming,
+        ...withAuthentication(found, options.registrations),
         attempts,
       };
     }

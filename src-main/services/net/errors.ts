@@ -118,6 +118,16 @@ export function enhancedStatusOf(reply: string | undefined): string | undefined 
  */
 export function smtpReplyCode(responseCode: number, step: string | undefined, enhanced: string | undefined, text = ''): ErrorCode {
   if (responseCode === 534 && (enhanced === '5.7.9' || /application-specific password|app password/i.test(text))) return 'APP_PASSWORD_REQUIRED';
+  // Microsoft. The organisation-wide refusals first: Exchange Online answers "535 5.7.139 ...
+  // SmtpClientAuthentication is disabled for the Tenant" (older servers: 535 5.7.3 with the same
+  // words), and Entra ID security defaults block password SMTP for every mailbox of the tenant.
+  // Only an administrator can change either, so they get their own code and advice.
+  if (/SmtpClientAuthentication is disabled for the Tenant|security defaults policy/i.test(text)) return 'SMTP_AUTH_DISABLED_FOR_ORG';
+  // "550 5.7.30 Basic authentication is not supported for Client Submission": passwords are off for
+  // sending altogether (Basic authentication retired); only OAuth2 helps, no setting does.
+  if (enhanced === '5.7.30' || /Basic authentication is not supported for Client Submission/i.test(text)) return 'BASIC_AUTH_UNSUPPORTED';
+  // "535 5.7.139 ... SmtpClientAuthentication is disabled for the Mailbox" and Outlook.com's
+  // "535 5.7.139 Authentication unsuccessful, basic authentication is disabled".
   if (enhanced === '5.7.139' || /SmtpClientAuthentication is disabled/i.test(text)) return 'SMTP_AUTH_DISABLED';
   if (enhanced === '5.7.60' || /SendAsDenied|not (allowed|authorized|owned).*(send|sender)|Sender address rejected: not owned/i.test(text)) return 'SEND_AS_DENIED';
   if (enhanced === '5.7.57') return 'AUTH_REQUIRED';

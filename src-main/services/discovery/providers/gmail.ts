@@ -40,6 +40,16 @@ export default String.raw`<?xml version="1.0" encoding="UTF-8"?>
       <authentication>password-cleartext</authentication>
       <username>%EMAILADDRESS%</username>
     </outgoingServer>
+    <!-- OAuth2 (config-v1.1 <oAuth2>). Issuer and endpoints: Google's OpenID Connect discovery document
+         (https://accounts.google.com/.well-known/openid-configuration) and "OAuth 2.0 for Mobile & Desktop Apps"
+         (developers.google.com/identity/protocols/oauth2/native-app). Scope: https://mail.google.com/, the one scope
+         Gmail accepts for IMAP, POP and SMTP (developers.google.com/gmail/imap/xoauth2-protocol). -->
+    <oAuth2>
+      <issuer>https://accounts.google.com</issuer>
+      <scope>https://mail.google.com/</scope>
+      <authURL>https://accounts.google.com/o/oauth2/v2/auth</authURL>
+      <tokenURL>https://oauth2.googleapis.com/token</tokenURL>
+    </oAuth2>
   </emailProvider>
 </clientConfig>
 `;

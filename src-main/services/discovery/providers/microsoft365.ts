@@ -32,6 +32,16 @@ export default String.raw`<?xml version="1.0" encoding="UTF-8"?>
       <authentication>password-cleartext</authentication>
       <username>%EMAILADDRESS%</username>
     </outgoingServer>
+    <!-- OAuth2 (config-v1.1 <oAuth2>). Endpoints: Microsoft identity platform v2.0, "common" tenant (personal and work
+         accounts), as in learn.microsoft.com "Authenticate an IMAP, POP or SMTP connection using OAuth" and Thunderbird's
+         OAuth2Providers.sys.mjs entry for login.microsoftonline.com. Scopes: the delegated Exchange Online permissions that
+         page names for SMTP AUTH, IMAP and POP, plus offline_access for a refresh token. -->
+    <oAuth2>
+      <issuer>login.microsoftonline.com</issuer>
+      <scope>https://outlook.office.com/SMTP.Send https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/POP.AccessAsUser.All offline_access</scope>
+      <authURL>https://login.microsoftonline.com/common/oauth2/v2.0/authorize</authURL>
+      <tokenURL>https://login.microsoftonline.com/common/oauth2/v2.0/token</tokenURL>
+    </oAuth2>
   </emailProvider>
 </clientConfig>
 `;
