@@ -98,9 +98,10 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     void late.outbox
       ?.resumeSignIn(accountId)
       .then((count) => count && options.logger.info('outbox: messages waiting for a sign-in resumed', { count }));
+  const registrations = options.oauthRegistrations ?? { forProvider: () => undefined };
   const oauth = createOAuthService({
     accounts,
-    registrations: options.oauthRegistrations ?? { forProvider: () => undefined },
+    registrations,
     openExternal,
     logger: options.logger,
     onSignedIn: resumeSignIn,
@@ -192,7 +193,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     mail: createMailHandlers({ mail: mailService, openExternal }),
     oauth,
     onSignedIn: resumeSignIn,
-    discover: (email, allowHttp) => discover(email, { ...options.discovery, allowHttp }),
+    discover: (email, allowHttp) => discover(email, { ...options.discovery, allowHttp, registrations }),
     verify: (account, onStage) => verifyAccount(account, options.verify ?? { extraCertificateAuthorities: options.smtp?.extraCertificateAuthorities ?? [] }, onStage),
     emit: options.emit,
     app: { ...options.app, secretProtection: vault.protection },

@@ -10,6 +10,7 @@ import { createSecretCipher, openElectronSettings } from './electron/stores';
 import { createSenderPolicy } from './ipc/router';
 import { createConsoleLogger } from './services/logger';
 import { openSecretFileInFolder } from './services/secrets';
+import { defaultRegistrationsFile, loadRegistrations } from './services/oauth/registrations';
 
 runApp(async (env) => {
   const logger = createConsoleLogger();
@@ -27,6 +28,8 @@ runApp(async (env) => {
     saveFile,
     openExternal,
     onWake,
+    // OAuth2 client IDs: the file written when packaging; while developing, MAILWRIGHT_*_CLIENT_ID from the environment.
+    oauthRegistrations: loadRegistrations({ file: defaultRegistrationsFile(env.resourcesDir), ...(env.packaged ? {} : { env: process.env }), logger }),
   });
   env.onQuit(() => backend.close());
   registerIpc(backend.router);

@@ -10,6 +10,9 @@ export interface AppEnvironment {
   version: string;
   platform: string;
   userData: string;
+  /** Where files shipped beside the app live (electron-builder's extraResources; the project folder when not packaged). */
+  resourcesDir: string;
+  packaged: boolean;
   /** The origin the renderer is served from: app://mailwright, or the dev server in `npm run dev`. */
   rendererOrigin: string;
   contentsIds: () => number[];
@@ -68,6 +71,8 @@ export function runApp(start: (env: AppEnvironment) => Promise<void>): void {
       version: app.getVersion(),
       platform: process.platform,
       userData: app.getPath('userData'),
+      resourcesDir: app.isPackaged ? process.resourcesPath : app.getAppPath(),
+      packaged: app.isPackaged,
       rendererOrigin,
       contentsIds: () => (mainWindow && !mainWindow.isDestroyed() ? [mainWindow.webContents.id] : []),
       broadcast: (event, payload) => {
