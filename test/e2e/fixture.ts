@@ -22,6 +22,7 @@ import { openSettingsInFolder } from '../../src-main/services/settings-store';
 import type { Logger } from '../../src-main/services/logger';
 import { configXml, startAutoconfigServer, type AutoconfigServer } from '../support/autoconfig-server';
 import { startDnsServer } from '../support/dns-server';
+import type { OAuthServer } from '../support/oauth-server';
 import { startMailServers, type MailServers } from '../support/mail-servers';
 import { checkReplies, type OffSchemaReply } from '../support/checked-router';
 import { createTestCa } from '../support/test-ca';
@@ -97,14 +98,23 @@ export interface DiscoveryEnvironment {
  * discoverable: autoconfig.<domain> serves a config-v1.1 file pointing at the test Postfix
  * (STARTTLS) and Dovecot (IMAP, implicit TLS).
  */
-export async function startDiscoveryEnvironment(servers: MailServers): Promise<DiscoveryEnvironment> {
+export async function startDiscoveryEnvironment(servers: MailServers, oauth?: Pick<OAuthServer, 'issuer' | 'provider'>): Promise<DiscoveryEnvironment> {
   const dir = mkdtempSync(join(tmpdir(), 'mailwright-e2e-discovery-'));
   const ca = await createTestCa(dir);
   const cert = await ca.issue('autoconfig', { hosts: [`autoconfig.${servers.domain}`] });
-  const xml = configXml(servers.domain, 'Mailwright Test Mail', [
-    { type: 'imap', hostname: 'localhost', port: servers.imap.tlsPort, socketType: 'SSL' },
-    { type: 'smtp', hostname: 'localhost', port: servers.submission.starttlsPort, socketType: 'STARTTLS' },
-  ]);
+  // With `oauth`: the provider's file names OAuth2 (and passwords) and carries its <oAuth2> block.
+  const authentication = oauth ? ['OAuth2', 'password-cleartext'] : undefined;
+  const xml = configXml(
+    servers.domain,
+    'Mailwright Test Mail',
+    [
+      { type: 'imap', hostname: 'localhost', port: servers.imap.tlsPort, socketType: 'SSL', ...(authentication ? { authentication } : {}) },
+      { type: 'smtp', hostname: 'localhost', port: servers.submission.starttlsPort, socketType: 'STARTTLS', ...(authentication ? { authentication } : {}) },
+    ],
+    oauth
+      ? { issuer: oauth.issuer, scope: oauth.provider.scopes.join(' '), authURL: oauth.provider.authorizationEndpoint, tokenURL: oauth.provider.tokenEndpoint }
+      : undefined,
+  );
   const autoconfig = await startAutoconfigServer(cert, { [`autoconfig.${servers.domain}/mail/config-v1.1.xml`]: xml });
   const dns = await startDnsServer([`address=/autoconfig.${servers.domain}/127.0.0.1`, 'local=/test/', 'local=/invalid/']);
   return {
