@@ -90,7 +90,7 @@ export function OAuthSection(props: {
         </>
       ) : null}
 
-      <button type="button" className="link" aria-expanded={advancedOpen} onClick={() => setAdvancedOpen((v) => !v)}>
+      <button type="button" className="link advanced-toggle" aria-expanded={advancedOpen} onClick={() => setAdvancedOpen((v) => !v)}>
         Advanced
       </button>
       {advancedOpen ? (
