@@ -13,7 +13,7 @@ import { useOAuthSignIn } from './useOAuthSignIn';
  * once and sends the messages that waited for it.
  */
 export function SignInAgain({ account }: { account: Account }) {
-  const signIn = useOAuthSignIn();
+  const signIn = useOAuthSignIn({ keepOnUnmount: true });
   const [done, setDone] = useState<OAuthSignInResult | null>(null);
   const oauth = account.oauth;
   if (!oauth) return null;

@@ -13,10 +13,12 @@ export interface SignInState {
 
 /**
  * One browser sign-in at a time (oauth:signIn), cancellable (oauth:cancel). The answer can take up
- * to 5 minutes; a sign-in still open when the view goes away is cancelled, so main's loopback
- * listener does not wait for a page nobody is looking at.
+ * to 5 minutes. By default a sign-in still open when the view goes away is cancelled: in the wizard
+ * its grant would wait in main for a save that can no longer come. "Sign in again" for a saved
+ * account passes keepOnUnmount, because main stores that grant for the account by itself.
  */
-export function useOAuthSignIn() {
+export function useOAuthSignIn(options: { keepOnUnmount?: boolean } = {}) {
+  const keep = options.keepOnUnmount ?? false;
   const [state, setState] = useState<SignInState>({ running: false, error: null });
   const current = useRef<string | null>(null);
 
@@ -24,9 +26,9 @@ export function useOAuthSignIn() {
     () => () => {
       const runId = current.current;
       current.current = null;
-      if (runId) void getApi().oauth.cancel({ runId });
+      if (runId && !keep) void getApi().oauth.cancel({ runId });
     },
-    [],
+    [keep],
   );
 
   const start = useCallback(async (request: Omit<RequestOf<'oauth:signIn'>, 'runId'>): Promise<OAuthSignInResult | null> => {
