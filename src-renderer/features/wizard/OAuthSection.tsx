@@ -80,7 +80,8 @@ export function OAuthSection(props: {
       )}
       {props.fieldError && !props.running ? (
         <p className="field__error" role="alert">
-          {props.fieldError}
+          {/* With saved settings, the only way to get here is a changed client ID. */}
+          {form.savedOAuth && !form.signIn ? 'Sign in with your browser again to use the changed client ID.' : props.fieldError}
         </p>
       ) : null}
       {props.error ? (

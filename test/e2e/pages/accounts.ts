@@ -1,6 +1,6 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 
-/** The Accounts view and the outbox's sign-in state, as a person uses them (OAuth2, issue 10). */
+/** The Accounts view, as a person uses it: how each account signs in, and "Sign in again" (OAuth2). */
 export class AccountsPage {
   constructor(readonly page: Page) {}
 
@@ -37,27 +37,5 @@ export class AccountsPage {
   /** After "Sign in again": "Signed in again as … Messages that were waiting go out now." */
   async waitForSignedInAgain(timeout = 60_000) {
     await expect(this.page.getByRole('status').filter({ hasText: /^Signed in again as / }).first()).toBeVisible({ timeout });
-  }
-
-  // --- Outbox ------------------------------------------------------------------------------------
-
-  async openOutbox() {
-    await this.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: /^Outbox/ }).click();
-    await expect(this.page.getByRole('heading', { name: 'Outbox' })).toBeVisible();
-  }
-
-  /** An outbox job waiting for the person to sign in again, by subject. */
-  waitingForSignIn(subject: string): Locator {
-    return this.page.getByRole('listitem', { name: `${subject}: Waiting for you to sign in again` });
-  }
-
-  /** "Sign in again" on a waiting job in the outbox. */
-  async signInAgainFromOutbox(subject: string, description: string) {
-    await this.waitingForSignIn(subject).getByRole('button', { name: `Sign in again to ${description}` }).click();
-  }
-
-  /** The outbox's counts line, e.g. "1 waiting for you to sign in again · 2 not sent". */
-  get outboxSummary(): Locator {
-    return this.page.getByLabel('Outbox summary');
   }
 }
