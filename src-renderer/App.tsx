@@ -125,13 +125,13 @@ export function App() {
             />
           ) : view.name === 'accounts' ? (
             <div className="stack">
-              <AccountList accounts={accounts} onEdit={(account) => setView({ name: 'wizard', account })} onAdd={() => setView({ name: 'wizard' })} />
+              <AccountList accounts={accounts} jobs={jobs} onEdit={(account) => setView({ name: 'wizard', account })} onAdd={() => setView({ name: 'wizard' })} />
               {info ? <SendingPreferences undoSeconds={info.undoSeconds} onChanged={setInfo} /> : null}
             </div>
           ) : view.name === 'mail' ? (
             <MailView accounts={accounts} jobs={jobs} onCompose={openCompose} onEditAccount={(account) => setView({ name: 'wizard', account })} />
           ) : view.name === 'outbox' ? (
-            <OutboxView jobs={jobs} onEdit={openDraft} />
+            <OutboxView jobs={jobs} accounts={accounts} onEdit={openDraft} />
           ) : view.name === 'drafts' ? (
             <DraftsView
               onOpen={(id, saved) => {

@@ -1,14 +1,19 @@
 import { useState } from 'react';
 import type { Account } from '../../../shared/model';
+import type { OutboxJobView } from '../../../shared/outbox';
+import { signInFacts } from '../../../shared/providers-help';
 import type { AppError } from '../../../shared/result';
 import { getApi } from '../../api';
 import { ErrorNotice } from '../../ui/ErrorNotice';
+import { SignInHelp } from '../advisor/SignInHelp';
+import { SignInAgain } from '../oauth/SignInAgain';
+import { needsSignInAgain, signInAgainText, signInMethodText, waitingForSignIn } from './sign-in-text';
 import { useVerification } from '../verify/useVerification';
 import { VerifyPanel } from '../verify/VerifyPanel';
 
 const SECURITY = { tls: 'SSL/TLS', starttls: 'STARTTLS', none: 'no encryption' } as const;
 
-export function AccountList(props: { accounts: Account[]; onEdit: (account: Account) => void; onAdd: () => void }) {
+export function AccountList(props: { accounts: Account[]; jobs?: OutboxJobView[]; onEdit: (account: Account) => void; onAdd: () => void }) {
   const [failure, setFailure] = useState<AppError | null>(null);
   const [checking, setChecking] = useState<Account | null>(null);
   const verification = useVerification();
@@ -16,7 +21,7 @@ export function AccountList(props: { accounts: Account[]; onEdit: (account: Acco
     setChecking(a);
     void verification.start({
       accountId: a.id,
-      account: { description: a.description, email: a.email, displayName: a.displayName, smtp: a.smtp, incoming: a.incoming },
+      account: { description: a.description, email: a.email, displayName: a.displayName, smtp: a.smtp, incoming: a.incoming, oauth: a.oauth },
     });
   }
   async function remove(account: Account) {
@@ -39,6 +44,14 @@ export function AccountList(props: { accounts: Account[]; onEdit: (account: Acco
               <div className="muted">
                 {a.incoming ? `Reads via ${a.incoming.protocol.toUpperCase()} ${a.incoming.host}:${a.incoming.port}, ${SECURITY[a.incoming.security]}` : 'Sending only'}
               </div>
+              <div>{signInMethodText(a)}</div>
+              <SignInFacts account={a} />
+              {needsSignInAgain(a) ? (
+                <div className="notice notice--warning account__problem" role="group" aria-label={`${a.description} needs you to sign in again`}>
+                  <p className="notice__title">{signInAgainText(a, waitingForSignIn(a.id, props.jobs ?? []))}</p>
+                  <SignInAgain account={a} />
+                </div>
+              ) : null}
             </div>
             <div className="actions">
               <button type="button" onClick={() => check(a)} aria-label={`Check ${a.description} again`} disabled={verification.running}>
@@ -62,6 +75,7 @@ export function AccountList(props: { accounts: Account[]; onEdit: (account: Acco
             stages={verification.stages}
             report={verification.report}
             hosts={{ smtp: checking.smtp.host, ...(checking.incoming ? { [checking.incoming.protocol]: checking.incoming.host } : {}) }}
+            advice={(error) => <SignInHelp error={error} email={checking.email} host={checking.smtp.host} />}
           />
           {verification.report && !verification.report.ok ? <p className="muted">To change the settings or trust a new certificate, choose Edit.</p> : null}
         </>
@@ -72,5 +86,22 @@ export function AccountList(props: { accounts: Account[]; onEdit: (account: Acco
         Add account
       </button>
     </section>
+  );
+}
+
+/** What is known about how this account signs in, and what is known to change (the sign-in advisor). */
+function SignInFacts({ account }: { account: Account }) {
+  // The advisor knows the provider by its OAuth2 id ('microsoft', 'google'), else by the server's host.
+  const facts = signInFacts({ smtpHost: account.smtp.host, auth: account.smtp.auth, ...(account.oauth ? { providerId: account.oauth.id } : {}) });
+  return (
+    <ul className="facts" aria-label={`About signing in to ${account.description}`}>
+      <li className="fact fact--how">{facts.how}</li>
+      {facts.changes.map((change, i) => (
+        <li key={i} className="fact fact--change">
+          <strong>{change.affectsThisAccount ? 'Coming change' : 'Known change'} ({change.when}): </strong>
+          {change.text}
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -9,6 +9,8 @@ import { Field } from '../../ui/Field';
 import { formatBytes, formatTime } from '../../ui/format';
 import { swapSignature } from '../../../shared/signature';
 import { RichEditor, type RichValue } from './RichEditor';
+import { needsSignInAgain } from '../accounts/sign-in-text';
+import { SignInAgain } from '../oauth/SignInAgain';
 
 type RecipientField = 'to' | 'cc' | 'bcc';
 
@@ -53,6 +55,7 @@ export function ComposeWindow(props: {
   const fromChoices = useMemo(() => senders(props.accounts), [props.accounts]);
   const [accountId, setAccountId] = useState(initial?.accountId ?? props.accounts[0]?.id ?? '');
   const [identityId, setIdentityId] = useState(initial?.identityId ?? '');
+  const fromAccount = props.accounts.find((a) => a.id === accountId);
   const signatureOf = (account: string, identity: string) => fromChoices.find((c) => c.key === `${account}/${identity}`)?.signature ?? '';
   const [recipients, setRecipients] = useState<Record<RecipientField, string>>({ to: initial?.to ?? '', cc: initial?.cc ?? '', bcc: initial?.bcc ?? '' });
   const [subject, setSubject] = useState(initial?.subject ?? '');
@@ -274,6 +277,12 @@ export function ComposeWindow(props: {
             </select>
           )}
         </Field>
+        {fromAccount && needsSignInAgain(fromAccount) ? (
+          <div className="notice notice--warning" role="note">
+            <p>“{fromAccount.description}” needs you to sign in again. You can still write and send: the message waits in the outbox until you have.</p>
+            <SignInAgain account={fromAccount} />
+          </div>
+        ) : null}
         {recipientField('to', 'To')}
         {suggestionList('to', 'To')}
         {recipientField('cc', 'Cc')}

@@ -6,6 +6,8 @@ import type { AppError } from '../../../shared/result';
 import { getApi } from '../../api';
 import { Choice } from '../../ui/Choice';
 import { ErrorNotice } from '../../ui/ErrorNotice';
+import { needsSignInAgain } from '../accounts/sign-in-text';
+import { SignInAgain } from '../oauth/SignInAgain';
 import { explain } from '../../ui/error-text';
 import { Field } from '../../ui/Field';
 import { ROLE_ICON, folderDepth, folderLabel, sortFolders } from './folders';
@@ -240,6 +242,7 @@ export function MailView(props: {
             </>
           ) : null}
         </div>
+        {needsSignInAgain(account) ? <SignInAgain account={account} /> : null}
         <div className="actions actions--start">
           <button type="button" onClick={checkMail} disabled={checking}>
             {checking ? 'Checking…' : 'Check mail'}

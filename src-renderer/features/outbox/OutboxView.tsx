@@ -1,10 +1,13 @@
 import { useEffect, useState } from 'react';
+import type { Account } from '../../../shared/model';
 import type { DeliveryReportEntry, JobState, OutboxJobView } from '../../../shared/outbox';
 import type { AppError } from '../../../shared/result';
 import { getApi } from '../../api';
 import { ErrorNotice } from '../../ui/ErrorNotice';
 import { enhancedStatusText } from '../../ui/error-text';
 import { formatBytes, formatTime, formatUntil } from '../../ui/format';
+import { SignInHelp } from '../advisor/SignInHelp';
+import { SignInAgain } from '../oauth/SignInAgain';
 
 const STATE_LABEL: Record<JobState, string> = {
   queued: 'Waiting to send',
@@ -76,7 +79,7 @@ function DeliveryReports(props: { reports: DeliveryReportEntry[] }) {
   );
 }
 
-function JobRow(props: { job: OutboxJobView; now: number; onEdit: (job: OutboxJobView) => void; onError: (e: AppError | null) => void }) {
+function JobRow(props: { job: OutboxJobView; account: Account | undefined; now: number; onEdit: (job: OutboxJobView) => void; onError: (e: AppError | null) => void }) {
   const { job, now } = props;
   const act = async (verb: 'undo' | 'cancel' | 'retry' | 'markSent') => {
     const result = await getApi().outbox[verb]({ id: job.id });
@@ -122,7 +125,22 @@ function JobRow(props: { job: OutboxJobView; now: number; onEdit: (job: OutboxJo
           again by itself: check with a recipient, then choose.
         </p>
       ) : null}
-      {job.lastError && (job.state === 'failed' || job.state === 'retrying' || job.state === 'uncertain') ? <ErrorNotice error={job.lastError} /> : null}
+      {job.state === 'signin' ? (
+        <div className="notice notice--warning">
+          <p>
+            {props.account
+              ? `${props.account.oauth?.name ?? 'The provider'} no longer accepts Mailwright’s sign-in for “${props.account.description}”. This message waits, without using up an attempt, and goes out by itself once you sign in again.`
+              : 'The account no longer signs in. This message waits, without using up an attempt, and goes out by itself once you sign in again.'}
+          </p>
+          {props.account ? <SignInAgain account={props.account} /> : null}
+        </div>
+      ) : null}
+      {job.lastError && (job.state === 'failed' || job.state === 'retrying' || job.state === 'uncertain') ? (
+        <>
+          <ErrorNotice error={job.lastError} />
+          <SignInHelp error={job.lastError} email={props.account?.email} host={props.account?.smtp.host} />
+        </>
+      ) : null}
       {job.lastReply && job.state === 'sent' ? (
         <div className="notice__reply">
           The server said: <q>{job.lastReply}</q>
@@ -163,7 +181,7 @@ function JobRow(props: { job: OutboxJobView; now: number; onEdit: (job: OutboxJo
             Edit
           </button>
         ) : null}
-        {['queued', 'retrying', 'failed', 'uncertain'].includes(job.state) ? (
+        {['queued', 'retrying', 'signin', 'failed', 'uncertain'].includes(job.state) ? (
           <button type="button" onClick={() => act('cancel')}>
             {job.damaged ? 'Delete' : 'Cancel'}
           </button>
@@ -173,20 +191,33 @@ function JobRow(props: { job: OutboxJobView; now: number; onEdit: (job: OutboxJo
   );
 }
 
-export function OutboxView(props: { jobs: OutboxJobView[]; onEdit: (job: OutboxJobView) => void }) {
+export function OutboxView(props: { jobs: OutboxJobView[]; accounts?: Account[]; onEdit: (job: OutboxJobView) => void }) {
   const [error, setError] = useState<AppError | null>(null);
   const now = useNow(props.jobs.some((j) => j.state === 'queued' || j.state === 'retrying' || j.state === 'sending'));
   const active = props.jobs.filter((j) => j.state !== 'sent' && j.state !== 'cancelled');
   const done = props.jobs.filter((j) => j.state === 'sent' || j.state === 'cancelled');
+  // Waiting for a sign-in is not a failure: counted on its own, so "not sent" means what it says.
+  const waitingSignIn = active.filter((j) => j.state === 'signin').length;
+  const failed = active.filter((j) => j.state === 'failed').length;
+  const accountOf = (job: OutboxJobView) => props.accounts?.find((a) => a.id === job.accountId);
+  const counts = [
+    waitingSignIn ? `${waitingSignIn} waiting for you to sign in again` : '',
+    failed ? `${failed} not sent` : '',
+  ].filter(Boolean);
   return (
     <section className="card" aria-labelledby="outbox-title">
       <h1 id="outbox-title">Outbox</h1>
       {error ? <ErrorNotice error={error} /> : null}
       {!props.jobs.length ? <p className="muted">Nothing sent yet.</p> : null}
+      {counts.length ? (
+        <p className="outbox__counts" aria-label="Outbox summary">
+          {counts.join(' · ')}
+        </p>
+      ) : null}
       {active.length ? (
         <ul className="jobs" aria-label="In progress">
           {active.map((job) => (
-            <JobRow key={job.id} job={job} now={now} onEdit={props.onEdit} onError={setError} />
+            <JobRow key={job.id} job={job} account={accountOf(job)} now={now} onEdit={props.onEdit} onError={setError} />
           ))}
         </ul>
       ) : null}
@@ -195,7 +226,7 @@ export function OutboxView(props: { jobs: OutboxJobView[]; onEdit: (job: OutboxJ
           <h2>Done</h2>
           <ul className="jobs" aria-label="Done">
             {done.map((job) => (
-              <JobRow key={job.id} job={job} now={now} onEdit={props.onEdit} onError={setError} />
+              <JobRow key={job.id} job={job} account={accountOf(job)} now={now} onEdit={props.onEdit} onError={setError} />
             ))}
           </ul>
         </>

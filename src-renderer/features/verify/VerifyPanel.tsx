@@ -1,6 +1,8 @@
-import { useState } from 'react';
+import { Fragment, useState, type ReactNode } from 'react';
 import type { ServerProtocol } from '../../../shared/discovery';
+import type { AppError } from '../../../shared/result';
 import type { CertificateInfo, Stage, StageName, VerifyReport } from '../../../shared/verify';
+import { copyText } from '../../ui/clipboard';
 import { ErrorNotice } from '../../ui/ErrorNotice';
 
 const PROTOCOL_LABEL: Record<ServerProtocol, string> = { smtp: 'Outgoing server (SMTP)', imap: 'Incoming server (IMAP)', pop3: 'Incoming server (POP3)' };
@@ -43,21 +45,6 @@ function transcriptText(report: VerifyReport): string {
   return report.transcript
     .map((l) => `${String(l.t).padStart(6)} ms ${l.protocol.toUpperCase().padEnd(4)} ${prefix[l.dir]} ${l.text}${l.redacted ? '   (credentials redacted)' : ''}`)
     .join('\n');
-}
-
-async function copyText(text: string): Promise<boolean> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    const area = document.createElement('textarea');
-    area.value = text;
-    document.body.append(area);
-    area.select();
-    const done = document.execCommand('copy');
-    area.remove();
-    return done;
-  }
 }
 
 export function CertificateCard(props: { protocol: ServerProtocol; host: string; certificate: CertificateInfo; onTrust?: () => void }) {
@@ -112,6 +99,8 @@ export function VerifyPanel(props: {
   report: VerifyReport | null;
   hosts: Partial<Record<ServerProtocol, string>>;
   onTrust?: (protocol: ServerProtocol, certificate: CertificateInfo) => void;
+  /** More help right at a failed stage (the sign-in advisor, a provider's app-password help). */
+  advice?: (error: AppError, protocol: ServerProtocol) => ReactNode;
 }) {
   const [showDetails, setShowDetails] = useState(false);
   const [copied, setCopied] = useState<'yes' | 'no' | null>(null);
@@ -153,7 +142,10 @@ export function VerifyPanel(props: {
                 />
               </div>
             ) : stage.error ? (
-              <ErrorNotice key={`${stage.protocol}-${stage.name}`} error={stage.error} context={PROTOCOL_LABEL[stage.protocol]} />
+              <Fragment key={`${stage.protocol}-${stage.name}`}>
+                <ErrorNotice error={stage.error} context={PROTOCOL_LABEL[stage.protocol]} />
+                {props.advice?.(stage.error, stage.protocol)}
+              </Fragment>
             ) : null;
           })
         : null}

@@ -1,15 +1,19 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import type { DiscoveryResult, ServerProtocol } from '../../../shared/discovery';
 import type { Account } from '../../../shared/model';
 import type { AppError } from '../../../shared/result';
 import type { CertificateInfo } from '../../../shared/verify';
+import { appPasswordHelp } from '../../../shared/providers-help';
 import { getApi } from '../../api';
 import { Choice } from '../../ui/Choice';
 import { ErrorNotice } from '../../ui/ErrorNotice';
 import { Field } from '../../ui/Field';
+import { AppPasswordPanel, SignInHelp } from '../advisor/SignInHelp';
+import { useOAuthSignIn } from '../oauth/useOAuthSignIn';
 import { useVerification } from '../verify/useVerification';
 import { VerifyPanel } from '../verify/VerifyPanel';
 import { DiscoveryNotice } from './DiscoveryNotice';
+import { OAuthSection } from './OAuthSection';
 import {
   applyDiscovery,
   applyEdit,
@@ -17,8 +21,12 @@ import {
   emptyForm,
   fieldErrors,
   formFromAccount,
+  incomingSharesPassword,
+  oauthSessionOf,
   savedPasswordsApply,
+  signInRequestOf,
   toAccountInput,
+  usesOAuth,
   typedPasswords,
   type FieldErrors,
   type WizardEdit,
@@ -28,6 +36,7 @@ import {
 
 const SECURITY_LABEL = { tls: 'SSL/TLS', starttls: 'STARTTLS', none: 'None' } as const;
 const AUTH_LABEL = { password: 'Normal password', oauth2: 'Sign in with your browser (OAuth2)', none: 'No authentication' } as const;
+const INCOMING_AUTH_LABEL = { password: AUTH_LABEL.password, oauth2: AUTH_LABEL.oauth2 } as const;
 const PROTOCOL_LABEL = { imap: 'IMAP', pop3: 'POP3' } as const;
 const LEAVE_DAYS_LABEL: Record<LeaveDays, string> = {
   '0': 'No: delete them once downloaded',
@@ -56,6 +65,10 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
   const verification = useVerification();
   /** The exact request that last verified successfully; any edit after it asks for a new check. */
   const [verifiedKey, setVerifiedKey] = useState<string | null>(null);
+  const oauth = useOAuthSignIn();
+  /** Set when a browser sign-in succeeded: the check runs with it once the form holds it. */
+  const [checkAfterSignIn, setCheckAfterSignIn] = useState(false);
+  const appHelp = appPasswordHelp(form.providerId);
 
   const edit = (e: WizardEdit) => setForm((f) => applyEdit(f, e));
   /** The saved passwords count only while the form names the servers they were saved for. */
@@ -67,10 +80,10 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
     const errs: FieldErrors = {};
     const apply = savedPasswordsApply(f, editing);
     if (f.auth === 'password' && !f.password && !apply.smtp) errs.password = editing?.hasPassword ? serverChanged : 'Enter the password for this account.';
-    if (f.incomingEnabled && !apply.incoming) {
+    if (f.incomingEnabled && f.inAuth === 'password' && !apply.incoming) {
       const inChanged = editing?.hasIncomingPassword ? serverChanged : 'Enter the password for the incoming server.';
-      if (!f.inSamePassword && !f.inPassword) errs.incomingPassword = inChanged;
-      else if (f.inSamePassword && f.auth === 'password' && !f.password) errs.password ??= inChanged;
+      if (!incomingSharesPassword(f) && !f.inPassword) errs.incomingPassword = inChanged;
+      else if (incomingSharesPassword(f) && !f.password) errs.password ??= inChanged;
     }
     return errs;
   };
@@ -79,7 +92,7 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
     if (!input.ok) return { ok: false as const, errors: input.errors };
     const missing = passwordsMissing(f);
     if (Object.keys(missing).length) return { ok: false as const, errors: missing };
-    return { ok: true as const, request: { account: input.value, ...typedPasswords(f), ...(editing ? { accountId: editing.id } : {}) } };
+    return { ok: true as const, request: { account: input.value, ...typedPasswords(f), ...oauthSessionOf(f), ...(editing ? { accountId: editing.id } : {}) } };
   };
   const currentKey = (() => {
     const r = requestOf(form);
@@ -125,6 +138,28 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
     const report = await verification.start(r.request);
     setVerifiedKey(report?.ok ? JSON.stringify(r.request) : null);
   }
+
+  /** The browser sign-in; on success the staged check runs at once with its session. */
+  async function signIn() {
+    const request = signInRequestOf(form);
+    if (!request) return;
+    setErrors((e) => ({ ...e, oauth: undefined }));
+    const email = form.email.trim();
+    const result = await oauth.start(request);
+    // The wizard never asks to store the grant at once, so a session always comes back.
+    if (!result?.session) return;
+    edit({ field: 'signIn', value: { session: result.session, clientId: result.clientId, ownClientId: result.ownClientId, email } });
+    setCheckAfterSignIn(true);
+  }
+  useEffect(() => {
+    if (!checkAfterSignIn) return;
+    setCheckAfterSignIn(false);
+    void verify(form);
+    // Runs once per sign-in, with the form that holds it (hence only this dependency).
+  }, [checkAfterSignIn]);
+
+  /** Help at a failed stage: the advisor's words, and the provider's app-password help for its refusal codes. */
+  const stageAdvice = (error: AppError) => <SignInHelp error={error} providerId={form.providerId} email={form.email.trim()} host={form.host.trim()} />;
 
   function trust(protocol: ServerProtocol, certificate: CertificateInfo) {
     const pin = { sha256: certificate.sha256, pem: certificate.pem };
@@ -206,7 +241,7 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
         <p className="muted">Type your address and Mailwright looks up the server settings, then proves they work before saving.</p>
         {text('displayName', 'Your name', { hint: 'Shown to the people you write to.', autoComplete: 'name' })}
         {text('email', 'Email address', { error: errors.email, type: 'email', autoComplete: 'email' })}
-        {password('password', 'Password', 'Stored encrypted, never in the settings file.', errors.password)}
+        {password('password', 'Password', 'Stored encrypted, never in the settings file. Not needed if you sign in with your browser.', errors.password)}
         <label className="checkbox">
           <input type="checkbox" checked={allowHttp} onChange={(e) => setAllowHttp(e.target.checked)} />
           Also look for settings over unencrypted http (someone on your network could change what is found)
@@ -265,9 +300,26 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
           <>
             {text('username', 'Username', { hint: 'Usually your full email address.', error: errors['smtp.username'], autoComplete: 'username' })}
             {password('password', 'Password', passwordHint(editing?.hasPassword, saved.smtp, 'Stored encrypted, never in the settings file.'), passwordError(errors.password, saved.smtp), !saved.smtp)}
+            {appHelp ? <AppPasswordPanel help={appHelp} /> : null}
           </>
+        ) : form.auth === 'oauth2' ? (
+          text('username', 'Username', { hint: 'The address you sign in with; usually your full email address.', error: errors['smtp.username'], autoComplete: 'username' })
         ) : null}
       </fieldset>
+      {usesOAuth(form) ? (
+        <OAuthSection
+          form={form}
+          edit={edit}
+          editing={editing}
+          running={oauth.running}
+          error={oauth.error}
+          fieldError={errors.oauth}
+          disabled={verification.running || saving}
+          hasAppPasswords={Boolean(appHelp)}
+          onSignIn={() => void signIn()}
+          onCancel={() => void oauth.cancel()}
+        />
+      ) : null}
       <fieldset disabled={verification.running || saving}>
         <legend>Incoming server</legend>
         <label className="checkbox">
@@ -299,11 +351,14 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
               />
             )}
             {text('inUsername', 'Incoming username', { error: errors['incoming.username'] })}
-            <label className="checkbox">
-              <input type="checkbox" checked={form.inSamePassword} onChange={(e) => edit({ field: 'inSamePassword', value: e.target.checked })} />
-              Same password as the outgoing server
-            </label>
-            {!form.inSamePassword ? password('inPassword', 'Incoming password', passwordHint(editing?.hasIncomingPassword, saved.incoming, 'Stored encrypted.'), passwordError(errors.incomingPassword, saved.incoming), !saved.incoming) : null}
+            <Choice label="Incoming authentication method" value={form.inAuth} options={INCOMING_AUTH_LABEL} onChange={(value) => edit({ field: 'inAuth', value })} />
+            {form.inAuth === 'password' && form.auth === 'password' ? (
+              <label className="checkbox">
+                <input type="checkbox" checked={form.inSamePassword} onChange={(e) => edit({ field: 'inSamePassword', value: e.target.checked })} />
+                Same password as the outgoing server
+              </label>
+            ) : null}
+            {form.inAuth === 'password' && !incomingSharesPassword(form) ? password('inPassword', 'Incoming password', passwordHint(editing?.hasIncomingPassword, saved.incoming, 'Stored encrypted.'), passwordError(errors.incomingPassword, saved.incoming), !saved.incoming) : null}
           </>
         ) : null}
       </fieldset>
@@ -346,6 +401,7 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
           report={verification.report}
           hosts={{ smtp: form.host, [form.inProtocol]: form.inHost }}
           onTrust={trust}
+          advice={stageAdvice}
         />
       ) : null}
       {verification.error ? <ErrorNotice error={verification.error} /> : null}

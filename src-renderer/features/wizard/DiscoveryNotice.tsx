@@ -16,7 +16,8 @@ const OUTCOME = { found: 'found', 'not-found': 'nothing there', failed: 'failed'
 /** Where the settings came from, and what was tried, so the person can judge them. */
 export function DiscoveryNotice({ result }: { result: DiscoveryResult }) {
   const [open, setOpen] = useState(false);
-  const oauthOnly = result.smtp.length > 0 && result.smtp.every((c) => c.auth === 'oauth2');
+  // Without the provider's OAuth2 details (result.oauth) Mailwright cannot sign in through its page.
+  const oauthOnly = !result.oauth && result.smtp.length > 0 && result.smtp.every((c) => c.auth === 'oauth2');
   return (
     <div className={result.source ? 'notice notice--success' : 'notice notice--warning'} role="status" aria-label="Settings found">
       {result.source ? (
@@ -24,7 +25,7 @@ export function DiscoveryNotice({ result }: { result: DiscoveryResult }) {
       ) : (
         <p className="notice__title">No settings were found for this address. The form holds our best guess: check it with your provider.</p>
       )}
-      {oauthOnly ? <p>This provider prefers signing in through its web page (OAuth), which Mailwright does not offer yet; use an app password.</p> : null}
+      {oauthOnly ? <p>This provider signs in through its web page (OAuth2), but did not say how; use an app password if it offers them.</p> : null}
       <button type="button" className="link" aria-expanded={open} onClick={() => setOpen((v) => !v)}>
         {open ? 'Hide what was tried' : 'Show what was tried'}
       </button>

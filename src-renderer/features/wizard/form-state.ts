@@ -1,5 +1,7 @@
 /** The wizard's form state and its translation to the contract; pure, so it is easy to reason about. */
 import type { DiscoveryResult, ServerCandidate } from '../../../shared/discovery';
+import type { OAuthProvider, OAuthSettings } from '../../../shared/oauth';
+import type { RequestOf } from '../../../shared/ipc';
 import {
   AccountInputSchema,
   DEFAULT_INCOMING_PORT,
@@ -30,6 +32,8 @@ export interface WizardForm {
   username: string;
   smtpPin: PinnedCertificate | null;
   incomingEnabled: boolean;
+  /** The incoming server's sign-in; with OAuth2 on both servers one browser sign-in covers both. */
+  inAuth: IncomingAuth;
   inProtocol: IncomingProtocol;
   inHost: string;
   inPort: string;
@@ -45,8 +49,32 @@ export interface WizardForm {
   inLeaveDays: LeaveDays;
   signature: string;
   identities: Identity[];
+  /** The bundled provider file discovery used ('gmail', ...), for provider-specific app-password help. */
+  providerId: string | undefined;
+  /** How this provider signs in with OAuth2: from discovery's offer, or from the account being edited. */
+  oauthProvider: OAuthProvider | null;
+  /** The client ID this copy of Mailwright ships for the provider; null: the person needs their own. */
+  shippedClientId: string | null;
+  /** "Use my own client ID" (under Advanced) and the ID typed there. */
+  useOwnClientId: boolean;
+  ownClientId: string;
+  /** The OAuth2 settings saved with the account being edited (its grant is in main's secret store). */
+  savedOAuth: OAuthSettings | null;
+  /** A browser sign-in done in this wizard: its session goes with the check and the save. */
+  signIn: WizardSignIn | null;
   /** Fields the person typed in themselves; others follow their defaults. */
   touched: { port: boolean; username: boolean; description: boolean; inPort: boolean; inUsername: boolean; inSaveSent: boolean };
+}
+
+export type IncomingAuth = 'password' | 'oauth2';
+
+export interface WizardSignIn {
+  /** oauth:signIn's session id: the grant waiting in main for accounts:verify and accounts:save. */
+  session: string;
+  clientId: string;
+  ownClientId: boolean;
+  /** The address given to the provider as login hint (the sign-in result does not name the account). */
+  email: string;
 }
 
 export const LEAVE_DAYS = ['0', '7', '14', '30', '90', 'forever'] as const;
@@ -69,6 +97,7 @@ export const emptyForm = (): WizardForm => ({
   username: '',
   smtpPin: null,
   incomingEnabled: false,
+  inAuth: 'password',
   inProtocol: 'imap',
   inHost: '',
   inPort: String(DEFAULT_INCOMING_PORT.imap.tls),
@@ -81,6 +110,13 @@ export const emptyForm = (): WizardForm => ({
   inLeaveDays: leaveDaysOf(DEFAULT_LEAVE_ON_SERVER_DAYS),
   signature: '',
   identities: [],
+  providerId: undefined,
+  oauthProvider: null,
+  shippedClientId: null,
+  useOwnClientId: false,
+  ownClientId: '',
+  savedOAuth: null,
+  signIn: null,
   touched: { port: false, username: false, description: false, inPort: false, inUsername: false, inSaveSent: false },
 });
 
@@ -97,9 +133,11 @@ export const formFromAccount = (a: Account): WizardForm => ({
   smtpPin: a.smtp.pinnedCertificate ?? null,
   signature: a.signature,
   identities: a.identities,
+  ...(a.oauth ? oauthFromAccount(a.oauth) : {}),
   ...(a.incoming
     ? {
         incomingEnabled: true,
+        inAuth: a.incoming.auth,
         inProtocol: a.incoming.protocol,
         inHost: a.incoming.host,
         inPort: String(a.incoming.port),
@@ -114,12 +152,33 @@ export const formFromAccount = (a: Account): WizardForm => ({
   touched: { port: true, username: true, description: true, inPort: true, inUsername: true, inSaveSent: true },
 });
 
+/** The provider part of saved OAuth2 settings (without the client ID fields). */
+export function providerOf(settings: OAuthProvider): OAuthProvider {
+  const { id, name, issuer, authorizationEndpoint, tokenEndpoint, scopes } = settings;
+  return { id, name, issuer, authorizationEndpoint, tokenEndpoint, scopes };
+}
+
+function oauthFromAccount(o: OAuthSettings): Partial<WizardForm> {
+  return {
+    oauthProvider: providerOf(o),
+    // The shipped client ID the account was saved with; signing in again asks main for the current one.
+    shippedClientId: o.ownClientId ? null : o.clientId,
+    useOwnClientId: o.ownClientId,
+    ownClientId: o.ownClientId ? o.clientId : '',
+    savedOAuth: o,
+  };
+}
+
 type TextField = 'signature' | 'description' | 'displayName' | 'email' | 'password' | 'host' | 'port' | 'username' | 'inHost' | 'inPort' | 'inUsername' | 'inPassword';
 
 export type WizardEdit =
   | { field: TextField; value: string }
   | { field: 'security' | 'inSecurity'; value: Security }
   | { field: 'auth'; value: AuthMethod }
+  | { field: 'inAuth'; value: IncomingAuth }
+  | { field: 'useOwnClientId'; value: boolean }
+  | { field: 'ownClientId'; value: string }
+  | { field: 'signIn'; value: WizardSignIn | null }
   | { field: 'inProtocol'; value: IncomingProtocol }
   | { field: 'inLeaveDays'; value: LeaveDays }
   | { field: 'incomingEnabled' | 'inSamePassword' | 'inSaveSent'; value: boolean }
@@ -176,7 +235,23 @@ export function applyEdit(form: WizardForm, edit: WizardEdit): WizardForm {
       next.touched[edit.field] = edit.value !== '';
       return next;
     case 'auth':
+      // One browser sign-in covers both servers, so the incoming server follows a switch to or from OAuth2.
       next.auth = edit.value;
+      if (edit.value === 'oauth2') next.inAuth = 'oauth2';
+      else if (form.auth === 'oauth2' && form.inAuth === 'oauth2') next.inAuth = 'password';
+      return next;
+    case 'inAuth':
+      next.inAuth = edit.value;
+      return next;
+    case 'useOwnClientId':
+    case 'ownClientId':
+      // A sign-in made with another client ID does not fit the new choice: sign in again.
+      if (edit.field === 'useOwnClientId') next.useOwnClientId = edit.value;
+      else next.ownClientId = edit.value;
+      if (clientChoice(next) !== clientChoice(form)) next.signIn = null;
+      return next;
+    case 'signIn':
+      next.signIn = edit.value;
       return next;
     case 'incomingEnabled':
     case 'inSamePassword':
@@ -203,12 +278,24 @@ export function applyEdit(form: WizardForm, edit: WizardEdit): WizardForm {
 
 /** Fills the server fields from discovery: the first outgoing candidate we can use, and the first incoming one. */
 export function applyDiscovery(form: WizardForm, result: DiscoveryResult): WizardForm {
-  const usable = (list: ServerCandidate[]) => list.find((c) => c.auth === 'password') ?? list.find((c) => c.auth !== 'oauth2') ?? list[0];
+  const offer = result.oauth;
+  // Discovery marks a server 'oauth2' only when Mailwright can sign in there (a client ID is shipped);
+  // then the form starts on OAuth2. Without the provider's OAuth2 details it cannot, so password first.
+  const usable = (list: ServerCandidate[]) =>
+    (offer ? list.find((c) => c.auth === 'oauth2') : undefined) ?? list.find((c) => c.auth === 'password') ?? list.find((c) => c.auth !== 'oauth2') ?? list[0];
   const smtp = usable(result.smtp);
   const incoming = usable(result.incoming);
-  let next = { ...form, touched: { ...form.touched } };
+  let next: WizardForm = {
+    ...form,
+    touched: { ...form.touched },
+    providerId: result.providerId,
+    oauthProvider: offer?.provider ?? null,
+    shippedClientId: offer?.shippedClientId ?? null,
+    signIn: null,
+  };
   if (smtp) {
-    next = { ...next, host: smtp.host, port: String(smtp.port), security: smtp.security, auth: smtp.auth === 'none' ? 'none' : 'password', smtpPin: null };
+    const auth = smtp.auth === 'oauth2' && offer ? 'oauth2' : smtp.auth === 'none' ? 'none' : 'password';
+    next = { ...next, host: smtp.host, port: String(smtp.port), security: smtp.security, auth, smtpPin: null };
     if (!next.touched.inSaveSent) next.inSaveSent = !providerFilesOwnCopy(smtp.host);
     next.username = smtp.username || form.email.trim();
     next.touched.port = true;
@@ -220,6 +307,7 @@ export function applyDiscovery(form: WizardForm, result: DiscoveryResult): Wizar
     next = {
       ...next,
       incomingEnabled: true,
+      inAuth: incoming.auth === 'oauth2' && offer ? 'oauth2' : 'password',
       inProtocol: incoming.protocol,
       inHost: incoming.host,
       inPort: String(incoming.port),
@@ -254,12 +342,14 @@ export function toAccountInput(form: WizardForm): { ok: true; value: AccountInpu
       port: portOf(form.port),
       security: form.security,
       auth: form.auth,
-      username: form.auth === 'password' ? form.username : '',
+      // XOAUTH2 and OAUTHBEARER name the user too, so an OAuth2 server keeps its username.
+      username: form.auth === 'none' ? '' : form.username,
       ...(form.smtpPin ? { pinnedCertificate: form.smtpPin } : {}),
     },
     incoming: form.incomingEnabled
       ? {
           protocol: form.inProtocol,
+          auth: form.inAuth,
           host: form.inHost,
           port: portOf(form.inPort),
           security: form.inSecurity,
@@ -271,6 +361,7 @@ export function toAccountInput(form: WizardForm): { ok: true; value: AccountInpu
       : null,
     signature: form.signature,
     identities: form.identities,
+    oauth: usesOAuth(form) ? oauthSettingsOf(form) : null,
   });
   if (parsed.success) return { ok: true, value: parsed.data };
   return { ok: false, errors: fieldErrors(parsed.error.issues.map((i) => ({ path: i.path.join('.'), problem: i.code === 'custom' ? i.message : i.code }))) };
@@ -292,7 +383,9 @@ export function savedPasswordsApply(form: WizardForm, account: Account | undefin
   const incoming =
     account.hasIncomingPassword &&
     account.incoming !== null &&
+    account.incoming.auth === 'password' &&
     form.incomingEnabled &&
+    form.inAuth === 'password' &&
     serverKey({ protocol: form.inProtocol, host: form.inHost, port: form.inPort, security: form.inSecurity, username: form.inUsername }) === serverKey(account.incoming);
   return { smtp, incoming };
 }
@@ -301,11 +394,62 @@ export function savedPasswordsApply(form: WizardForm, account: Account | undefin
 export function typedPasswords(form: WizardForm): { password?: string; incomingPassword?: string } {
   const out: { password?: string; incomingPassword?: string } = {};
   if (form.auth === 'password' && form.password) out.password = form.password;
-  if (form.incomingEnabled) {
-    const incoming = form.inSamePassword ? form.password : form.inPassword;
+  if (form.incomingEnabled && form.inAuth === 'password') {
+    const incoming = incomingSharesPassword(form) ? form.password : form.inPassword;
     if (incoming) out.incomingPassword = incoming;
   }
   return out;
+}
+
+/** "Same password as the outgoing server" holds only while the outgoing server has one. */
+export const incomingSharesPassword = (form: WizardForm) => form.inSamePassword && form.auth === 'password';
+
+/** Either server signs in with OAuth2. */
+export const usesOAuth = (form: WizardForm) => form.auth === 'oauth2' || (form.incomingEnabled && form.inAuth === 'oauth2');
+
+/** The client ID the person chose: their own (typed), or '' for the one shipped with Mailwright. */
+const clientChoice = (form: WizardForm) => (form.useOwnClientId ? form.ownClientId.trim() : '');
+
+/**
+ * The OAuth2 settings to save: those of a sign-in made in this wizard, else the account's saved ones
+ * while the client ID choice still matches them. null: the person must sign in first.
+ */
+export function oauthSettingsOf(form: WizardForm): OAuthSettings | null {
+  if (form.signIn && form.oauthProvider) {
+    return { ...form.oauthProvider, clientId: form.signIn.clientId, ownClientId: form.signIn.ownClientId };
+  }
+  const saved = form.savedOAuth;
+  if (!saved) return null;
+  const savedChoice = saved.ownClientId ? saved.clientId : '';
+  return savedChoice === clientChoice(form) ? saved : null;
+}
+
+/** What accounts:verify and accounts:save take besides the account: the session of a sign-in made here. */
+export function oauthSessionOf(form: WizardForm): { oauthSession?: string } {
+  return usesOAuth(form) && form.signIn ? { oauthSession: form.signIn.session } : {};
+}
+
+/**
+ * Why the browser sign-in cannot start yet, in words shown before the person clicks; null when it can.
+ * (The sign-in itself is main's: this only says what is missing on this side.)
+ */
+export function signInBlocker(form: WizardForm): string | null {
+  const provider = form.oauthProvider;
+  if (!provider) {
+    return 'Mailwright does not know how this provider signs in through the browser. Go back and use “Find my settings” for your address, or choose “Normal password”.';
+  }
+  if (!form.shippedClientId && !clientChoice(form)) {
+    return `This copy of Mailwright has no sign-in registration for ${provider.name}. Enter your organisation’s client ID under Advanced, or use an app password if your provider offers one.`;
+  }
+  return null;
+}
+
+/** The oauth:signIn request for the form (without its runId), or null while signInBlocker says why not. */
+export function signInRequestOf(form: WizardForm): Omit<RequestOf<'oauth:signIn'>, 'runId'> | null {
+  if (signInBlocker(form) || !form.oauthProvider) return null;
+  const own = clientChoice(form);
+  const email = form.email.trim();
+  return { provider: form.oauthProvider, ...(own ? { ownClientId: own } : {}), ...(email ? { loginHint: email } : {}) };
 }
 
 const SPECIFIC: Record<string, string> = {
@@ -320,7 +464,12 @@ export function fieldErrors(fields: Array<{ path: string; problem: string }>): F
   const errors: FieldErrors = {};
   for (const { path, problem } of fields) {
     if (errors[path]) continue;
-    errors[path] = problem === 'required' || problem === 'too_small' ? fieldProblemText(problem) : (SPECIFIC[path] ?? fieldProblemText(problem));
+    errors[path] =
+      path === 'oauth'
+        ? 'Sign in with your browser first.'
+        : problem === 'required' || problem === 'too_small'
+          ? fieldProblemText(problem)
+          : (SPECIFIC[path] ?? fieldProblemText(problem));
   }
   return errors;
 }

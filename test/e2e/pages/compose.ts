@@ -70,8 +70,18 @@ export class OutboxPage {
     return this.page.getByRole('listitem').filter({ has: this.page.getByText(subject, { exact: true }) });
   }
 
-  async waitForState(subject: string, state: 'Waiting to send' | 'Sending' | 'Will retry' | 'Sent' | 'Not sent' | 'Cancelled' | 'May have been sent' | 'Record damaged: check before sending' | 'Stored copy damaged: not sent', timeout = 20_000) {
+  async waitForState(subject: string, state: 'Waiting to send' | 'Sending' | 'Will retry' | 'Waiting for you to sign in again' | 'Sent' | 'Not sent' | 'Cancelled' | 'May have been sent' | 'Record damaged: check before sending' | 'Stored copy damaged: not sent', timeout = 20_000) {
     await expect(this.job(subject).locator('.job__head > .badge').first()).toHaveText(state, { timeout });
+  }
+
+  /** "Sign in again" on a message waiting for its account's sign-in (OAuth2); `description` names the account. */
+  async signInAgain(subject: string, description: string) {
+    await this.job(subject).getByRole('button', { name: `Sign in again to ${description}` }).click();
+  }
+
+  /** The counts line, e.g. "1 waiting for you to sign in again · 2 not sent" (absent when both are 0). */
+  get summary(): Locator {
+    return this.page.getByLabel('Outbox summary');
   }
 
   /** What delivery reports said about one recipient of a message (Bounced, Delayed, Delivered ...). */

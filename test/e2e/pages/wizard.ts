@@ -122,4 +122,92 @@ export class WizardPage {
   async saveUnverified() {
     await this.page.getByRole('button', { name: 'Save without a working check' }).click();
   }
+
+  // --- OAuth2: browser sign-in -------------------------------------------------------------------
+
+  /** The group holding the browser sign-in (shown while either server uses OAuth2). */
+  get signInGroup(): Locator {
+    return this.page.getByRole('group', { name: 'Browser sign-in (OAuth2)' });
+  }
+
+  /** Chooses "Sign in with your browser (OAuth2)" for the outgoing server; the incoming server follows. */
+  async chooseOAuth() {
+    await this.page.getByLabel('Authentication method', { exact: true }).selectOption({ label: 'Sign in with your browser (OAuth2)' });
+    await expect(this.signInGroup).toBeVisible();
+  }
+
+  /** Chooses the incoming server's method on its own (after fillIncoming). */
+  async chooseIncomingAuth(method: 'Normal password' | 'Sign in with your browser (OAuth2)') {
+    await this.page.getByLabel('Incoming authentication method').selectOption({ label: method });
+  }
+
+  /** "Advanced" → "Use my own client ID" → "Client ID". */
+  async useOwnClientId(clientId: string) {
+    const advanced = this.page.getByRole('button', { name: 'Advanced' });
+    if ((await advanced.getAttribute('aria-expanded')) !== 'true') await advanced.click();
+    await this.page.getByLabel('Use my own client ID').check();
+    await this.page.getByLabel('Client ID', { exact: true }).fill(clientId);
+  }
+
+  /**
+   * Presses "Sign in with your browser": main opens the provider's page in the system browser (in
+   * the e2e, a second Playwright page) and waits for its redirect. Returns at once; the page object
+   * does not wait for the line below because a fast fake browser may finish before it is seen.
+   */
+  async signInWithBrowser() {
+    await this.page.getByRole('button', { name: 'Sign in with your browser', exact: true }).click();
+  }
+
+  /** "Waiting for you to sign in in your browser…", shown until the sign-in ends. */
+  get waitingForBrowser(): Locator {
+    return this.page.getByRole('status').filter({ hasText: 'Waiting for you to sign in in your browser…' });
+  }
+
+  async cancelSignIn() {
+    await this.page.getByRole('button', { name: 'Cancel sign-in' }).click();
+    await expect(this.waitingForBrowser).toHaveCount(0);
+  }
+
+  /**
+   * Waits for "Signed in as <email> with <provider>" (the staged check then starts by itself);
+   * with `checked`, also for that check to pass.
+   */
+  async waitForSignedIn(o: { email?: string; provider?: string; checked?: boolean; timeout?: number } = {}) {
+    const text = new RegExp(`^Signed in as ${o.email ? escape(o.email) : '.+'} with ${o.provider ? escape(o.provider) : '.+'}\\.$`);
+    await expect(this.signInGroup.getByRole('status').filter({ hasText: text })).toBeVisible({ timeout: o.timeout ?? 60_000 });
+    if (o.checked) expect(await this.checkResult()).toBe('passed');
+  }
+
+  /** The plain words shown before any click when no client ID is configured for the provider. */
+  get noClientIdNote(): Locator {
+    return this.signInGroup.getByRole('note').filter({ hasText: 'has no sign-in registration for' });
+  }
+
+  /** Switches from OAuth2 back to passwords, offered where the provider has app passwords. */
+  async useAppPasswordInstead() {
+    await this.page.getByRole('button', { name: 'Use an app password instead' }).click();
+  }
+
+  /** The provider's app-password help (a region named "App passwords for <provider>"). */
+  appPasswordHelp(providerName: string): Locator {
+    return this.page.getByRole('region', { name: `App passwords for ${providerName}` }).first();
+  }
+
+  async openAppPasswordPage(providerName: string) {
+    await this.appPasswordHelp(providerName).getByRole('button', { name: `Open ${providerName}'s app password page` }).click();
+  }
+
+  /** The sign-in advisor's read-only text for the administrator (first one shown). */
+  get adminMessage(): Locator {
+    return this.page.getByLabel('Message for your administrator').first();
+  }
+
+  /** Presses "Copy" under the administrator's text and waits for "Copied". */
+  async copyAdminMessage() {
+    const advice = this.page.getByRole('region', { name: 'Sign-in advice' }).filter({ has: this.adminMessage }).first();
+    await advice.getByRole('button', { name: 'Copy', exact: true }).click();
+    await expect(advice.getByRole('status')).toHaveText('Copied');
+  }
 }
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
