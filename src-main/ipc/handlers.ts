@@ -5,6 +5,7 @@ import type { DiscoveryResult } from '../../shared/discovery';
 import { fail, ok } from '../../shared/result';
 import type { Stage, VerifyReport } from '../../shared/verify';
 import type { AccountToVerify } from '../services/verify';
+import { passwordCredential } from '../services/credentials';
 import type { AccountService } from '../services/accounts';
 import type { DataNotices } from '../services/data-notices';
 import type { createMailHandlers } from './mail-handlers';
@@ -63,7 +64,13 @@ export function createHandlers(deps: {
         if (missing.length) return fail('PASSWORD_MISSING', { fields: missing.map((path) => ({ path, problem: 'required' })) });
       }
       const report = await deps.verify(
-        { email: account.email, smtp: account.smtp, smtpPassword: smtpPassword.value, incoming: account.incoming, incomingPassword: inPassword.value },
+        {
+          email: account.email,
+          smtp: account.smtp,
+          smtpCredentials: passwordCredential(account.smtp.username, smtpPassword.value),
+          incoming: account.incoming,
+          incomingCredentials: passwordCredential(account.incoming?.username ?? '', inPassword.value),
+        },
         (stage) => deps.emit('accounts:verifyProgress', { runId, stage }),
       );
       return ok(report);

@@ -29,6 +29,7 @@ import { fileSentCopy } from '../../src-main/services/sent-copy';
 import type { StoredAccount } from '../../src-main/services/settings-store';
 import { tlsOptionsFor } from '../../src-main/services/tls-trust';
 import { verifyAccount } from '../../src-main/services/verify';
+import { passwordCredential } from '../../src-main/services/credentials';
 import { explain } from '../../src-renderer/ui/error-text';
 import { sendOnce } from '../support/outbox-fixtures';
 import { createTestCa, type IssuedCert, type TestCa } from '../support/test-ca';
@@ -232,7 +233,7 @@ function account(t: Target, incoming: 'imap' | 'pop3' | null = null): StoredAcco
 async function verified(t: Target, protocol: 'smtp' | 'imap' | 'pop3'): Promise<Seen> {
   const a = account(t, protocol === 'smtp' ? null : protocol);
   const report = await verifyAccount(
-    { email: a.email, smtp: a.smtp, smtpPassword: PASSWORD, incoming: a.incoming, incomingPassword: PASSWORD },
+    { email: a.email, smtp: a.smtp, smtpCredentials: passwordCredential('alice', PASSWORD), incoming: a.incoming, incomingCredentials: passwordCredential('alice', PASSWORD) },
     { ...trust(), timeouts: { connectMs: WAIT_MS, replyMs: WAIT_MS } },
   );
   const failed = report.stages.find((s) => s.protocol === protocol && s.status === 'failed');
