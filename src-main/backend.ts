@@ -26,6 +26,7 @@ import { verifyAccount, type VerifyOptions } from './services/verify';
 import { createRouter, type IpcSender, type Router } from './ipc/router';
 import { createMailHandlers } from './ipc/mail-handlers';
 import { MailService, type MailServiceOptions } from './services/mail';
+import { passwordCredential } from './services/credentials';
 
 export interface BackendOptions {
   /** The app's data folder; the outbox lives in <dataDir>/outbox. */
@@ -124,7 +125,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       if (!account) return fail('ACCOUNT_NOT_FOUND');
       // Only the password stored for the server this account sends through (see accounts.ts).
       const password = accounts.smtpPassword(id, account.smtp);
-      return password.ok ? ok({ account, password: password.value }) : password;
+      return password.ok ? ok({ account, credentials: passwordCredential(account.smtp.username, password.value) }) : password;
     },
     onChange: (job) => {
       const view = jobView(job);
