@@ -107,7 +107,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     const password = accounts.incomingPassword(job.accountId, account.incoming);
     if (!password.ok || !password.value) return;
     void fileSentCopy(
-      { account, password: password.value, emlPath: emlFile(outboxDir, job.id), messageId: job.messageId },
+      { account, credentials: passwordCredential(account.incoming.username, password.value), emlPath: emlFile(outboxDir, job.id), messageId: job.messageId },
       { extraCertificateAuthorities: options.smtp?.extraCertificateAuthorities ?? [] },
     ).then((result) => {
       if (result.ok) options.logger.info('sent copy filed', { mailbox: result.value.mailbox, alreadyThere: result.value.alreadyThere });

@@ -91,3 +91,14 @@ export async function withFreshCredential<T>(
   if (fresh.value && refusedBy(again)) source.refused(fresh.value);
   return ok(again);
 }
+
+/** A stored password, read at each attempt (the person may change it meanwhile). */
+export function storedPassword(username: string, read: () => Result<string | undefined>): CredentialSource {
+  return {
+    credential: async () => {
+      const password = read();
+      return password.ok ? ok(password.value === undefined ? undefined : { kind: 'password', username, password: password.value }) : password;
+    },
+    refused: () => false,
+  };
+}
