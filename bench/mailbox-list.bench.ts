@@ -10,13 +10,13 @@
 import { randomUUID } from 'node:crypto';
 import type { FetchQueryObject, ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, bench, describe } from 'vitest';
-import { ok } from '../shared/result';
 import { silentLogger } from '../src-main/services/logger';
 import { createImapSource } from '../src-main/services/mail/imap-source';
 import type { MailSource } from '../src-main/services/mail/types';
 import { connectImap } from '../test/support/clients';
 import { fillMaildir } from '../test/support/maildir';
 import { startMailServers, type MailServers } from '../test/support/mail-servers';
+import { passwordCredential } from '../src-main/services/credentials';
 
 const TOTAL = 10_000;
 const PAGE = 100;
@@ -66,7 +66,7 @@ async function prepare(): Promise<void> {
         createdAt: '',
         updatedAt: '',
       },
-      password: () => ok(user.password),
+      ...passwordCredential(user.username, user.password),
       extraCertificateAuthorities: [servers.ca],
       onChange: () => undefined,
       onStatus: () => undefined,

@@ -27,6 +27,7 @@ import { createRouter, type IpcSender, type Router } from './ipc/router';
 import { createMailHandlers } from './ipc/mail-handlers';
 import { MailService, type MailServiceOptions } from './services/mail';
 import { createOAuthService, type ClientRegistrations } from './services/oauth';
+import { createAccountCredentials } from './services/account-credentials';
 
 export interface BackendOptions {
   /** The app's data folder; the outbox lives in <dataDir>/outbox. */
@@ -107,6 +108,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     onSignedIn: resumeSignIn,
     ...(options.signInTimeoutMs ? { signInTimeoutMs: options.signInTimeoutMs } : {}),
   });
+  const credentials = createAccountCredentials(accounts, oauth.tokens);
   const attachments = createAttachmentRegistry();
   const outboxDir = join(options.dataDir, 'outbox');
   const droppedDir = join(options.dataDir, 'tmp', 'dropped');
@@ -121,11 +123,9 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     const account = accounts.get(job.accountId);
     if (filed.has(job.id) || !account?.incoming || account.incoming.protocol !== 'imap' || !account.incoming.saveSentCopy) return;
     filed.add(job.id);
-    // Only the password stored for this very server (see accounts.ts).
-    const password = accounts.incomingPassword(job.accountId, account.incoming);
-    if (!password.ok || !password.value) return;
+    // Only the password or grant stored for this very server (see accounts.ts).
     void fileSentCopy(
-      { account, password: password.value, emlPath: emlFile(outboxDir, job.id), messageId: job.messageId },
+      { account, credentials: credentials.incoming(job.accountId, account.incoming), emlPath: emlFile(outboxDir, job.id), messageId: job.messageId },
       { extraCertificateAuthorities: options.smtp?.extraCertificateAuthorities ?? [] },
     ).then((result) => {
       if (result.ok) options.logger.info('sent copy filed', { mailbox: result.value.mailbox, alreadyThere: result.value.alreadyThere });
@@ -141,9 +141,9 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     account: (id) => {
       const account = accounts.get(id);
       if (!account) return fail('ACCOUNT_NOT_FOUND');
-      // Only the password stored for the server this account sends through (see accounts.ts).
-      const password = accounts.smtpPassword(id, account.smtp);
-      return password.ok ? ok({ account, password: password.value }) : password;
+      // Only the password or grant stored for the server this account sends through (see accounts.ts);
+      // asked for when an attempt starts, never at enqueue.
+      return ok({ account, credentials: credentials.smtp(id, account.smtp) });
     },
     onChange: (job) => {
       const view = jobView(job);
@@ -172,6 +172,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     onStatus: (status) => options.emit('mail:status', status),
     saveFile: options.saveFile ?? (async () => null),
     notices,
+    incomingCredentials: (account, server) => credentials.incoming(account.id, server),
     ...options.mail,
   });
   late.mail = mailService;
@@ -192,6 +193,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     }),
     mail: createMailHandlers({ mail: mailService, openExternal }),
     oauth,
+    credentials,
     onSignedIn: resumeSignIn,
     discover: (email, allowHttp) => discover(email, { ...options.discovery, allowHttp, registrations }),
     verify: (account, onStage) => verifyAccount(account, options.verify ?? { extraCertificateAuthorities: options.smtp?.extraCertificateAuthorities ?? [] }, onStage),

@@ -5,8 +5,10 @@ import type { DiscoveryResult } from '../../shared/discovery';
 import { fail, ok } from '../../shared/result';
 import type { Stage, VerifyReport } from '../../shared/verify';
 import type { AccountToVerify } from '../services/verify';
+import { passwordCredential, type CredentialSource } from '../services/credentials';
 import type { AccountService } from '../services/accounts';
 import type { OAuthService } from '../services/oauth';
+import type { AccountCredentials } from '../services/account-credentials';
 import type { DataNotices } from '../services/data-notices';
 import type { createMailHandlers } from './mail-handlers';
 import type { createOutboxHandlers } from './outbox-handlers';
@@ -17,6 +19,7 @@ export type Emit = <E extends EventName>(event: E, payload: EventPayloadOf<E>) =
 export function createHandlers(deps: {
   accounts: AccountService;
   oauth: OAuthService;
+  credentials: AccountCredentials;
   /** An account got a new grant: messages waiting for it ('signin') can go. */
   onSignedIn: (accountId: string) => void;
   outbox: ReturnType<typeof createOutboxHandlers>;
@@ -65,24 +68,42 @@ export function createHandlers(deps: {
     'oauth:signIn': async (request) => deps.oauth.signIn(request),
     'oauth:cancel': async ({ runId }) => ok({ cancelled: deps.oauth.cancel(runId) }),
     'accounts:discover': async ({ email, allowHttp }) => ok(await deps.discover(email, allowHttp)),
-    'accounts:verify': async ({ runId, account, accountId, password, incomingPassword }) => {
+    'accounts:verify': async ({ runId, account, accountId, password, incomingPassword, oauthSession }) => {
       if (accountId !== undefined && !accounts.get(accountId)) return fail('ACCOUNT_NOT_FOUND');
-      // A password typed now, else the account's stored one, which the account service gives only
-      // for the very server it was stored for: checking another host, port or security (or a
-      // connection without TLS it was not typed for) asks for the password instead of sending it there.
-      const smtpPassword = password !== undefined || accountId === undefined ? ok(password) : accounts.smtpPassword(accountId, account.smtp);
-      if (!smtpPassword.ok) return smtpPassword;
-      const inPassword = incomingPassword !== undefined || accountId === undefined || !account.incoming ? ok(incomingPassword) : accounts.incomingPassword(accountId, account.incoming);
-      if (!inPassword.ok) return inPassword;
+      if (oauthSession !== undefined && !deps.oauth.tokens.session(oauthSession)) return fail('SIGN_IN_REQUIRED');
+      // What each server is signed in to with: a password typed now, the token of a sign-in made now,
+      // else what the account has stored, which is given only for the very server it was stored for:
+      // checking another host, port, security or username asks for the password (or a new sign-in)
+      // instead of sending it there.
+      const source = (auth: string, username: string, typed: string | undefined, stored: () => CredentialSource) =>
+        typed !== undefined
+          ? passwordCredential(username, typed)
+          : auth === 'oauth2' && oauthSession !== undefined
+            ? deps.credentials.session(oauthSession, username)
+            : accountId !== undefined
+              ? stored()
+              : passwordCredential(username, undefined);
+      const smtpCredentials = source(account.smtp.auth, account.smtp.username, password, () => deps.credentials.smtp(accountId!, account.smtp));
+      const incoming = account.incoming;
+      const incomingCredentials = incoming
+        ? source(incoming.auth, incoming.username, incomingPassword, () => deps.credentials.incoming(accountId!, incoming))
+        : passwordCredential('', undefined);
       if (accountId !== undefined) {
-        const missing = [
-          ...(account.smtp.auth === 'password' && smtpPassword.value === undefined ? ['password'] : []),
-          ...(account.incoming && inPassword.value === undefined ? ['incomingPassword'] : []),
-        ];
+        // A saved account without the password this server needs: say which, before connecting anywhere.
+        const missing: string[] = [];
+        for (const [field, auth, typed, creds] of [
+          ['password', account.smtp.auth, password, smtpCredentials],
+          ['incomingPassword', incoming?.auth, incomingPassword, incomingCredentials],
+        ] as const) {
+          if (auth !== 'password' || typed !== undefined) continue;
+          const stored = await creds.credential();
+          if (!stored.ok) return stored;
+          if (stored.value === undefined) missing.push(field);
+        }
         if (missing.length) return fail('PASSWORD_MISSING', { fields: missing.map((path) => ({ path, problem: 'required' })) });
       }
       const report = await deps.verify(
-        { email: account.email, smtp: account.smtp, smtpPassword: smtpPassword.value, incoming: account.incoming, incomingPassword: inPassword.value },
+        { email: account.email, smtp: account.smtp, smtpCredentials, incoming: account.incoming, incomingCredentials },
         (stage) => deps.emit('accounts:verifyProgress', { runId, stage }),
       );
       return ok(report);

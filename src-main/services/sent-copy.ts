@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { fail, ok, type Result } from '../../shared/result';
 import type { StoredAccount } from './settings-store';
+import type { CredentialSource } from './credentials';
 import { closeImap, imapError, openImap } from './mail/imap-connection';
 
 const SENT_NAMES = /^(sent|sent items|sent messages|sent mail|gesendet|envoy[ée]s|enviados)$/i;
@@ -18,13 +19,18 @@ export interface SentCopyResult {
 }
 
 export async function fileSentCopy(
-  input: { account: StoredAccount; password: string; emlPath: string; messageId: string },
+  input: { account: StoredAccount; credentials: CredentialSource; emlPath: string; messageId: string },
   options: { extraCertificateAuthorities?: readonly string[]; timeoutMs?: number } = {},
 ): Promise<Result<SentCopyResult>> {
   const incoming = input.account.incoming;
   if (!incoming || incoming.protocol !== 'imap') return fail('INVALID_REQUEST');
   const opened = await openImap(
-    { account: input.account, password: () => ok(input.password), extraCertificateAuthorities: options.extraCertificateAuthorities ?? [] },
+    {
+      account: input.account,
+      credential: () => input.credentials.credential(),
+      refused: (credential) => input.credentials.refused(credential),
+      extraCertificateAuthorities: options.extraCertificateAuthorities ?? [],
+    },
     { timeoutMs: options.timeoutMs ?? 20_000, socketTimeoutMs: 60_000 },
   );
   if (!opened.ok) return opened;

@@ -7,6 +7,7 @@
 import type { StoredAccount } from './settings-store';
 import { EHLO_NAME } from './net/smtp';
 import { tlsOptionsFor } from './tls-trust';
+import type { Credential } from './credentials';
 
 export interface SmtpServiceOptions {
   /** PEM certificates trusted in addition to the system's roots. */
@@ -15,7 +16,15 @@ export interface SmtpServiceOptions {
 }
 
 
-export function transportOptions(account: StoredAccount, password: string | undefined, options: SmtpServiceOptions = {}) {
+/** nodemailer's auth for a credential: user and pass, or user and an OAuth2 access token (XOAUTH2). */
+function authFor(credential: Credential | undefined) {
+  if (!credential) return undefined;
+  return credential.kind === 'password'
+    ? { user: credential.username, pass: credential.password }
+    : { type: 'OAuth2' as const, user: credential.username, accessToken: credential.accessToken };
+}
+
+export function transportOptions(account: StoredAccount, credential: Credential | undefined, options: SmtpServiceOptions = {}) {
   const { host, port, security, auth, username } = account.smtp;
   const extra = options.extraCertificateAuthorities ?? [];
   return {
@@ -25,7 +34,7 @@ export function transportOptions(account: StoredAccount, password: string | unde
     requireTLS: security === 'starttls',
     ignoreTLS: security === 'none',
     name: EHLO_NAME,
-    auth: auth === 'password' ? { user: username, pass: password ?? '' } : undefined,
+    auth: auth === 'none' ? undefined : (authFor(credential) ?? { user: username, pass: '' }),
     tls: tlsOptionsFor(host, { extraCertificateAuthorities: extra, pinnedCertificate: account.smtp.pinnedCertificate }),
     connectionTimeout: options.timeouts?.connectMs ?? 20_000,
     greetingTimeout: options.timeouts?.greetingMs ?? 20_000,

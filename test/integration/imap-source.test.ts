@@ -18,6 +18,7 @@ import type { StoredAccount } from '../../src-main/services/settings-store';
 import { fillMaildir } from '../support/maildir';
 import { startMailServers, type MailServers, type MailUser } from '../support/mail-servers';
 import { connectImap, sendAs } from '../support/clients';
+import { storedPassword } from '../../src-main/services/credentials';
 
 type Security = 'starttls' | 'tls';
 
@@ -92,7 +93,7 @@ function start(user: MailUser, o: { security?: Security; port?: number; password
   const source = createImapSource(
     {
       account: account(user, o.security ?? 'tls', o.port),
-      password: o.password ?? (() => ok(user.password)),
+      ...storedPassword(user.username, o.password ?? (() => ok(user.password))),
       extraCertificateAuthorities: [servers.ca],
       onChange: (c) => changes.push(c),
       onStatus: (s) => statuses.push(s),

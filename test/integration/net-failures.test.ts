@@ -18,7 +18,7 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../shared/errors';
 import type { Security } from '../../shared/model';
-import { ok, type AppError } from '../../shared/result';
+import type { AppError } from '../../shared/result';
 import { probeServer } from '../../src-main/services/discovery/probe';
 import { openImap, closeImap } from '../../src-main/services/mail/imap-connection';
 import { shortWords } from '../../src-main/services/net/errors';
@@ -29,6 +29,7 @@ import { fileSentCopy } from '../../src-main/services/sent-copy';
 import type { StoredAccount } from '../../src-main/services/settings-store';
 import { tlsOptionsFor } from '../../src-main/services/tls-trust';
 import { verifyAccount } from '../../src-main/services/verify';
+import { passwordCredential } from '../../src-main/services/credentials';
 import { explain } from '../../src-renderer/ui/error-text';
 import { sendOnce } from '../support/outbox-fixtures';
 import { createTestCa, type IssuedCert, type TestCa } from '../support/test-ca';
@@ -232,7 +233,7 @@ function account(t: Target, incoming: 'imap' | 'pop3' | null = null): StoredAcco
 async function verified(t: Target, protocol: 'smtp' | 'imap' | 'pop3'): Promise<Seen> {
   const a = account(t, protocol === 'smtp' ? null : protocol);
   const report = await verifyAccount(
-    { email: a.email, smtp: a.smtp, smtpPassword: PASSWORD, incoming: a.incoming, incomingPassword: PASSWORD },
+    { email: a.email, smtp: a.smtp, smtpCredentials: passwordCredential('alice', PASSWORD), incoming: a.incoming, incomingCredentials: passwordCredential('alice', PASSWORD) },
     { ...trust(), timeouts: { connectMs: WAIT_MS, replyMs: WAIT_MS } },
   );
   const failed = report.stages.find((s) => s.protocol === protocol && s.status === 'failed');
@@ -258,7 +259,7 @@ const PATHS: Record<PathName, (t: Target) => Promise<Seen>> = {
     return { error: { code: outcome.code, message: '' }, words: outcome.detail };
   },
   async imap(t) {
-    const opened = await openImap({ account: account(t, 'imap'), password: () => ok(PASSWORD), ...trust() }, { timeoutMs: WAIT_MS, socketTimeoutMs: WAIT_MS });
+    const opened = await openImap({ account: account(t, 'imap'), ...passwordCredential('alice', PASSWORD), ...trust() }, { timeoutMs: WAIT_MS, socketTimeoutMs: WAIT_MS });
     if (opened.ok) {
       await closeImap(opened.value);
       throw new Error('imap: opened');
@@ -283,7 +284,7 @@ const PATHS: Record<PathName, (t: Target) => Promise<Seen>> = {
   async 'sent copy'(t) {
     const emlPath = join(dir, 'sent.eml');
     writeFileSync(emlPath, 'From: alice@mailwright.test\r\nSubject: x\r\n\r\nx\r\n');
-    const filed = await fileSentCopy({ account: account(t, 'imap'), password: PASSWORD, emlPath, messageId: '<x@mailwright.test>' }, { ...trust(), timeoutMs: WAIT_MS });
+    const filed = await fileSentCopy({ account: account(t, 'imap'), credentials: passwordCredential('alice', PASSWORD), emlPath, messageId: '<x@mailwright.test>' }, { ...trust(), timeoutMs: WAIT_MS });
     if (filed.ok) throw new Error('sent copy: filed');
     return { error: filed.error };
   },

@@ -19,6 +19,7 @@ import { startMailServers, type MailServers } from '../support/mail-servers';
 import { testAccount, testMessage, until } from '../support/outbox-fixtures';
 import { serveSmtp, smtpError, type ServeOptions, type TestSmtpServer } from '../support/outbox-smtp-server';
 import { createTestCa, type IssuedCert, type TestCa } from '../support/test-ca';
+import { passwordCredential } from '../../src-main/services/credentials';
 
 let dir: string;
 let ca: TestCa;
@@ -67,7 +68,7 @@ async function harness(port: number, options: Partial<Omit<OutboxOptions, 'accou
   const failed: OutboxJob[] = [];
   const outbox = await Outbox.open({
     dir: folder,
-    account: () => ok({ account, password }),
+    account: () => ok({ account, credentials: passwordCredential(account.smtp.username, password) }),
     smtp: { extraCertificateAuthorities: [ca.cert], timeouts: TIMEOUTS },
     undoSeconds: 0,
     retry: RETRY,

@@ -13,7 +13,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MailChanged, MailStatus, MessageSummary } from '../../shared/mail';
 import type { Security } from '../../shared/model';
-import { ok } from '../../shared/result';
 import type { Logger } from '../../src-main/services/logger';
 import { messageFileName } from '../../src-main/services/mail/local-store';
 import { createPop3Source } from '../../src-main/services/mail/pop3-source';
@@ -23,6 +22,7 @@ import type { StoredAccount } from '../../src-main/services/settings-store';
 import { startMailServers, type MailServers, type MailUser } from '../support/mail-servers';
 import { fakeServer, stuffed, type FakeServer } from '../unit/pop3-fake-server';
 import { withImap } from '../support/clients';
+import { passwordCredential } from '../../src-main/services/credentials';
 
 const DAY = 86_400_000;
 let servers: MailServers;
@@ -91,7 +91,7 @@ function harness(
   const source = createPop3Source(
     {
       account: acc,
-      password: () => ok(password),
+      ...passwordCredential(acc.incoming?.username ?? '', password),
       extraCertificateAuthorities: options.extraCas ?? [servers.ca],
       onChange: (c) => changes.push(c),
       onStatus: (s) => statuses.push(s),

@@ -8,6 +8,7 @@ import { fileSentCopy } from '../../src-main/services/sent-copy';
 import type { StoredAccount } from '../../src-main/services/settings-store';
 import { withImap } from '../support/clients';
 import { startMailServers, type MailServers, type MailUser } from '../support/mail-servers';
+import { passwordCredential } from '../../src-main/services/credentials';
 
 let servers: MailServers;
 let dir: string;
@@ -52,9 +53,9 @@ describe('the Sent copy', () => {
       createdAt: '',
       updatedAt: '',
     };
-    const first = await fileSentCopy({ account, password: alice.password, emlPath: eml, messageId }, { extraCertificateAuthorities: [servers.ca] });
+    const first = await fileSentCopy({ account, credentials: passwordCredential(alice.username, alice.password), emlPath: eml, messageId }, { extraCertificateAuthorities: [servers.ca] });
     expect(first).toEqual({ ok: true, value: { mailbox: 'Sent', alreadyThere: false } });
-    const second = await fileSentCopy({ account, password: alice.password, emlPath: eml, messageId }, { extraCertificateAuthorities: [servers.ca] });
+    const second = await fileSentCopy({ account, credentials: passwordCredential(alice.username, alice.password), emlPath: eml, messageId }, { extraCertificateAuthorities: [servers.ca] });
     expect(second).toEqual({ ok: true, value: { mailbox: 'Sent', alreadyThere: true } });
     expect(await countInSent(alice, messageId)).toEqual({ mailbox: 'Sent', count: 1 });
   });
@@ -66,7 +67,7 @@ describe('the Sent copy', () => {
       smtp: { host: servers.host, port: servers.submission.tlsPort, security: 'tls', auth: 'password', username: alice.username },
       incoming: { protocol: 'imap', auth: 'password', host: servers.host, port: servers.imap.tlsPort, security: 'tls', username: alice.username, saveSentCopy: true, leaveOnServerDays: 14 },
     } satisfies StoredAccount;
-    const result = await fileSentCopy({ account, password: 'wrong', emlPath: join(dir, 'none.eml'), messageId: '<x@y>' }, { extraCertificateAuthorities: [servers.ca] });
+    const result = await fileSentCopy({ account, credentials: passwordCredential(alice.username, 'wrong'), emlPath: join(dir, 'none.eml'), messageId: '<x@y>' }, { extraCertificateAuthorities: [servers.ca] });
     expect(result.ok).toBe(false);
   });
 

@@ -12,6 +12,8 @@ import type { Security } from '../../shared/model';
 import type { StoredAccount } from '../../src-main/services/settings-store';
 import { sendOnce } from '../support/outbox-fixtures';
 import { createTestCa, type IssuedCert, type TestCa } from '../support/test-ca';
+import { tokenCredential } from '../../src-main/services/credentials';
+import { fakeTokens } from '../support/fake-tokens';
 
 let dir: string;
 let ca: TestCa;
@@ -52,7 +54,7 @@ const account = (port: number, security: Security, auth: 'password' | 'none' = '
 const message = { to: [{ address: 'bob@mailwright.test' }], subject: 'Hi', text: 'Hello' };
 const options = () => ({ extraCertificateAuthorities: [ca.cert], timeouts: { connectMs: 2000, greetingMs: 1500, socketMs: 3000 } });
 /** Through the real send path (the outbox, one attempt); the job's last error is what the person sees. */
-const send = (a: StoredAccount, password: string | undefined, m: Record<string, unknown>) => sendOnce(a, password, m, options());
+const send = (a: StoredAccount, password: Parameters<typeof sendOnce>[1], m: Record<string, unknown>) => sendOnce(a, password, m, options());
 const drain = (stream: NodeJS.ReadableStream, callback: (err?: Error | null) => void) => {
   stream.on('end', () => callback());
   stream.resume();
@@ -161,5 +163,74 @@ describe('SMTP failures explained', () => {
     } finally {
       silent.close();
     }
+  });
+});
+
+describe('sending with an OAuth2 access token', () => {
+  const tokenAccount = (port: number): StoredAccount => ({ ...account(port, 'tls'), smtp: { host: '127.0.0.1', port, security: 'tls', auth: 'oauth2', username: 'alice@mailwright.test' } });
+  async function xoauth2Server(accepted: string) {
+    const seen: string[] = [];
+    const delivered: string[] = [];
+    const port = await serve({
+      secure: true,
+      key: good.key,
+      cert: good.cert,
+      authOptional: false,
+      authMethods: ['PLAIN', 'LOGIN', 'XOAUTH2'],
+      onAuth: (auth, _session, cb) => {
+        seen.push(`${auth.method} ${auth.username} ${auth.accessToken ?? ''}`);
+        // A refused token: smtp-server sends the 334 error challenge, waits for the answer, then says 535.
+        cb(null, auth.accessToken === accepted ? { user: auth.username } : { data: { status: '401', schemes: 'bearer' } });
+      },
+      onData: (stream, session, cb) => {
+        delivered.push(...session.envelope.rcptTo.map((r) => r.address));
+        drain(stream, cb);
+      },
+    });
+    return { port, seen, delivered };
+  }
+
+  it('logs in with AUTH XOAUTH2 and the message is delivered', async () => {
+    const server = await xoauth2Server('tok-ok');
+    const job = await send(tokenAccount(server.port), tokenCredential(fakeTokens(['tok-ok']), 'g', 'alice@mailwright.test'), message);
+    expect(job.state, JSON.stringify(job.lastError)).toBe('sent');
+    expect(server.seen).toEqual(['XOAUTH2 alice@mailwright.test tok-ok']);
+    expect(server.delivered).toEqual(['bob@mailwright.test']);
+  });
+
+  it('a refused token is reported and ONE new attempt with a fresh token delivers the message', async () => {
+    const server = await xoauth2Server('tok-fresh');
+    const tokens = fakeTokens(['tok-stale', 'tok-fresh']);
+    const job = await send(tokenAccount(server.port), tokenCredential(tokens, 'g', 'alice@mailwright.test'), message);
+    expect(job.state, JSON.stringify(job.lastError)).toBe('sent');
+    expect(server.seen).toEqual(['XOAUTH2 alice@mailwright.test tok-stale', 'XOAUTH2 alice@mailwright.test tok-fresh']);
+    expect(tokens.refusedTokens).toEqual(['tok-stale']);
+    expect(server.delivered).toEqual(['bob@mailwright.test']);
+  });
+
+  it("a fresh token refused too: AUTH_FAILED with the server's final 535 reply, after exactly two attempts", async () => {
+    const server = await xoauth2Server('never');
+    const tokens = fakeTokens(['tok-1', 'tok-2', 'tok-3']);
+    const job = await send(tokenAccount(server.port), tokenCredential(tokens, 'g', 'alice@mailwright.test'), message);
+    expect(job).toMatchObject({ state: 'failed', lastError: { code: 'AUTH_FAILED', detail: { responseCode: 535, serverReply: expect.stringContaining('535') } } });
+    expect(JSON.stringify(job)).not.toMatch(/tok-\d/);
+    expect(server.seen).toHaveLength(2);
+    expect(tokens.refusedTokens).toEqual(['tok-1', 'tok-2']);
+    expect(server.delivered).toEqual([]);
+  });
+
+  it('no grant: SIGN_IN_REQUIRED before any connection', async () => {
+    const server = await xoauth2Server('x');
+    const job = await send(tokenAccount(server.port), tokenCredential(fakeTokens([]), 'g', 'alice@mailwright.test'), message);
+    expect(job).toMatchObject({ state: 'failed', lastError: { code: 'SIGN_IN_REQUIRED' } });
+    expect(server.seen).toEqual([]);
+  });
+
+  it('a refused password is not retried', async () => {
+    let attempts = 0;
+    const port = await serve({ secure: true, key: good.key, cert: good.cert, authOptional: false, onAuth: (_a, _s, cb) => (attempts++, cb(Object.assign(new Error('5.7.8 Bad credentials'), { responseCode: 535 }))) });
+    const job = await send(account(port, 'tls', 'password'), 'wrong', message);
+    expect(job).toMatchObject({ state: 'failed', lastError: { code: 'AUTH_FAILED', detail: { responseCode: 535 } } });
+    expect(attempts).toBe(1);
   });
 });

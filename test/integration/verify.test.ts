@@ -8,12 +8,15 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { IncomingSettings, SmtpSettings } from '../../shared/model';
 import type { Stage, VerifyReport } from '../../shared/verify';
 import { sendOnce } from '../support/outbox-fixtures';
 import { fingerprintOf } from '../../src-main/services/tls-trust';
 import { verifyAccount, type AccountToVerify } from '../../src-main/services/verify';
+import { passwordCredential, tokenCredential } from '../../src-main/services/credentials';
+import { xoauth2Response } from '../../src-main/services/net/sasl';
+import { fakeTokens } from '../support/fake-tokens';
 import { startMailServers, type MailServers } from '../support/mail-servers';
 import { createTestCa, type IssuedCert, type TestCa } from '../support/test-ca';
 
@@ -78,9 +81,9 @@ describe('verification against Postfix and Dovecot', () => {
     const account: AccountToVerify = {
       email: alice().address,
       smtp: smtp(smtpSecurity),
-      smtpPassword: alice().password,
+      smtpCredentials: passwordCredential(alice().username, alice().password),
       incoming: incoming(protocol, inSecurity),
-      incomingPassword: alice().password,
+      incomingCredentials: passwordCredential(alice().username, alice().password),
     };
     const report = await verifyAccount(account, { extraCertificateAuthorities: [servers.ca], timeouts }, (s) => live.push(s));
     expect(failed(report), JSON.stringify(report.stages)).toBeUndefined();
@@ -113,7 +116,7 @@ describe('verification against Postfix and Dovecot', () => {
 
   it('a wrong SMTP password fails the auth stage with the server reply, and goes no further', async () => {
     const report = await verifyAccount(
-      { email: alice().address, smtp: smtp('starttls'), smtpPassword: `${alice().password}x`, incoming: null, incomingPassword: undefined },
+      { email: alice().address, smtp: smtp('starttls'), smtpCredentials: passwordCredential(alice().username, `${alice().password}x`), incoming: null, incomingCredentials: passwordCredential('alice', undefined) },
       { extraCertificateAuthorities: [servers.ca], timeouts },
     );
     expect(failed(report)).toMatchObject({ name: 'auth', error: { code: 'AUTH_FAILED', detail: { responseCode: 535 } } });
@@ -123,7 +126,7 @@ describe('verification against Postfix and Dovecot', () => {
 
   it('a wrong IMAP password fails the login stage', async () => {
     const report = await verifyAccount(
-      { email: alice().address, smtp: smtp('tls'), smtpPassword: alice().password, incoming: incoming('imap', 'tls'), incomingPassword: 'wrong "quoted\\ pw' },
+      { email: alice().address, smtp: smtp('tls'), smtpCredentials: passwordCredential(alice().username, alice().password), incoming: incoming('imap', 'tls'), incomingCredentials: passwordCredential(alice().username, 'wrong "quoted\\ pw') },
       { extraCertificateAuthorities: [servers.ca], timeouts },
     );
     expect(failed(report)).toMatchObject({ protocol: 'imap', name: 'login', error: { code: 'AUTH_FAILED' } });
@@ -132,7 +135,7 @@ describe('verification against Postfix and Dovecot', () => {
 
   it('an unknown authority is never trusted silently: the certificate is shown, nothing is sent', async () => {
     const report = await verifyAccount(
-      { email: alice().address, smtp: smtp('starttls'), smtpPassword: alice().password, incoming: incoming('pop3', 'tls'), incomingPassword: alice().password },
+      { email: alice().address, smtp: smtp('starttls'), smtpCredentials: passwordCredential(alice().username, alice().password), incoming: incoming('pop3', 'tls'), incomingCredentials: passwordCredential(alice().username, alice().password) },
       { timeouts },
     );
     expect(report.ok).toBe(false);
@@ -162,9 +165,9 @@ describe('verification against servers that misbehave', () => {
   const account = (port: number, security: SmtpSettings['security'], extra: Partial<SmtpSettings> = {}): AccountToVerify => ({
     email: 'alice@mailwright.test',
     smtp: { host: '127.0.0.1', port, security, auth: 'password', username: 'alice', ...extra },
-    smtpPassword: 'correct horse battery staple',
+    smtpCredentials: passwordCredential('alice', 'correct horse battery staple'),
     incoming: null,
-    incomingPassword: undefined,
+    incomingCredentials: passwordCredential('alice', undefined),
   });
   const verify = (a: AccountToVerify, trusted = true) => verifyAccount(a, { extraCertificateAuthorities: trusted ? [trustedCa.cert] : [], timeouts: { connectMs: 1500, replyMs: 1500 } });
 
@@ -237,7 +240,7 @@ describe('verification against servers that misbehave', () => {
     // Sending honours the pin too.
     const sent = await sendOnce(
       { id: 'x', description: 'x', displayName: '', createdAt: '', updatedAt: '', incoming: null, signature: '', identities: [], oauth: null, email: pinned.email, smtp: pinned.smtp },
-      pinned.smtpPassword,
+      'correct horse battery staple',
       { from: { name: '', address: pinned.email }, to: [{ address: 'bob@mailwright.test' }], subject: 'pinned', text: 'hello' },
       { extraCertificateAuthorities: [trustedCa.cert] },
     );
@@ -251,7 +254,7 @@ describe('verification against servers that misbehave', () => {
     expect(failed(third)).toMatchObject({ name: 'tls', error: { code: 'TLS_UNTRUSTED_CERTIFICATE' } });
     const refused = await sendOnce(
       { id: 'x', description: 'x', displayName: '', createdAt: '', updatedAt: '', incoming: null, signature: '', identities: [], oauth: null, email: pinned.email, smtp: { ...pinned.smtp, port: port2 } },
-      pinned.smtpPassword,
+      'correct horse battery staple',
       { from: { name: '', address: pinned.email }, to: [{ address: 'bob@mailwright.test' }], subject: 'x', text: 'x' },
     );
     expect(refused).toMatchObject({ state: 'failed', lastError: { code: 'TLS_UNTRUSTED_CERTIFICATE' } });
@@ -281,6 +284,78 @@ describe('verification against servers that misbehave', () => {
   it('no answer at all', async () => {
     const port = await rawServer(() => {});
     expect(failed(await verify(account(port, 'none')))).toMatchObject({ name: 'greeting', error: { code: 'CONNECTION_TIMEOUT' } });
+  });
+
+  describe('with an OAuth2 access token', () => {
+    const oauthAccount = (port: number, tokens: ReturnType<typeof fakeTokens>): AccountToVerify => ({
+      ...account(port, 'tls'),
+      smtpCredentials: tokenCredential(tokens, 'account-1', 'alice@mailwright.test'),
+    });
+    const xoauth2Server = (accepted: string) =>
+      serve({
+        secure: true,
+        key: good.key,
+        cert: good.cert,
+        authMethods: ['PLAIN', 'XOAUTH2'],
+        onAuth: (auth, _session, cb) => {
+          seen.push(`${auth.method} ${auth.username} ${auth.accessToken ?? ''}`);
+          // smtp-server sends this as the 334 error challenge, waits for the answer, then says 535.
+          cb(null, auth.accessToken === accepted ? { user: auth.username } : { data: { status: '401', schemes: 'bearer' } });
+        },
+      });
+    let seen: string[] = [];
+    beforeEach(() => {
+      seen = [];
+    });
+
+    it('signs in with AUTH XOAUTH2; the transcript names the mechanism and never shows the token', async () => {
+      const port = await xoauth2Server('tok-good-5a1f');
+      const report = await verify(oauthAccount(port, fakeTokens(['tok-good-5a1f'])));
+      expect(failed(report), JSON.stringify(report.stages)).toBeUndefined();
+      expect(report.stages.find((s) => s.name === 'auth')).toMatchObject({ status: 'passed', summary: 'XOAUTH2' });
+      expect(seen).toEqual(['XOAUTH2 alice@mailwright.test tok-good-5a1f']);
+      expect(report.transcript).toContainEqual(expect.objectContaining({ dir: 'client', text: 'AUTH XOAUTH2 [redacted]', redacted: true }));
+      const text = JSON.stringify(report);
+      expect(text).not.toContain('tok-good-5a1f');
+      expect(text).not.toContain(xoauth2Response('alice@mailwright.test', 'tok-good-5a1f'));
+    });
+
+    it('a refused token: the error challenge is answered, the token reported, and one fresh token signs in', async () => {
+      const port = await xoauth2Server('tok-fresh');
+      const tokens = fakeTokens(['tok-stale', 'tok-fresh']);
+      const report = await verify(oauthAccount(port, tokens));
+      expect(failed(report), JSON.stringify(report.stages)).toBeUndefined();
+      expect(seen).toEqual(['XOAUTH2 alice@mailwright.test tok-stale', 'XOAUTH2 alice@mailwright.test tok-fresh']);
+      expect(tokens.refusedTokens).toEqual(['tok-stale']);
+      const lines = report.transcript.map((l) => `${l.dir} ${l.text}`);
+      expect(lines).toContain('info error challenge: {"status":"401","schemes":"bearer"}');
+      expect(lines).toContain('client (empty response)');
+      expect(lines.some((l) => l.startsWith('server 535'))).toBe(true);
+      expect(JSON.stringify(report)).not.toMatch(/tok-stale|tok-fresh/);
+    });
+
+    it('a fresh token refused too fails the auth stage with the 535, after exactly two attempts', async () => {
+      const port = await xoauth2Server('never');
+      const tokens = fakeTokens(['tok-1', 'tok-2', 'tok-3']);
+      const report = await verify(oauthAccount(port, tokens));
+      expect(failed(report)).toMatchObject({ name: 'auth', error: { code: 'AUTH_FAILED', detail: { responseCode: 535, command: 'AUTH XOAUTH2' } } });
+      expect(seen).toHaveLength(2);
+      expect(tokens.refusedTokens).toEqual(['tok-1', 'tok-2']);
+    });
+
+    it('no grant: the auth stage says sign in again, and no AUTH is sent', async () => {
+      const port = await xoauth2Server('x');
+      const report = await verify(oauthAccount(port, fakeTokens([])));
+      expect(failed(report)).toMatchObject({ name: 'auth', error: { code: 'SIGN_IN_REQUIRED' } });
+      expect(seen).toEqual([]);
+    });
+
+    it('a server without XOAUTH2 or OAUTHBEARER: AUTH_UNAVAILABLE, the token is not sent', async () => {
+      const port = await serve({ secure: true, key: good.key, cert: good.cert, authMethods: ['PLAIN', 'LOGIN'], onAuth: (_a, _s, cb) => cb(new Error('no')) });
+      const report = await verify(oauthAccount(port, fakeTokens(['tok-x'])));
+      expect(failed(report)).toMatchObject({ name: 'auth', error: { code: 'AUTH_UNAVAILABLE' }, summary: 'offered: PLAIN LOGIN' });
+      expect(report.transcript.some((l) => l.dir === 'client' && l.text.startsWith('AUTH'))).toBe(false);
+    });
   });
 
   it('nothing listening', async () => {

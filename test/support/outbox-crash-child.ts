@@ -12,6 +12,7 @@
 import { ok } from '../../shared/result';
 import { Outbox, type OutboxJob } from '../../src-main/services/outbox';
 import { testAccount } from './outbox-fixtures';
+import { passwordCredential } from '../../src-main/services/credentials';
 
 const dir = process.env.OUTBOX_DIR!;
 const port = Number(process.env.SMTP_PORT);
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
   let lastState = new Map<string, string>();
   const outbox = await Outbox.open({
     dir,
-    account: () => ok({ account, password: undefined }),
+    account: () => ok({ account, credentials: passwordCredential(account.smtp.username, undefined) }),
     undoSeconds: 0,
     retry: { baseMs: 20, maxMs: 200, maxAttempts: 1000, jitter: 0.2 },
     smtp: { timeouts: { connectMs: 2000, greetingMs: 2000, socketMs: 3000 } },

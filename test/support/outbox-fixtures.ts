@@ -10,6 +10,7 @@ import { ok } from '../../shared/result';
 import type { StoredAccount } from '../../src-main/services/settings-store';
 import type { SmtpServiceOptions } from '../../src-main/services/smtp';
 import { Outbox, type Deliver, type DeliveryOutcome, type DeliveryRequest, type JobRecord, type MessageInput, type OutboxJob } from '../../src-main/services/outbox';
+import { passwordCredential, type CredentialSource } from '../../src-main/services/credentials';
 
 export function testAccount(port: number, security: Security = 'tls', auth: 'password' | 'none' = 'none', username = ''): StoredAccount {
   return {
@@ -103,12 +104,14 @@ export async function until(predicate: () => boolean, timeoutMs = 5000, what = '
  */
 export async function sendOnce(
   account: StoredAccount,
-  password: string | undefined,
+  /** A password (or none), or where an access token comes from. */
+  password: string | undefined | CredentialSource,
   message: Partial<MessageInput>,
   smtp: SmtpServiceOptions = {},
 ): Promise<OutboxJob> {
   const dir = mkdtempSync(join(tmpdir(), 'mailwright-send-once-'));
-  const outbox = await Outbox.open({ dir, undoSeconds: 0, retry: { maxAttempts: 1 }, smtp, account: () => ok({ account, password }) });
+  const outbox = await Outbox.open({ dir, undoSeconds: 0, retry: { maxAttempts: 1 }, smtp, account: () => ok({ account, credentials: typeof password === 'object' ? password : passwordCredential(account.smtp.username, password) }),
+  });
   try {
     const queued = await outbox.enqueue({ accountId: account.id, message: testMessage(message), draft: null });
     if (!queued.ok) throw new Error(`not queued: ${queued.error.code}`);

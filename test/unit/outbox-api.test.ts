@@ -10,6 +10,7 @@ import { appError, fail, ok } from '../../shared/result';
 import { Outbox, type DeliveryOutcome, type OutboxJob, type OutboxOptions } from '../../src-main/services/outbox';
 import { everyFileUnder } from '../support/files';
 import { scriptedDeliver, testAccount, testMessage, until } from '../support/outbox-fixtures';
+import { passwordCredential } from '../../src-main/services/credentials';
 
 const PASSWORD = 'correct-horse-battery-staple-31337';
 let dir: string;
@@ -27,7 +28,7 @@ const account = testAccount(25, 'tls', 'password', 'alice');
 function open(extra: Partial<OutboxOptions> = {}) {
   return Outbox.open({
     dir,
-    account: (id) => (id === account.id ? ok({ account, password: PASSWORD }) : fail('ACCOUNT_NOT_FOUND')),
+    account: (id) => (id === account.id ? ok({ account, credentials: passwordCredential(account.smtp.username, PASSWORD) }) : fail('ACCOUNT_NOT_FOUND')),
     undoSeconds: 0.3,
     retry: { baseMs: 20, maxMs: 100, maxAttempts: 3, jitter: 0 },
     ...extra,
@@ -213,7 +214,7 @@ describe('failures and the person’s actions', () => {
   it('an account that disappeared fails the job for good', async () => {
     const { deliver, calls } = scriptedDeliver();
     let known = true;
-    outbox = await open({ deliver, account: () => (known ? ok({ account, password: PASSWORD }) : fail('ACCOUNT_NOT_FOUND')) });
+    outbox = await open({ deliver, account: () => (known ? ok({ account, credentials: passwordCredential(account.smtp.username, PASSWORD) }) : fail('ACCOUNT_NOT_FOUND')) });
     const job = await enqueue();
     known = false;
     await until(() => stateOf(job.id) === 'failed');

@@ -11,6 +11,7 @@ import { fail, ok } from '../../shared/result';
 import type { Logger } from '../../src-main/services/logger';
 import { Outbox, type JobRecord, type OutboxOptions } from '../../src-main/services/outbox';
 import { jobRecord, scriptedDeliver, testAccount, testMessage, until, writeJobFiles } from '../support/outbox-fixtures';
+import { passwordCredential } from '../../src-main/services/credentials';
 
 let dir: string;
 let outbox: Outbox | undefined;
@@ -27,7 +28,7 @@ const account = testAccount(25, 'none');
 const open = (extra: Partial<OutboxOptions> = {}) =>
   Outbox.open({
     dir,
-    account: (id) => (id === account.id ? ok({ account, password: undefined }) : fail('ACCOUNT_NOT_FOUND')),
+    account: (id) => (id === account.id ? ok({ account, credentials: passwordCredential(account.smtp.username, undefined) }) : fail('ACCOUNT_NOT_FOUND')),
     undoSeconds: 0,
     retry: { baseMs: 20, maxMs: 100, maxAttempts: 2, jitter: 0 },
     ...extra,

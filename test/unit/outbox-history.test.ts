@@ -11,6 +11,7 @@ import type { DeliveryReportEntry } from '../../shared/outbox';
 import { ok } from '../../shared/result';
 import { Outbox, type OutboxOptions } from '../../src-main/services/outbox';
 import { jobRecord, scriptedDeliver, testAccount, writeJobFiles } from '../support/outbox-fixtures';
+import { passwordCredential } from '../../src-main/services/credentials';
 
 let dir: string;
 let outbox: Outbox | undefined;
@@ -24,7 +25,7 @@ afterEach(async () => {
 });
 
 const open = (extra: Partial<OutboxOptions> = {}) =>
-  Outbox.open({ dir, account: () => ok({ account: testAccount(25, 'none'), password: undefined }), undoSeconds: 0, deliver: scriptedDeliver().deliver, ...extra });
+  Outbox.open({ dir, account: () => ok({ account: testAccount(25, 'none'), credentials: passwordCredential('', undefined) }), undoSeconds: 0, deliver: scriptedDeliver().deliver, ...extra });
 const DAY = 24 * 3600_000;
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 const report = (n: number): DeliveryReportEntry => ({

@@ -10,6 +10,7 @@ import { ok } from '../../shared/result';
 import { Outbox, type JobRecord, type OutboxOptions } from '../../src-main/services/outbox';
 import { writeFileAtomic } from '../../src-main/services/durable-files';
 import { EML, jobRecord, scriptedDeliver, testAccount, until, writeJobFiles } from '../support/outbox-fixtures';
+import { passwordCredential } from '../../src-main/services/credentials';
 
 let dir: string;
 let outbox: Outbox | undefined;
@@ -24,7 +25,7 @@ afterEach(async () => {
 
 const readJob = (id: string) => JSON.parse(readFileSync(join(dir, `${id}.json`), 'utf8')) as JobRecord;
 const open = (extra: Partial<OutboxOptions> = {}) =>
-  Outbox.open({ dir, account: () => ok({ account: testAccount(25, 'none'), password: undefined }), undoSeconds: 0, ...extra });
+  Outbox.open({ dir, account: () => ok({ account: testAccount(25, 'none'), credentials: passwordCredential('', undefined) }), undoSeconds: 0, ...extra });
 
 describe('recovery at open', () => {
   it('resumes what never reached the server, and never resends what may have', async () => {

@@ -4,6 +4,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Pop3Client, Pop3Error, type Pop3ConnectOptions, type Pop3TranscriptLine } from '../../src-main/services/pop3/client';
+import { oauthBearerResponse, xoauth2Response } from '../../src-main/services/net/sasl';
 import { fakeServer, miniPop3, stuffed, type FakeServer } from './pop3-fake-server';
 
 const servers: FakeServer[] = [];
@@ -433,5 +434,82 @@ describe('Pop3Client STLS and TLS', () => {
     expect(err.kind).toBe('tls');
     expect(server.received().slice(0, 2)).toEqual(['CAPA', 'STLS']);
     expect(server.received().filter((l) => /^(USER|PASS)/.test(l))).toEqual([]); // the rest is the ClientHello
+  });
+});
+
+describe('Pop3Client OAuth2 sign-in (RFC 5034 AUTH)', () => {
+  const TOKEN = 'tok-3f9a-secret';
+  const CHALLENGE = Buffer.from('{"status":"401","schemes":"bearer","scope":"mail"}').toString('base64');
+
+  /** Greeting and CAPA with `sasl`, then `answer` for each line of the AUTH exchange, then +OK to anything. */
+  const tokenServer = (sasl: string | null, answer: (line: string, step: number) => string) =>
+    serve(
+      fakeServer(async (s) => {
+        s.write('+OK hi\r\n');
+        await s.nextLine();
+        s.write(`+OK\r\nUSER\r\n${sasl === null ? '' : `SASL ${sasl}\r\n`}.\r\n`);
+        for (let step = 0; ; step++) s.write(`${answer(await s.nextLine(), step)}\r\n`);
+      }),
+    );
+
+  it('sends AUTH XOAUTH2 with the initial response and is signed in; the transcript names the mechanism, never the token', async () => {
+    const server = await tokenServer('PLAIN XOAUTH2 OAUTHBEARER', (line) => (line.startsWith('AUTH ') ? '+OK Logged in.' : '+OK'));
+    const lines: Pop3TranscriptLine[] = [];
+    const client = await connect(server.port, { onLine: (l) => lines.push(l) });
+    expect(await client.signIn({ kind: 'oauth2', username: 'anna@example.test', accessToken: TOKEN })).toBe('XOAUTH2');
+    expect(server.received()[1]).toBe(`AUTH XOAUTH2 ${xoauth2Response('anna@example.test', TOKEN)}`);
+    expect(lines).toContainEqual({ dir: 'client', text: 'AUTH XOAUTH2 [redacted]', redacted: true });
+    expect(JSON.stringify(lines)).not.toContain(xoauth2Response('anna@example.test', TOKEN));
+    await client.quit();
+  });
+
+  it('a token too long for the AUTH line (over 255 octets) is sent after the "+ " continuation', async () => {
+    const long = 'x'.repeat(1200);
+    const server = await tokenServer('XOAUTH2', (line, step) => (step === 0 ? (line === 'AUTH XOAUTH2' ? '+ ' : '-ERR expected AUTH XOAUTH2 alone') : step === 1 ? '+OK Logged in.' : '+OK'));
+    const client = await connect(server.port);
+    expect(await client.loginWithToken('anna', long)).toBe('XOAUTH2');
+    expect(server.received().slice(1, 3)).toEqual(['AUTH XOAUTH2', xoauth2Response('anna', long)]);
+    await client.quit();
+  });
+
+  it('answers the error challenge of a refused token with an empty line and reports the final -ERR as auth', async () => {
+    const server = await tokenServer('PLAIN XOAUTH2', (_line, step) => (step === 0 ? `+ ${CHALLENGE}` : step === 1 ? '-ERR [AUTH] Authentication failed.' : '+OK'));
+    const lines: Pop3TranscriptLine[] = [];
+    const client = await connect(server.port, { onLine: (l) => lines.push(l) });
+    const err = await pop3Error(client.signIn({ kind: 'oauth2', username: 'anna', accessToken: TOKEN }));
+    expect(err).toMatchObject({ kind: 'auth', command: 'AUTH XOAUTH2', response: '-ERR [AUTH] Authentication failed.' });
+    expect(server.received()[2]).toBe('');
+    expect(lines).toContainEqual({ dir: 'info', text: 'error challenge: {"status":"401","schemes":"bearer","scope":"mail"}' });
+    expect(JSON.stringify(lines)).not.toContain(TOKEN);
+    expect(err.message).not.toContain(TOKEN);
+    await client.quit(); // the session is still usable
+  });
+
+  it('uses OAUTHBEARER (with host and port) when it is the one offered, and answers its error challenge with ^A', async () => {
+    const server = await tokenServer('PLAIN OAUTHBEARER', (_line, step) => (step === 0 ? `+ ${CHALLENGE}` : step === 1 ? '-ERR [SYS/TEMP] Temporary authentication failure' : '+OK'));
+    const client = await connect(server.port);
+    const err = await pop3Error(client.loginWithToken('anna', TOKEN));
+    expect(err.kind).toBe('sys-temp');
+    expect(server.received()[1]).toBe(`AUTH OAUTHBEARER ${oauthBearerResponse('anna', TOKEN, { host: '127.0.0.1', port: server.port })}`);
+    expect(server.received()[2]).toBe('AQ==');
+    await client.quit();
+  });
+
+  it('no OAuth2 mechanism in the SASL line: auth-unavailable, nothing sent; no SASL line at all: XOAUTH2 is tried', async () => {
+    const plainOnly = await tokenServer('PLAIN LOGIN', () => '+OK');
+    const client = await connect(plainOnly.port);
+    const err = await pop3Error(client.loginWithToken('anna', TOKEN));
+    expect(err.kind).toBe('auth-unavailable');
+    expect(plainOnly.received()).toEqual(['CAPA']);
+    const unlisted = await tokenServer(null, (line) => (line.startsWith('AUTH XOAUTH2 ') ? '+OK Logged in.' : '-ERR no'));
+    expect(await (await connect(unlisted.port)).loginWithToken('anna', TOKEN)).toBe('XOAUTH2');
+  });
+
+  it('a password credential still signs in with USER/PASS', async () => {
+    const server = await serve(miniPop3(mailbox()));
+    const client = await connect(server.port);
+    expect(await client.signIn({ kind: 'password', username: 'bob', password: PASSWORD })).toBe('USER/PASS');
+    expect((await client.stat()).count).toBe(2);
+    await client.quit();
   });
 });

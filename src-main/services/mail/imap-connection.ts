@@ -9,6 +9,8 @@ import { appError, fail, ok, type AppError, type Result } from '../../../shared/
 import { imapResponseCode, networkFailureCode, textOf } from '../net/errors';
 import { tlsOptionsFor } from '../tls-trust';
 import type { MailSourceContext } from './types';
+import type { IncomingSettings } from '../../../shared/model';
+import { withFreshCredential, type Credential } from '../credentials';
 
 export interface OpenOptions {
   /** Budget for TCP + TLS + greeting + login together. */
@@ -22,26 +24,40 @@ export interface OpenOptions {
 }
 
 /**
- * Connects and logs in. Never throws; on failure the client is closed (FACTS: after a failed
- * connect() imapflow can keep Node alive otherwise).
+ * Connects and logs in: LOGIN with a password, AUTHENTICATE OAUTHBEARER / XOAUTH2 with an access
+ * token (imapflow's own, which answers the error challenge of a refused token). After
+ * AUTHENTICATIONFAILED to a token, once more with a fresh token (credentials.ts). Never throws;
+ * on failure the client is closed (FACTS: after a failed connect() imapflow can keep Node alive
+ * otherwise).
  */
 export async function openImap(
-  ctx: Pick<MailSourceContext, 'account' | 'password' | 'extraCertificateAuthorities'>,
+  ctx: Pick<MailSourceContext, 'account' | 'credential' | 'refused' | 'extraCertificateAuthorities'>,
   options: OpenOptions,
 ): Promise<Result<ImapFlow>> {
   const incoming = ctx.account.incoming;
   if (!incoming || incoming.protocol !== 'imap') return fail('NO_INCOMING_SERVER');
-  const password = ctx.password();
-  if (!password.ok) return password;
-  if (password.value === undefined) return fail('PASSWORD_MISSING');
+  const opened = await withFreshCredential(
+    ctx,
+    (credential) => openImapOnce(incoming, credential, ctx.extraCertificateAuthorities, options),
+    (result) => !result.ok && result.error.code === 'AUTH_FAILED',
+  );
+  return opened.ok ? opened.value : opened;
+}
 
+async function openImapOnce(
+  incoming: IncomingSettings,
+  credential: Credential | undefined,
+  extraCertificateAuthorities: readonly string[],
+  options: OpenOptions,
+): Promise<Result<ImapFlow>> {
+  if (credential === undefined) return fail('PASSWORD_MISSING');
   const client = new ImapFlow({
     host: incoming.host,
     port: incoming.port,
     secure: incoming.security === 'tls',
     doSTARTTLS: incoming.security === 'starttls',
-    auth: { user: incoming.username, pass: password.value },
-    tls: tlsOptionsFor(incoming.host, { extraCertificateAuthorities: ctx.extraCertificateAuthorities, pinnedCertificate: incoming.pinnedCertificate }),
+    auth: credential.kind === 'password' ? { user: credential.username, pass: credential.password } : { user: credential.username, accessToken: credential.accessToken },
+    tls: tlsOptionsFor(incoming.host, { extraCertificateAuthorities, pinnedCertificate: incoming.pinnedCertificate }),
     logger: false,
     clientInfo: { name: 'Mailwright' },
     connectionTimeout: options.timeoutMs,

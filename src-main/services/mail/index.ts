@@ -23,7 +23,7 @@ import { allowRemoteContent, loadMessage, openMessage, type MessageViewDeps } fr
 import type { DamageReporter } from '../data-notices';
 import { openRemoteContentPolicy, type RemoteContentPolicy } from './remote-content';
 import { replyDraft } from './reply-drafts';
-import { MailSources } from './sources';
+import { MailSources, type MailSourcesOptions } from './sources';
 import type { MailSource, MailSourceContext, SearchField } from './types';
 
 export type { MailSource, MailSourceContext } from './types';
@@ -47,6 +47,8 @@ export interface MailServiceOptions {
   notices?: DamageReporter;
   /** Where saved drafts are kept (their attachments may be forward copies); default `<data>/drafts`, as backend.ts opens it. */
   draftsDir?: string;
+  /** What the incoming server is signed in to with (password or OAuth2 tokens); default: the stored password. */
+  incomingCredentials?: MailSourcesOptions['incomingCredentials'];
 }
 
 export class MailService {
@@ -70,6 +72,7 @@ export class MailService {
       ...(options.notices ? { notices: options.notices } : {}),
       ...(createSource ? { createSource } : {}),
       ...(pop3PollMs !== undefined ? { pop3PollMs } : {}),
+      ...(options.incomingCredentials ? { incomingCredentials: options.incomingCredentials } : {}),
     });
     this.scanner = new BounceScanner({
       dataDir: options.dataDir,

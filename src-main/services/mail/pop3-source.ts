@@ -4,7 +4,8 @@
  * on the local store only.
  *
  * One refresh = one session: connect (implicit TLS, or STLS before anything else for 'starttls';
- * clear text only when security is 'none'), USER/PASS, UIDL, RETR of unknown UIDLs (at most
+ * clear text only when security is 'none'), USER/PASS (or AUTH XOAUTH2 / OAUTHBEARER with an
+ * access token, once more with a fresh one after a refusal), UIDL, RETR of unknown UIDLs (at most
  * `maxPerRefresh`, oldest first; the rest next time), DELE of what is due, QUIT. The server commits
  * DELE only on QUIT, so deletions are recorded only after QUIT succeeded; until then they are
  * simply asked for again next time (the UIDLs are known, so nothing is downloaded twice).
@@ -15,6 +16,8 @@ import { Pop3Client, Pop3Error } from '../pop3/client';
 import { tlsOptionsFor } from '../tls-trust';
 import { backoffDelayMs } from '../net/backoff';
 import { pop3Failure } from '../pop3/failure';
+import { withFreshCredential, type Credential } from '../credentials';
+import type { IncomingSettings } from '../../../shared/model';
 import type { DamageReporter } from '../data-notices';
 import { isLocalFolder, LocalStore, TRASH, type LocalFolder } from './local-store';
 import type { MailSource, MailSourceContext } from './types';
@@ -152,35 +155,19 @@ export function createPop3Source(ctx: MailSourceContext, options: Pop3SourceOpti
   async function runOnce(): Promise<RunOutcome> {
     const incoming = ctx.account.incoming;
     if (!incoming || incoming.protocol !== 'pop3') return { result: fail('NO_INCOMING_SERVER'), more: false };
-    const password = ctx.password();
-    if (!password.ok) return { result: password, more: false };
-    if (password.value === undefined) return { result: fail('PASSWORD_MISSING'), more: false };
     const store = await openStore();
-
-    let client: Pop3Client;
-    try {
-      client = await Pop3Client.connect({
-        host: incoming.host,
-        port: incoming.port,
-        security: incoming.security,
-        ...(incoming.security === 'none'
-          ? {}
-          : { tls: tlsOptionsFor(incoming.host, { extraCertificateAuthorities: ctx.extraCertificateAuthorities, pinnedCertificate: incoming.pinnedCertificate }) }),
-        timeoutMs,
-      });
-    } catch (error) {
-      return { result: failed(error, 'connect'), more: false };
-    }
+    const session = await withFreshCredential(
+      ctx,
+      (credential) => connectAndSignIn(incoming, credential),
+      (result) => !result.ok && result.error.code === 'AUTH_FAILED',
+    );
+    const opened = session.ok ? session.value : session;
+    if (!opened.ok) return { result: opened, more: false };
+    const client = opened.value;
 
     let newMessages = 0;
     let more = false;
     try {
-      // The client never continues in clear after a failed STLS; this guards the password anyway.
-      if (incoming.security !== 'none' && !client.tlsSocket) {
-        client.close();
-        return { result: fail('STARTTLS_UNAVAILABLE'), more: false };
-      }
-      await client.login(incoming.username, password.value);
       let listing: Awaited<ReturnType<Pop3Client['uidl']>>;
       try {
         listing = await client.uidl();
@@ -234,6 +221,41 @@ export function createPop3Source(ctx: MailSourceContext, options: Pop3SourceOpti
       return { result: failed(error, 'session'), more: false };
     } finally {
       if (newMessages > 0) ctx.onChange({ accountId, folder: 'INBOX', reason: 'new' });
+    }
+  }
+
+  /**
+   * Connects and signs in: USER/PASS, or AUTH XOAUTH2 / OAUTHBEARER with an access token. On any
+   * failure the connection is closed; the caller makes one more attempt with a fresh token after
+   * AUTH_FAILED to a token (credentials.ts).
+   */
+  async function connectAndSignIn(incoming: IncomingSettings, credential: Credential | undefined): Promise<Result<Pop3Client>> {
+    if (credential === undefined) return fail('PASSWORD_MISSING');
+    let client: Pop3Client;
+    try {
+      client = await Pop3Client.connect({
+        host: incoming.host,
+        port: incoming.port,
+        security: incoming.security,
+        ...(incoming.security === 'none'
+          ? {}
+          : { tls: tlsOptionsFor(incoming.host, { extraCertificateAuthorities: ctx.extraCertificateAuthorities, pinnedCertificate: incoming.pinnedCertificate }) }),
+        timeoutMs,
+      });
+    } catch (error) {
+      return failed(error, 'connect');
+    }
+    try {
+      // The client never continues in clear after a failed STLS; this guards the password anyway.
+      if (incoming.security !== 'none' && !client.tlsSocket) {
+        client.close();
+        return fail('STARTTLS_UNAVAILABLE');
+      }
+      await client.signIn(credential);
+      return ok(client);
+    } catch (error) {
+      client.close();
+      return failed(error, 'session');
     }
   }
 

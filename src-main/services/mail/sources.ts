@@ -12,6 +12,9 @@ import { createImapSource } from './imap-source';
 import type { DamageReporter } from '../data-notices';
 import { createPop3Source } from './pop3-source';
 import type { MailSource, MailSourceContext } from './types';
+import type { IncomingSettings } from '../../../shared/model';
+import type { StoredAccount } from '../settings-store';
+import { storedPassword, type CredentialSource } from '../credentials';
 
 export interface MailSourcesOptions {
   dataDir: string;
@@ -28,6 +31,11 @@ export interface MailSourcesOptions {
   pop3PollMs?: number;
   /** Where a damaged POP3 index is set aside and reported. */
   notices?: DamageReporter;
+  /**
+   * What an account's incoming server is signed in with (the OAuth2 token service for an account
+   * that signs in with a browser); default: the password stored for that very server.
+   */
+  incomingCredentials?: (account: StoredAccount, server: IncomingSettings) => CredentialSource;
 }
 
 interface Entry {
@@ -94,7 +102,7 @@ export class MailSources {
       account,
       // Only for the server this source connects to: while a changed account replaces it, the
       // old source never gets a password typed for the new server.
-      password: () => this.options.accounts.incomingPassword(accountId, server),
+      ...this.credentialsFor(account, server),
       extraCertificateAuthorities: this.options.extraCertificateAuthorities,
       onChange: (change) => {
         this.options.onChange(change);
@@ -134,6 +142,11 @@ export class MailSources {
       }),
       ...this.closing.values(),
     ]);
+  }
+
+  private credentialsFor(account: StoredAccount, server: IncomingSettings): CredentialSource {
+    const source = this.options.incomingCredentials?.(account, server) ?? storedPassword(server.username, () => this.options.accounts.incomingPassword(account.id, server));
+    return { credential: () => source.credential(), refused: (credential) => source.refused(credential) };
   }
 
   /** Closes a source that is no longer the account's; the next one waits for it before it touches the same files. */

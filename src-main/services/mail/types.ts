@@ -8,6 +8,7 @@ import type { Folder, MailChanged, MailStatus, MessagePage } from '../../../shar
 import type { Result } from '../../../shared/result';
 import type { Logger } from '../logger';
 import type { StoredAccount } from '../settings-store';
+import type { Credential, CredentialSource } from '../credentials';
 
 export type SearchField = 'from' | 'subject' | 'either';
 
@@ -43,10 +44,18 @@ export interface MailSource {
   close(): Promise<void>;
 }
 
-export interface MailSourceContext {
+export interface MailSourceContext extends CredentialSource {
   account: StoredAccount;
-  /** Read when a connection is made (the person may change it meanwhile). */
-  password: () => Result<string | undefined>;
+  /**
+   * Read when a connection is made (the person may change the password meanwhile; an access token
+   * is fetched or refreshed here). Undefined: no password stored (PASSWORD_MISSING).
+   */
+  credential: () => Promise<Result<Credential | undefined>>;
+  /**
+   * The server refused `credential` (AUTHENTICATIONFAILED, -ERR [AUTH]): an access token is dropped,
+   * so the next credential() refreshes. True when one more attempt with a fresh one can help.
+   */
+  refused: (credential: Credential) => boolean;
   /** Extra CAs (tests' throwaway CA; none in the app). */
   extraCertificateAuthorities: readonly string[];
   onChange: (change: MailChanged) => void;

@@ -2,7 +2,8 @@
  * One delivery attempt over nodemailer's low-level SMTPConnection: connect (TLS as the account
  * says, see smtp.ts and tls-trust.ts), log in, check what the server advertised (SIZE, SMTPUTF8)
  * before anything of the message leaves, persist the transmitting marker, then stream the .eml
- * from disk. How it ended is told apart carefully, because that decides between "retry" and
+ * from disk. A password logs in with nodemailer's PLAIN/LOGIN, an access token with XOAUTH2 or
+ * OAUTHBEARER (see oauthHandler). How it ended is told apart carefully, because that decides between "retry" and
  * "may have been sent":
  *
  * - a reply from the server (4xx, 5xx) always means "not taken": temporary or permanent;
@@ -12,16 +13,20 @@
 import { Readable } from 'node:stream';
 import { open, type FileHandle } from 'node:fs/promises';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type XOAuth2 from 'nodemailer/lib/xoauth2';
 import { appError, type AppError } from '../../../shared/result';
 import type { ErrorCode } from '../../../shared/errors';
 import { smtpErrorToAppError } from '../smtp-errors';
 import { transportOptions } from '../smtp';
+import { withFreshCredential, type Credential } from '../credentials';
+import { chooseOAuthMechanism, failureAnswer, oauthResponse, xoauth2Response, type OAuthMechanism } from '../net/sasl';
 import { needsSmtpUtf8 } from './message';
 import type { DeliveryOutcome, DeliveryRequest, Refusal } from './types';
 
 /** What SMTPConnection knows after EHLO but does not declare in its types. */
 interface EhloState {
   _supportedExtensions?: string[];
+  _supportedAuth?: string[];
   _maxAllowedSize?: number;
   _ehloLines?: string[];
 }
@@ -109,13 +114,48 @@ export function outcomeOfError(error: unknown, dataStarted: boolean): DeliveryOu
 
 const permanent = (error: AppError): DeliveryOutcome => ({ kind: 'not-delivered', error, temporary: false, refused: [], deferred: [] });
 
-export function deliverBySmtp(request: DeliveryRequest): Promise<DeliveryOutcome> {
-  const { account, password, job, signal } = request;
-  if (account.smtp.auth === 'password' && !password) return Promise.resolve(permanent(appError('PASSWORD_MISSING')));
+/** The server refused the credential itself (535): with an access token, one fresh token may help. */
+const refusedCredential = (outcome: DeliveryOutcome) => outcome.kind === 'not-delivered' && outcome.error.detail?.responseCode === 535;
+
+/**
+ * One delivery: the credential is asked for now (an access token is fetched or refreshed here, never
+ * when the message is queued), and after a 535 to an access token ONE more attempt is made with a
+ * fresh one (credentials.ts). A password is tried once, as always.
+ */
+export async function deliverBySmtp(request: DeliveryRequest): Promise<DeliveryOutcome> {
+  if (request.signal.aborted) return { kind: 'aborted' };
+  if (request.account.smtp.auth === 'none') return deliverOnce(request, undefined);
+  const result = await withFreshCredential(request.credentials, (credential) => deliverOnce(request, credential), refusedCredential);
+  if (result.ok) return result.value;
+  // SIGN_IN_REQUIRED, an unreadable secret, or the authorization server out of reach (temporary).
+  return { kind: 'not-delivered', error: result.error, temporary: isTemporary(result.error), refused: [], deferred: [] };
+}
+
+/**
+ * XOAUTH2 / OAUTHBEARER as nodemailer custom authentication handlers, with the one SASL encoder
+ * of net/sasl.ts: nodemailer's own XOAUTH2 drops the server's final reply after a refused token
+ * (it asks its token generator again instead), and that reply (535 5.7.139, 535 5.7.3 ...) is
+ * what tells the person why. A refused token comes back as a 334 error challenge, answered so
+ * the server sends the final reply; the rejection carries it (response, responseCode).
+ */
+function oauthHandler(credential: Extract<Credential, { kind: 'oauth2' }>, server: { host: string; port: number }) {
+  return async (ctx: { method: string; sendCommand(cmd: string): Promise<{ status: number }> }): Promise<void> => {
+    const mechanism = ctx.method as OAuthMechanism;
+    let reply = await ctx.sendCommand(`AUTH ${mechanism} ${oauthResponse(mechanism, credential.username, credential.accessToken, server)}`);
+    if (reply.status === 334) reply = await ctx.sendCommand(failureAnswer(mechanism));
+    if (reply.status !== 235) throw new Error('Invalid login');
+  };
+}
+
+function deliverOnce(request: DeliveryRequest, credential: Credential | undefined): Promise<DeliveryOutcome> {
+  const { account, job, signal } = request;
+  if (account.smtp.auth !== 'none' && (!credential || (credential.kind === 'password' && !credential.password))) return Promise.resolve(permanent(appError('PASSWORD_MISSING')));
   if (signal.aborted) return Promise.resolve({ kind: 'aborted' });
 
-  const t = transportOptions(account, password, request.smtp);
+  const t = transportOptions(account, credential, request.smtp);
+  const oauth = credential?.kind === 'oauth2' ? oauthHandler(credential, { host: t.host, port: t.port }) : undefined;
   const connection = new SMTPConnection({
+    ...(oauth ? { customAuth: { XOAUTH2: oauth, OAUTHBEARER: oauth } } : {}),
     host: t.host,
     port: t.port,
     secure: t.secure,
@@ -216,9 +256,24 @@ export function deliverBySmtp(request: DeliveryRequest): Promise<DeliveryOutcome
     connection.connect((error) => {
       if (error) return failWith(error);
       if (settled) return;
-      if (account.smtp.auth !== 'password') return void transmit();
+      if (account.smtp.auth === 'none' || !credential) return void transmit();
       if (!connection.allowsAuth) return finish(permanent(appError('AUTH_UNAVAILABLE')));
-      connection.login({ user: account.smtp.username, pass: password ?? '' }, (loginError) => {
+      let login: Parameters<SMTPConnection['login']>[0];
+      if (credential.kind === 'password') login = { user: credential.username, pass: credential.password };
+      else {
+        const method = chooseOAuthMechanism((connection as unknown as EhloState)._supportedAuth ?? [], 'XOAUTH2');
+        if (!method) return finish(permanent(appError('AUTH_UNAVAILABLE', { command: 'AUTH' })));
+        // nodemailer keeps the method XOAUTH2 only when the login also carries a token source
+        // (otherwise it falls back to PLAIN); the customAuth handler runs in its place, so this one
+        // is never asked, but it is a true one: it gives this attempt's token.
+        const { username, accessToken } = credential;
+        const oauth2 = {
+          getToken: (_renew: boolean, callback: (error: Error | null, token?: string) => void) => callback(null, accessToken),
+          buildXOAuth2Token: (token: string) => xoauth2Response(username, token),
+        };
+        login = { user: username, method, oauth2: oauth2 as unknown as XOAuth2 };
+      }
+      connection.login(login, (loginError) => {
         if (loginError) return failWith(loginError);
         if (!settled) void transmit();
       });

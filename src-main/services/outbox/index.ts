@@ -554,7 +554,7 @@ export class Outbox {
           sizeBytes: started.summary.sizeBytes,
           recipients: remainingRecipients(started),
           account: account.value.account,
-          password: account.value.password,
+          credentials: account.value.credentials,
           smtp: this.options.smtp ?? {},
           signal: abort.signal,
           beforeTransmit: () =>

@@ -8,6 +8,7 @@ import type { AppError, Result } from '../../../shared/result';
 import type { Logger } from '../logger';
 import type { StoredAccount } from '../settings-store';
 import type { SmtpServiceOptions } from '../smtp';
+import type { CredentialSource } from '../credentials';
 
 /**
  * The states are the contract's (shared/outbox.ts), one list. `uncertain`: "may have been sent". The
@@ -136,7 +137,8 @@ export interface DeliveryRequest {
   /** Envelope recipients still to do (not yet accepted, not refused for good). */
   recipients: string[];
   account: StoredAccount;
-  password: string | undefined;
+  /** Asked for the credential when the attempt starts; told when the server refused it (credentials.ts). */
+  credentials: CredentialSource;
   smtp: SmtpServiceOptions;
   signal: AbortSignal;
   /** Persists the transmitting marker; resolves once it is on disk. Called right before the message is handed over. */
@@ -149,8 +151,11 @@ export type Deliver = (request: DeliveryRequest) => Promise<DeliveryOutcome>;
 export interface OutboxOptions {
   /** The outbox folder inside the app's data folder (created if missing). */
   dir: string;
-  /** The account and its password for sending, or an AppError (ACCOUNT_NOT_FOUND, PASSWORD_MISSING, SECRET_UNREADABLE ...). */
-  account: (accountId: string) => Result<{ account: StoredAccount; password: string | undefined }>;
+  /**
+   * The account and where its sending credential comes from (a password, or the OAuth2 token
+   * service: read only when a delivery starts), or an AppError (ACCOUNT_NOT_FOUND, SECRET_UNREADABLE ...).
+   */
+  account: (accountId: string) => Result<{ account: StoredAccount; credentials: CredentialSource }>;
   /** Extra CAs and timeouts, as for the SMTP service. */
   smtp?: SmtpServiceOptions;
   /** Default 5. */

@@ -15,6 +15,8 @@
  *   before the handshake) are the app's one line socket, net/socket.ts; this file is POP3 only.
  */
 import type tls from 'node:tls';
+import type { Credential } from '../credentials';
+import { chooseOAuthMechanism, describeFailureChallenge, failureAnswer, oauthResponse, type OAuthMechanism } from '../net/sasl';
 import { LineSocket, NetError } from '../net/socket';
 import { kindOfErr, Pop3Error, type Pop3ErrorKind } from './errors';
 import { MultilineBody } from './lines';
@@ -24,7 +26,8 @@ export { Pop3Error, type Pop3ErrorKind } from './errors';
 export type Pop3Security = 'tls' | 'starttls' | 'none';
 
 export interface Pop3TranscriptLine {
-  dir: 'client' | 'server';
+  /** 'info': our reading of a line, e.g. the decoded error challenge of a refused token. */
+  dir: 'client' | 'server' | 'info';
   text: string;
   redacted?: boolean;
 }
@@ -70,6 +73,8 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 const MAX_STATUS_LINE = 64 * 1024;
 /** Bytes we accept from the server while no response is expected (a few early replies at most). */
 const MAX_UNSOLICITED = 64 * 1024;
+/** RFC 5034 section 4: an AUTH command with its initial response longer than this is sent without it. */
+const MAX_AUTH_COMMAND = 255;
 
 interface Reply {
   ok: boolean;
@@ -97,6 +102,7 @@ export class Pop3Client {
   private quitting: Promise<void> | null = null;
   private greetingLine = '';
   private capabilityLines: string[] = [];
+  private readonly server: { host: string; port: number };
 
   private constructor(
     private readonly conn: LineSocket,
@@ -105,6 +111,7 @@ export class Pop3Client {
   ) {
     this.timeoutMs = timeoutMs;
     this.onLine = options.onLine;
+    this.server = { host: options.host, port: options.port };
   }
 
   /**
@@ -198,6 +205,55 @@ export class Pop3Client {
       if (!user.ok) throw this.errFor(user, `USER ${username}`, 'auth');
       const pass = await this.run(`PASS ${password}`, { display: 'PASS [redacted]', label: 'PASS' });
       if (!pass.ok) throw this.errFor(pass, 'PASS', 'auth');
+    });
+  }
+
+  /**
+   * Signs in with a password (USER/PASS, as login()) or an OAuth2 access token (loginWithToken()).
+   * Returns how: "USER/PASS", "XOAUTH2" or "OAUTHBEARER".
+   */
+  async signIn(credential: Credential): Promise<string> {
+    if (credential.kind === 'oauth2') return this.loginWithToken(credential.username, credential.accessToken);
+    await this.login(credential.username, credential.password);
+    return 'USER/PASS';
+  }
+
+  /**
+   * AUTH XOAUTH2 or AUTH OAUTHBEARER (RFC 5034), whichever the SASL line of CAPA offers (XOAUTH2
+   * first: every provider that has OAuth2 POP3 takes it; XOAUTH2 when CAPA lists no SASL line).
+   * The initial response goes on the AUTH line, or after the server's "+ " when the line would be
+   * longer than 255 octets. A refused token comes back as an error challenge ("+ <base64 JSON>"),
+   * answered as the mechanism says so that the server sends its final -ERR: Pop3Error 'auth' (or
+   * the kind of its response code, e.g. sys-temp when the authorization server is down).
+   * 'auth-unavailable' when CAPA lists SASL mechanisms but neither of these.
+   * The transcript shows "AUTH XOAUTH2 [redacted]", never the token.
+   */
+  async loginWithToken(username: string, accessToken: string): Promise<OAuthMechanism> {
+    checkArgument('username', username, false);
+    checkArgument('access token', accessToken, false);
+    const offered = this.capabilityLines.find((c) => /^SASL(\s|$)/i.test(c));
+    const mechanism = offered === undefined ? 'XOAUTH2' : chooseOAuthMechanism(offered.split(/\s+/).slice(1), 'XOAUTH2');
+    if (!mechanism) throw new Pop3Error('auth-unavailable', `the server offers no OAuth2 mechanism (${offered ?? 'no SASL line'})`, { command: 'AUTH' });
+    return this.enqueue(async () => {
+      const label = `AUTH ${mechanism}`;
+      const response = oauthResponse(mechanism, username, accessToken, this.server);
+      let status: string;
+      if (label.length + 1 + response.length <= MAX_AUTH_COMMAND) {
+        status = await this.exchange(`${label} ${response}`, `${label} [redacted]`, label);
+      } else {
+        status = await this.exchange(label, undefined, label);
+        if (isContinuation(status)) status = await this.exchange(response, '[redacted]', label);
+      }
+      if (isContinuation(status)) {
+        // The token was refused; the server says why in the challenge and waits for our answer.
+        this.emit('info', `error challenge: ${describeFailureChallenge(status.slice(1))}`);
+        const answer = failureAnswer(mechanism);
+        status = await this.exchange(answer, answer === '' ? '(empty response)' : undefined, label);
+        if (isContinuation(status)) throw this.protocolError(`the server sent a second challenge after the error challenge to ${label}`, label, status);
+      }
+      if (isOk(status)) return mechanism;
+      if (isErr(status)) throw this.errFor({ ok: false, status, body: Buffer.alloc(0) }, label, 'auth');
+      throw this.protocolError(`unexpected reply to ${label}: ${status}`, label, status);
     });
   }
 
@@ -320,6 +376,13 @@ export class Pop3Client {
     return { ok: true, status, body: body.toBuffer() };
   }
 
+  /** One line of a SASL exchange and the status line that answers it (+OK, -ERR or a "+" continuation). */
+  private async exchange(line: string, display: string | undefined, label: string): Promise<string> {
+    if (this.closedReason !== null) throw new Pop3Error('closed', `connection is closed (${this.closedReason})`, { command: label });
+    this.conn.write(line, display);
+    return this.readStatus(label);
+  }
+
   private async capa(): Promise<string[]> {
     const reply = await this.run('CAPA', { multiline: true });
     if (!reply.ok) return [];
@@ -395,7 +458,7 @@ export class Pop3Client {
     this.fail(new Pop3Error('closed', reason));
   }
 
-  private emit(dir: 'client' | 'server', text: string, redacted = false): void {
+  private emit(dir: Pop3TranscriptLine['dir'], text: string, redacted = false): void {
     emitTo(this.onLine, dir, text, redacted);
   }
 }
@@ -409,6 +472,11 @@ function cmd(what: string): string | undefined {
 
 function isOk(line: string): boolean {
   return /^\+OK(?:\s|$)/i.test(line);
+}
+
+/** A SASL continuation: "+" alone or "+ <base64>" (never "+OK"). */
+function isContinuation(line: string): boolean {
+  return /^\+(?: |$)/.test(line);
 }
 
 function isErr(line: string): boolean {
@@ -432,7 +500,7 @@ function checkNumber(name: string, value: number, min: number): void {
   if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${value}`);
 }
 
-function emitTo(onLine: Pop3ConnectOptions['onLine'], dir: 'client' | 'server', text: string, redacted = false): void {
+function emitTo(onLine: Pop3ConnectOptions['onLine'], dir: Pop3TranscriptLine['dir'], text: string, redacted = false): void {
   if (!onLine) return;
   try {
     onLine(redacted ? { dir, text, redacted: true } : { dir, text });

@@ -2,6 +2,8 @@
 
 export type Pop3ErrorKind =
   | 'auth'
+  /** The server offers no mechanism we can sign in with (no OAuth2 mechanism for a token). */
+  | 'auth-unavailable'
   | 'in-use'
   | 'sys-temp'
   | 'sys-perm'

@@ -15,6 +15,7 @@ export function pop3Failure(error: Pop3Error): AppError {
   const detail = error.response ? { serverReply: error.response, ...(command ? { command } : {}) } : undefined;
   const byKind: Record<Pop3Error['kind'], ErrorCode> = {
     auth: 'AUTH_FAILED',
+    'auth-unavailable': 'AUTH_UNAVAILABLE',
     'in-use': 'MAILBOX_IN_USE',
     'sys-temp': 'SERVER_BUSY',
     'login-delay': 'SERVER_BUSY',

@@ -1,6 +1,6 @@
 /**
  * IMAP verification: connect and greeting, TLS (implicit or STARTTLS, certificate judged first),
- * LOGIN, LIST, LOGOUT. A handful of tagged commands on the probe socket, so that the transcript
+ * LOGIN (a password) or AUTHENTICATE XOAUTH2 / OAUTHBEARER (an access token), LIST, LOGOUT. A handful of tagged commands on the probe socket, so that the transcript
  * shows exactly what was said and the certificate is judged before the password is sent; reading
  * mail (issue 5) uses imapflow.
  */
@@ -9,7 +9,9 @@ import type { IncomingSettings } from '../../../shared/model';
 import { appError, type AppError } from '../../../shared/result';
 import type { TrustSettings } from '../tls-trust';
 import { imapResponseCode } from '../net/errors';
-import type { LineSocket } from '../net/socket';
+import type { LineSocket, TranscriptSink } from '../net/socket';
+import { withFreshCredential, type Credential, type CredentialSource } from '../credentials';
+import { chooseOAuthMechanism, describeFailureChallenge, failureAnswer, oauthResponse } from '../net/sasl';
 import { socketError, type VerificationRun } from './run';
 import type { ProbeTimeouts } from './smtp-probe';
 
@@ -62,7 +64,56 @@ async function loginCommand(conn: LineSocket, id: string, username: string, pass
   }
 }
 
-export async function probeImap(run: VerificationRun, settings: IncomingSettings, password: string, trust: TrustSettings, timeouts: ProbeTimeouts): Promise<boolean> {
+/**
+ * AUTHENTICATE XOAUTH2 / OAUTHBEARER (RFC 3501 section 6.2.2; OAUTHBEARER first, as imapflow
+ * does), with the initial response on the command line when the server offers SASL-IR (RFC 4959),
+ * else after its "+". A refused token comes back as an error challenge ("+ <base64 JSON>"), shown
+ * decoded in the transcript and answered so that the server sends its tagged NO. Null when the
+ * server offers neither mechanism.
+ */
+async function authenticateCommand(
+  conn: LineSocket,
+  sink: TranscriptSink,
+  id: string,
+  credential: Extract<Credential, { kind: 'oauth2' }>,
+  caps: string[],
+  server: { host: string; port: number },
+  timeoutMs: number,
+): Promise<(Tagged & { mechanism: string }) | null> {
+  const mechanism = chooseOAuthMechanism(
+    caps.filter((c) => c.startsWith('AUTH=')).map((c) => c.slice(5)),
+    'OAUTHBEARER',
+  );
+  if (!mechanism) return null;
+  const response = oauthResponse(mechanism, credential.username, credential.accessToken, server);
+  if (caps.includes('SASL-IR')) conn.write(`${id} AUTHENTICATE ${mechanism} ${response}`, `${id} AUTHENTICATE ${mechanism} [redacted]`);
+  else conn.write(`${id} AUTHENTICATE ${mechanism}`);
+  let sentResponse = caps.includes('SASL-IR');
+  let answered = false;
+  const untagged: string[] = [];
+  for (let lines = 0; lines < 1000; lines++) {
+    const reply = await conn.readLine(timeoutMs);
+    if (reply.startsWith(`${id} `)) return { status: reply.slice(id.length + 1).split(' ')[0]!.toUpperCase(), line: reply, untagged, mechanism };
+    if (!reply.startsWith('+')) {
+      untagged.push(reply);
+      continue;
+    }
+    if (!sentResponse) {
+      conn.write(response, '[redacted]');
+      sentResponse = true;
+    } else if (!answered) {
+      sink('info', `error challenge: ${describeFailureChallenge(reply.slice(1))}`);
+      const answer = failureAnswer(mechanism);
+      conn.write(answer, answer === '' ? '(empty response)' : undefined);
+      answered = true;
+    } else {
+      conn.write('*'); // a third challenge: cancel the exchange (RFC 3501), the server answers BAD
+    }
+  }
+  throw new Error('too many lines in an AUTHENTICATE exchange');
+}
+
+export async function probeImap(run: VerificationRun, settings: IncomingSettings, credentials: CredentialSource, trust: TrustSettings, timeouts: ProbeTimeouts): Promise<boolean> {
   const { host, security } = settings;
   const conn = await run.connect('imap', settings, trust, timeouts.connectMs);
   if (!conn) return false;
@@ -122,18 +173,29 @@ export async function probeImap(run: VerificationRun, settings: IncomingSettings
     }
 
     const login = run.stage('imap', 'login');
-    if (caps.includes('LOGINDISABLED')) {
-      login.fail(appError('ENCRYPTION_REQUIRED', { command: 'LOGIN' }), 'LOGINDISABLED');
+    const signedIn = await withFreshCredential(
+      credentials,
+      async (credential): Promise<(Tagged & { mechanism?: string }) | 'login-disabled' | 'unavailable'> => {
+        if (credential?.kind === 'oauth2') return (await authenticateCommand(conn, run.sink('imap'), `m${++tag}`, credential, caps, settings, timeouts.replyMs)) ?? 'unavailable';
+        if (caps.includes('LOGINDISABLED')) return 'login-disabled';
+        return loginCommand(conn, `m${++tag}`, credential?.username ?? settings.username, credential?.password ?? '', timeouts.replyMs);
+      },
+      (outcome) => typeof outcome === 'object' && outcome.status === 'NO' && /\[AUTHENTICATIONFAILED\]/i.test(outcome.line),
+    );
+    if (!signedIn.ok || typeof signedIn.value === 'string') {
+      if (!signedIn.ok) login.fail(signedIn.error);
+      else if (signedIn.value === 'login-disabled') login.fail(appError('ENCRYPTION_REQUIRED', { command: 'LOGIN' }), 'LOGINDISABLED');
+      else login.fail(appError('AUTH_UNAVAILABLE', { command: 'AUTHENTICATE' }), `offered: ${caps.filter((c) => c.startsWith('AUTH=')).join(' ') || 'no AUTH='}`);
       await logout();
       return false;
     }
-    const result = await loginCommand(conn, `m${++tag}`, settings.username, password, timeouts.replyMs);
+    const result = signedIn.value;
     if (result.status !== 'OK') {
       login.fail(responseCodeError(result.line, result.status === 'BAD' ? 'PROTOCOL_ERROR' : 'AUTH_FAILED'));
       await logout();
       return false;
     }
-    login.pass(settings.username);
+    login.pass(result.mechanism ? `${settings.username}, ${result.mechanism}` : settings.username);
 
     const list = run.stage('imap', 'list');
     const folders = await command('LIST "" "*"');

@@ -1,12 +1,14 @@
 /**
  * Proves an account's settings before they are saved: the outgoing server (always) and the
- * incoming one (when set), in parallel, each stage reported as it happens.
+ * incoming one (when set), in parallel, each stage reported as it happens. A password or an OAuth2
+ * access token alike (credentials.ts); a token refused once is replaced by a fresh one once.
  */
 import type { IncomingSettings, SmtpSettings } from '../../../shared/model';
 import type { Stage, VerifyReport } from '../../../shared/verify';
 import { probeImap } from './imap-probe';
 import { probePop3 } from './pop3-probe';
 import { VerificationRun } from './run';
+import type { CredentialSource } from '../credentials';
 import { probeSmtp, type ProbeTimeouts } from './smtp-probe';
 
 export interface VerifyOptions {
@@ -17,9 +19,11 @@ export interface VerifyOptions {
 export interface AccountToVerify {
   email: string;
   smtp: SmtpSettings;
-  smtpPassword: string | undefined;
+  /** What the outgoing server is signed in with (unused when its auth is 'none'). */
+  smtpCredentials: CredentialSource;
   incoming: IncomingSettings | null;
-  incomingPassword: string | undefined;
+  /** What the incoming server is signed in with; none stored: an empty password, for the server to refuse. */
+  incomingCredentials: CredentialSource;
 }
 
 export async function verifyAccount(account: AccountToVerify, options: VerifyOptions = {}, onStage?: (stage: Stage) => void): Promise<VerifyReport> {
@@ -27,13 +31,13 @@ export async function verifyAccount(account: AccountToVerify, options: VerifyOpt
   const timeouts: ProbeTimeouts = { connectMs: options.timeouts?.connectMs ?? 10_000, replyMs: options.timeouts?.replyMs ?? 15_000 };
   const extra = options.extraCertificateAuthorities;
   const probes: Array<Promise<boolean>> = [
-    probeSmtp(run, account.smtp, account.email, account.smtpPassword, { extraCertificateAuthorities: extra, pinnedCertificate: account.smtp.pinnedCertificate }, timeouts),
+    probeSmtp(run, account.smtp, account.email, account.smtpCredentials, { extraCertificateAuthorities: extra, pinnedCertificate: account.smtp.pinnedCertificate }, timeouts),
   ];
   const incoming = account.incoming;
   if (incoming) {
     const trust = { extraCertificateAuthorities: extra, pinnedCertificate: incoming.pinnedCertificate };
     const probe = incoming.protocol === 'imap' ? probeImap : probePop3;
-    probes.push(probe(run, incoming, account.incomingPassword ?? '', trust, timeouts));
+    probes.push(probe(run, incoming, account.incomingCredentials, trust, timeouts));
   }
   await Promise.all(probes);
   return run.report();

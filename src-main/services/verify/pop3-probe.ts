@@ -1,9 +1,10 @@
-/** POP3 verification: connect (and STLS), TLS certificate judged, USER/PASS, STAT, QUIT. */
+/** POP3 verification: connect (and STLS), TLS certificate judged, USER/PASS or AUTH XOAUTH2 / OAUTHBEARER, STAT, QUIT. */
 import type { TLSSocket } from 'node:tls';
 import type { IncomingSettings } from '../../../shared/model';
 import { appError, type AppError } from '../../../shared/result';
 import { Pop3Client, Pop3Error } from '../pop3/client';
 import { pop3Failure } from '../pop3/failure';
+import { withFreshCredential, type CredentialSource } from '../credentials';
 import { inspectionTlsOptions, type TrustSettings } from '../tls-trust';
 import type { VerificationRun } from './run';
 import type { ProbeTimeouts } from './smtp-probe';
@@ -12,7 +13,7 @@ function pop3Error(error: unknown): AppError {
   return error instanceof Pop3Error ? pop3Failure(error) : appError('INTERNAL');
 }
 
-export async function probePop3(run: VerificationRun, settings: IncomingSettings, password: string, trust: TrustSettings, timeouts: ProbeTimeouts): Promise<boolean> {
+export async function probePop3(run: VerificationRun, settings: IncomingSettings, credentials: CredentialSource, trust: TrustSettings, timeouts: ProbeTimeouts): Promise<boolean> {
   const { host, port, security } = settings;
   const sink = run.sink('pop3');
   const connect = run.stage('pop3', 'connect');
@@ -56,15 +57,23 @@ export async function probePop3(run: VerificationRun, settings: IncomingSettings
   try {
     if (security === 'none' || !client.tlsSocket) run.stage('pop3', 'tls').skip('no connection security chosen');
     const login = run.stage('pop3', 'login');
-    try {
-      await client.login(settings.username, password);
-    } catch (error) {
-      const failure = pop3Error(error);
+    const signedIn = await withFreshCredential(
+      credentials,
+      (credential) =>
+        client.signIn(credential ?? { kind: 'password', username: settings.username, password: '' }).then(
+          (how) => ({ ok: true as const, how }),
+          (error: unknown) => ({ ok: false as const, error }),
+        ),
+      (outcome) => !outcome.ok && outcome.error instanceof Pop3Error && outcome.error.kind === 'auth',
+    );
+    const outcome = signedIn.ok ? signedIn.value : null;
+    if (!outcome?.ok) {
+      const failure = outcome ? pop3Error(outcome.error) : !signedIn.ok ? signedIn.error : appError('INTERNAL');
       login.fail(failure.code === 'SERVER_ERROR' ? { ...failure, code: 'AUTH_FAILED' } : failure);
       await client.quit().catch(() => {});
       return false;
     }
-    login.pass(settings.username);
+    login.pass(outcome.how === 'USER/PASS' ? settings.username : `${settings.username}, ${outcome.how}`);
     const stat = run.stage('pop3', 'stat');
     const { count, size } = await client.stat();
     stat.pass(`${count} message${count === 1 ? '' : 's'}, ${size} bytes`);

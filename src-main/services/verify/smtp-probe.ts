@@ -1,6 +1,8 @@
 /**
  * SMTP verification, stage by stage: connect and 220 greeting, EHLO, TLS (implicit or STARTTLS,
- * certificate judged before anything else is sent), AUTH with the chosen method, MAIL FROM and
+ * certificate judged before anything else is sent), AUTH with the chosen method (PLAIN or LOGIN for
+ * a password, XOAUTH2 or OAUTHBEARER for an access token, once more with a fresh token after a 535
+ * to a token: credentials.ts), MAIL FROM and
  * RCPT TO the account's own address, then RSET and QUIT, never DATA.
  *
  * Written on node:net/tls rather than nodemailer: nodemailer's SMTPConnection cannot stop after
@@ -14,6 +16,8 @@ import { enhancedStatusOf, smtpReplyCode } from '../net/errors';
 import { readSmtpReply, smtpHello, type SmtpReply as Reply } from '../net/smtp';
 import type { LineSocket } from '../net/socket';
 import type { TrustSettings } from '../tls-trust';
+import { withFreshCredential, type Credential, type CredentialSource } from '../credentials';
+import { chooseOAuthMechanism, describeFailureChallenge, failureAnswer, oauthResponse, plainResponse } from '../net/sasl';
 import { socketError, type VerificationRun } from './run';
 
 export interface ProbeTimeouts {
@@ -38,7 +42,7 @@ export async function probeSmtp(
   run: VerificationRun,
   settings: SmtpSettings,
   address: string,
-  password: string | undefined,
+  credentials: CredentialSource,
   trust: TrustSettings,
   timeouts: ProbeTimeouts,
 ): Promise<boolean> {
@@ -113,34 +117,28 @@ export async function probeSmtp(
         .filter((c) => c.startsWith('AUTH ') || c.startsWith('AUTH='))
         .flatMap((c) => c.slice(5).split(/\s+/))
         .filter(Boolean);
-      const secret = password ?? '';
-      let reply: Reply;
-      if (mechanisms.includes('PLAIN')) {
-        const blob = Buffer.from(`\0${settings.username}\0${secret}`, 'utf8').toString('base64');
-        conn.write(`AUTH PLAIN ${blob}`, 'AUTH PLAIN [redacted]');
-        reply = await readReply(conn, timeouts.replyMs);
-      } else if (mechanisms.includes('LOGIN')) {
-        conn.write('AUTH LOGIN');
-        reply = await readReply(conn, timeouts.replyMs);
-        if (reply.code === 334) {
-          conn.write(Buffer.from(settings.username, 'utf8').toString('base64'), '[redacted]');
-          reply = await readReply(conn, timeouts.replyMs);
-        }
-        if (reply.code === 334) {
-          conn.write(Buffer.from(secret, 'utf8').toString('base64'), '[redacted]');
-          reply = await readReply(conn, timeouts.replyMs);
-        }
-      } else {
+      const signedIn = await withFreshCredential(
+        credentials,
+        (credential) => smtpAuth(conn, run, settings, credential, mechanisms, timeouts.replyMs),
+        (outcome) => outcome.kind === 'reply' && outcome.reply.code === 535,
+      );
+      if (!signedIn.ok) {
+        auth.fail(signedIn.error);
+        await quit();
+        return false;
+      }
+      const outcome = signedIn.value;
+      if (outcome.kind === 'unavailable') {
         auth.fail(appError('AUTH_UNAVAILABLE'), mechanisms.length ? `offered: ${mechanisms.join(' ')}` : 'no AUTH offered');
         await quit();
         return false;
       }
-      if (reply.code !== 235) {
-        auth.fail(replyError(reply, mechanisms.includes('PLAIN') ? 'AUTH PLAIN' : 'AUTH LOGIN'));
+      if (outcome.reply.code !== 235) {
+        auth.fail(replyError(outcome.reply, `AUTH ${outcome.mechanism}`));
         await quit();
         return false;
       }
-      auth.pass(mechanisms.includes('PLAIN') ? 'PLAIN' : 'LOGIN');
+      auth.pass(outcome.mechanism);
     }
 
     const envelope = run.stage('smtp', 'envelope');
@@ -172,4 +170,54 @@ export async function probeSmtp(
     conn.close();
     return false;
   }
+}
+
+type AuthOutcome = { kind: 'unavailable' } | { kind: 'reply'; reply: Reply; mechanism: string };
+
+/**
+ * One AUTH exchange with `credential` (none stored: an empty password, for the server to refuse).
+ * A password: PLAIN, else LOGIN. An access token: XOAUTH2 (what sending uses), else OAUTHBEARER;
+ * a refused token comes back as a 334 error challenge, shown decoded in the transcript and
+ * answered so that the server sends its final reply (535). Secrets show as "[redacted]".
+ */
+async function smtpAuth(
+  conn: LineSocket,
+  run: VerificationRun,
+  server: { host: string; port: number; username: string },
+  credential: Credential | undefined,
+  mechanisms: string[],
+  replyMs: number,
+): Promise<AuthOutcome> {
+  if (credential?.kind === 'oauth2') {
+    const mechanism = chooseOAuthMechanism(mechanisms, 'XOAUTH2');
+    if (!mechanism) return { kind: 'unavailable' };
+    const { host, port } = server;
+    conn.write(`AUTH ${mechanism} ${oauthResponse(mechanism, credential.username, credential.accessToken, { host, port })}`, `AUTH ${mechanism} [redacted]`);
+    let reply = await readReply(conn, replyMs);
+    if (reply.code === 334) {
+      run.sink('smtp')('info', `error challenge: ${describeFailureChallenge(reply.lines[0] ?? '')}`);
+      const answer = failureAnswer(mechanism);
+      conn.write(answer, answer === '' ? '(empty response)' : undefined);
+      reply = await readReply(conn, replyMs);
+    }
+    return { kind: 'reply', reply, mechanism };
+  }
+  const secret = credential?.password ?? '';
+  const user = credential?.username ?? server.username;
+  if (mechanisms.includes('PLAIN')) {
+    conn.write(`AUTH PLAIN ${plainResponse(user, secret)}`, 'AUTH PLAIN [redacted]');
+    return { kind: 'reply', reply: await readReply(conn, replyMs), mechanism: 'PLAIN' };
+  }
+  if (!mechanisms.includes('LOGIN')) return { kind: 'unavailable' };
+  conn.write('AUTH LOGIN');
+  let reply = await readReply(conn, replyMs);
+  if (reply.code === 334) {
+    conn.write(Buffer.from(user, 'utf8').toString('base64'), '[redacted]');
+    reply = await readReply(conn, replyMs);
+  }
+  if (reply.code === 334) {
+    conn.write(Buffer.from(secret, 'utf8').toString('base64'), '[redacted]');
+    reply = await readReply(conn, replyMs);
+  }
+  return { kind: 'reply', reply, mechanism: 'LOGIN' };
 }
