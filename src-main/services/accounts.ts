@@ -169,7 +169,8 @@ export function createAccountService(options: {
         description: account.description,
         email: account.email,
         displayName: account.displayName,
-        smtp: { ...account.smtp, username: needsPassword ? account.smtp.username.trim() : '' },
+        // The username signs in with a password or a token; without authentication there is none.
+        smtp: { ...account.smtp, username: account.smtp.auth === 'none' ? '' : account.smtp.username.trim() },
         incoming: account.incoming,
         signature: account.signature,
         identities: account.identities,

@@ -157,3 +157,13 @@ describe("the outbox's 'signin' state", () => {
     expect(applyOutcome(job, { kind: 'not-delivered', error: appError('AUTH_FAILED'), temporary: false, refused: [], deferred: [] }, now, policy, () => 0).state).toBe('failed');
   });
 });
+
+describe('an OAuth2 account keeps its usernames', () => {
+  it('the SMTP and incoming usernames are stored (they sign in with the token), unlike an account without authentication', () => {
+    const { accounts } = services();
+    const saved = accounts.save({ account: input, oauthRefreshToken: REFRESH });
+    if (!saved.ok) throw new Error(saved.error.code);
+    expect(saved.value.smtp.username).toBe(smtp.username);
+    expect(saved.value.incoming?.username).toBe(incoming.username);
+  });
+});
