@@ -6,7 +6,7 @@ import type { AppError } from '../../../shared/result';
 import { getApi } from '../../api';
 import { ErrorNotice } from '../../ui/ErrorNotice';
 import { SignInHelp } from '../advisor/SignInHelp';
-import { SignInAgain } from '../oauth/SignInAgain';
+import { SignedInAgain, SignInAgain } from '../oauth/SignInAgain';
 import { needsSignInAgain, signInAgainText, signInMethodText, waitingForSignIn } from './sign-in-text';
 import { useVerification } from '../verify/useVerification';
 import { VerifyPanel } from '../verify/VerifyPanel';
@@ -16,6 +16,8 @@ const SECURITY = { tls: 'SSL/TLS', starttls: 'STARTTLS', none: 'no encryption' }
 export function AccountList(props: { accounts: Account[]; jobs?: OutboxJobView[]; onEdit: (account: Account) => void; onAdd: () => void }) {
   const [failure, setFailure] = useState<AppError | null>(null);
   const [checking, setChecking] = useState<Account | null>(null);
+  /** The account just signed in again: its confirmation stays after the problem above it is gone. */
+  const [signedInAgain, setSignedInAgain] = useState<string | null>(null);
   const verification = useVerification();
   function check(a: Account) {
     setChecking(a);
@@ -49,8 +51,10 @@ export function AccountList(props: { accounts: Account[]; jobs?: OutboxJobView[]
               {needsSignInAgain(a) ? (
                 <div className="notice notice--warning account__problem" role="group" aria-label={`${a.description} needs you to sign in again`}>
                   <p className="notice__title">{signInAgainText(a, waitingForSignIn(a.id, props.jobs ?? []))}</p>
-                  <SignInAgain account={a} />
+                  <SignInAgain account={a} onSignedIn={(done) => setSignedInAgain(done.id)} />
                 </div>
+              ) : signedInAgain === a.id ? (
+                <SignedInAgain account={a} />
               ) : null}
             </div>
             <div className="actions">

@@ -12,7 +12,7 @@ import { useOAuthSignIn } from './useOAuthSignIn';
  * sign-in, for this account, with the client ID it was saved with. Main stores the new grant at
  * once and sends the messages that waited for it.
  */
-export function SignInAgain({ account }: { account: Account }) {
+export function SignInAgain({ account, onSignedIn }: { account: Account; onSignedIn?: (account: Account) => void }) {
   const signIn = useOAuthSignIn({ keepOnUnmount: true });
   const [done, setDone] = useState<OAuthSignInResult | null>(null);
   const oauth = account.oauth;
@@ -27,6 +27,9 @@ export function SignInAgain({ account }: { account: Account }) {
       ...(oauth.ownClientId ? { ownClientId: oauth.clientId } : {}),
     });
     setDone(result);
+    // The account stops needing this component as soon as main says it is signed in (often before
+    // this answer), so the confirmation may belong to the parent, which stays.
+    if (result?.stored) onSignedIn?.(account);
   }
   return (
     <div className="sign-in-again">
@@ -40,11 +43,13 @@ export function SignInAgain({ account }: { account: Account }) {
         </div>
       )}
       {done ? (
-        <p className={done.stored ? 'notice notice--success' : 'notice notice--warning'} role="status">
-          {done.stored
-            ? `Signed in again as ${account.email} with ${oauth.name}. Messages that were waiting go out now.`
-            : `Signed in with ${oauth.name}, but the sign-in could not be kept for this account. Try again.`}
-        </p>
+        done.stored ? (
+          <SignedInAgain account={account} />
+        ) : (
+          <p className="notice notice--warning" role="status">
+            Signed in with {oauth.name}, but the sign-in could not be kept for this account. Try again.
+          </p>
+        )
       ) : null}
       {signIn.error ? (
         <>
@@ -53,5 +58,14 @@ export function SignInAgain({ account }: { account: Account }) {
         </>
       ) : null}
     </div>
+  );
+}
+
+/** The confirmation after "Sign in again". */
+export function SignedInAgain({ account }: { account: Account }) {
+  return (
+    <p className="notice notice--success" role="status">
+      Signed in again as {account.email} with {account.oauth?.name ?? 'your provider'}. Messages that were waiting go out now.
+    </p>
   );
 }
