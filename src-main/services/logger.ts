@@ -37,7 +37,8 @@ export function redactText(text: string): string {
     .replace(/\b(Bearer)\s+[\w.~+/=-]+/gi, '$1 [redacted]')
     .replace(/\b((?:access|refresh|id)_token|code_verifier|client_secret)("?\s*[=:]\s*"?)[^&\s",}]+/gi, '$1$2[redacted]')
     .replace(/([?&]code=)[^&\s"]+/gi, '$1[redacted]')
-    .replace(/\b(LOGIN)\s+("[^"]*"|\S+)\s+("[^"]*"|\S+)/gi, '$1 $2 [redacted]')
+    // An IMAP LOGIN command, not the AUTH=LOGIN of a capability list (which would hide the mechanisms after it).
+    .replace(/(?<![=\w-])(LOGIN)\s+("[^"]*"|\S+)\s+("[^"]*"|\S+)/gi, '$1 $2 [redacted]')
     .replace(/^(PASS)\s+.*$/gim, '$1 [redacted]');
 }
 

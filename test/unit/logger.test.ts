@@ -37,4 +37,10 @@ describe('OAuth2 tokens in log lines', () => {
     expect(clean).toContain('"code":"SIGN_IN_FAILED"');
     expect(clean).toContain('client_id=mailwright');
   });
+
+  it('keeps a capability list whole (AUTH=LOGIN is not a LOGIN command), and still masks a LOGIN command', () => {
+    const caps = '* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN AUTH=LOGIN AUTH=XOAUTH2 AUTH=OAUTHBEARER] ready';
+    expect(redactText(caps)).toBe(caps);
+    expect(redactText('a1 LOGIN alice s3cret')).toBe('a1 LOGIN alice [redacted]');
+  });
 });
