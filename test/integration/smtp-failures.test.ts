@@ -219,10 +219,10 @@ describe('sending with an OAuth2 access token', () => {
     expect(server.delivered).toEqual([]);
   });
 
-  it('no grant: SIGN_IN_REQUIRED before any connection', async () => {
+  it('no grant: SIGN_IN_REQUIRED before any connection; the message waits for a sign-in with no attempt used', async () => {
     const server = await xoauth2Server('x');
     const job = await send(tokenAccount(server.port), tokenCredential(fakeTokens([]), 'g', 'alice@mailwright.test'), message);
-    expect(job).toMatchObject({ state: 'failed', lastError: { code: 'SIGN_IN_REQUIRED' } });
+    expect(job).toMatchObject({ state: 'signin', attempts: 0, lastError: { code: 'SIGN_IN_REQUIRED' } });
     expect(server.seen).toEqual([]);
   });
 

@@ -115,7 +115,7 @@ export async function sendOnce(
   try {
     const queued = await outbox.enqueue({ accountId: account.id, message: testMessage(message), draft: null });
     if (!queued.ok) throw new Error(`not queued: ${queued.error.code}`);
-    const settled = () => outbox.list().find((j) => j.id === queued.value.id && ['sent', 'failed', 'uncertain'].includes(j.state));
+    const settled = () => outbox.list().find((j) => j.id === queued.value.id && ['sent', 'failed', 'uncertain', 'signin'].includes(j.state));
     await until(() => settled() !== undefined, 20_000, 'the job to settle');
     return settled()!;
   } finally {
