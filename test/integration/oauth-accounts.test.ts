@@ -16,6 +16,8 @@ import type { OAuthSignInResult } from '../../shared/oauth';
 import type { OutboxJobView } from '../../shared/outbox';
 import type { VerifyReport } from '../../shared/verify';
 import { createConsoleLogger } from '../../src-main/services/logger';
+import { fixedCredential } from '../../src-main/services/credentials';
+import { verifyAccount } from '../../src-main/services/verify';
 import { startBackend, type StartedBackend } from '../support/backend';
 import { waitForMessage } from '../support/imap-read';
 import { startMailServers, type MailServers, type MailUser } from '../support/mail-servers';
@@ -192,6 +194,28 @@ describe('an OAuth2 account on real servers', () => {
     await app.value('mail:list', { accountId: pop.id, folder: 'INBOX', offset: 0, limit: 50 });
     // Dovecot says how the app's POP3 source signed in: with the token, not a password.
     await expect.poll(async () => (await servers.log()).match(new RegExp(`pop3-login: Info: Login: user=<${alice.address}>, method=(XOAUTH2|OAUTHBEARER)`, 'g'))?.length ?? 0, { timeout: 10_000 }).toBeGreaterThan(1);
+  }, 60_000);
+
+  it('a token the servers refuse: SMTP, IMAP and POP3 each answer the failure challenge and end in AUTH_FAILED, promptly, with no token in the transcript', async () => {
+    const bogus = `bogus-${'x'.repeat(40)}`;
+    for (const protocol of ['imap', 'pop3'] as const) {
+      const account = input(alice, protocol);
+      const started = Date.now();
+      const report = await verifyAccount(
+        {
+          email: account.email,
+          smtp: account.smtp,
+          smtpCredentials: fixedCredential({ kind: 'oauth2', username: alice.username, accessToken: bogus }),
+          incoming: account.incoming,
+          incomingCredentials: fixedCredential({ kind: 'oauth2', username: alice.username, accessToken: bogus }),
+        },
+        { extraCertificateAuthorities: [servers.ca], timeouts: { replyMs: 8000 } },
+      );
+      expect(Date.now() - started).toBeLessThan(8000);
+      const failed = report.stages.filter((st) => st.status === 'failed').map((st) => `${st.protocol}:${st.name}:${st.error?.code}`);
+      expect(failed.sort()).toEqual(['smtp:auth:AUTH_FAILED', `${protocol}:login:AUTH_FAILED`].sort());
+      expect(JSON.stringify(report)).not.toContain(bogus);
+    }
   }, 60_000);
 
   it('no access or refresh token is in any file the app wrote, any log line or any IPC reply', async () => {
