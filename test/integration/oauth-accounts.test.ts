@@ -88,7 +88,8 @@ function input(user: MailUser, protocol: 'imap' | 'pop3' = 'imap'): AccountInput
       port: protocol === 'imap' ? servers.imap.tlsPort : servers.pop3.tlsPort,
       security: 'tls',
       username: user.username,
-      saveSentCopy: false,
+      // The Sent copy is filed over IMAP with the token too.
+      saveSentCopy: protocol === 'imap',
       leaveOnServerDays: null,
     },
     signature: '',
@@ -139,6 +140,7 @@ describe('an OAuth2 account on real servers', () => {
     const done = await settled(queued.id, ['sent', 'failed', 'signin']);
     expect(done.state, JSON.stringify(done.lastError)).toBe('sent');
     await waitForMessage(servers, bob, (s) => s.includes('Subject: OAuth hello 1'), 10_000);
+    await expect.poll(() => logLines.some((l) => l.includes('sent copy filed')), { timeout: 10_000 }).toBe(true);
     const folders = (await app.value('mail:folders', { accountId: account.id })) as Array<{ path: string }>;
     expect(folders.map((f) => f.path)).toContain('INBOX');
   }, 60_000);
