@@ -147,7 +147,7 @@ export const StoredAccountSchema = z
     incoming: IncomingSettingsSchema.strict().nullable().default(null),
     signature: z.string().max(10_000).default(''),
     identities: z.array(IdentitySchema.strict()).default([]),
-    /** Added in 0.3.0 (OAuth2). */
+    /** Added with OAuth2 sign-in: accounts saved before have none. */
     oauth: OAuthSettingsSchema.strict().nullable().default(null),
     createdAt: z.string(),
     updatedAt: z.string(),
