@@ -263,7 +263,7 @@ const ENHANCED_DETAIL: Record<string, string> = {
   '7.11': 'encryption is required',
   '7.57': 'the client did not sign in before sending',
   '7.60': 'the account may not send as this address',
-  '7.139': 'SMTP sign-in is disabled for this mailbox',
+  '7.139': 'SMTP sign-in is switched off, for this mailbox or for the whole organisation',
 };
 const ENHANCED_SUBJECT: Record<string, string> = {
   '1': 'a problem with an address',
