@@ -122,7 +122,7 @@ describe('reply explanations', () => {
   it('explains RFC 3463 enhanced status codes in words', () => {
     expect(enhancedStatusText('5.1.1')).toBe('Reason 5.1.1 (permanent): the mailbox does not exist.');
     expect(enhancedStatusText('4.2.2')).toBe('Reason 4.2.2 (temporary): the mailbox is full.');
-    expect(enhancedStatusText('5.7.139')).toMatch(/SMTP sign-in is disabled/);
+    expect(enhancedStatusText('5.7.139')).toMatch(/SMTP sign-in is switched off, for this mailbox or for the whole organisation/);
     expect(enhancedStatusText('5.6.99')).toMatch(/message content/);
     expect(enhancedStatusText(undefined)).toBeNull();
     expect(enhancedStatusText('9.9.9')).toBeNull();
