@@ -146,6 +146,25 @@ describe('browser sign-in (RFC 8252, PKCE S256, state, iss)', () => {
     for (const opened of waiting.opened) expect(await accepts(Number(new URL(new URL(opened).searchParams.get('redirect_uri')!).port))).toBe(false);
   });
 
+  it("a request naming Microsoft with other endpoints signs in at Microsoft's own, with the shipped client", async () => {
+    const { createOAuthService } = await import('../../src-main/services/oauth');
+    const opened: string[] = [];
+    const oauth = createOAuthService({
+      accounts: {} as never,
+      registrations: { forProvider: (id) => (id === 'microsoft' ? { clientId: 'shipped-ms' } : undefined) },
+      openExternal: async (url) => void opened.push(url),
+      logger: silentLogger,
+    });
+    const pending = oauth.signIn({ runId: 'ms', provider: { ...op.provider, id: 'microsoft', name: 'Microsoft' } });
+    await expect.poll(() => opened.length).toBe(1);
+    expect(oauth.cancel('ms')).toBe(true);
+    expect(await pending.then((r) => (r.ok ? 'ok' : r.error.code))).toBe('SIGN_IN_CANCELLED');
+    const url = new URL(opened[0]!);
+    expect(url.origin).toBe('https://login.microsoftonline.com');
+    expect(url.searchParams.get('client_id')).toBe('shipped-ms');
+    expect(url.searchParams.get('scope')).toContain('https://outlook.office.com/SMTP.Send');
+  });
+
   it('no client ID for the provider: OAUTH_CLIENT_MISSING before any browser opens', async () => {
     const { createOAuthService } = await import('../../src-main/services/oauth');
     const opened: string[] = [];

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import type { OAuthSignInRequestSchema } from '../../../shared/oauth';
 import type { AccountService } from '../accounts';
 import type { Logger } from '../logger';
+import { bundledOAuthProvider } from '../discovery/providers';
 import { createSignInService, type SignInService } from './sign-in';
 import { createTokenService, type TokenService } from './tokens';
 
@@ -70,7 +71,9 @@ export function createOAuthService(options: {
       // cannot send an account's grant to another token endpoint.
       const account = request.accountId === undefined ? undefined : accounts.get(request.accountId);
       if (request.accountId !== undefined && !account?.oauth) return fail('ACCOUNT_NOT_FOUND');
-      const provider = account?.oauth ?? request.provider;
+      // Microsoft and Google sign in only through the endpoints Mailwright ships for them: a request
+      // naming their id with other endpoints would send the shipped client registration elsewhere.
+      const provider = account?.oauth ?? bundledOAuthProvider(request.provider.id) ?? request.provider;
       const own = account?.oauth ? (account.oauth.ownClientId ? account.oauth.clientId : undefined) : request.ownClientId;
       const shipped = own === undefined ? registrations.forProvider(provider.id) : undefined;
       const clientId = own ?? shipped?.clientId;
