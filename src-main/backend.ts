@@ -160,6 +160,11 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       }
     },
     onFailed: (job) => options.notify?.('Message not sent', `“${job.summary.subject || '(no subject)'}” could not be sent. Open the outbox to see why.`),
+    onWaitingForSignIn: (job) =>
+      options.notify?.(
+        'Sign in again to send',
+        `“${job.summary.subject || '(no subject)'}” waits until you sign in to ${accounts.get(job.accountId)?.description ?? 'its account'} again. Open Accounts or the outbox and choose Sign in again.`,
+      ),
   });
   const mailService = await MailService.open({
     dataDir: options.dataDir,

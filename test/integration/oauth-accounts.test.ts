@@ -32,6 +32,7 @@ let bob: MailUser;
 let dataDir: string;
 let app: StartedBackend;
 const logLines: string[] = [];
+const notifications: string[] = [];
 /** Every token the token endpoint handed out in this file, caught on the way (global fetch). */
 const issued: string[] = [];
 const realFetch = globalThis.fetch;
@@ -59,6 +60,7 @@ beforeAll(async () => {
     oauthRegistrations: { forProvider: (id) => (id === op.provider.id ? { clientId: op.clientId } : undefined) },
     openExternal: async (url) => void browser(url).catch(() => undefined),
     outbox: { retry: { baseMs: 500, maxMs: 1000, maxAttempts: 3 } },
+    notify: (title, body) => void notifications.push(`${title}: ${body}`),
     mail: { pop3PollMs: 60_000 },
   });
 }, 120_000);
@@ -160,6 +162,10 @@ describe('an OAuth2 account on real servers', () => {
     expect(waiting.state).toBe('signin');
     expect(waiting.attempts).toBe(0);
     expect(waiting.lastError?.code).toBe('SIGN_IN_REQUIRED');
+    // Told once, as a desktop notification, not as a failure.
+    expect(notifications.filter((n) => n.includes('OAuth after revoke'))).toEqual([
+      `Sign in again to send: “OAuth after revoke” waits until you sign in to ${account.description} again. Open Accounts or the outbox and choose Sign in again.`,
+    ]);
     const accounts = (await app.value('accounts:list', {})) as Account[];
     expect(accounts.find((a) => a.id === account.id)?.signedIn).toBe(false);
     await new Promise((r) => setTimeout(r, 1500));

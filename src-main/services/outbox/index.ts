@@ -596,11 +596,12 @@ export class Outbox {
       this.jobs.set(id, next);
       this.logOutcome(next, outcome);
       this.emit(next);
-      if (next.state === 'failed') {
+      const listener = next.state === 'failed' ? this.options.onFailed : next.state === 'signin' ? this.options.onWaitingForSignIn : undefined;
+      if (listener) {
         try {
-          this.options.onFailed?.(this.view(next));
+          listener(this.view(next));
         } catch (error) {
-          this.log.warn('outbox: onFailed listener threw', { error });
+          this.log.warn('outbox: a failure listener threw', { error });
         }
       }
     });

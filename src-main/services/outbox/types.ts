@@ -168,6 +168,8 @@ export interface OutboxOptions {
   onChange?: (job: OutboxJob) => void;
   /** Permanent failure (for a desktop notification). */
   onFailed?: (job: OutboxJob) => void;
+  /** The job waits until its account signs in again (for a desktop notification). */
+  onWaitingForSignIn?: (job: OutboxJob) => void;
   logger?: Logger;
   /** How long close() lets a send in flight finish before aborting it. Default 10 s. */
   closeGraceMs?: number;
