@@ -133,6 +133,8 @@ test.describe('signing in with OAuth2', () => {
     const tab = await signInInSystemBrowser(browser, await nextOpened(before), alice.address);
     await tab.context().close();
     await accounts.waitForSignedInAgain();
+    // Focus moves to the confirmation, not to the page, once the button it was on is gone.
+    await expect(page.getByRole('status').filter({ hasText: /^Signed in again as / }).first()).toBeFocused();
 
     await outbox.open();
     await outbox.waitForState(subject, 'Sent', 30_000);

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Account } from '../../../shared/model';
 import type { OAuthSignInResult } from '../../../shared/oauth';
 import { ErrorNotice } from '../../ui/ErrorNotice';
@@ -61,10 +61,15 @@ export function SignInAgain({ account, onSignedIn }: { account: Account; onSigne
   );
 }
 
-/** The confirmation after "Sign in again". */
+/**
+ * The confirmation after "Sign in again". It takes the focus: the button that had it is gone with
+ * the problem it solved, and focus would otherwise fall to the page.
+ */
 export function SignedInAgain({ account }: { account: Account }) {
+  const ref = useRef<HTMLParagraphElement>(null);
+  useEffect(() => ref.current?.focus(), []);
   return (
-    <p className="notice notice--success" role="status">
+    <p ref={ref} tabIndex={-1} className="notice notice--success" role="status">
       Signed in again as {account.email} with {account.oauth?.name ?? 'your provider'}. Messages that were waiting go out now.
     </p>
   );
