@@ -53,6 +53,26 @@ function recorder(name) {
   });
 }
 
+/**
+ * The modelled object, with every member it does not model answered by a recorder, so an API the
+ * app starts to use (app.setAboutPanelOptions, win.setMenuBarVisibility, ...) is recorded instead
+ * of failing with "is not a function".
+ */
+function lenient(target, name) {
+  return new Proxy(target, {
+    get(t, prop) {
+      if (prop in t || typeof prop === 'symbol') {
+        const value = Reflect.get(t, prop, t);
+        return typeof value === 'function' && prop !== 'constructor' ? value.bind(t) : value;
+      }
+      return recorder(`${name}.${String(prop)}`);
+    },
+    set(t, prop, value) {
+      return Reflect.set(t, prop, value, t);
+    },
+  });
+}
+
 const userData = process.env.MAILWRIGHT_USER_DATA;
 if (!userData) throw new Error('stand-in electron: set MAILWRIGHT_USER_DATA to a temporary folder');
 const paths = { userData, appData: join(userData, 'appData'), temp: join(userData, 'temp'), logs: join(userData, 'logs'), home: userData, documents: userData, downloads: userData };
@@ -86,8 +106,7 @@ class App extends EventEmitter {
   }
   getPath(name) {
     record('app.getPath', [name]);
-    if (!(name in paths)) throw new Error(`stand-in electron: app.getPath('${name}') is not modelled`);
-    return paths[name];
+    return paths[name] ?? join(paths.userData, `path-${name}`);
   }
   setPath(name, value) {
     record('app.setPath', [name, value]);
@@ -132,7 +151,7 @@ class App extends EventEmitter {
     control.onQuit?.(code);
   }
 }
-export const app = new App();
+export const app = lenient(new App(), 'app');
 
 const handlers = new Map();
 export const ipcMain = {
@@ -239,9 +258,11 @@ export class BrowserWindow extends EventEmitter {
     record('new BrowserWindow', [options]);
     if (!ready) throw new Error('Cannot create BrowserWindow before app is ready');
     this.options = options;
-    this.webContents = new WebContents();
-    windows.push(this);
+    this.webContents = lenient(new WebContents(), 'webContents');
+    const self = lenient(this, 'BrowserWindow');
+    windows.push(self);
     app.emit('web-contents-created', {}, this.webContents);
+    return self;
   }
   loadURL(url) {
     record('BrowserWindow.loadURL', [url]);
