@@ -21,6 +21,10 @@ describe('electron-builder.yml electronFuses', () => {
     });
   }
 
+  it('packs the app into an asar, which onlyLoadAppFromAsar requires (a loose app folder would never load)', () => {
+    expect(readBuilderConfig().asar).toBe(true);
+  });
+
   it('names only fuses electron-builder knows', () => {
     // A misspelt key would be rejected by electron-builder's schema at packaging time, but only then.
     const known = ['runAsNode', 'enableCookieEncryption', 'enableNodeOptionsEnvironmentVariable', 'enableNodeCliInspectArguments', 'enableEmbeddedAsarIntegrityValidation', 'onlyLoadAppFromAsar', 'loadBrowserProcessSpecificV8Snapshot', 'grantFileProtocolExtraPrivileges', 'resetAdHocDarwinSignature'];
