@@ -3,6 +3,7 @@ import { app, BrowserWindow, session } from 'electron';
 import { EVENT_NAMES, type EventName, type EventPayloadOf } from '../../shared/ipc';
 import { redact } from '../services/logger';
 import { APP_ORIGIN } from './policy';
+import { installAppMenu } from './menu';
 import { registerAppScheme, serveRenderer } from './renderer-assets';
 import { createMainWindow, lockDown } from './window';
 
@@ -58,6 +59,10 @@ export function runApp(start: (env: AppEnvironment) => Promise<void>): void {
   void app.whenReady().then(() => {
     session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
     serveRenderer(join(import.meta.dirname, '../renderer'));
+    installAppMenu({
+      dataDir: app.getPath('userData'),
+      sendCommand: (window, command) => window.webContents.send('app:command', { command } satisfies EventPayloadOf<'app:command'>),
+    });
     let cleaning = false;
     const onQuit = (cleanup: () => Promise<void>) =>
       app.on('before-quit', (event) => {
