@@ -43,11 +43,17 @@ export function runApp(start: (env: AppEnvironment) => Promise<void>): void {
   const windows = new Set<BrowserWindow>();
   /** Set once start() has registered every IPC handler: no window opens before. */
   let ipcReady = false;
+  /** The OS announced a shutdown or the end of the session. */
+  let shuttingDown = false;
 
   const openWindow = () => {
     const window = createMainWindow({ preloadDir: join(import.meta.dirname, '../preload'), url: rendererUrl, appOrigin: rendererOrigin });
     windows.add(window);
     window.on('closed', () => windows.delete(window));
+    // Windows ends the session (log off, shut down): quit without holding it up.
+    window.on('session-end', () => {
+      shuttingDown = true;
+    });
   };
   const openWindowIfNone = () => {
     if (shouldOpenWindow({ ipcReady, openWindows: BrowserWindow.getAllWindows().length })) openWindow();
@@ -67,7 +73,6 @@ export function runApp(start: (env: AppEnvironment) => Promise<void>): void {
 
   // Quitting lets the backend settle (bounded), but never holds up the OS shutting down.
   let quitPhase: QuitPhase = 'running';
-  let shuttingDown = false;
   const cleanups: (() => Promise<void>)[] = [];
   const cleanUp = async () => {
     for (const cleanup of cleanups) await cleanup();

@@ -211,6 +211,15 @@ describe('Electron glue (app.ts) under a stand-in electron', () => {
     s.powerMonitor.emit('shutdown', event());
     expect(s.calls).toContain('quit proceeded');
     expect(cleaned).toBe(true);
+
+    // Windows: the session ends (log off or shut down).
+    const w = await start({ packaged: true });
+    await w.ready();
+    w.env().onQuit(() => new Promise<void>(() => {}));
+    await w.finish();
+    w.BrowserWindow.all[0]!.emit('session-end');
+    w.app.quit();
+    expect(w.calls).toContain('quit proceeded');
   });
 
   it('quits at once when nothing was registered to settle', async () => {
