@@ -100,6 +100,7 @@ export function runApp(start: (env: AppEnvironment) => Promise<void>): void {
     installAppMenu({
       dataDir: app.getPath('userData'),
       sendCommand: (window, command) => window.webContents.send('app:command', { command } satisfies EventPayloadOf<'app:command'>),
+      openWindow: openWindowIfNone,
     });
     // Linux and macOS announce a shutdown or restart; quit at once instead of holding it up.
     powerMonitor.on('shutdown', () => {

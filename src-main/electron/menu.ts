@@ -5,9 +5,10 @@ import { diagnosticsText, menuTemplate, type MainCommand, type MenuItemSpec } fr
 
 /**
  * Sets Mailwright's application menu (menu-template.ts) in place of Electron's default one.
- * `sendCommand` hands a renderer command to the focused window.
+ * `sendCommand` hands a renderer command to the focused window; with no window open (macOS keeps
+ * running without one) `openWindow` opens one instead, which starts in Compose.
  */
-export function installAppMenu(options: { dataDir: string; sendCommand: (window: BrowserWindow, command: AppCommand) => void }): void {
+export function installAppMenu(options: { dataDir: string; sendCommand: (window: BrowserWindow, command: AppCommand) => void; openWindow: () => void }): void {
   const appName = app.getName();
   const version = app.getVersion();
   const diagnostics = () =>
@@ -42,6 +43,7 @@ export function installAppMenu(options: { dataDir: string; sendCommand: (window:
         const window = base instanceof BrowserWindow ? base : (BrowserWindow.getFocusedWindow() ?? undefined);
         if (command.to === 'main') runMain(command.name, window);
         else if (window) options.sendCommand(window, command.name);
+        else options.openWindow();
       };
     }
     return built;

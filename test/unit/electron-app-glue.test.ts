@@ -242,5 +242,10 @@ describe('Electron glue (app.ts) under a stand-in electron', () => {
     expect(all.map((i) => i.role)).not.toContain('toggleDevTools');
     all.find((i) => i.label === 'Reply All')!.click!({}, t.BrowserWindow.all[0]);
     expect(t.calls).toContain('send app:command {"command":"reply-all"}');
+    // macOS keeps running with no window: New Message opens one (it starts in Compose).
+    t.BrowserWindow.all[0]!.close();
+    const windowsBefore = t.calls.filter((c) => c === 'window').length;
+    all.find((i) => i.label === 'New Message')!.click!({}, undefined);
+    expect(t.calls.filter((c) => c === 'window')).toHaveLength(windowsBefore + 1);
   });
 });
