@@ -44,7 +44,11 @@ export const CHANNEL_NAMES = [
   'app:notices',
   'app:dismissNotice',
 ] as const;
-export const EVENT_NAMES = ['accounts:changed', 'accounts:verifyProgress', 'outbox:changed', 'mail:changed', 'mail:status', 'app:noticeAdded'] as const;
+export const EVENT_NAMES = ['accounts:changed', 'accounts:verifyProgress', 'outbox:changed', 'mail:changed', 'mail:status', 'app:noticeAdded', 'app:command'] as const;
+
+/** What the application menu asks the window to do (the 'app:command' event). */
+export const APP_COMMANDS = ['new-message', 'check-mail', 'send', 'reply', 'reply-all', 'forward'] as const;
+export type AppCommand = (typeof APP_COMMANDS)[number];
 
 export type Channel = (typeof CHANNEL_NAMES)[number];
 export type EventName = (typeof EVENT_NAMES)[number];

@@ -14,7 +14,7 @@ import {
   PasswordSchema,
   UndoSecondsSchema,
 } from './model';
-import type { Channel, EventName } from './channels';
+import { APP_COMMANDS, type Channel, type EventName } from './channels';
 import { DiscoveryResultSchema } from './discovery';
 import { VerifyProgressSchema, VerifyReportSchema } from './verify';
 import {
@@ -33,7 +33,7 @@ import { DataNoticeSchema } from './notices';
 import { OAuthSignInRequestSchema, OAuthSignInResultSchema } from './oauth';
 import { AttachmentRefSchema, ComposeDraftSchema, DraftIdSchema, DraftSummarySchema, OutboxJobSchema } from './outbox';
 
-export { API_GLOBAL, CHANNEL_NAMES, EVENT_NAMES, isChannel, type Channel, type EventName } from './channels';
+export { API_GLOBAL, APP_COMMANDS, CHANNEL_NAMES, EVENT_NAMES, isChannel, type AppCommand, type Channel, type EventName } from './channels';
 
 const JobIdRequest = z.object({ id: z.string().min(1).max(64) }).strict();
 
@@ -219,6 +219,8 @@ export const EVENTS = {
   'mail:status': MailStatusSchema,
   /** A damaged file was set aside: tell the person. */
   'app:noticeAdded': DataNoticeSchema,
+  /** The person chose an item of the application menu that acts in the window (New Message, Reply…). */
+  'app:command': z.object({ command: z.enum(APP_COMMANDS) }).strict(),
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type RequestOf<C extends Channel> = z.input<(typeof CHANNELS)[C]['request']>;

@@ -12,6 +12,7 @@ import { OutboxView } from './features/outbox/OutboxView';
 import { AccountWizard } from './features/wizard/AccountWizard';
 import { formatUntil } from './ui/format';
 import { SendingPreferences } from './features/accounts/SendingPreferences';
+import { useAppCommands } from './features/app/useAppCommands';
 
 type View = { name: 'mail' } | { name: 'compose' } | { name: 'drafts' } | { name: 'outbox' } | { name: 'accounts' } | { name: 'wizard'; account?: Account };
 
@@ -43,6 +44,16 @@ export function App() {
     };
   }, []);
 
+  // The application menu: New Message, Check Mail, Send, Reply, Reply All, Forward.
+  useAppCommands(
+    view.name,
+    (name) => setView({ name }),
+    () => {
+      // Already composing: keep what is being written (there is one compose view).
+      if (view.name !== 'compose') openCompose(null);
+    },
+  );
+
   const pending = jobs.find((j) => j.id === justQueued);
   const undoable = pending && pending.state === 'queued' && !pending.scheduled && new Date(pending.notBefore).getTime() > now;
   useEffect(() => {
@@ -66,7 +77,7 @@ export function App() {
   }
 
   /** A reply, forward or mailto: link from the Mail view, opened in a fresh compose window. */
-  function openCompose(next: ComposeDraft) {
+  function openCompose(next: ComposeDraft | null) {
     setDraft(next);
     setDraftId(null);
     setComposeKey((k) => k + 1);

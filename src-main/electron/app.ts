@@ -1,8 +1,10 @@
 import { join } from 'node:path';
-import { app, BrowserWindow, session } from 'electron';
+import { app, BrowserWindow, powerMonitor, session } from 'electron';
 import { EVENT_NAMES, type EventName, type EventPayloadOf } from '../../shared/ipc';
 import { redact } from '../services/logger';
 import { APP_ORIGIN } from './policy';
+import { APP_USER_MODEL_ID, beforeQuitStep, QUIT_GRACE_MS, settleWithin, shouldOpenWindow, userDataFolder, type QuitPhase } from './lifecycle';
+import { installAppMenu } from './menu';
 import { registerAppScheme, serveRenderer } from './renderer-assets';
 import { createMainWindow, lockDown } from './window';
 
@@ -26,7 +28,9 @@ export interface AppEnvironment {
  * contents, one main window. `start` gets the environment once Electron is ready.
  */
 export function runApp(start: (env: AppEnvironment) => Promise<void>): void {
-  if (process.env.MAILWRIGHT_USER_DATA) app.setPath('userData', process.env.MAILWRIGHT_USER_DATA);
+  // Before the lock: the lock lives in this folder, so dev and installed builds each have their own.
+  app.setPath('userData', userDataFolder({ packaged: app.isPackaged, standard: app.getPath('userData'), override: process.env.MAILWRIGHT_USER_DATA }));
+  if (process.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
   if (!app.requestSingleInstanceLock()) {
     app.quit();
     return;
@@ -35,37 +39,77 @@ export function runApp(start: (env: AppEnvironment) => Promise<void>): void {
   const devUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
   const rendererOrigin = devUrl ? new URL(devUrl).origin : APP_ORIGIN;
   const rendererUrl = devUrl ?? `${APP_ORIGIN}/index.html`;
-  let mainWindow: BrowserWindow | null = null;
+  /** Our windows; each may call IPC (a second one must not take the first one's place). */
+  const windows = new Set<BrowserWindow>();
+  /** Set once start() has registered every IPC handler: no window opens before. */
+  let ipcReady = false;
+  /** The OS announced a shutdown or the end of the session. */
+  let shuttingDown = false;
 
   const openWindow = () => {
-    mainWindow = createMainWindow({ preloadDir: join(import.meta.dirname, '../preload'), url: rendererUrl, appOrigin: rendererOrigin });
-    mainWindow.on('closed', () => (mainWindow = null));
+    const window = createMainWindow({ preloadDir: join(import.meta.dirname, '../preload'), url: rendererUrl, appOrigin: rendererOrigin });
+    windows.add(window);
+    window.on('closed', () => windows.delete(window));
+    // Windows ends the session (log off, shut down): quit without holding it up.
+    window.on('session-end', () => {
+      shuttingDown = true;
+    });
+  };
+  const openWindowIfNone = () => {
+    if (shouldOpenWindow({ ipcReady, openWindows: BrowserWindow.getAllWindows().length })) openWindow();
   };
 
   app.on('web-contents-created', (_event, contents) => lockDown(contents, rendererOrigin));
   app.on('second-instance', () => {
-    if (!mainWindow) return;
+    const [mainWindow] = [...windows];
+    if (!mainWindow) return openWindowIfNone();
     if (mainWindow.isMinimized()) mainWindow.restore();
     mainWindow.focus();
   });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) openWindow();
+  app.on('activate', openWindowIfNone);
+
+  // Quitting lets the backend settle (bounded), but never holds up the OS shutting down.
+  let quitPhase: QuitPhase = 'running';
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanUp = async () => {
+    for (const cleanup of cleanups) await cleanup();
+  };
+  app.on('before-quit', (event) => {
+    const step = beforeQuitStep({ phase: quitPhase, shuttingDown, needsSettling: cleanups.length > 0 });
+    if (step === 'proceed') {
+      // Shutting down: start closing connections anyway, but do not wait for them.
+      if (quitPhase === 'running' && cleanups.length > 0) void settleWithin(cleanUp, QUIT_GRACE_MS);
+      quitPhase = 'settled';
+      return;
+    }
+    event.preventDefault();
+    if (step === 'wait') return;
+    quitPhase = 'settling';
+    void settleWithin(cleanUp, QUIT_GRACE_MS).then(() => {
+      quitPhase = 'settled';
+      app.quit();
+    });
   });
 
   void app.whenReady().then(() => {
     session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
     serveRenderer(join(import.meta.dirname, '../renderer'));
-    let cleaning = false;
-    const onQuit = (cleanup: () => Promise<void>) =>
-      app.on('before-quit', (event) => {
-        if (cleaning) return;
-        cleaning = true;
-        event.preventDefault();
-        void cleanup().finally(() => app.quit());
-      });
+    installAppMenu({
+      dataDir: app.getPath('userData'),
+      sendCommand: (window, command) => window.webContents.send('app:command', { command } satisfies EventPayloadOf<'app:command'>),
+      openWindow: openWindowIfNone,
+    });
+    // Linux and macOS announce a shutdown or restart; quit at once instead of holding it up.
+    powerMonitor.on('shutdown', () => {
+      shuttingDown = true;
+      app.quit();
+    });
+    const onQuit = (cleanup: () => Promise<void>) => {
+      cleanups.push(cleanup);
+    };
     // IPC handlers are registered inside start(), so the window opens only after it.
     void start({
       version: app.getVersion(),
@@ -74,13 +118,16 @@ export function runApp(start: (env: AppEnvironment) => Promise<void>): void {
       resourcesDir: app.isPackaged ? process.resourcesPath : app.getAppPath(),
       packaged: app.isPackaged,
       rendererOrigin,
-      contentsIds: () => (mainWindow && !mainWindow.isDestroyed() ? [mainWindow.webContents.id] : []),
+      contentsIds: () => [...windows].filter((w) => !w.isDestroyed()).map((w) => w.webContents.id),
       broadcast: (event, payload) => {
         if (!EVENT_NAMES.includes(event)) return;
         for (const window of BrowserWindow.getAllWindows()) window.webContents.send(event, payload);
       },
       onQuit,
-    }).then(openWindow, (error: unknown) => {
+    }).then(() => {
+      ipcReady = true;
+      openWindowIfNone();
+    }, (error: unknown) => {
       console.error('mailwright: could not start', redact(error));
       app.quit();
     });

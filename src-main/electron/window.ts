@@ -3,8 +3,16 @@ import { BrowserWindow, shell, type WebContents } from 'electron';
 import { externalUrlToOpen } from '../services/link-policy';
 import { isAllowedNavigation, isAllowedSubframeNavigation } from './policy';
 
-/** Navigation and new windows are blocked; http(s) and mailto links go to the system's handler. */
+const lockedDown = new WeakSet<WebContents>();
+
+/**
+ * Navigation and new windows are blocked; http(s) and mailto links go to the system's handler.
+ * Attached once per web contents (app.ts does it for every one, on 'web-contents-created'): twice
+ * would open a clicked link twice.
+ */
 export function lockDown(contents: WebContents, appOrigin: string): void {
+  if (lockedDown.has(contents)) return;
+  lockedDown.add(contents);
   contents.on('will-navigate', (event, url) => {
     if (isAllowedNavigation(url, appOrigin)) return;
     event.preventDefault();
@@ -25,6 +33,7 @@ export function lockDown(contents: WebContents, appOrigin: string): void {
   contents.on('will-attach-webview', (event) => event.preventDefault());
 }
 
+/** The window's web contents is locked down by app.ts's 'web-contents-created' handler, before it loads anything. */
 export function createMainWindow(options: { preloadDir: string; url: string; appOrigin: string }): BrowserWindow {
   const window = new BrowserWindow({
     width: 1100,
@@ -45,7 +54,6 @@ export function createMainWindow(options: { preloadDir: string; url: string; app
       spellcheck: true,
     },
   });
-  lockDown(window.webContents, options.appOrigin);
   window.once('ready-to-show', () => window.show());
   void window.loadURL(options.url);
   return window;

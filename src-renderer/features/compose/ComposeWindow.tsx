@@ -345,7 +345,7 @@ export function ComposeWindow(props: {
         <span className="muted" role="status" aria-label="Draft">
           {savedAt ? `Draft saved ${formatTime(savedAt)}` : ''}
         </span>
-        <button type="submit" className="primary" disabled={busy || !accountId}>
+        <button type="submit" className="primary" data-command="send" disabled={busy || !accountId}>
           {busy ? 'Queuing…' : later !== null ? `Schedule for ${later ? formatTime(new Date(later).toISOString()) : '…'}` : 'Send'}
         </button>
       </div>

@@ -244,7 +244,7 @@ export function MailView(props: {
         </div>
         {needsSignInAgain(account) ? <SignInAgain account={account} /> : null}
         <div className="actions actions--start">
-          <button type="button" onClick={checkMail} disabled={checking}>
+          <button type="button" data-command="check-mail" onClick={checkMail} disabled={checking}>
             {checking ? 'Checking…' : 'Check mail'}
           </button>
           <span className="muted" role="status" aria-label="Check mail result">

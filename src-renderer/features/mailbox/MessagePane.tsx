@@ -155,13 +155,13 @@ export function MessagePane(props: {
         </dl>
       </header>
       <div className="message__actions" role="toolbar" aria-label="Message actions">
-        <button type="button" disabled={busy} onClick={() => compose('reply')}>
+        <button type="button" data-command="reply" disabled={busy} onClick={() => compose('reply')}>
           Reply
         </button>
-        <button type="button" disabled={busy} onClick={() => compose('replyAll')}>
+        <button type="button" data-command="reply-all" disabled={busy} onClick={() => compose('replyAll')}>
           Reply all
         </button>
-        <button type="button" disabled={busy} onClick={() => compose('forward')}>
+        <button type="button" data-command="forward" disabled={busy} onClick={() => compose('forward')}>
           Forward
         </button>
         <button type="button" disabled={busy} onClick={() => setFlags({ seen: !seen })}>
