@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { app, BrowserWindow, session } from 'electron';
 import { EVENT_NAMES, type EventName, type EventPayloadOf } from '../../shared/ipc';
-import { redact } from '../services/logger';
 import { APP_ORIGIN } from './policy';
 import { registerAppScheme, serveRenderer } from './renderer-assets';
+import { startExplained } from './start-dialog';
 import { createMainWindow, lockDown } from './window';
 
 export interface AppEnvironment {
@@ -66,11 +66,13 @@ export function runApp(start: (env: AppEnvironment) => Promise<void>): void {
         event.preventDefault();
         void cleanup().finally(() => app.quit());
       });
-    // IPC handlers are registered inside start(), so the window opens only after it.
-    void start({
+    // IPC handlers are registered inside start(), so the window opens only after it. A start that
+    // fails explains itself and offers choices (start-dialog.ts) instead of quitting silently.
+    const userData = app.getPath('userData');
+    void startExplained(() => start({
       version: app.getVersion(),
       platform: process.platform,
-      userData: app.getPath('userData'),
+      userData,
       resourcesDir: app.isPackaged ? process.resourcesPath : app.getAppPath(),
       packaged: app.isPackaged,
       rendererOrigin,
@@ -80,9 +82,6 @@ export function runApp(start: (env: AppEnvironment) => Promise<void>): void {
         for (const window of BrowserWindow.getAllWindows()) window.webContents.send(event, payload);
       },
       onQuit,
-    }).then(openWindow, (error: unknown) => {
-      console.error('mailwright: could not start', redact(error));
-      app.quit();
-    });
+    }), userData).then((started) => (started ? openWindow() : app.quit()));
   });
 }
