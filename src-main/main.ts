@@ -34,5 +34,5 @@ runApp(async (env) => {
   });
   env.onQuit(() => backend.close());
   registerIpc(backend.router);
-  logger.info('mailwright: started', { version: env.version, secrets: backend.secretProtection.kind });
+  logger.info('mailwright: started', { version: env.version, protection: backend.secretProtection.kind });
 });

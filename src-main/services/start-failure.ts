@@ -133,14 +133,21 @@ export type StartChoiceOutcome = 'retry' | 'ask-again' | 'quit';
  * Carries out a choice. "Set aside" renames the file next to itself (`<name>.damaged-<time>`, the one
  * rule of data-notices.ts) and starts again, so the store finds no file and starts from defaults.
  */
-export function applyStartChoice(action: StartChoiceAction, failure: StartFailure, deps: { openFolder: (folder: string) => void; logger: Logger }): StartChoiceOutcome {
+export interface StartChoiceDeps {
+  openFolder: (folder: string) => void;
+  logger: Logger;
+  /** Renames a file aside and returns where it went (tests put a failing one here). */
+  setAside?: (path: string) => string;
+}
+
+export function applyStartChoice(action: StartChoiceAction, failure: StartFailure, deps: StartChoiceDeps): StartChoiceOutcome {
   switch (action) {
     case 'open-folder':
       deps.openFolder(failure.folder);
       return 'ask-again';
     case 'set-aside': {
       if (!failure.file || !existsSync(failure.file)) return 'retry';
-      const keptAt = setAsideSync(failure.file);
+      const keptAt = (deps.setAside ?? setAsideSync)(failure.file);
       deps.logger.warn('start: file set aside at the person’s choice', { file: inFolder(failure.folder, failure.file), keptAs: inFolder(failure.folder, keptAt) });
       return 'retry';
     }
@@ -154,34 +161,49 @@ export function applyStartChoice(action: StartChoiceAction, failure: StartFailur
 /**
  * Runs `start`; when it fails, logs why, asks, and acts on the answer until it starts or the person
  * quits. Bounded: after `maxAttempts` failed starts the only way on is to quit. Resolves true when
- * started, false when the person chose to quit.
+ * started, false when the person chose to quit or the dialog itself failed; never rejects, so the
+ * app never waits for ever without a window.
  */
-export async function startWithRecovery(options: {
-  start: () => Promise<void>;
-  folder: string;
-  logger: Logger;
-  logFile?: string | undefined;
-  ask: (dialog: StartDialog) => Promise<number>;
-  openFolder: (folder: string) => void;
-  maxAttempts?: number;
-}): Promise<boolean> {
+export async function startWithRecovery(
+  options: StartChoiceDeps & {
+    start: () => Promise<void>;
+    folder: string;
+    logFile?: string | undefined;
+    ask: (dialog: StartDialog) => Promise<number>;
+    maxAttempts?: number;
+  },
+): Promise<boolean> {
   const maxAttempts = options.maxAttempts ?? 5;
-  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-    let failure: StartFailure;
-    try {
-      await options.start();
-      return true;
-    } catch (error) {
-      failure = diagnoseStartFailure(error, options.folder);
-      options.logger.error('mailwright: could not start', { kind: failure.kind, file: failure.file, error });
+  const { logger } = options;
+  const diagnose = (message: string, error: unknown) => {
+    const failure = diagnoseStartFailure(error, options.folder);
+    logger.error(message, { kind: failure.kind, file: failure.file, error });
+    return failure;
+  };
+  try {
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      let failure: StartFailure;
+      try {
+        await options.start();
+        return true;
+      } catch (error) {
+        failure = diagnose('mailwright: could not start', error);
+      }
+      let outcome: StartChoiceOutcome = 'ask-again';
+      for (let asked = 0; outcome === 'ask-again' && asked < 10; asked++) {
+        const dialog = startFailureDialog(failure, options.logFile);
+        const picked = dialog.choices[await options.ask(dialog)] ?? dialog.choices[dialog.cancelId]!;
+        try {
+          outcome = applyStartChoice(picked.action, failure, options);
+        } catch (error) {
+          // The file could not be set aside (the folder is not writable): say that instead.
+          failure = diagnose('start: the chosen action failed', error);
+        }
+      }
+      if (outcome !== 'retry') return false;
     }
-    const dialog = startFailureDialog(failure, options.logFile);
-    let outcome: StartChoiceOutcome = 'ask-again';
-    for (let asked = 0; outcome === 'ask-again' && asked < 10; asked++) {
-      const picked = dialog.choices[await options.ask(dialog)] ?? dialog.choices[dialog.cancelId]!;
-      outcome = applyStartChoice(picked.action, failure, options);
-    }
-    if (outcome !== 'retry') return false;
+  } catch (error) {
+    logger.error('mailwright: the start dialog failed', { error });
   }
   return false;
 }

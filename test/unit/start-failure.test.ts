@@ -200,6 +200,32 @@ describe('starting with the damaged file set aside', () => {
   });
 });
 
+describe('when the dialog or the chosen action fails', () => {
+  it('explains a file that cannot be set aside as a folder it cannot write, and never hangs', async () => {
+    writeFileSync(settingsFile(), fromNewerVersion);
+    const asked: StartDialog[] = [];
+    const started = await startWithRecovery({
+      start: async () => void openSettingsInFolder(dir, VERSION),
+      folder: dir,
+      logger: silentLogger,
+      openFolder: () => {},
+      setAside: (path) => {
+        throw Object.assign(new Error(`EROFS: read-only file system, rename '${path}'`), { code: 'EROFS', path });
+      },
+      ask: async (box) => (asked.push(box), asked.length === 1 ? 0 : box.cancelId),
+    });
+    expect(started).toBe(false);
+    expect(asked.map((b) => b.choices[0]!.action)).toEqual(['set-aside', 'retry']);
+    expect(asked[1]!.message).toMatch(/cannot write to its data folder/);
+    expect(readFileSync(settingsFile(), 'utf8')).toBe(fromNewerVersion);
+  });
+
+  it('resolves (to quit) when the dialog itself fails', async () => {
+    const started = startWithRecovery({ start: () => Promise.reject(new Error('x')), folder: dir, logger: silentLogger, openFolder: () => {}, ask: () => Promise.reject(new Error('no display')) });
+    await expect(started).resolves.toBe(false);
+  });
+});
+
 describe('the log file', () => {
   it('stays within its bound and keeps a fixed number of old files', () => {
     const path = join(dir, 'logs', 'main.log');
