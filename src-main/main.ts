@@ -8,12 +8,13 @@ import { runApp } from './electron/app';
 import { notify, onWake, openExternal, pickFiles, saveFile } from './electron/desktop';
 import { createSecretCipher, openElectronSettings } from './electron/stores';
 import { createSenderPolicy } from './ipc/router';
-import { createConsoleLogger } from './services/logger';
+import { createAppLogger } from './services/log-file';
 import { openSecretFileInFolder } from './services/secrets';
 import { defaultRegistrationsFile, loadRegistrations } from './services/oauth/registrations';
 
 runApp(async (env) => {
-  const logger = createConsoleLogger();
+  // The same redacted lines to the console and to logs/main.log in the data folder.
+  const { logger } = createAppLogger(env.userData);
   const backend = await createBackend({
     dataDir: env.userData,
     settings: openElectronSettings(env.version),
@@ -33,5 +34,5 @@ runApp(async (env) => {
   });
   env.onQuit(() => backend.close());
   registerIpc(backend.router);
-  logger.info('mailwright: started', { version: env.version, secrets: backend.secretProtection.kind });
+  logger.info('mailwright: started', { version: env.version, protection: backend.secretProtection.kind });
 });

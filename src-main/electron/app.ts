@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { app, BrowserWindow, powerMonitor, session } from 'electron';
 import { EVENT_NAMES, type EventName, type EventPayloadOf } from '../../shared/ipc';
-import { redact } from '../services/logger';
 import { APP_ORIGIN } from './policy';
 import { APP_USER_MODEL_ID, beforeQuitStep, QUIT_GRACE_MS, settleWithin, shouldOpenWindow, userDataFolder, type QuitPhase } from './lifecycle';
 import { installAppMenu } from './menu';
 import { registerAppScheme, serveRenderer } from './renderer-assets';
+import { startExplained } from './start-dialog';
 import { createMainWindow, lockDown } from './window';
 
 export interface AppEnvironment {
@@ -110,11 +110,13 @@ export function runApp(start: (env: AppEnvironment) => Promise<void>): void {
     const onQuit = (cleanup: () => Promise<void>) => {
       cleanups.push(cleanup);
     };
-    // IPC handlers are registered inside start(), so the window opens only after it.
-    void start({
+    // IPC handlers are registered inside start(), so the window opens only after it. A start that
+    // fails explains itself and offers choices (start-dialog.ts) instead of quitting silently.
+    const userData = app.getPath('userData');
+    void startExplained(() => start({
       version: app.getVersion(),
       platform: process.platform,
-      userData: app.getPath('userData'),
+      userData,
       resourcesDir: app.isPackaged ? process.resourcesPath : app.getAppPath(),
       packaged: app.isPackaged,
       rendererOrigin,
@@ -124,12 +126,10 @@ export function runApp(start: (env: AppEnvironment) => Promise<void>): void {
         for (const window of BrowserWindow.getAllWindows()) window.webContents.send(event, payload);
       },
       onQuit,
-    }).then(() => {
+    }), userData).then((started) => {
+      if (!started) return app.quit();
       ipcReady = true;
       openWindowIfNone();
-    }, (error: unknown) => {
-      console.error('mailwright: could not start', redact(error));
-      app.quit();
     });
   });
 }

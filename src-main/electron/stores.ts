@@ -4,12 +4,15 @@ import { dirname, join } from 'node:path';
 import { makeFilePrivateSync, makePrivateFolderSync } from '../services/durable-files';
 import { osSecretBackend } from './policy';
 import { combineCiphers, createAppKeyCipher, type SecretCipher } from '../services/secrets';
-import { checkSettingsFile, settingsOptions, SETTINGS_FILE_NAME, validatedSettings, type Settings, type SettingsStore } from '../services/settings-store';
+import { adoptOldSettingsName, checkSettingsFile, settingsOptions, SETTINGS_FILE_NAME, validatedSettings, type Settings, type SettingsStore } from '../services/settings-store';
 
 /** electron-store keeps the file in userData; it is checked (and a damaged one set aside) before the store reads it. */
 export function openElectronSettings(projectVersion: string): SettingsStore {
-  const damage = checkSettingsFile(join(app.getPath('userData'), `${SETTINGS_FILE_NAME}.json`));
-  const store = new ElectronStore<Settings>(settingsOptions(projectVersion));
+  const folder = app.getPath('userData');
+  adoptOldSettingsName(folder);
+  const damage = checkSettingsFile(join(folder, `${SETTINGS_FILE_NAME}.json`), projectVersion);
+  // electron-store names the file after `name` (default "config"), not conf's `configName`.
+  const store = new ElectronStore<Settings>({ ...settingsOptions(projectVersion), name: SETTINGS_FILE_NAME });
   // The profile folder holds mail, drafts and secrets: only its owner may open it (0700), and a
   // settings file written by an earlier version (0644) is narrowed to 0600.
   makePrivateFolderSync(dirname(store.path));

@@ -44,7 +44,7 @@ export function redactText(text: string): string {
 
 export function createConsoleLogger(sink: Pick<Console, 'log' | 'warn' | 'error'> = console): Logger {
   const line = (level: string, message: string, fields?: Record<string, unknown>) =>
-    `${new Date().toISOString()} ${level} ${message}${fields ? ' ' + JSON.stringify(redact(fields)) : ''}`;
+    `${new Date().toISOString()} ${level} ${redactText(message)}${fields ? ' ' + JSON.stringify(redact(fields)) : ''}`;
   return {
     info: (m, f) => sink.log(line('info', m, f)),
     warn: (m, f) => sink.warn(line('warn', m, f)),

@@ -185,7 +185,16 @@ export function createSecretVault(file: SecretFile, cipher: SecretCipher): Secre
     },
     get(name) {
       const tagged = file.get('entries')[name];
-      return tagged === undefined ? undefined : cipher.decrypt(tagged);
+      if (tagged === undefined) return undefined;
+      try {
+        return cipher.decrypt(tagged);
+      } catch (error) {
+        // Any cipher's failure to decrypt means the same to the person: this password must be typed
+        // again. Electron's safeStorage throws a plain Error (keychain reset, prompt denied, profile
+        // moved to another machine), which would otherwise reach every caller as INTERNAL.
+        if (error instanceof SecretUnreadableError) throw error;
+        throw new SecretUnreadableError(error instanceof Error ? error.message : 'the cipher refused it');
+      }
     },
     delete(name) {
       const { [name]: _removed, ...rest } = file.get('entries');

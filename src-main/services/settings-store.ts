@@ -10,12 +10,13 @@
  * every account that is still valid, after keeping the whole file aside. What it found is handed to
  * the notices service (src-main/services/data-notices.ts) when the backend starts.
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Conf, { type Options } from 'conf';
 import { makeFilePrivateSync, makePrivateFolderSync, PRIVATE_FILE_MODE, tempName } from './durable-files';
 import { PreferencesSchema, SettingsSchema, StoredAccountSchema, type Settings } from '../../shared/model';
 import { isObject, readJsonSync, setAsideSync, type DamageFinding } from './data-notices';
+import { StartFailureError } from './start-failure';
 
 export type { Settings, StoredAccount } from '../../shared/model';
 
@@ -57,16 +58,34 @@ export function settingsOptions(projectVersion: string): Options<Settings> {
 }
 
 
+/**
+ * True when `a` is a later x.y.z than `b`. Settings versions are plain x.y.z (package.json); semver
+ * is only a transitive dependency here, and three numbers need no library. Anything else is not newer.
+ */
+export function isNewerVersion(a: string, b: string): boolean {
+  const parts = (v: string) => (/^\d+\.\d+\.\d+$/.test(v) ? v.split('.').map(Number) : null);
+  const [x, y] = [parts(a), parts(b)];
+  if (!x || !y) return false;
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i]! > y[i]!;
+  return false;
+}
+
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /**
  * Checks the settings file at `path` before conf reads it (conf would throw on it, or a reset would
  * lose every account). Synchronous, as conf is. Returns what it set aside, or nothing.
  */
-export function checkSettingsFile(path: string): DamageFinding[] {
+export function checkSettingsFile(path: string, projectVersion?: string): DamageFinding[] {
   const read = readJsonSync(path);
   if (!read) return [];
   const { json } = read;
+  // A file a newer version wrote may hold what this version does not understand; repairing it
+  // would drop that, and conf would mark it as this version's. The person decides (start-failure.ts).
+  const writtenBy = isObject(json) && isObject(json.__internal__) && isObject(json.__internal__.migrations) ? json.__internal__.migrations.version : undefined;
+  if (projectVersion !== undefined && typeof writtenBy === 'string' && isNewerVersion(writtenBy, projectVersion)) {
+    throw new StartFailureError({ kind: 'newer-version', file: path, writtenBy });
+  }
   if (!isObject(json)) {
     const keptAt = setAsideSync(path);
     return [
@@ -118,10 +137,21 @@ export function validatedSettings(store: Conf<Settings>, damage: readonly Damage
   };
 }
 
+/**
+ * electron-store takes the file name from `name`, not conf's `configName`, so versions before this
+ * one wrote the app's settings to `config.json` while the damage check looked at `settings.json`.
+ * The file is renamed once, keeping the person's accounts; a `settings.json` already there wins.
+ */
+export function adoptOldSettingsName(folder: string): void {
+  const old = join(folder, 'config.json');
+  const current = join(folder, `${SETTINGS_FILE_NAME}.json`);
+  if (existsSync(old) && !existsSync(current)) renameSync(old, current);
+}
+
 /** The settings in `folder`, without Electron. */
 export function openSettingsInFolder(folder: string, projectVersion: string): SettingsStore {
   makePrivateFolderSync(folder);
-  const damage = checkSettingsFile(join(folder, `${SETTINGS_FILE_NAME}.json`));
+  const damage = checkSettingsFile(join(folder, `${SETTINGS_FILE_NAME}.json`), projectVersion);
   const store = new Conf<Settings>({ ...settingsOptions(projectVersion), cwd: folder });
   makeFilePrivateSync(store.path); // written by an earlier version with conf's default mode
   return validatedSettings(store, damage);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Account } from '../../shared/model';
 import type { OutboxJobView } from '../../shared/outbox';
-import { needsSignInAgain, signInAgainText, signInMethodText, waitingForSignIn } from '../../src-renderer/features/accounts/sign-in-text';
+import { needsPasswordAgain, needsSignInAgain, passwordAgainText, signInAgainText, signInMethodText, waitingForSignIn } from '../../src-renderer/features/accounts/sign-in-text';
 
 const microsoft = {
   id: 'microsoft',
@@ -40,5 +40,19 @@ describe('account sign-in words', () => {
       { accountId: 'b', state: 'signin' },
     ] as OutboxJobView[];
     expect(waitingForSignIn('a', jobs)).toBe(1);
+  });
+});
+
+describe('a password that needs to be entered again', () => {
+  it('is told for the password the keychain could no longer read, and only for it', () => {
+    const both = { smtp, incoming, hasPassword: false, hasIncomingPassword: false };
+    expect(needsPasswordAgain({ ...both, hasPassword: true, hasIncomingPassword: true })).toBe(false);
+    expect(needsPasswordAgain(both)).toBe(true);
+    expect(passwordAgainText(both)).toBe('Password needs to be entered again: the saved passwords could not be read. Choose Edit and type it again.');
+    expect(passwordAgainText({ ...both, hasIncomingPassword: true })).toMatch(/saved password for sending could not be read/);
+    expect(passwordAgainText({ ...both, hasPassword: true })).toMatch(/saved password for reading mail could not be read/);
+    // Accounts that sign in without a password have none to enter.
+    expect(needsPasswordAgain({ smtp: { ...smtp, auth: 'oauth2' }, incoming: { ...incoming, auth: 'oauth2' }, hasPassword: false, hasIncomingPassword: false })).toBe(false);
+    expect(needsPasswordAgain({ smtp: { ...smtp, auth: 'none' }, incoming: null, hasPassword: false, hasIncomingPassword: false })).toBe(false);
   });
 });

@@ -7,7 +7,7 @@ import { getApi } from '../../api';
 import { ErrorNotice } from '../../ui/ErrorNotice';
 import { SignInHelp } from '../advisor/SignInHelp';
 import { SignedInAgain, SignInAgain } from '../oauth/SignInAgain';
-import { needsSignInAgain, signInAgainText, signInMethodText, waitingForSignIn } from './sign-in-text';
+import { needsPasswordAgain, needsSignInAgain, passwordAgainText, signInAgainText, signInMethodText, waitingForSignIn } from './sign-in-text';
 import { useVerification } from '../verify/useVerification';
 import { VerifyPanel } from '../verify/VerifyPanel';
 
@@ -55,6 +55,11 @@ export function AccountList(props: { accounts: Account[]; jobs?: OutboxJobView[]
                 </div>
               ) : signedInAgain === a.id ? (
                 <SignedInAgain account={a} />
+              ) : null}
+              {needsPasswordAgain(a) ? (
+                <div className="notice notice--warning account__problem" role="group" aria-label={`${a.description} needs its password again`}>
+                  <p className="notice__title">{passwordAgainText(a)}</p>
+                </div>
               ) : null}
             </div>
             <div className="actions">

@@ -17,6 +17,22 @@ export function signInMethodText(a: AccountSignIn): string {
 /** An OAuth2 account whose grant main can no longer use: the person must sign in again. */
 export const needsSignInAgain = (a: Pick<Account, 'oauth' | 'signedIn'>) => a.oauth !== null && !a.signedIn;
 
+type PasswordState = Pick<Account, 'smtp' | 'incoming' | 'hasPassword' | 'hasIncomingPassword'>;
+const sendingNeedsPassword = (a: PasswordState) => a.smtp.auth === 'password' && !a.hasPassword;
+const readingNeedsPassword = (a: PasswordState) => a.incoming !== null && a.incoming.auth === 'password' && !a.hasIncomingPassword;
+
+/**
+ * A password account whose saved password main cannot read (SECRET_UNREADABLE: the OS keychain was
+ * reset, its prompt denied, the profile moved to another computer): the person types it again.
+ * Main never lists a password account without its password otherwise (a save without one is refused).
+ */
+export const needsPasswordAgain = (a: PasswordState) => sendingNeedsPassword(a) || readingNeedsPassword(a);
+
+export function passwordAgainText(a: PasswordState): string {
+  const which = sendingNeedsPassword(a) && readingNeedsPassword(a) ? 'saved passwords' : sendingNeedsPassword(a) ? 'saved password for sending' : 'saved password for reading mail';
+  return `Password needs to be entered again: the ${which} could not be read. Choose Edit and type it again.`;
+}
+
 /** Messages of this account waiting in the outbox for the person to sign in again. */
 export const waitingForSignIn = (accountId: string, jobs: OutboxJobView[]) => jobs.filter((j) => j.accountId === accountId && j.state === 'signin').length;
 
