@@ -64,7 +64,7 @@ const FILE_PARAMETER = /attach|file|^path$|^document$|^upload$/i;
 /** Line breaks of every kind (RFC 5322 CR/LF, and the Unicode ones a display would break on). */
 const LINE_BREAK = /[\r\n\u0085\u2028\u2029]/u;
 /** Control characters other than tab and line breaks. */
-const OTHER_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/u;
+const OTHER_CONTROL = /[^\P{Cc}\t\r\n\u0085]/u;
 
 const refuse = (reason: string): MailtoResult => ({ ok: false, reason });
 const shorten = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}…` : s);
