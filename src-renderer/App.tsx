@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { DEFAULT_UNDO_SECONDS, type Account, type AppInfo } from '../shared/model';
 import type { ComposeDraft, OutboxJobView } from '../shared/outbox';
 import { getApi } from './api';
@@ -33,6 +33,11 @@ export function App() {
   /** A mailto: link opened the compose window (its recipients are checked at once), or was refused (why, in words). */
   const [linkComposeKey, setLinkComposeKey] = useState<number | null>(null);
   const [linkRefused, setLinkRefused] = useState<string | null>(null);
+  const refusedNotice = useRef<HTMLDivElement>(null);
+  // The link came from outside while the person may be further down the page: bring the notice into view.
+  useEffect(() => {
+    if (linkRefused) refusedNotice.current?.scrollIntoView({ block: 'nearest' });
+  }, [linkRefused]);
   useMailtoLinks({
     onDraft: (next) => {
       setLinkRefused(null);
@@ -116,7 +121,7 @@ export function App() {
       ) : null}
       <DataNoticeBanner />
       {linkRefused ? (
-        <div className="notice notice--warning banner" role="alert" aria-label="Mail link not opened">
+        <div ref={refusedNotice} className="notice notice--warning banner" role="alert" aria-label="Mail link not opened">
           <span>{linkRefused}</span>
           <button type="button" onClick={() => setLinkRefused(null)}>
             Dismiss

@@ -1,0 +1,71 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from './fixture';
+import { ComposePage, OutboxPage } from './pages/compose';
+import { WizardPage } from './pages/wizard';
+
+/** Screenshots of the prefilled compose window, for a person to look at (light, dark, 800x600). */
+const SHOTS = process.env.MAILWRIGHT_MAILTO_SHOTS ?? '/tmp/shots/mailto';
+
+test('a mailto: link handed to the running app opens a filled compose window, and nothing is sent by itself', async ({ app }, testInfo) => {
+  const { page, servers } = app;
+  await new WizardPage(page).addAccount(servers, servers.users[0]!, { smtp: 'STARTTLS' });
+  const compose = new ComposePage(page);
+  await expect(compose.form).toBeVisible();
+  // Something typed before the link arrives: the link opens a fresh message (the typed one is autosaved as a draft).
+  await compose.field('Subject').fill('typed before the link');
+
+  const bob = servers.users[1]!.address;
+  await app.openMailto(
+    `mailto:${bob}?to=ann@example.org&cc=carol@example.org&bcc=dave@example.org&subject=Caf%C3%A9%20tomorrow%3F&body=Hello%20Bob%2C%0D%0A%0D%0ASee%20you%20at%20ten.&from=boss@example.org&x-custom=1`,
+  );
+  await expect(compose.field('To')).toHaveValue(`${bob}, ann@example.org`);
+  await expect(compose.field('Cc')).toHaveValue('carol@example.org');
+  await expect(compose.field('Bcc')).toHaveValue('dave@example.org');
+  await expect(compose.field('Subject')).toHaveValue('Café tomorrow?');
+  await expect(compose.editor).toHaveValue('Hello Bob,\n\nSee you at ten.');
+  await expect(compose.field('To')).not.toHaveAttribute('aria-invalid', 'true');
+
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${testInfo.project.name}-light.png`) });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: join(SHOTS, `${testInfo.project.name}-dark.png`) });
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 800, height: 600 });
+  await page.screenshot({ path: join(SHOTS, `${testInfo.project.name}-800x600.png`) });
+
+  // Nothing was queued: the person sends.
+  await new OutboxPage(page).open();
+  await expect(page.getByRole('heading', { name: 'Outbox' })).toBeVisible();
+  await expect(page.getByRole('listitem').filter({ hasText: 'Café tomorrow?' })).toHaveCount(0);
+});
+
+test('a look-alike address from a link is flagged as a typed one would be; a link asking for a file is refused in words', async ({ app }, testInfo) => {
+  const { page, servers } = app;
+  await new WizardPage(page).addAccount(servers, servers.users[0]!, { smtp: 'STARTTLS' });
+  const compose = new ComposePage(page);
+  await expect(compose.form).toBeVisible();
+
+  // Cyrillic "а" in paypal: the same words as the address parser gives for the typed address, shown at once.
+  await app.openMailto('mailto:support@p%D0%B0ypal.com?subject=Your%20account');
+  await expect(compose.field('Subject')).toHaveValue('Your account');
+  await expect(compose.field('To')).toHaveValue('support@pаypal.com');
+  await expect(compose.field('To')).toHaveAttribute('aria-invalid', 'true');
+  await expect(compose.field('To')).toHaveAccessibleDescription(/mix|script|look/i);
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${testInfo.project.name}-lookalike.png`) });
+
+  // A link that would attach a local file: refused as a whole, the open message untouched.
+  await app.openMailto('mailto:bob@example.org?subject=Invoice&attach=%2Fetc%2Fpasswd');
+  await expect(compose.refusedLink).toContainText('asks to attach a file');
+  await expect(compose.field('Subject')).toHaveValue('Your account');
+  // Shown where the person is looking, even when the page was scrolled down.
+  await expect(compose.refusedLink).toBeInViewport();
+  await page.screenshot({ path: join(SHOTS, `${testInfo.project.name}-refused.png`) });
+  // A header smuggled in with a line break: refused too.
+  await compose.refusedLink.getByRole('button', { name: 'Dismiss' }).click();
+  await expect(compose.refusedLink).toHaveCount(0);
+  await app.openMailto('mailto:bob@example.org?subject=Hi%0D%0ABcc:%20spy@evil.example');
+  await expect(compose.refusedLink).toContainText('line break into the subject');
+  await expect(compose.field('Bcc')).toHaveValue('');
+});
