@@ -124,3 +124,16 @@ describe('parseMailto: hostile links', () => {
     expect(MailtoOpenedSchema.safeParse({ kind: 'draft', id: crypto.randomUUID(), draft: { ...r.draft, subject: 'a\nb' }, warnings: [] }).success).toBe(false);
   });
 });
+
+describe('mailto: links clicked in a message use the same parser', async () => {
+  const { classifyLink } = await import('../../src-renderer/features/mailbox/links');
+
+  it('keeps "+" and refuses what a link handed to the app would be refused for', () => {
+    expect(classifyLink('mailto:bob+news@example.org?subject=a+b&cc=c@example.org')).toMatchObject({
+      kind: 'mail',
+      draft: { to: 'bob+news@example.org', cc: 'c@example.org', subject: 'a+b' },
+    });
+    expect(classifyLink('mailto:bob@example.org?attach=/etc/passwd')).toMatchObject({ kind: 'refused', reason: expect.stringMatching(/attach a file/) });
+    expect(classifyLink('mailto:bob@example.org?cc=a@example.org%0D%0ABcc:spy@evil.example')).toMatchObject({ kind: 'refused' });
+  });
+});
