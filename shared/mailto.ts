@@ -20,6 +20,7 @@
  */
 import { z } from 'zod';
 import { parseAddressList } from './addresses';
+import type { ComposeDraft } from './outbox';
 
 /** A whole mailto: URL longer than this is refused (no real link is; a page could make the app chew on megabytes). */
 export const MAX_MAILTO_LENGTH = 64 * 1024;
@@ -147,4 +148,18 @@ export function parseMailto(url: string): MailtoResult {
   // The same parser and look-alike checks as typed addresses; the compose window shows the same words under the field.
   const warnings = ADDRESS_FIELDS.flatMap((field) => parseAddressList(draft[field]).invalid.map((p) => p.message)).slice(0, 100);
   return { ok: true, draft, warnings };
+}
+
+/** A new message from a link: plain text (what the link gave), no attachments, the first account's address. */
+export function draftFromMailto(link: MailtoDraft): ComposeDraft {
+  return {
+    accountId: '',
+    identityId: '',
+    to: link.to,
+    cc: link.cc,
+    bcc: link.bcc,
+    subject: link.subject,
+    body: link.body ? { mode: 'plain', html: '', text: link.body } : { mode: 'rich', html: '', text: '' },
+    attachments: [],
+  };
 }

@@ -4,23 +4,9 @@
  * arrived, so a link that launched the app is not lost before the window listens.
  */
 import { useEffect, useRef } from 'react';
-import type { MailtoDraft } from '../../../shared/mailto';
+import { draftFromMailto } from '../../../shared/mailto';
 import type { ComposeDraft } from '../../../shared/outbox';
 import { getApi } from '../../api';
-
-/** A new message from a link: plain text (what the link gave), no attachments, the first account's address. */
-export function draftFromMailto(link: MailtoDraft): ComposeDraft {
-  return {
-    accountId: '',
-    identityId: '',
-    to: link.to,
-    cc: link.cc,
-    bcc: link.bcc,
-    subject: link.subject,
-    body: link.body ? { mode: 'plain', html: '', text: link.body } : { mode: 'rich', html: '', text: '' },
-    attachments: [],
-  };
-}
 
 export function useMailtoLinks(handlers: { onDraft: (draft: ComposeDraft) => void; onRefused: (reason: string) => void }): void {
   const latest = useRef(handlers);

@@ -1,7 +1,6 @@
 /** What a link in a message really points to, and whether its text pretends otherwise. */
-import { parseMailto } from '../../../shared/mailto';
+import { draftFromMailto, parseMailto } from '../../../shared/mailto';
 import type { ComposeDraft } from '../../../shared/outbox';
-import { draftFromMailto } from '../compose/mailto';
 
 export type LinkTarget =
   | { kind: 'web'; url: string; host: string }
