@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, test } from './fixture';
+import { BRIDGE_ORIGIN, expect, test } from './fixture';
 import { ComposePage, OutboxPage } from './pages/compose';
 import { WizardPage } from './pages/wizard';
 
@@ -68,4 +68,19 @@ test('a look-alike address from a link is flagged as a typed one would be; a lin
   await app.openMailto('mailto:bob@example.org?subject=Hi%0D%0ABcc:%20spy@evil.example');
   await expect(compose.refusedLink).toContainText('line break into the subject');
   await expect(compose.field('Bcc')).toHaveValue('');
+});
+
+test('a link that arrives before the window listens (the link that started the app) opens once the window is up, after the first account', async ({ app }) => {
+  test.skip(app.mode !== 'bridge', 'the bridge can take the window away; Electron opens it itself');
+  const { page, servers } = app;
+  // No renderer listening: the event goes nowhere, main keeps the link.
+  await page.goto('about:blank');
+  await app.openMailto('mailto:bob@example.org?subject=From%20the%20first%20start&body=Hi');
+  await page.goto(`${BRIDGE_ORIGIN}/index.html`);
+  // First start: no account yet, so the wizard first; then the message the link asked for.
+  await new WizardPage(page).addAccount(servers, servers.users[0]!, { smtp: 'STARTTLS' });
+  const compose = new ComposePage(page);
+  await expect(compose.field('Subject')).toHaveValue('From the first start');
+  await expect(compose.field('To')).toHaveValue('bob@example.org');
+  await expect(compose.editor).toHaveValue('Hi');
 });
