@@ -38,6 +38,9 @@ test('a mailto: link handed to the running app opens a filled compose window, an
   await new OutboxPage(page).open();
   await expect(page.getByRole('heading', { name: 'Outbox' })).toBeVisible();
   await expect(page.getByRole('listitem').filter({ hasText: 'Café tomorrow?' })).toHaveCount(0);
+  // What was typed before the link came is kept as a draft, not lost.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Drafts' }).click();
+  await expect(page.getByText('typed before the link')).toBeVisible();
 });
 
 test('a look-alike address from a link is flagged as a typed one would be; a link asking for a file is refused in words', async ({ app }, testInfo) => {
