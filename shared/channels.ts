@@ -43,8 +43,9 @@ export const CHANNEL_NAMES = [
   'app:openExternal',
   'app:notices',
   'app:dismissNotice',
+  'compose:takeMailto',
 ] as const;
-export const EVENT_NAMES = ['accounts:changed', 'accounts:verifyProgress', 'outbox:changed', 'mail:changed', 'mail:status', 'app:noticeAdded', 'app:command'] as const;
+export const EVENT_NAMES = ['accounts:changed', 'accounts:verifyProgress', 'outbox:changed', 'mail:changed', 'mail:status', 'app:noticeAdded', 'app:command', 'compose:mailto'] as const;
 
 /** What the application menu asks the window to do (the 'app:command' event). */
 export const APP_COMMANDS = ['new-message', 'check-mail', 'send', 'reply', 'reply-all', 'forward'] as const;

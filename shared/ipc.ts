@@ -29,6 +29,7 @@ import {
   SearchQuerySchema,
   UidSchema,
 } from './mail';
+import { MailtoOpenedSchema } from './mailto';
 import { DataNoticeSchema } from './notices';
 import { OAuthSignInRequestSchema, OAuthSignInResultSchema } from './oauth';
 import { AttachmentRefSchema, ComposeDraftSchema, DraftIdSchema, DraftSummarySchema, OutboxJobSchema } from './outbox';
@@ -205,6 +206,12 @@ export const CHANNELS = {
   'app:notices': channel(z.object({}).strict(), z.array(DataNoticeSchema)),
   /** The person read the notice; answers the notices that remain. */
   'app:dismissNotice': channel(z.object({ id: z.uuid() }).strict(), z.array(DataNoticeSchema)),
+  /**
+   * mailto: links handed to the app (by the system) that no window has opened yet, oldest first; each is
+   * answered once. The window asks at start and on every compose:mailto event, so a link that came before
+   * the window was listening is not lost.
+   */
+  'compose:takeMailto': channel(z.object({}).strict(), z.array(MailtoOpenedSchema)),
 } as const satisfies Record<Channel, { request: z.ZodType; response: z.ZodType }>;
 
 export const EVENTS = {
@@ -221,6 +228,8 @@ export const EVENTS = {
   'app:noticeAdded': DataNoticeSchema,
   /** The person chose an item of the application menu that acts in the window (New Message, Reply…). */
   'app:command': z.object({ command: z.enum(APP_COMMANDS) }).strict(),
+  /** A mailto: link was handed to the app: a message to open prefilled, or why the link was refused. */
+  'compose:mailto': MailtoOpenedSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type RequestOf<C extends Channel> = z.input<(typeof CHANNELS)[C]['request']>;

@@ -28,6 +28,7 @@ import { createMailHandlers } from './ipc/mail-handlers';
 import { MailService, type MailServiceOptions } from './services/mail';
 import { createOAuthService, type ClientRegistrations } from './services/oauth';
 import { createAccountCredentials } from './services/account-credentials';
+import { createMailtoInbox } from './services/mailto';
 
 export interface BackendOptions {
   /** The app's data folder; the outbox lives in <dataDir>/outbox. */
@@ -69,6 +70,8 @@ export interface Backend {
   secretProtection: SecretProtection;
   /** Stops mail connections and the outbox's scheduler; an in-flight send settles first. */
   close(): Promise<void>;
+  /** A mailto: URL the system handed over: parsed, then opened as a prefilled message (or refused in words). */
+  openMailto(url: string): void;
 }
 
 export async function createBackend(options: BackendOptions): Promise<Backend> {
@@ -185,6 +188,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   // Messages that waited for a sign-in which happened before a restart (or before the outbox opened).
   for (const account of accounts.list()) if (account.signedIn) resumeSignIn(account.id);
   options.onWake?.(() => mailService.wake());
+  const mailto = createMailtoInbox({ emit: options.emit, logger: options.logger });
   const handlers = createHandlers({
     accounts,
     outbox: createOutboxHandlers({
@@ -210,11 +214,13 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       outbox.setUndoSeconds(seconds);
     },
     notices,
+    mailto,
   });
   const router = createRouter({ handlers, isTrustedSender: options.isTrustedSender, logger: options.logger });
   return {
     router,
     secretProtection: vault.protection,
+    openMailto: (url) => void mailto.open(url),
     close: async () => {
       oauth.close();
       await mailService.close();

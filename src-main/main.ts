@@ -5,12 +5,16 @@
 import { createBackend } from './backend';
 import { registerIpc } from './electron/ipc';
 import { runApp } from './electron/app';
+import { collectMailtoLinks } from './electron/mailto-glue';
 import { notify, onWake, openExternal, pickFiles, saveFile } from './electron/desktop';
 import { createSecretCipher, openElectronSettings } from './electron/stores';
 import { createSenderPolicy } from './ipc/router';
 import { createAppLogger } from './services/log-file';
 import { openSecretFileInFolder } from './services/secrets';
 import { defaultRegistrationsFile, loadRegistrations } from './services/oauth/registrations';
+
+// Before runApp: macOS hands over the link that launched the app before "ready".
+const mailtoLinks = collectMailtoLinks();
 
 runApp(async (env) => {
   // The same redacted lines to the console and to logs/main.log in the data folder.
@@ -34,5 +38,6 @@ runApp(async (env) => {
   });
   env.onQuit(() => backend.close());
   registerIpc(backend.router);
+  mailtoLinks.deliverTo((url) => backend.openMailto(url));
   logger.info('mailwright: started', { version: env.version, protection: backend.secretProtection.kind });
 });

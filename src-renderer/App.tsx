@@ -1,9 +1,10 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { DEFAULT_UNDO_SECONDS, type Account, type AppInfo } from '../shared/model';
 import type { ComposeDraft, OutboxJobView } from '../shared/outbox';
 import { getApi } from './api';
 import { AccountList } from './features/accounts/AccountList';
 import { ComposeWindow } from './features/compose/ComposeWindow';
+import { useMailtoLinks } from './features/compose/mailto';
 import { DraftsView } from './features/drafts/DraftsView';
 import { MailView } from './features/mailbox/MailView';
 import { DataNoticeBanner } from './ui/DataNoticeBanner';
@@ -30,6 +31,22 @@ export function App() {
   /** The message just queued, while it can still be taken back. */
   const [justQueued, setJustQueued] = useState<string | null>(null);
   const [now, setNow] = useState(Date.now());
+  /** A mailto: link opened the compose window (its recipients are checked at once), or was refused (why, in words). */
+  const [linkComposeKey, setLinkComposeKey] = useState<number | null>(null);
+  const [linkRefused, setLinkRefused] = useState<string | null>(null);
+  const refusedNotice = useRef<HTMLDivElement>(null);
+  // The link came from outside while the person may be further down the page: bring the notice into view.
+  useEffect(() => {
+    if (linkRefused) refusedNotice.current?.scrollIntoView({ block: 'nearest' });
+  }, [linkRefused]);
+  useMailtoLinks({
+    onDraft: (next) => {
+      setLinkRefused(null);
+      openCompose(next);
+      setLinkComposeKey(composeKey + 1);
+    },
+    onRefused: setLinkRefused,
+  });
 
   useEffect(() => {
     const api = getApi();
@@ -114,6 +131,14 @@ export function App() {
         </p>
       ) : null}
       <DataNoticeBanner />
+      {linkRefused ? (
+        <div ref={refusedNotice} className="notice notice--warning banner" role="alert" aria-label="Mail link not opened">
+          <span>{linkRefused}</span>
+          <button type="button" onClick={() => setLinkRefused(null)}>
+            Dismiss
+          </button>
+        </div>
+      ) : null}
       {undoable ? (
         <div className="notice notice--success banner undo" role="status">
           <span>
@@ -160,6 +185,7 @@ export function App() {
               draftId={draftId}
               knownAddresses={knownAddresses}
               undoSeconds={info?.undoSeconds ?? DEFAULT_UNDO_SECONDS}
+              checkRecipients={linkComposeKey === composeKey}
               onQueued={(job) => {
                 setJobs((list) => [job, ...list.filter((j) => j.id !== job.id)].sort(byNewest));
                 setJustQueued(job.id);

@@ -10,6 +10,7 @@ import type { AccountService } from '../services/accounts';
 import type { OAuthService } from '../services/oauth';
 import type { AccountCredentials } from '../services/account-credentials';
 import type { DataNotices } from '../services/data-notices';
+import type { MailtoInbox } from '../services/mailto';
 import type { createMailHandlers } from './mail-handlers';
 import type { createOutboxHandlers } from './outbox-handlers';
 import type { Handlers } from './router';
@@ -33,6 +34,8 @@ export function createHandlers(deps: {
   setUndoSeconds: (seconds: number) => void;
   /** Damaged files set aside in this run, for the person to read. */
   notices: DataNotices;
+  /** mailto: links handed to the app, waiting for a window. */
+  mailto: MailtoInbox;
 }): Handlers {
   const { accounts } = deps;
   return {
@@ -46,6 +49,7 @@ export function createHandlers(deps: {
       deps.notices.dismiss(id);
       return ok(deps.notices.list());
     },
+    'compose:takeMailto': async () => ok(deps.mailto.take()),
     'accounts:list': async () => ok(accounts.list()),
     'accounts:save': async ({ oauthSession, ...request }) => {
       if (oauthSession === undefined) return accounts.save(request);

@@ -48,6 +48,8 @@ export interface LaunchedApp {
   openedExternally: string[];
   /** Replies that did not match their channel's response schema (bridge mode); the fixture fails the test on any. */
   offSchemaReplies: OffSchemaReply[];
+  /** Hands a mailto: URL to the running app, as the system does (bridge: Backend.openMailto; Electron: app's open-url). */
+  openMailto(url: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -187,6 +189,7 @@ export async function launchApp(
         },
         openedExternally: [],
         offSchemaReplies: [],
+        openMailto: (url) => app.evaluate(({ app: electronApp }, link) => void electronApp.emit('open-url', { preventDefault: () => {} }, link), url),
         close,
       };
     }
@@ -281,6 +284,7 @@ export async function launchApp(
       nextSavePath: (path) => (savePath = path),
       openedExternally,
       offSchemaReplies: router.offSchema,
+      openMailto: async (url) => backend.openMailto(url),
       close,
     };
   } catch (error) {

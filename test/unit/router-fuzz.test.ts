@@ -67,6 +67,7 @@ const VALID: { [C in Channel]: RequestOf<C> } = {
   'app:info': {},
   'app:notices': {},
   'app:dismissNotice': { id: uuid },
+  'compose:takeMailto': {},
   'preferences:set': { undoSeconds: 10 },
   'accounts:list': {},
   'accounts:save': { id: uuid, account, password: 'secret-1', incomingPassword: 'secret-2' },

@@ -33,6 +33,16 @@ function senders(accounts: Account[]) {
   ]);
 }
 
+/** What the address parser refused in each field, in its words (shown under the field). */
+function recipientProblems(parsed: Record<RecipientField, ReturnType<typeof parseAddressList>>): Partial<Record<RecipientField, string>> {
+  const errs: Partial<Record<RecipientField, string>> = {};
+  for (const field of ['to', 'cc', 'bcc'] as const) {
+    const bad = parsed[field].invalid;
+    if (bad.length) errs[field] = bad.map((p) => p.message).join(' ');
+  }
+  return errs;
+}
+
 /** The local date and time one hour from now, for the "send later" picker. */
 function inAnHour(): string {
   const d = new Date(Date.now() + 60 * 60_000);
@@ -50,6 +60,8 @@ export function ComposeWindow(props: {
   knownAddresses: string[];
   undoSeconds: number;
   onQueued: (job: OutboxJobView) => void;
+  /** Show what is wrong with the recipients at once (a mailto: link filled them, not the person). */
+  checkRecipients?: boolean;
 }) {
   const initial = props.draft;
   const fromChoices = useMemo(() => senders(props.accounts), [props.accounts]);
@@ -65,7 +77,9 @@ export function ComposeWindow(props: {
   const [later, setLater] = useState<string | null>(null);
   /** "Tell me when it is delivered": DSN NOTIFY=SUCCESS,FAILURE,DELAY, headers only, where the server offers DSN. */
   const [notices, setNotices] = useState(Boolean(initial?.dsn));
-  const [errors, setErrors] = useState<Partial<Record<RecipientField | 'later', string>>>({});
+  const [errors, setErrors] = useState<Partial<Record<RecipientField | 'later', string>>>(() =>
+    props.checkRecipients ? recipientProblems({ to: parseAddressList(initial?.to ?? ''), cc: parseAddressList(initial?.cc ?? ''), bcc: parseAddressList(initial?.bcc ?? '') }) : {},
+  );
   const [failure, setFailure] = useState<AppError | null>(null);
   const [busy, setBusy] = useState(false);
   const draftId = useRef<string | null>(props.draftId ?? null);
@@ -156,11 +170,7 @@ export function ComposeWindow(props: {
   async function send(event: FormEvent) {
     event.preventDefault();
     setFailure(null);
-    const errs: typeof errors = {};
-    for (const field of ['to', 'cc', 'bcc'] as const) {
-      const bad = parsed[field].invalid;
-      if (bad.length) errs[field] = bad.map((p) => p.message).join(' ');
-    }
+    const errs: typeof errors = recipientProblems(parsed);
     if (!parsed.to.addresses.length && !parsed.cc.addresses.length && !parsed.bcc.addresses.length && !errs.to) errs.to = 'Add at least one recipient.';
     let sendAt: string | undefined;
     if (later !== null) {

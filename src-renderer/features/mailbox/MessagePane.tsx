@@ -125,6 +125,7 @@ export function MessagePane(props: {
     const target = classifyLink(href);
     if (target.kind === 'web') setLink({ url: target.url, host: target.host, text });
     else if (target.kind === 'mail') props.onCompose({ ...target.draft, accountId: ref.accountId });
+    else if (target.kind === 'refused') setNote(target.reason);
   }
 
   const report = view.deliveryReport;

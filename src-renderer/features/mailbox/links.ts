@@ -1,7 +1,13 @@
 /** What a link in a message really points to, and whether its text pretends otherwise. */
+import { draftFromMailto, parseMailto } from '../../../shared/mailto';
 import type { ComposeDraft } from '../../../shared/outbox';
 
-export type LinkTarget = { kind: 'web'; url: string; host: string } | { kind: 'mail'; draft: Omit<ComposeDraft, 'accountId'> } | { kind: 'ignored' };
+export type LinkTarget =
+  | { kind: 'web'; url: string; host: string }
+  | { kind: 'mail'; draft: Omit<ComposeDraft, 'accountId'> }
+  /** A mailto: link that asks for a file or smuggles header lines: why, in words. */
+  | { kind: 'refused'; reason: string }
+  | { kind: 'ignored' };
 
 export function classifyLink(href: string): LinkTarget {
   let url: URL;
@@ -11,31 +17,14 @@ export function classifyLink(href: string): LinkTarget {
     return { kind: 'ignored' };
   }
   if (url.protocol === 'http:' || url.protocol === 'https:') return { kind: 'web', url: url.href, host: url.hostname };
-  if (url.protocol === 'mailto:') return { kind: 'mail', draft: mailtoDraft(url) };
+  if (url.protocol === 'mailto:') {
+    // The same parser as links handed to the app by the system (shared/mailto.ts).
+    const parsed = parseMailto(href.trim());
+    if (!parsed.ok) return { kind: 'refused', reason: parsed.reason };
+    const { accountId: _none, ...draft } = draftFromMailto(parsed.draft);
+    return { kind: 'mail', draft };
+  }
   return { kind: 'ignored' };
-}
-
-/** RFC 6068: mailto:to?cc=..&subject=..&body=.. ; other headers are ignored. */
-function mailtoDraft(url: URL): Omit<ComposeDraft, 'accountId'> {
-  const param = (name: string) => url.searchParams.get(name) ?? '';
-  const decode = (s: string) => {
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      return s;
-    }
-  };
-  const to = [decode(url.pathname), param('to')].filter(Boolean).join(', ');
-  const body = param('body');
-  return {
-    identityId: '',
-    to,
-    cc: param('cc'),
-    bcc: param('bcc'),
-    subject: param('subject').replace(/[\r\n]+/g, ' ').slice(0, 998),
-    body: body ? { mode: 'plain', html: '', text: body } : { mode: 'rich', html: '', text: '' },
-    attachments: [],
-  };
 }
 
 const bare = (host: string) => host.toLowerCase().replace(/\.$/, '').replace(/^www\./, '');

@@ -43,6 +43,16 @@ export class ComposePage {
     await this.form.getByRole('button', { name: 'Send', exact: true }).click();
   }
 
+  /** A field of the message by its label (To, Cc, Bcc, Subject); what the address parser refused is its description. */
+  field(label: 'To' | 'Cc' | 'Bcc' | 'Subject'): Locator {
+    return this.form.getByLabel(label, { exact: true });
+  }
+
+  /** The notice shown when a mail link handed to the app was refused. */
+  get refusedLink(): Locator {
+    return this.page.getByRole('alert', { name: 'Mail link not opened' });
+  }
+
   /** What is in the fields now. */
   async values(): Promise<Draft> {
     const p = this.page;
