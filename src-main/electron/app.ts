@@ -70,6 +70,8 @@ export function runApp(start: (env: AppEnvironment) => Promise<void>): void {
     if (process.platform !== 'darwin') app.quit();
   });
   app.on('activate', openWindowIfNone);
+  // A mailto: link on macOS with every window closed: the link waits in main (mailto-glue.ts), and a window takes it.
+  app.on('open-url', openWindowIfNone);
 
   // Quitting lets the backend settle (bounded), but never holds up the OS shutting down.
   let quitPhase: QuitPhase = 'running';
