@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { app, BrowserWindow, powerMonitor, session } from 'electron';
 import { EVENT_NAMES, type EventName, type EventPayloadOf } from '../../shared/ipc';
-import { APP_ORIGIN } from './policy';
+import { APP_ORIGIN, stripsCookies, withoutCookies } from './policy';
 import { APP_USER_MODEL_ID, beforeQuitStep, QUIT_GRACE_MS, settleWithin, shouldOpenWindow, userDataFolder, type QuitPhase } from './lifecycle';
 import { installAppMenu } from './menu';
 import { registerAppScheme, serveRenderer } from './renderer-assets';
@@ -98,6 +98,13 @@ export function runApp(start: (env: AppEnvironment) => Promise<void>): void {
 
   void app.whenReady().then(() => {
     session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+    // No third-party cookies: requests that leave the app go without them, and none is kept (policy.ts).
+    session.defaultSession.webRequest.onBeforeSendHeaders((details, callback) =>
+      callback({ requestHeaders: stripsCookies(details.url, rendererOrigin) ? withoutCookies(details.requestHeaders, 'cookie') : details.requestHeaders }),
+    );
+    session.defaultSession.webRequest.onHeadersReceived((details, callback) =>
+      callback(details.responseHeaders && stripsCookies(details.url, rendererOrigin) ? { responseHeaders: withoutCookies(details.responseHeaders, 'set-cookie') } : {}),
+    );
     serveRenderer(join(import.meta.dirname, '../renderer'));
     installAppMenu({
       dataDir: app.getPath('userData'),

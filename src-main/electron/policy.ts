@@ -109,3 +109,18 @@ export function osSecretBackend(
   const name = linuxBackend();
   return { name, encrypts: name !== 'basic_text' && name !== 'unknown' };
 }
+
+/**
+ * Cookies: the app itself uses none, and remote content (a message's images, once the person allows
+ * them) must not be able to track the reader with cookies. So every request that leaves the app's own
+ * origin is sent without cookies, and its answer's Set-Cookie headers are dropped: no third-party
+ * cookie is ever kept. Header names compare without case (HTTP).
+ */
+export function withoutCookies<T>(headers: Record<string, T>, name: 'cookie' | 'set-cookie'): Record<string, T> {
+  return Object.fromEntries(Object.entries(headers).filter(([key]) => key.toLowerCase() !== name));
+}
+
+/** Whether a request's cookies are stripped: everything that is not the app's own origin. */
+export function stripsCookies(url: string, appOrigin: string): boolean {
+  return originOf(url) !== appOrigin;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { APP_ORIGIN, CONTENT_SECURITY_POLICY, isAllowedNavigation, isAllowedSubframeNavigation, osSecretBackend, resolveAppAsset } from '../../src-main/electron/policy';
+import { APP_ORIGIN, CONTENT_SECURITY_POLICY, isAllowedNavigation, isAllowedSubframeNavigation, osSecretBackend, resolveAppAsset, stripsCookies, withoutCookies } from '../../src-main/electron/policy';
 import { externalUrlToOpen } from '../../src-main/services/link-policy';
 
 describe('window policy', () => {
@@ -71,5 +71,15 @@ describe('secret protection choice', () => {
     expect(osSecretBackend('linux', true, () => 'gnome_libsecret')).toEqual({ name: 'gnome_libsecret', encrypts: true });
     expect(osSecretBackend('linux', true, () => 'basic_text')).toEqual({ name: 'basic_text', encrypts: false });
     expect(osSecretBackend('linux', false, () => 'kwallet5')).toEqual({ name: 'unavailable', encrypts: false });
+  });
+});
+
+describe('no third-party cookies', () => {
+  it('strips Cookie and Set-Cookie (any case) from every request that leaves the app, and keeps the other headers', () => {
+    expect(stripsCookies('https://tracker.example/pixel.gif', APP_ORIGIN)).toBe(true);
+    expect(stripsCookies('http://127.0.0.1:8080/x', APP_ORIGIN)).toBe(true);
+    expect(stripsCookies(`${APP_ORIGIN}/index.html`, APP_ORIGIN)).toBe(false);
+    expect(withoutCookies({ Cookie: 'a=1', Accept: 'image/*' }, 'cookie')).toEqual({ Accept: 'image/*' });
+    expect(withoutCookies({ 'set-cookie': ['id=1'], 'Set-Cookie': ['id=2'], 'content-type': ['image/gif'] }, 'set-cookie')).toEqual({ 'content-type': ['image/gif'] });
   });
 });
