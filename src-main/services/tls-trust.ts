@@ -6,7 +6,8 @@
  * certificate itself before a single credential is sent (`judgeCertificate`).
  */
 import { X509Certificate } from 'node:crypto';
-import { checkServerIdentity, rootCertificates, type ConnectionOptions, type PeerCertificate, type TLSSocket } from 'node:tls';
+import * as tls from 'node:tls';
+import { checkServerIdentity, createSecureContext, rootCertificates, type ConnectionOptions, type PeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
 import type { PinnedCertificate } from '../../shared/model';
 import type { CertificateInfo } from '../../shared/verify';
@@ -16,16 +17,57 @@ export interface TrustSettings {
   pinnedCertificate?: PinnedCertificate | undefined;
 }
 
+/**
+ * The operating system's trusted authorities (company CAs, security software) beside Node's bundled
+ * roots, where the runtime can read them (Node 22.15+, so the app's Electron; not the tests' Node 20).
+ * Read once.
+ */
+let systemCas: readonly string[] | undefined;
+function systemCertificates(): readonly string[] {
+  if (systemCas) return systemCas;
+  const read = (tls as { getCACertificates?: (type: 'system') => string[] }).getCACertificates;
+  try {
+    systemCas = read ? read('system') : [];
+  } catch {
+    systemCas = [];
+  }
+  return systemCas;
+}
+
+/**
+ * A secure context per trust list, made once: parsing ~150 root certificates costs ~30 ms of CPU,
+ * which every connection with a pinned certificate or an extra authority used to pay again.
+ * Bounded (a few accounts, a few pins); cleared when it grows past that.
+ */
+const contexts = new Map<string, SecureContext>();
+const MAX_CONTEXTS = 64;
+function trustContext(extra: readonly string[], partialChain: boolean): SecureContext | undefined {
+  const system = systemCertificates();
+  if (!extra.length && !system.length) return undefined; // Node's defaults are exactly the bundled roots
+  const key = JSON.stringify([partialChain, extra]);
+  let context = contexts.get(key);
+  if (!context) {
+    context = createSecureContext({
+      minVersion: 'TLSv1.2',
+      ca: [...new Set([...rootCertificates, ...system, ...extra])],
+      // A pinned certificate is usually a leaf or a private intermediate: let it anchor the chain.
+      ...(partialChain ? { allowPartialTrustChain: true } : {}),
+    } as tls.SecureContextOptions);
+    if (contexts.size >= MAX_CONTEXTS) contexts.clear();
+    contexts.set(key, context);
+  }
+  return context;
+}
+
 /** TLS options for a real session (send, login): verification on; a pinned certificate counts as an anchor. */
 export function tlsOptionsFor(host: string, trust: TrustSettings = {}): ConnectionOptions {
   const extra = [...(trust.extraCertificateAuthorities ?? []), ...(trust.pinnedCertificate ? [trust.pinnedCertificate.pem] : [])];
+  const secureContext = trustContext(extra, Boolean(trust.pinnedCertificate));
   return {
     minVersion: 'TLSv1.2',
     rejectUnauthorized: true,
     ...(isIP(host) ? {} : { servername: host }),
-    ...(extra.length ? { ca: [...rootCertificates, ...extra] } : {}),
-    // A pinned certificate is usually a leaf or a private intermediate: let it anchor the chain.
-    ...(trust.pinnedCertificate ? ({ allowPartialTrustChain: true } as ConnectionOptions) : {}),
+    ...(secureContext ? { secureContext } : {}),
   };
 }
 

@@ -87,11 +87,21 @@ function standIn(options: { packaged: boolean }) {
   }
   const powerMonitor = new EventEmitter();
   const menus: unknown[] = [];
+  type HeaderFilter = (details: Record<string, unknown>, callback: (response: Record<string, unknown>) => void) => void;
+  const webRequest: { before?: HeaderFilter; received?: HeaderFilter } = {};
   const electron = {
     app,
     BrowserWindow,
     powerMonitor,
-    session: { defaultSession: { setPermissionRequestHandler: () => {} } },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: () => {},
+        webRequest: {
+          onBeforeSendHeaders: (filter: HeaderFilter) => (webRequest.before = filter),
+          onHeadersReceived: (filter: HeaderFilter) => (webRequest.received = filter),
+        },
+      },
+    },
     protocol: { registerSchemesAsPrivileged: () => calls.push('scheme'), handle: () => {} },
     shell: { openExternal: async () => {}, openPath: async () => '' },
     clipboard: { writeText: () => {} },
@@ -101,7 +111,7 @@ function standIn(options: { packaged: boolean }) {
       setApplicationMenu: (menu: unknown) => menus.push(menu),
     },
   };
-  return { electron, app, BrowserWindow, powerMonitor, calls, menus };
+  return { electron, app, BrowserWindow, powerMonitor, calls, menus, webRequest };
 }
 
 async function start(options: { packaged: boolean; startWork?: (env: AppEnvironment) => Promise<void> }) {
@@ -228,6 +238,21 @@ describe('Electron glue (app.ts) under a stand-in electron', () => {
     await t.finish();
     t.app.quit();
     expect(t.calls).toContain('quit proceeded');
+  });
+
+  it('keeps no third-party cookies: requests leaving the app go without Cookie, and their Set-Cookie is dropped', async () => {
+    const run = await start({ packaged: true });
+    await run.ready();
+    const answer = (filter: ((d: Record<string, unknown>, cb: (r: Record<string, unknown>) => void) => void) | undefined, details: Record<string, unknown>) => {
+      let response: Record<string, unknown> = {};
+      filter!(details, (r) => (response = r));
+      return response;
+    };
+    expect(answer(run.webRequest.before, { url: 'https://tracker.example/p.gif', requestHeaders: { Cookie: 'id=1', Accept: 'image/*' } })).toEqual({ requestHeaders: { Accept: 'image/*' } });
+    expect(answer(run.webRequest.received, { url: 'https://tracker.example/p.gif', responseHeaders: { 'Set-Cookie': ['id=2'], 'Content-Type': ['image/gif'] } })).toEqual({
+      responseHeaders: { 'Content-Type': ['image/gif'] },
+    });
+    expect(answer(run.webRequest.before, { url: 'app://mailwright/index.html', requestHeaders: { Accept: '*/*' } })).toEqual({ requestHeaders: { Accept: '*/*' } });
   });
 
   it('sets our menu, without Reload or DevTools in the packaged app, and sends its commands to the window', async () => {
