@@ -75,12 +75,22 @@ export function createLogFile(path: string, options: { maxBytes?: number; keep?:
  * The main process's logger: every line to the console and to the log file in `dataDir`, the same
  * redacted text in both.
  */
+/**
+ * The app's logger: every line to the console and to the log file of `dataDir`. One per data folder
+ * and process: the start-failure dialog and the running app share it, so a single writer keeps the
+ * file's size bound and rotation.
+ */
+const appLoggers = new Map<string, { logger: Logger; file: LogFile }>();
 export function createAppLogger(dataDir: string, consoleSink: Pick<Console, 'log' | 'warn' | 'error'> = console): { logger: Logger; file: LogFile } {
+  const known = appLoggers.get(dataDir);
+  if (known && consoleSink === console) return known;
   const file = createLogFile(logFilePath(dataDir));
   const both = {
     log: (line: string) => (consoleSink.log(line), file.log(line)),
     warn: (line: string) => (consoleSink.warn(line), file.warn(line)),
     error: (line: string) => (consoleSink.error(line), file.error(line)),
   };
-  return { logger: createConsoleLogger(both), file };
+  const made = { logger: createConsoleLogger(both), file };
+  if (consoleSink === console) appLoggers.set(dataDir, made);
+  return made;
 }

@@ -276,3 +276,17 @@ describe('the settings file name', () => {
     expect(openSettingsInFolder(dir, VERSION).get('accounts')).toHaveLength(1);
   });
 });
+
+describe('one log writer per data folder', () => {
+  it('the start dialog and the running app get the same logger, so one writer keeps the size bound and rotation', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mailwright-one-log-'));
+    try {
+      const first = createAppLogger(dir);
+      const second = createAppLogger(dir);
+      expect(second.logger).toBe(first.logger);
+      expect(second.file).toBe(first.file);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
