@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { parseAddressList } from '../../../shared/addresses';
 import type { Account } from '../../../shared/model';
 import type { AttachmentRef, ComposeDraft, OutboxJobView } from '../../../shared/outbox';
@@ -26,6 +26,9 @@ const person = (name: string, email: string) => (name ? `${name} <${email}>` : e
 const emptyBody = (): RichValue => ({ mode: 'rich', html: '', text: '' });
 
 /** Every address the person can send as: each account's own, then its other identities. */
+/** Inputs where Enter does not submit a form (and so needs no stopping). */
+const NOT_ONE_LINE = new Set(['checkbox', 'radio', 'button', 'submit', 'reset', 'file', 'hidden']);
+
 function senders(accounts: Account[]) {
   return accounts.flatMap((a) => [
     { key: `${a.id}/`, accountId: a.id, identityId: '', label: `${person(a.displayName, a.email)} (${a.description})`, signature: a.signature },
@@ -193,6 +196,28 @@ export function ComposeWindow(props: {
     props.onQueued(result.value);
   }
 
+  /**
+   * Enter never sends: in To, Cc, Bcc, Subject (any one-line field) it moves on to the next field,
+   * as a form would otherwise submit itself and send a half-written message. Ctrl/Cmd+Enter sends
+   * from anywhere in the window, the editor included (caught before the editor turns it into a line break).
+   */
+  function keys(event: KeyboardEvent<HTMLFormElement>) {
+    if (event.key !== 'Enter' || event.nativeEvent.isComposing) return;
+    if (event.ctrlKey || event.metaKey) {
+      event.preventDefault();
+      event.stopPropagation();
+      if (!busy) event.currentTarget.requestSubmit();
+      return;
+    }
+    const field = event.target;
+    if (!(field instanceof HTMLInputElement) || NOT_ONE_LINE.has(field.type)) return;
+    event.preventDefault();
+    const order = [...event.currentTarget.querySelectorAll<HTMLElement>('input, select, textarea, [contenteditable="true"]')].filter(
+      (el) => !(el instanceof HTMLInputElement && NOT_ONE_LINE.has(el.type)) && !(el as HTMLInputElement).disabled && el.offsetParent !== null,
+    );
+    order[order.indexOf(field) + 1]?.focus();
+  }
+
   const [focused, setFocused] = useState<RecipientField | null>(null);
   /** Addresses sent to before that match what is being typed after the last separator. */
   const suggestionsFor = (field: RecipientField) => {
@@ -252,6 +277,7 @@ export function ComposeWindow(props: {
       className="card compose"
       aria-labelledby="compose-title"
       onSubmit={send}
+      onKeyDownCapture={keys}
       noValidate
       onDragOver={(e) => {
         if (e.dataTransfer.types.includes('Files')) e.preventDefault();

@@ -1,0 +1,45 @@
+/**
+ * Enter never sends. Last round, typing an address and pressing Enter sent a blank message. Enter in
+ * To, Cc, Bcc or Subject moves on to the next field; Ctrl+Enter sends from anywhere, the message
+ * editor included, without leaving a line break behind.
+ */
+import { waitForMessage } from '../support/imap-read';
+import { expect, test } from './fixture';
+import { ComposePage, OutboxPage } from './pages/compose';
+import { WizardPage } from './pages/wizard';
+
+test('Enter moves from field to field and never sends; Ctrl+Enter sends from the editor', async ({ app }) => {
+  test.skip(app.mode !== 'bridge', 'keyboard in the bridge; the Electron project would drive the same form');
+  const { page, servers } = app;
+  const [alice, bob] = [servers.users[0]!, servers.users[1]!];
+  await new WizardPage(page).addAccount(servers, alice, { smtp: 'STARTTLS' });
+  const compose = new ComposePage(page);
+  await expect(compose.form).toBeVisible();
+
+  const to = page.getByLabel('To', { exact: true });
+  await to.fill(bob.address);
+  await to.press('Enter');
+  await expect(page.getByLabel('Cc', { exact: true })).toBeFocused();
+  await page.getByLabel('Cc', { exact: true }).press('Enter');
+  await expect(page.getByLabel('Bcc', { exact: true })).toBeFocused();
+  await page.getByLabel('Bcc', { exact: true }).press('Enter');
+  const subject = `Keys ${Date.now()}`;
+  await page.getByLabel('Subject').fill(subject);
+  await page.getByLabel('Subject').press('Enter');
+  await expect(compose.editor).toBeFocused();
+  // Nothing was sent by any of those Enters.
+  await expect(compose.undoBanner).toHaveCount(0);
+  await expect(compose.form).toBeVisible();
+  await expect(to).toHaveValue(bob.address);
+
+  await page.keyboard.type('Sent with the keyboard.');
+  await page.keyboard.press('Control+Enter');
+  await expect(compose.undoBanner).toBeVisible();
+  const source = await waitForMessage(servers, bob, (s) => s.includes(`Subject: ${subject}`), 20_000);
+  expect(source).toContain('Sent with the keyboard.');
+  // Ctrl+Enter did not become a line break in the message.
+  expect(source).not.toMatch(/Sent with the keyboard\.<br/);
+  const outbox = new OutboxPage(page);
+  await outbox.open();
+  await outbox.waitForState(subject, 'Sent');
+});
