@@ -3,10 +3,13 @@
  * To, Cc, Bcc or Subject moves on to the next field; Ctrl+Enter sends from anywhere, the message
  * editor included, without leaving a line break behind.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { waitForMessage } from '../support/imap-read';
 import { expect, test } from './fixture';
 import { ComposePage, OutboxPage } from './pages/compose';
 import { WizardPage } from './pages/wizard';
+import { SCREENSHOT_DIR } from './paths';
 
 test('Enter moves from field to field and never sends; Ctrl+Enter sends from the editor', async ({ app }) => {
   test.skip(app.mode !== 'bridge', 'keyboard in the bridge; the Electron project would drive the same form');
@@ -42,4 +45,32 @@ test('Enter moves from field to field and never sends; Ctrl+Enter sends from the
   const outbox = new OutboxPage(page);
   await outbox.open();
   await outbox.waitForState(subject, 'Sent');
+});
+
+test('a message refused for one of two recipients is "Sent to 1 of 2" in the colour of a problem, not a green "Sent"', async ({ app }) => {
+  test.skip(app.mode !== 'bridge', 'the outbox is the same in both; run once');
+  const { page, servers } = app;
+  const [alice, bob] = [servers.users[0]!, servers.users[1]!];
+  await new WizardPage(page).addAccount(servers, alice, { smtp: 'STARTTLS' });
+  const compose = new ComposePage(page);
+  const subject = `Partly ${Date.now()}`;
+  const nobody = `nobody-${Date.now()}@${servers.domain}`;
+  await compose.write({ to: `${bob.address}, ${nobody}`, subject, body: 'One of you will get this.' });
+  await compose.send();
+  const outbox = new OutboxPage(page);
+  await outbox.open();
+  await outbox.waitForState(subject, 'Sent to 1 of 2', 30_000);
+  const row = outbox.job(subject);
+  await expect(row.locator('.job__head > .badge').first()).toHaveClass(/badge--failed/);
+  await expect(row).toContainText(`Not delivered to:`);
+  await expect(row).toContainText(nobody);
+  await expect(outbox.summary).toContainText('1 not delivered to everyone');
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ path: join(SCREENSHOT_DIR, `outbox-partly-refused-${scheme}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 800, height: 600 });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, 'outbox-partly-refused-800.png') });
+  await waitForMessage(servers, bob, (s) => s.includes(`Subject: ${subject}`), 20_000);
 });

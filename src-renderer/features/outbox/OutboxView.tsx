@@ -23,7 +23,19 @@ const STATE_LABEL: Record<JobState, string> = {
 /** What a damaged job shows instead of its state: it needs the person before anything else happens. */
 const DAMAGED_LABEL = { record: 'Record damaged: check before sending', message: 'Stored copy damaged: not sent' } as const;
 
-const stateLabel = (job: OutboxJobView) => (job.damaged ? DAMAGED_LABEL[job.damaged] : STATE_LABEL[job.state]);
+/**
+ * Recipients of a sent message that did not get it (refused at send time). A message refused for
+ * some recipients is not simply "Sent": it is "Sent to 2 of 3", shown as a problem.
+ */
+export const partlyRefused = (job: Pick<OutboxJobView, 'state' | 'refused'>) => job.state === 'sent' && job.refused.length > 0;
+
+export function stateLabel(job: Pick<OutboxJobView, 'state' | 'damaged' | 'refused' | 'summary'>): string {
+  if (job.damaged) return DAMAGED_LABEL[job.damaged];
+  if (!partlyRefused(job)) return STATE_LABEL[job.state];
+  const refused = new Set(job.refused.map((r) => r.address.toLowerCase()));
+  const all = new Set([...job.summary.to.map((a) => a.toLowerCase()), ...refused]);
+  return `Sent to ${all.size - refused.size} of ${all.size}`;
+}
 
 /** Re-renders every second while something is counting down. */
 function useNow(active: boolean): number {
@@ -99,7 +111,7 @@ function JobRow(props: { job: OutboxJobView; account: Account | undefined; now: 
     <li className={`job job--${job.state}`} aria-label={`${job.summary.subject || '(no subject)'}: ${stateLabel(job)}${bounceLabel ? `, ${bounceLabel.toLowerCase()}` : ''}`}>
       <div className="job__head">
         <strong>{job.summary.subject || '(no subject)'}</strong>
-        <span className={`badge badge--${job.damaged ? 'failed' : job.state}`}>{stateLabel(job)}</span>
+        <span className={`badge badge--${job.damaged || partlyRefused(job) ? 'failed' : job.state}`}>{stateLabel(job)}</span>
         {bounceLabel ? <span className="badge badge--failed">{bounceLabel}</span> : null}
         {job.dsn.requested && job.dsn.offered === false ? (
           <span className="muted" title="The server does not offer delivery status notifications (DSN).">No delivery notices from this server</span>
@@ -199,10 +211,12 @@ export function OutboxView(props: { jobs: OutboxJobView[]; accounts?: Account[];
   // Waiting for a sign-in is not a failure: counted on its own, so "not sent" means what it says.
   const waitingSignIn = active.filter((j) => j.state === 'signin').length;
   const failed = active.filter((j) => j.state === 'failed').length;
+  const partly = done.filter(partlyRefused).length;
   const accountOf = (job: OutboxJobView) => props.accounts?.find((a) => a.id === job.accountId);
   const counts = [
     waitingSignIn ? `${waitingSignIn} waiting for you to sign in again` : '',
     failed ? `${failed} not sent` : '',
+    partly ? `${partly} not delivered to everyone` : '',
   ].filter(Boolean);
   return (
     <section className="card" aria-labelledby="outbox-title">

@@ -80,7 +80,7 @@ export class OutboxPage {
     return this.page.getByRole('listitem').filter({ has: this.page.getByText(subject, { exact: true }) });
   }
 
-  async waitForState(subject: string, state: 'Waiting to send' | 'Sending' | 'Will retry' | 'Waiting for you to sign in again' | 'Sent' | 'Not sent' | 'Cancelled' | 'May have been sent' | 'Record damaged: check before sending' | 'Stored copy damaged: not sent', timeout = 20_000) {
+  async waitForState(subject: string, state: `Sent to ${number} of ${number}` | 'Waiting to send' | 'Sending' | 'Will retry' | 'Waiting for you to sign in again' | 'Sent' | 'Not sent' | 'Cancelled' | 'May have been sent' | 'Record damaged: check before sending' | 'Stored copy damaged: not sent', timeout = 20_000) {
     await expect(this.job(subject).locator('.job__head > .badge').first()).toHaveText(state, { timeout });
   }
 
