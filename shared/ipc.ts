@@ -31,6 +31,7 @@ import {
 } from './mail';
 import { MailtoOpenedSchema } from './mailto';
 import { DataNoticeSchema } from './notices';
+import { OpenTargetSchema } from './open-target';
 import { OAuthSignInRequestSchema, OAuthSignInResultSchema } from './oauth';
 import { AttachmentRefSchema, ComposeDraftSchema, DraftIdSchema, DraftSummarySchema, OutboxJobSchema } from './outbox';
 
@@ -228,6 +229,8 @@ export const EVENTS = {
   'app:noticeAdded': DataNoticeSchema,
   /** The person chose an item of the application menu that acts in the window (New Message, Reply…). */
   'app:command': z.object({ command: z.enum(APP_COMMANDS) }).strict(),
+  /** The person clicked a desktop notification: show what it is about (an outbox item). */
+  'app:open': OpenTargetSchema,
   /** A mailto: link was handed to the app: a message to open prefilled, or why the link was refused. */
   'compose:mailto': MailtoOpenedSchema,
 } as const satisfies Record<EventName, z.ZodType>;

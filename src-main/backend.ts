@@ -29,6 +29,7 @@ import { MailService, type MailServiceOptions } from './services/mail';
 import { createOAuthService, type ClientRegistrations } from './services/oauth';
 import { createAccountCredentials } from './services/account-credentials';
 import { createMailtoInbox } from './services/mailto';
+import { bounceNotice, failedNotice, partlyRefusedNotice, signInNotice, type DesktopNotice } from './services/desktop-notices';
 
 export interface BackendOptions {
   /** The app's data folder; the outbox lives in <dataDir>/outbox. */
@@ -47,8 +48,11 @@ export interface BackendOptions {
   emit: Emit;
   /** The system's "choose files" dialog (Electron's dialog in the app; the chosen fixture files in tests). */
   pickFiles: () => Promise<string[]>;
-  /** A desktop notification (Electron's Notification in the app). */
-  notify?: (title: string, body: string) => void;
+  /**
+   * A desktop notification (Electron's Notification in the app; recorded in tests). `onClick` is
+   * what a click does: it asks the window to open the notice's target (the 'app:open' event).
+   */
+  notify?: (notice: DesktopNotice, onClick: () => void) => void;
   /** Outbox timing (tests shorten it). */
   outbox?: Pick<OutboxOptions, 'retry'>;
   /** The system's save dialog (Electron's dialog in the app; a chosen path in tests): the path, or null when cancelled. */
@@ -135,6 +139,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       else options.logger.warn('sent copy not filed', { code: result.error.code });
     });
   };
+  // A click on a notification opens what it is about in the window.
+  const notify = (notice: DesktopNotice) => options.notify?.(notice, () => options.emit('app:open', notice.target));
   const outbox = await Outbox.open({
     dir: outboxDir,
     logger: options.logger,
@@ -162,12 +168,10 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
           );
       }
     },
-    onFailed: (job) => options.notify?.('Message not sent', `“${job.summary.subject || '(no subject)'}” could not be sent. Open the outbox to see why.`),
-    onWaitingForSignIn: (job) =>
-      options.notify?.(
-        'Sign in again to send',
-        `“${job.summary.subject || '(no subject)'}” waits until you sign in to ${accounts.get(job.accountId)?.description ?? 'its account'} again. Open Accounts or the outbox and choose Sign in again.`,
-      ),
+    onFailed: (job) => notify(failedNotice(job)),
+    onWaitingForSignIn: (job) => notify(signInNotice(job, accounts.get(job.accountId)?.description)),
+    onPartlyRefused: (job) => notify(partlyRefusedNotice(job)),
+    onBounced: (job, bounced) => notify(bounceNotice(job, bounced)),
   });
   const mailService = await MailService.open({
     dataDir: options.dataDir,

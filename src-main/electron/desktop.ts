@@ -9,9 +9,32 @@ export async function pickFiles(): Promise<string[]> {
   return result.canceled ? [] : result.filePaths;
 }
 
-/** A desktop notification, where the system supports them. */
-export function notify(title: string, body: string): void {
-  if (Notification.isSupported()) new Notification({ title, body }).show();
+/** Shown notifications, held until closed or clicked: a notification that is garbage-collected no longer reports its click. */
+const shown = new Set<Notification>();
+
+/**
+ * A desktop notification, where the system supports them. A click brings the app's first window
+ * (the main one; any other is opened from it) to the front, then runs `onClick`, which tells the
+ * renderer what to open (the backend decides what, in plain Node: services/desktop-notices.ts).
+ */
+export function notify(notice: { title: string; body: string }, onClick: () => void): void {
+  if (!Notification.isSupported()) return;
+  const notification = new Notification({ title: notice.title, body: notice.body });
+  shown.add(notification);
+  notification.on('close', () => shown.delete(notification));
+  notification.on('click', () => {
+    shown.delete(notification);
+    const [main] = BrowserWindow.getAllWindows()
+      .filter((w) => !w.isDestroyed())
+      .sort((a, b) => a.webContents.id - b.webContents.id);
+    if (main) {
+      if (main.isMinimized()) main.restore();
+      main.show();
+      main.focus();
+    }
+    onClick();
+  });
+  notification.show();
 }
 
 /** The system's "save as" dialog for an attachment; null when cancelled. */

@@ -20,6 +20,7 @@ import { createSenderPolicy, type IpcSender } from '../../src-main/ipc/router';
 import { createAppKeyCipher, openSecretFileInFolder } from '../../src-main/services/secrets';
 import { openSettingsInFolder } from '../../src-main/services/settings-store';
 import type { Logger } from '../../src-main/services/logger';
+import type { DesktopNotice } from '../../src-main/services/desktop-notices';
 import { configXml, startAutoconfigServer, type AutoconfigServer } from '../support/autoconfig-server';
 import { startDnsServer } from '../support/dns-server';
 import type { OAuthServer } from '../support/oauth-server';
@@ -48,9 +49,21 @@ export interface LaunchedApp {
   openedExternally: string[];
   /** Replies that did not match their channel's response schema (bridge mode); the fixture fails the test on any. */
   offSchemaReplies: OffSchemaReply[];
+  /** Desktop notifications the app showed, oldest first (bridge mode): their words and what a click opens. */
+  notifications: RecordedNotification[];
+  /** Clicks a recorded notification: the same click path as in the app (the backend's onClick), minus focusing the window. */
+  clickNotification(notification: RecordedNotification): void;
   /** Hands a mailto: URL to the running app, as the system does (bridge: Backend.openMailto; Electron: app's open-url). */
   openMailto(url: string): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface RecordedNotification {
+  title: string;
+  body: string;
+  target: DesktopNotice['target'];
+  /** Internal: the backend's click handler. Use LaunchedApp.clickNotification. */
+  onClick: () => void;
 }
 
 export const BRIDGE_ORIGIN = 'https://mailwright.invalid';
@@ -189,6 +202,10 @@ export async function launchApp(
         },
         openedExternally: [],
         offSchemaReplies: [],
+        notifications: [],
+        clickNotification: () => {
+          throw new Error('system notifications cannot be clicked from a test in the Electron app');
+        },
         openMailto: (url) => app.evaluate(({ app: electronApp }, link) => void electronApp.emit('open-url', { preventDefault: () => {} }, link), url),
         close,
       };
@@ -227,6 +244,7 @@ export async function launchApp(
     let nextFiles: string[] = [];
     let savePath: string | null = null;
     const openedExternally: string[] = [];
+    const notifications: RecordedNotification[] = [];
     const settings = openSettingsInFolder(dataDir, VERSION);
     // Short enough for a spec to watch the undo window pass (the person's preference, as the app stores it).
     settings.set('preferences', { undoSeconds: options.undoSeconds ?? 3 });
@@ -256,6 +274,9 @@ export async function launchApp(
       openExternal: async (url) => {
         openedExternally.push(url);
       },
+      notify: (notice, onClick) => {
+        notifications.push({ ...notice, onClick });
+      },
       isTrustedSender: createSenderPolicy({ appOrigin: BRIDGE_ORIGIN, contentsIds: () => [BRIDGE_CONTENTS_ID] }),
       emit: (event, payload) => {
         void page.evaluate(([e, p]) => (window as unknown as { __mailwrightEmit?: (e: string, p: unknown) => void }).__mailwrightEmit?.(e, p), [event, payload] as const).catch(() => {});
@@ -284,6 +305,8 @@ export async function launchApp(
       nextSavePath: (path) => (savePath = path),
       openedExternally,
       offSchemaReplies: router.offSchema,
+      notifications,
+      clickNotification: (notification) => notification.onClick(),
       openMailto: async (url) => backend.openMailto(url),
       close,
     };

@@ -266,6 +266,14 @@ export class Outbox {
       this.jobs.set(id, next);
       this.log.info('outbox: delivery report recorded', { id, actions: fresh.map((e) => e.action) });
       this.emit(next);
+      const bounced = fresh.filter((e) => e.action === 'failed');
+      if (bounced.length) {
+        try {
+          this.options.onBounced?.(this.view(next), bounced);
+        } catch (error) {
+          this.log.warn('outbox: a bounce listener threw', { error });
+        }
+      }
       return ok(this.view(next));
     });
   }
@@ -596,7 +604,14 @@ export class Outbox {
       this.jobs.set(id, next);
       this.logOutcome(next, outcome);
       this.emit(next);
-      const listener = next.state === 'failed' ? this.options.onFailed : next.state === 'signin' ? this.options.onWaitingForSignIn : undefined;
+      const listener =
+        next.state === 'failed'
+          ? this.options.onFailed
+          : next.state === 'signin'
+            ? this.options.onWaitingForSignIn
+            : next.state === 'sent' && next.refused.length
+              ? this.options.onPartlyRefused
+              : undefined;
       if (listener) {
         try {
           listener(this.view(next));

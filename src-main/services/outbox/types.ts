@@ -170,6 +170,10 @@ export interface OutboxOptions {
   onFailed?: (job: OutboxJob) => void;
   /** The job waits until its account signs in again (for a desktop notification). */
   onWaitingForSignIn?: (job: OutboxJob) => void;
+  /** Sent, but refused for some recipients at send time (notified like a failure). */
+  onPartlyRefused?: (job: OutboxJob) => void;
+  /** A delivery report saying the message was not delivered to some recipients was linked to a live job (notified like a failure). */
+  onBounced?: (job: OutboxJob, bounced: DeliveryReportEntry[]) => void;
   logger?: Logger;
   /** How long close() lets a send in flight finish before aborting it. Default 10 s. */
   closeGraceMs?: number;
