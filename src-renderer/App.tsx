@@ -14,6 +14,9 @@ import { AccountWizard } from './features/wizard/AccountWizard';
 import { formatUntil } from './ui/format';
 import { SendingPreferences } from './features/accounts/SendingPreferences';
 import { useAppCommands } from './features/app/useAppCommands';
+import { useOpenTarget } from './features/app/useOpenTarget';
+import { loadSeen, markSeen, outboxCounts, outboxTabName } from './features/outbox/attention';
+import { OutboxTabLabel } from './features/outbox/OutboxTab';
 
 type View = { name: 'mail' } | { name: 'compose' } | { name: 'drafts' } | { name: 'outbox' } | { name: 'accounts' } | { name: 'wizard'; account?: Account };
 
@@ -35,6 +38,18 @@ export function App() {
   const [linkComposeKey, setLinkComposeKey] = useState<number | null>(null);
   const [linkRefused, setLinkRefused] = useState<string | null>(null);
   const refusedNotice = useRef<HTMLDivElement>(null);
+  /** Problems of sent messages (partly refused, bounced) already seen in the Outbox: no longer counted by its badge. */
+  const [seenProblems, setSeenProblems] = useState(() => loadSeen());
+  /** The outbox item a clicked notification asked to show. */
+  const [outboxSelect, setOutboxSelect] = useState<{ id: string; nonce: number } | null>(null);
+  // Left the outbox: the item opened from a notification is no longer marked when it is shown again.
+  useEffect(() => {
+    if (view.name !== 'outbox') setOutboxSelect(null);
+  }, [view.name]);
+  useOpenTarget((target) => {
+    setOutboxSelect((previous) => ({ id: target.id, nonce: (previous?.nonce ?? 0) + 1 }));
+    setView({ name: 'outbox' });
+  });
   // The link came from outside while the person may be further down the page: bring the notice into view.
   useEffect(() => {
     if (linkRefused) refusedNotice.current?.scrollIntoView({ block: 'nearest' });
@@ -83,7 +98,11 @@ export function App() {
     () => [...new Set(jobs.filter((j) => j.state === 'sent').flatMap((j) => j.summary.to))].sort(),
     [jobs],
   );
-  const activeCount = jobs.filter((j) => !['sent', 'cancelled'].includes(j.state)).length;
+  const counts = outboxCounts(jobs, seenProblems);
+  // What the Outbox view shows has been seen.
+  useEffect(() => {
+    if (view.name === 'outbox') setSeenProblems((seen) => markSeen(seen, jobs));
+  }, [view.name, jobs]);
 
   function openDraft(job: OutboxJobView) {
     setDraft(job.draft ?? null);
@@ -117,8 +136,8 @@ export function App() {
         {accounts.length > 0 ? (
           <nav aria-label="Main">
             {(['mail', 'compose', 'drafts', 'outbox', 'accounts'] as const).map((name) => (
-              <button key={name} type="button" aria-current={view.name === name || (name === 'accounts' && view.name === 'wizard') ? 'page' : undefined} onClick={() => setView({ name } as View)}>
-                {name === 'mail' ? 'Mail' : name === 'compose' ? 'Compose' : name === 'drafts' ? 'Drafts' : name === 'outbox' ? `Outbox${activeCount ? ` (${activeCount})` : ''}` : 'Accounts'}
+              <button key={name} type="button" aria-label={name === 'outbox' ? outboxTabName(counts) : undefined} aria-current={view.name === name || (name === 'accounts' && view.name === 'wizard') ? 'page' : undefined} onClick={() => setView({ name } as View)}>
+                {name === 'mail' ? 'Mail' : name === 'compose' ? 'Compose' : name === 'drafts' ? 'Drafts' : name === 'outbox' ? <OutboxTabLabel counts={counts} /> : 'Accounts'}
               </button>
             ))}
           </nav>
@@ -167,7 +186,7 @@ export function App() {
           ) : view.name === 'mail' ? (
             <MailView accounts={accounts} jobs={jobs} onCompose={openCompose} onEditAccount={(account) => setView({ name: 'wizard', account })} />
           ) : view.name === 'outbox' ? (
-            <OutboxView jobs={jobs} accounts={accounts} onEdit={openDraft} />
+            <OutboxView jobs={jobs} accounts={accounts} onEdit={openDraft} select={outboxSelect} />
           ) : view.name === 'drafts' ? (
             <DraftsView
               onOpen={(id, saved) => {

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Account } from '../../../shared/model';
 import type { DeliveryReportEntry, JobState, OutboxJobView } from '../../../shared/outbox';
 import type { AppError } from '../../../shared/result';
@@ -8,6 +8,7 @@ import { enhancedStatusText } from '../../ui/error-text';
 import { formatBytes, formatTime, formatUntil } from '../../ui/format';
 import { SignInHelp } from '../advisor/SignInHelp';
 import { SignInAgain } from '../oauth/SignInAgain';
+import { partlyRefused } from './attention';
 
 const STATE_LABEL: Record<JobState, string> = {
   queued: 'Waiting to send',
@@ -23,11 +24,8 @@ const STATE_LABEL: Record<JobState, string> = {
 /** What a damaged job shows instead of its state: it needs the person before anything else happens. */
 const DAMAGED_LABEL = { record: 'Record damaged: check before sending', message: 'Stored copy damaged: not sent' } as const;
 
-/**
- * Recipients of a sent message that did not get it (refused at send time). A message refused for
- * some recipients is not simply "Sent": it is "Sent to 2 of 3", shown as a problem.
- */
-export const partlyRefused = (job: Pick<OutboxJobView, 'state' | 'refused'>) => job.state === 'sent' && job.refused.length > 0;
+// Also counted by the Outbox tab's badge (attention.ts), so it lives there.
+export { partlyRefused };
 
 export function stateLabel(job: Pick<OutboxJobView, 'state' | 'damaged' | 'refused' | 'summary'>): string {
   if (job.damaged) return DAMAGED_LABEL[job.damaged];
@@ -91,8 +89,15 @@ function DeliveryReports(props: { reports: DeliveryReportEntry[] }) {
   );
 }
 
-function JobRow(props: { job: OutboxJobView; account: Account | undefined; now: number; onEdit: (job: OutboxJobView) => void; onError: (e: AppError | null) => void }) {
+function JobRow(props: { job: OutboxJobView; account: Account | undefined; now: number; onEdit: (job: OutboxJobView) => void; onError: (e: AppError | null) => void; selected?: number | undefined }) {
   const { job, now } = props;
+  // Opened from a notification: the row is marked, scrolled into view and focused (each time it is opened).
+  const row = useRef<HTMLLIElement>(null);
+  useEffect(() => {
+    if (props.selected === undefined) return;
+    row.current?.scrollIntoView({ block: 'center' });
+    row.current?.focus({ preventScroll: true });
+  }, [props.selected]);
   const act = async (verb: 'undo' | 'cancel' | 'retry' | 'markSent') => {
     const result = await getApi().outbox[verb]({ id: job.id });
     props.onError(result.ok ? null : result.error);
@@ -108,7 +113,12 @@ function JobRow(props: { job: OutboxJobView; account: Account | undefined; now: 
     void act('cancel');
   };
   return (
-    <li className={`job job--${job.state}`} aria-label={`${job.summary.subject || '(no subject)'}: ${stateLabel(job)}${bounceLabel ? `, ${bounceLabel.toLowerCase()}` : ''}`}>
+    <li
+      ref={row}
+      tabIndex={props.selected === undefined ? undefined : -1}
+      aria-current={props.selected === undefined ? undefined : 'true'}
+      className={`job job--${job.state}${props.selected === undefined ? '' : ' job--selected'}`}
+      aria-label={`${job.summary.subject || '(no subject)'}: ${stateLabel(job)}${bounceLabel ? `, ${bounceLabel.toLowerCase()}` : ''}`}>
       <div className="job__head">
         <strong>{job.summary.subject || '(no subject)'}</strong>
         <span className={`badge badge--${job.damaged || partlyRefused(job) ? 'failed' : job.state}`}>{stateLabel(job)}</span>
@@ -203,7 +213,13 @@ function JobRow(props: { job: OutboxJobView; account: Account | undefined; now: 
   );
 }
 
-export function OutboxView(props: { jobs: OutboxJobView[]; accounts?: Account[]; onEdit: (job: OutboxJobView) => void }) {
+export function OutboxView(props: {
+  jobs: OutboxJobView[];
+  accounts?: Account[];
+  onEdit: (job: OutboxJobView) => void;
+  /** The item to select and bring into view (a notification was clicked); `nonce` changes on each opening. */
+  select?: { id: string; nonce: number } | null;
+}) {
   const [error, setError] = useState<AppError | null>(null);
   const now = useNow(props.jobs.some((j) => j.state === 'queued' || j.state === 'retrying' || j.state === 'sending'));
   const active = props.jobs.filter((j) => j.state !== 'sent' && j.state !== 'cancelled');
@@ -231,7 +247,7 @@ export function OutboxView(props: { jobs: OutboxJobView[]; accounts?: Account[];
       {active.length ? (
         <ul className="jobs" aria-label="In progress">
           {active.map((job) => (
-            <JobRow key={job.id} job={job} account={accountOf(job)} now={now} onEdit={props.onEdit} onError={setError} />
+            <JobRow key={job.id} job={job} account={accountOf(job)} now={now} onEdit={props.onEdit} onError={setError} selected={props.select?.id === job.id ? props.select.nonce : undefined} />
           ))}
         </ul>
       ) : null}
@@ -240,7 +256,7 @@ export function OutboxView(props: { jobs: OutboxJobView[]; accounts?: Account[];
           <h2>Done</h2>
           <ul className="jobs" aria-label="Done">
             {done.map((job) => (
-              <JobRow key={job.id} job={job} account={accountOf(job)} now={now} onEdit={props.onEdit} onError={setError} />
+              <JobRow key={job.id} job={job} account={accountOf(job)} now={now} onEdit={props.onEdit} onError={setError} selected={props.select?.id === job.id ? props.select.nonce : undefined} />
             ))}
           </ul>
         </>
