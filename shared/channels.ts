@@ -48,7 +48,19 @@ export const CHANNEL_NAMES = [
 export const EVENT_NAMES = ['accounts:changed', 'accounts:verifyProgress', 'outbox:changed', 'mail:changed', 'mail:status', 'app:noticeAdded', 'app:command', 'app:open', 'compose:mailto'] as const;
 
 /** What the application menu asks the window to do (the 'app:command' event). */
-export const APP_COMMANDS = ['new-message', 'check-mail', 'send', 'reply', 'reply-all', 'forward'] as const;
+export const APP_COMMANDS = [
+  'new-message',
+  'check-mail',
+  'send',
+  'reply',
+  'reply-all',
+  'forward',
+  'search',
+  'next-message',
+  'previous-message',
+  'delete',
+  'show-outbox',
+] as const;
 export type AppCommand = (typeof APP_COMMANDS)[number];
 
 export type Channel = (typeof CHANNEL_NAMES)[number];

@@ -76,10 +76,10 @@ export function App() {
     };
   }, []);
 
-  // The application menu: New Message, Check Mail, Send, Reply, Reply All, Forward.
+  // The application menu and its keys: New Message, Check Mail, Send, Reply, Reply All, Forward, Search, Next/Previous Message, Delete, Outbox.
   useAppCommands(
     view.name,
-    (name) => setView({ name }),
+    (name) => setView(name === 'mail' ? { name } : { name }),
     () => {
       // Already composing: keep what is being written (there is one compose view).
       if (view.name !== 'compose') openCompose(null);

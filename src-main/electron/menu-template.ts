@@ -6,6 +6,7 @@
  * message, and Ctrl+R is Reply here), DevTools in the shipped app, and links to electronjs.org.
  */
 import type { AppCommand } from '../../shared/channels';
+import { SHORTCUTS } from '../../shared/shortcuts';
 
 /** What main does itself when an item is chosen; renderer commands travel as the 'app:command' event. */
 export type MainCommand = 'about' | 'show-data-folder' | 'copy-diagnostics';
@@ -46,6 +47,8 @@ export interface MenuItemSpec {
   role?: MenuRole;
   type?: 'separator' | 'submenu' | 'normal';
   accelerator?: string;
+  /** false: the key is shown beside the item but left to the page (a key that also edits text, like Delete). */
+  registerAccelerator?: boolean;
   /** An action for the renderer (sent as the 'app:command' event) or for main itself. */
   command?: { to: 'renderer'; name: AppCommand } | { to: 'main'; name: MainCommand };
   enabled?: boolean;
@@ -66,6 +69,11 @@ export function menuTemplate(options: MenuOptions): MenuItemSpec[] {
   const mac = options.platform === 'darwin';
   const renderer = (name: AppCommand): MenuItemSpec['command'] => ({ to: 'renderer', name });
   const main = (name: MainCommand): MenuItemSpec['command'] => ({ to: 'main', name });
+  /** An item for a window command, with its key from shared/shortcuts.ts (the renderer handles the same keys). */
+  const windowItem = (label: string, name: AppCommand): MenuItemSpec => {
+    const shortcut = SHORTCUTS[name];
+    return { label, accelerator: shortcut.accelerator, ...(shortcut.outsideTextFields ? { registerAccelerator: false } : {}), command: renderer(name) };
+  };
 
   const appMenu: MenuItemSpec = {
     label: options.appName,
@@ -85,8 +93,8 @@ export function menuTemplate(options: MenuOptions): MenuItemSpec[] {
   const file: MenuItemSpec = {
     label: 'File',
     submenu: [
-      { label: 'New Message', accelerator: 'CmdOrCtrl+N', command: renderer('new-message') },
-      { label: 'Check Mail', accelerator: 'CmdOrCtrl+Shift+N', command: renderer('check-mail') },
+      windowItem('New Message', 'new-message'),
+      windowItem('Check Mail', 'check-mail'),
       separator,
       // The close role closes the focused window on every platform (its accelerator: CmdOrCtrl+W).
       { role: 'close', label: 'Close Window' },
@@ -97,12 +105,27 @@ export function menuTemplate(options: MenuOptions): MenuItemSpec[] {
 
   const edit: MenuItemSpec = {
     label: 'Edit',
-    submenu: [{ role: 'undo' }, { role: 'redo' }, separator, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, separator, { role: 'selectAll' }],
+    submenu: [
+      { role: 'undo' },
+      { role: 'redo' },
+      separator,
+      { role: 'cut' },
+      { role: 'copy' },
+      { role: 'paste' },
+      separator,
+      { role: 'selectAll' },
+      separator,
+      windowItem('Search Messages', 'search'),
+    ],
   };
 
   const view: MenuItemSpec = {
     label: 'View',
     submenu: [
+      windowItem('Outbox', 'show-outbox'),
+      windowItem('Next Message', 'next-message'),
+      windowItem('Previous Message', 'previous-message'),
+      separator,
       { role: 'resetZoom' },
       { role: 'zoomIn' },
       { role: 'zoomOut' },
@@ -116,11 +139,13 @@ export function menuTemplate(options: MenuOptions): MenuItemSpec[] {
   const message: MenuItemSpec = {
     label: 'Message',
     submenu: [
-      { label: 'Send', accelerator: 'CmdOrCtrl+Enter', command: renderer('send') },
+      windowItem('Send', 'send'),
       separator,
-      { label: 'Reply', accelerator: 'CmdOrCtrl+R', command: renderer('reply') },
-      { label: 'Reply All', accelerator: 'CmdOrCtrl+Shift+R', command: renderer('reply-all') },
-      { label: 'Forward', accelerator: 'CmdOrCtrl+L', command: renderer('forward') },
+      windowItem('Reply', 'reply'),
+      windowItem('Reply All', 'reply-all'),
+      windowItem('Forward', 'forward'),
+      separator,
+      windowItem('Delete Message', 'delete'),
     ],
   };
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { APP_COMMANDS } from '../../shared/channels';
+import { commandForKey, matchesAccelerator, SHORTCUTS, type KeyPress } from '../../shared/shortcuts';
 import { commandAction, commandSelector } from '../../src-renderer/features/app/app-commands';
 import { diagnosticsText, menuItems, menuTemplate, type MenuItemSpec, type MenuOptions } from '../../src-main/electron/menu-template';
 
@@ -89,6 +90,12 @@ describe('application menu', () => {
     expect(byLabel('Reply')).toMatchObject({ accelerator: 'CmdOrCtrl+R', command: { to: 'renderer', name: 'reply' } });
     expect(byLabel('Reply All')).toMatchObject({ accelerator: 'CmdOrCtrl+Shift+R', command: { to: 'renderer', name: 'reply-all' } });
     expect(byLabel('Forward')).toMatchObject({ accelerator: 'CmdOrCtrl+L', command: { to: 'renderer', name: 'forward' } });
+    expect(byLabel('Search Messages')).toMatchObject({ accelerator: 'CmdOrCtrl+K', command: { to: 'renderer', name: 'search' } });
+    expect(byLabel('Next Message')).toMatchObject({ accelerator: 'CmdOrCtrl+]', command: { to: 'renderer', name: 'next-message' } });
+    expect(byLabel('Previous Message')).toMatchObject({ accelerator: 'CmdOrCtrl+[', command: { to: 'renderer', name: 'previous-message' } });
+    expect(byLabel('Outbox')).toMatchObject({ accelerator: 'CmdOrCtrl+Shift+O', command: { to: 'renderer', name: 'show-outbox' } });
+    // Delete is shown, but left to the page, which acts on it only outside text fields.
+    expect(byLabel('Delete Message')).toMatchObject({ accelerator: 'Delete', registerAccelerator: false, command: { to: 'renderer', name: 'delete' } });
     expect(byLabel('About Mailwright 0.2.0')?.command).toEqual({ to: 'main', name: 'about' });
     expect(byLabel('Show Data Folder')?.command).toEqual({ to: 'main', name: 'show-data-folder' });
     expect(byLabel('Copy Diagnostics')?.command).toEqual({ to: 'main', name: 'copy-diagnostics' });
@@ -99,6 +106,21 @@ describe('application menu', () => {
     // Every command the window understands is reachable from the menu.
     const rendererCommands = items.flatMap((i) => (i.command?.to === 'renderer' ? [i.command.name] : []));
     expect([...rendererCommands].sort()).toEqual([...APP_COMMANDS].sort());
+  });
+
+  it.each(variants)('every key the menu registers has a modifier or is a function key, so typing never triggers it ($platform, packaged $isPackaged)', (o) => {
+    for (const item of menuItems(menuTemplate(o))) {
+      if (!item.accelerator || item.registerAccelerator === false) continue;
+      expect(item.accelerator, item.label).toMatch(/^(F\d+|.*(CmdOrCtrl|Ctrl|Cmd|Alt|Option)\+.+)$/);
+    }
+  });
+
+  it('shows each window command with the key the window handles itself (shared/shortcuts.ts)', () => {
+    for (const item of menuItems(menuTemplate(options('linux', true)))) {
+      if (item.command?.to !== 'renderer') continue;
+      expect(item.accelerator, item.label).toBe(SHORTCUTS[item.command.name].accelerator);
+      expect(item.registerAccelerator, item.label).toBe(SHORTCUTS[item.command.name].outsideTextFields ? false : undefined);
+    }
   });
 
   it.each(['darwin', 'win32', 'linux'])('offers Reload and DevTools only in a development build (%s)', (platform) => {
@@ -176,9 +198,60 @@ describe('menu commands in the window', () => {
     const sources = (
       await Promise.all(['features/mailbox/MessagePane.tsx', 'features/mailbox/MailView.tsx', 'features/compose/ComposeWindow.tsx'].map((f) => readFile(`src-renderer/${f}`, 'utf8')))
     ).join('\n');
-    for (const command of APP_COMMANDS.filter((c) => c !== 'new-message')) {
+    const pressed = APP_COMMANDS.filter((c) => ['mail', 'compose'].some((view) => ['press', 'show-then-press'].includes(commandAction(c, view).kind)));
+    expect(pressed.sort()).toEqual(['check-mail', 'delete', 'forward', 'next-message', 'previous-message', 'reply', 'reply-all', 'search', 'send']);
+    for (const command of pressed) {
       expect(commandSelector(command)).toBe(`[data-command="${command}"]`);
       expect(sources, command).toContain(`data-command="${command}"`);
+    }
+  });
+});
+
+describe('the window handles the same keys', () => {
+  const key = (k: string, mods: Partial<KeyPress> = {}): KeyPress => ({ key: k, ctrlKey: false, metaKey: false, shiftKey: false, altKey: false, ...mods });
+  const off = { mac: false, inTextField: false };
+
+  it('finds each command by its key, with exactly its modifiers (Cmd on macOS, Ctrl elsewhere)', () => {
+    expect(commandForKey(key('n', { ctrlKey: true }), off)).toBe('new-message');
+    expect(commandForKey(key('N', { ctrlKey: true, shiftKey: true }), off)).toBe('check-mail');
+    expect(commandForKey(key('k', { ctrlKey: true }), off)).toBe('search');
+    expect(commandForKey(key(']', { ctrlKey: true }), off)).toBe('next-message');
+    expect(commandForKey(key('[', { ctrlKey: true }), off)).toBe('previous-message');
+    expect(commandForKey(key('O', { ctrlKey: true, shiftKey: true }), off)).toBe('show-outbox');
+    expect(commandForKey(key('Enter', { ctrlKey: true }), off)).toBe('send');
+    expect(commandForKey(key('k', { metaKey: true }), { mac: true, inTextField: false })).toBe('search');
+    // Ctrl on macOS, Cmd elsewhere, or a modifier too many: not the shortcut.
+    expect(commandForKey(key('k', { ctrlKey: true }), { mac: true, inTextField: false })).toBeNull();
+    expect(commandForKey(key('k', { metaKey: true }), off)).toBeNull();
+    expect(commandForKey(key('r', { ctrlKey: true, altKey: true }), off)).toBeNull();
+    expect(commandForKey(key('k'), off)).toBeNull();
+  });
+
+  it('Delete deletes a message only when focus is not in a text field; the other keys work anywhere', () => {
+    expect(commandForKey(key('Delete'), off)).toBe('delete');
+    expect(commandForKey(key('Delete'), { mac: false, inTextField: true })).toBeNull();
+    expect(commandForKey(key('k', { ctrlKey: true }), { mac: false, inTextField: true })).toBe('search');
+    expect(commandForKey(key('Backspace'), off)).toBeNull();
+  });
+
+  it('never takes a key of the Edit menu or of text editing', () => {
+    for (const accelerator of ['CmdOrCtrl+Z', 'CmdOrCtrl+Shift+Z', 'CmdOrCtrl+Y', 'CmdOrCtrl+X', 'CmdOrCtrl+C', 'CmdOrCtrl+V', 'CmdOrCtrl+A', 'CmdOrCtrl+B', 'CmdOrCtrl+I', 'CmdOrCtrl+Backspace', 'Backspace']) {
+      for (const mac of [false, true]) {
+        const [k, ...mods] = accelerator.split('+').reverse();
+        const press = key(k!.toLowerCase(), { ctrlKey: !mac && mods.includes('CmdOrCtrl'), metaKey: mac && mods.includes('CmdOrCtrl'), shiftKey: mods.includes('Shift') });
+        expect(commandForKey(press, { mac, inTextField: true }), accelerator).toBeNull();
+      }
+    }
+    expect(matchesAccelerator('CmdOrCtrl+]', key(']', { ctrlKey: true }), false)).toBe(true);
+  });
+
+  it('shows the Outbox from any view; Search shows the Mail view first; next, previous and delete act in the Mail view only', () => {
+    for (const view of ['mail', 'compose', 'outbox', 'drafts', 'accounts']) expect(commandAction('show-outbox', view)).toEqual({ kind: 'show', view: 'outbox' });
+    expect(commandAction('search', 'mail')).toEqual({ kind: 'press', target: 'search' });
+    expect(commandAction('search', 'compose')).toEqual({ kind: 'show-then-press', view: 'mail', target: 'search' });
+    for (const command of ['next-message', 'previous-message', 'delete'] as const) {
+      expect(commandAction(command, 'mail')).toEqual({ kind: 'press', target: command });
+      expect(commandAction(command, 'compose')).toEqual({ kind: 'nothing' });
     }
   });
 });

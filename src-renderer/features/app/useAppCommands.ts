@@ -1,38 +1,80 @@
 import { useEffect, useRef } from 'react';
 import type { AppCommand } from '../../../shared/channels';
+import { commandForKey } from '../../../shared/shortcuts';
 import { getApi } from '../../api';
 import { commandAction, commandSelector } from './app-commands';
 
-/** Presses the command's button if it is on screen and enabled; a disabled one means "not now". */
-function press(command: AppCommand): void {
-  const button = document.querySelector<HTMLButtonElement>(`main ${commandSelector(command)}`);
-  if (button && !button.disabled) button.click();
+/**
+ * Presses the command's button if it is on screen and enabled (a disabled one means "not now"); a
+ * field marked with the command (Search) gets focus instead. Answers whether anything happened.
+ */
+function press(command: AppCommand): boolean {
+  const target = document.querySelector<HTMLElement>(`main ${commandSelector(command)}`);
+  if (!target || (target as HTMLButtonElement).disabled) return false;
+  if (target instanceof HTMLInputElement) {
+    target.focus();
+    target.select();
+  } else target.click();
+  return true;
 }
 
+/** Inputs that take typed text (where Delete edits the text and must not delete a message). */
+const NOT_TEXT = new Set(['button', 'checkbox', 'radio', 'submit', 'reset', 'file', 'range', 'color', 'image']);
+function isTextField(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
+  return target instanceof HTMLInputElement && !NOT_TEXT.has(target.type);
+}
+
+const MAC = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
+
 /**
- * Carries out the application menu's commands (the 'app:command' event) in this window.
- * `view` is the view on screen; `show` switches views; `newMessage` opens a fresh compose.
+ * Carries out the window's commands: from the application menu (the 'app:command' event) and from
+ * their keys (shared/shortcuts.ts), which the renderer handles itself so they work where there is no
+ * menu. A key the window acted on is marked handled (preventDefault), so Electron does not run the
+ * menu item as well. `view` is the view on screen; `show` switches views; `newMessage` opens a
+ * fresh compose.
  */
-export function useAppCommands(view: string, show: (view: 'mail') => void, newMessage: () => void): void {
+export function useAppCommands(view: string, show: (view: 'mail' | 'outbox') => void, newMessage: () => void): void {
   const latest = useRef({ view, show, newMessage });
   latest.current = { view, show, newMessage };
   /** A press waiting for its view to be shown (Check mail chosen while in Compose). */
   const pending = useRef<AppCommand | null>(null);
 
-  useEffect(
-    () =>
-      getApi().events.appCommand(({ command }) => {
-        const { view: current, show: showView, newMessage: open } = latest.current;
-        const action = commandAction(command, current);
-        if (action.kind === 'new-message') open();
-        else if (action.kind === 'press') press(action.target);
-        else if (action.kind === 'show-then-press') {
+  useEffect(() => {
+    /** Runs a command; answers whether it did anything. */
+    const run = (command: AppCommand): boolean => {
+      const { view: current, show: showView, newMessage: open } = latest.current;
+      const action = commandAction(command, current);
+      switch (action.kind) {
+        case 'new-message':
+          open();
+          return true;
+        case 'press':
+          return press(action.target);
+        case 'show-then-press':
           pending.current = action.target;
           showView(action.view);
-        }
-      }),
-    [],
-  );
+          return true;
+        case 'show':
+          showView(action.view);
+          return true;
+        case 'nothing':
+          return false;
+      }
+    };
+    const offMenu = getApi().events.appCommand(({ command }) => void run(command));
+    const onKey = (event: KeyboardEvent) => {
+      if (event.defaultPrevented || event.isComposing) return;
+      const command = commandForKey(event, { mac: MAC, inTextField: isTextField(event.target) });
+      if (command && run(command)) event.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => {
+      offMenu();
+      window.removeEventListener('keydown', onKey);
+    };
+  }, []);
 
   useEffect(() => {
     const target = pending.current;

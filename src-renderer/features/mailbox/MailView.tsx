@@ -185,6 +185,14 @@ export function MailView(props: {
     pages.reload();
   }
 
+  /** Next or previous message in the list (Ctrl+] / Ctrl+[): selected and opened. */
+  function step(delta: 1 | -1) {
+    if (!pages.total) return;
+    const to = selected === null ? 0 : Math.max(0, Math.min(pages.total - 1, selected + delta));
+    setSelected(to);
+    void open(to);
+  }
+
   function submitSearch(event: FormEvent) {
     event.preventDefault();
     const text = query.trim();
@@ -299,7 +307,7 @@ export function MailView(props: {
       <div className="mail__list">
         <form className="mail__search" role="search" aria-label="Search messages" onSubmit={submitSearch}>
           <Field label="Search">
-            {({ id }) => <input id={id} type="search" value={query} maxLength={200} placeholder="Sender or subject" onChange={(e) => setQuery(e.target.value)} />}
+            {({ id }) => <input id={id} type="search" data-command="search" value={query} maxLength={200} placeholder="Sender or subject" onChange={(e) => setQuery(e.target.value)} />}
           </Field>
           <div className="row">
             <Choice label="Search in" value={field} options={SEARCH_FIELDS} onChange={setField} />
@@ -330,6 +338,16 @@ export function MailView(props: {
               ? `${total} ${total === 1 ? 'match' : 'matches'}${pages.matches ? ` (the newest ${total} of ${pages.matches})` : ''}`
               : `${total} ${total === 1 ? 'message' : 'messages'}`}
         </p>
+        {total ? (
+          <div className="actions actions--start mail__step" role="toolbar" aria-label="Go to message">
+            <button type="button" data-command="previous-message" disabled={selected === null || selected <= 0} onClick={() => step(-1)}>
+              Previous message
+            </button>
+            <button type="button" data-command="next-message" disabled={selected !== null && selected >= total - 1} onClick={() => step(1)}>
+              Next message
+            </button>
+          </div>
+        ) : null}
         {source ? (
           <MessageList
             pages={pages}

@@ -71,6 +71,12 @@ export function MessageList(props: {
     if (total > 0) ensure(first, last);
   }, [first, last, total, ensure]);
 
+  // Selected from outside the list (Next/Previous message): brought into view.
+  const selectedIndex = props.selected;
+  useEffect(() => {
+    if (selectedIndex !== null) virtualizer.scrollToIndex(selectedIndex, { align: 'auto' });
+  }, [selectedIndex, virtualizer]);
+
   function move(to: number) {
     if (!total) return;
     const index = Math.max(0, Math.min(total - 1, to));

@@ -172,11 +172,11 @@ export function MessagePane(props: {
           {flagged ? 'Unflag' : 'Flag'}
         </button>
         {inTrash && !confirmDelete ? (
-          <button type="button" disabled={busy} onClick={() => setConfirmDelete(true)}>
+          <button type="button" data-command="delete" disabled={busy} onClick={() => setConfirmDelete(true)}>
             Delete for good…
           </button>
         ) : !inTrash ? (
-          <button type="button" disabled={busy} onClick={remove}>
+          <button type="button" data-command="delete" disabled={busy} onClick={remove}>
             Delete
           </button>
         ) : null}

@@ -69,11 +69,17 @@ export function outboxTabName(counts: OutboxCounts): string {
 }
 
 const SEEN_KEY = 'mailwright.outbox.seenProblems';
+/** The window's localStorage, as far as it is used here (absent outside a browser). */
+interface KeyValueStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}
+const windowStorage = () => (globalThis as { localStorage?: KeyValueStore }).localStorage;
 /** Keys kept at most (oldest dropped): finished messages leave the outbox after a week anyway. */
 const SEEN_LIMIT = 500;
 
 /** The problem keys seen before, kept in the window's storage so a restart does not raise them again. */
-export function loadSeen(storage: Pick<Storage, 'getItem'> | undefined = globalThis.localStorage): Set<string> {
+export function loadSeen(storage: Pick<KeyValueStore, 'getItem'> | undefined = windowStorage()): Set<string> {
   try {
     const list: unknown = JSON.parse(storage?.getItem(SEEN_KEY) ?? '[]');
     return new Set(Array.isArray(list) ? list.filter((k): k is string => typeof k === 'string') : []);
@@ -83,7 +89,7 @@ export function loadSeen(storage: Pick<Storage, 'getItem'> | undefined = globalT
 }
 
 /** Adds the problems of `jobs` to `seen`; answers the same set when nothing was new (so React skips a render). */
-export function markSeen(seen: Set<string>, jobs: readonly AttentionFacts[], storage: Pick<Storage, 'setItem'> | undefined = globalThis.localStorage): Set<string> {
+export function markSeen(seen: Set<string>, jobs: readonly AttentionFacts[], storage: Pick<KeyValueStore, 'setItem'> | undefined = windowStorage()): Set<string> {
   const fresh = jobs.map(problemKey).filter((k): k is string => k !== null && !seen.has(k));
   if (!fresh.length) return seen;
   const next = new Set([...seen, ...fresh].slice(-SEEN_LIMIT));
