@@ -38,6 +38,17 @@ test('a bounce for a message sent from the UI shows up on that message', async (
   await expect(outbox.report(subject, bob.address)).toHaveCount(0);
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${testInfo.project.name}-bounce.png`), fullPage: true });
 
+  // The bounce was notified like a failure; clicking the notification opens the sent message it is about.
+  if (app.mode === 'bridge') {
+    await expect.poll(() => app.notifications.map((n) => n.title)).toContain('Message bounced');
+    const bounced = app.notifications.find((n) => n.title === 'Message bounced')!;
+    expect(bounced.body).toBe(`“${subject}” could not be delivered to ${nobody}. Click to see the report.`);
+    await compose.open();
+    app.clickNotification(bounced);
+    await expect(outbox.job(subject)).toHaveAttribute('aria-current', 'true');
+    await expect(outbox.job(subject)).toBeFocused();
+  }
+
   // Reloading the app (a restart of the renderer) keeps it: the report is stored with the message.
   await page.reload();
   await outbox.open();

@@ -60,7 +60,7 @@ beforeAll(async () => {
     oauthRegistrations: { forProvider: (id) => (id === op.provider.id ? { clientId: op.clientId } : undefined) },
     openExternal: async (url) => void browser(url).catch(() => undefined),
     outbox: { retry: { baseMs: 500, maxMs: 1000, maxAttempts: 3 } },
-    notify: (title, body) => void notifications.push(`${title}: ${body}`),
+    notify: (notice) => void notifications.push(`${notice.title}: ${notice.body}`),
     mail: { pop3PollMs: 60_000 },
   });
 }, 120_000);
@@ -164,7 +164,7 @@ describe('an OAuth2 account on real servers', () => {
     expect(waiting.lastError?.code).toBe('SIGN_IN_REQUIRED');
     // Told once, as a desktop notification, not as a failure.
     expect(notifications.filter((n) => n.includes('OAuth after revoke'))).toEqual([
-      `Sign in again to send: “OAuth after revoke” waits until you sign in to ${account.description} again. Open Accounts or the outbox and choose Sign in again.`,
+      `Sign in again to send: “OAuth after revoke” waits until you sign in to ${account.description} again. Click to open it, then choose Sign in again.`,
     ]);
     const accounts = (await app.value('accounts:list', {})) as Account[];
     expect(accounts.find((a) => a.id === account.id)?.signedIn).toBe(false);
