@@ -6,7 +6,7 @@ import { AccountList } from './features/accounts/AccountList';
 import { ComposeWindow } from './features/compose/ComposeWindow';
 import { useMailtoLinks } from './features/compose/mailto';
 import { DraftsView } from './features/drafts/DraftsView';
-import { MailView } from './features/mailbox/MailView';
+import { MailView } from './features/mailbox/LazyMailView';
 import { DataNoticeBanner } from './ui/DataNoticeBanner';
 import { ErrorBoundary } from './ui/ErrorBoundary';
 import { OutboxView } from './features/outbox/OutboxView';

@@ -26,6 +26,7 @@ import { startDnsServer } from '../support/dns-server';
 import type { OAuthServer } from '../support/oauth-server';
 import { startMailServers, type MailServers } from '../support/mail-servers';
 import { checkReplies, type OffSchemaReply } from '../support/checked-router';
+import { CHROMIUM_ARGS, chromiumExecutable } from '../support/chromium';
 import { createTestCa } from '../support/test-ca';
 import { BRIDGE_SCRIPT, RENDERER_DIR, ROOT } from './paths';
 
@@ -70,21 +71,8 @@ export const BRIDGE_ORIGIN = 'https://mailwright.invalid';
 const BRIDGE_CONTENTS_ID = 1;
 const VERSION = (JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
-
-/** Debian's Chromium where it is installed (this machine, CI); else Playwright's own browser. */
-export function chromiumExecutable(): string | undefined {
-  const candidate = process.env.MAILWRIGHT_CHROMIUM ?? '/usr/bin/chromium';
-  return existsSync(candidate) ? candidate : undefined;
-}
+// Shared with the packaging test (vitest), which cannot import this file.
+export { CHROMIUM_ARGS, chromiumExecutable };
 
 /** The Electron binary, or null where it was not downloaded (ELECTRON_SKIP_BINARY_DOWNLOAD). */
 export function electronBinary(): string | null {

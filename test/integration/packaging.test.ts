@@ -12,11 +12,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listPackage } from '@electron/asar';
+import { extractFile, listPackage } from '@electron/asar';
+import { chromium } from '@playwright/test';
 import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
 import { FuseState } from '@electron/fuses/dist/constants';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { APP_ORIGIN, CONTENT_SECURITY_POLICY, mimeTypeOf, resolveAppAsset } from '../../src-main/electron/policy';
 import { PROJECT_ROOT, readBuilderConfig, REQUIRED_FUSES } from '../support/builder-config';
+import { CHROMIUM_ARGS, chromiumExecutable } from '../support/chromium';
 import { writeStandInElectronDist } from '../support/stand-in-electron';
 
 const work = mkdtempSync(join(tmpdir(), 'mailwright-packaging-'));
@@ -176,6 +179,63 @@ describe('electron-builder --linux dir with a stand-in Electron', () => {
       expect(shipped.has(name), `${name} must not ship`).toBe(false);
     }
   });
+
+  it('ships the chunks the renderer loads lazily beside its entry script, where the app:// handler finds them, as JavaScript', () => {
+    // As the packaged app serves them: serveRenderer(join(out/main, '../renderer')) inside the asar.
+    const root = '/asar/out/renderer';
+    const html = extractFile(asarPath, 'out/renderer/index.html').toString('utf8');
+    const entry = /<script type="module"[^>]* src="\.\/(assets\/[\w.-]+\.js)"/.exec(html)?.[1];
+    expect(entry).toBeDefined();
+    const entryUrl = new URL(entry!, `${APP_ORIGIN}/index.html`);
+    const code = extractFile(asarPath, `out/renderer/${entry}`).toString('utf8');
+    // Dynamic imports are relative to the importing module (assets/), as the browser resolves them.
+    const lazy = [...code.matchAll(/import\(`(\.\/[\w.-]+\.js)`\)/g)].map((m) => new URL(m[1]!, entryUrl).href);
+    expect(lazy).toEqual(expect.arrayContaining([expect.stringMatching(/\/assets\/RichEditor-[\w-]+\.js$/), expect.stringMatching(/\/assets\/MailView-[\w-]+\.js$/)]));
+    for (const url of lazy) {
+      const file = resolveAppAsset(root, url);
+      expect(file, url).toBe(join(root, new URL(url).pathname));
+      expect(entries, url).toContain(`/out/renderer${new URL(url).pathname}`);
+      expect(mimeTypeOf(file!)).toBe('text/javascript; charset=utf-8');
+    }
+  });
+
+  it('the packaged renderer loads its lazy chunks in Chromium, served as the app:// handler serves them, under the CSP', async () => {
+    // The asar's out/renderer, served the way renderer-assets.ts does (resolveAppAsset, mimeTypeOf,
+    // the CSP and nosniff headers), under an https origin because Playwright intercepts only http(s).
+    const origin = 'https://mailwright.invalid';
+    const browser = await chromium.launch({ args: CHROMIUM_ARGS, ...(chromiumExecutable() ? { executablePath: chromiumExecutable() } : {}) });
+    try {
+      const page = await browser.newPage();
+      const served: string[] = [];
+      await page.route('**/*', (route) => route.abort('blockedbyclient'));
+      await page.route(`${origin}/**`, (route) => {
+        const appUrl = `${APP_ORIGIN}${new URL(route.request().url()).pathname}`;
+        const file = resolveAppAsset('/out/renderer', appUrl);
+        const inAsar = file ? file.slice(1) : null;
+        if (!inAsar || !entries.includes(`/${inAsar}`)) return route.fulfill({ status: 404, body: 'Not found' });
+        served.push(appUrl);
+        return route.fulfill({
+          status: 200,
+          body: extractFile(asarPath, inAsar),
+          headers: { 'content-type': mimeTypeOf(inAsar), 'content-security-policy': CONTENT_SECURITY_POLICY, 'x-content-type-options': 'nosniff' },
+        });
+      });
+      const violations: string[] = [];
+      page.on('console', (m) => /Content Security Policy/i.test(m.text()) && violations.push(m.text()));
+      await page.goto(`${origin}/index.html`);
+      const chunks = entries.filter((e) => /^\/out\/renderer\/assets\/(RichEditor|MailView)-[\w-]+\.js$/.test(e)).map((e) => e.replace('/out/renderer/', './'));
+      expect(chunks).toHaveLength(2);
+      // Given as source text: vitest would rewrite an import() inside a function it compiles.
+      const exported = (await page.evaluate(
+        `Promise.all(${JSON.stringify(chunks)}.map((path) => import(new URL(path, location.href).href).then((m) => Object.keys(m))))`,
+      )) as string[][];
+      expect(exported.flat()).toEqual(expect.arrayContaining(['RichEditor', 'MailView']));
+      expect(served.filter((u) => /\/assets\/(RichEditor|MailView)-/.test(u))).toHaveLength(2);
+      expect(violations).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 
   it('flips every fuse the config asks for in the packaged binary', async () => {
     const wire = await getCurrentFuseWire(join(unpacked, 'mailwright'));

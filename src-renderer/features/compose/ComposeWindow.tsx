@@ -8,7 +8,8 @@ import { ErrorNotice } from '../../ui/ErrorNotice';
 import { Field } from '../../ui/Field';
 import { formatBytes, formatTime } from '../../ui/format';
 import { swapSignature } from '../../../shared/signature';
-import { RichEditor, type RichValue } from './RichEditor';
+import { RichEditor } from './LazyRichEditor';
+import type { RichValue } from './RichEditor';
 import { needsSignInAgain } from '../accounts/sign-in-text';
 import { SignInAgain } from '../oauth/SignInAgain';
 
