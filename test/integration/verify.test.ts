@@ -111,6 +111,11 @@ describe('verification against Postfix and Dovecot', () => {
     expect(lines.some((l) => l.startsWith(`smtp client RCPT TO:<${alice().address}>`))).toBe(true);
     expect(lines.some((l) => /^smtp client DATA/.test(l))).toBe(false);
     expect(report.transcript.some((l) => l.redacted && l.protocol === protocol)).toBe(true);
+    // Harmless lines stay whole: the EHLO capabilities (mechanisms included) are never redacted.
+    const authCaps = report.transcript.filter((l) => l.protocol === 'smtp' && l.dir === 'server' && /^250[- ]AUTH /.test(l.text));
+    expect(authCaps.length).toBeGreaterThan(0);
+    for (const l of authCaps) expect(l).toMatchObject({ text: expect.stringMatching(/^250[- ]AUTH( [A-Z0-9-]+)+$/) });
+    expect(report.transcript.filter((l) => l.dir === 'server' && (l.redacted || l.text.includes('[redacted]')))).toEqual([]);
     secretsAbsent(report, alice().username, alice().password);
   });
 
