@@ -113,6 +113,10 @@ const TEXT: Record<ErrorCode, Explanation> = {
     title: 'The server refused the connection on that port.',
     advice: 'Check the port: 465 is usual for SSL/TLS, 587 for STARTTLS. Your network may also block outgoing mail ports.',
   },
+  SERVER_NOT_ANSWERING: {
+    title: 'The server is not answering right now; Mailwright will retry.',
+    advice: 'It has worked for this account before, so your settings are fine: the server or the network on the way is down for the moment. Nothing for you to change.',
+  },
   CONNECTION_TIMEOUT: {
     title: 'The server did not answer in time.',
     advice: 'Check the server name and port, and whether a firewall or your network blocks mail ports. Then try again.',
@@ -214,6 +218,20 @@ const TEXT: Record<ErrorCode, Explanation> = {
     advice: 'The server’s reply below says why. If it is unclear, send it to your provider’s support.',
   },
 };
+
+/**
+ * An error as its notice shows it: without the server's reply when the list of refused recipients
+ * beneath already shows those very words, so no reply is printed twice.
+ */
+export function errorToShow(error: AppError, refused: ReadonlyArray<{ serverReply: string }>): AppError {
+  const reply = error.detail?.serverReply?.trim();
+  if (!reply || !refused.some((r) => r.serverReply.trim() === reply)) return error;
+  // The list explains each refusal's enhanced code beside its reply, so the notice does not repeat that either.
+  const detail = { ...error.detail };
+  delete detail.serverReply;
+  delete detail.enhancedStatus;
+  return { ...error, detail };
+}
 
 export function explain(error: AppError): Explanation {
   return TEXT[error.code] ?? TEXT.INTERNAL;

@@ -107,10 +107,8 @@ export function isNoConnection(code: ErrorCode): boolean {
   return code === 'CONNECTION_REFUSED' || code === 'HOST_UNREACHABLE';
 }
 
-/** "550 5.1.1 <x@y>: Recipient address rejected" -> "5.1.1" (RFC 3463). */
-export function enhancedStatusOf(reply: string | undefined): string | undefined {
-  return reply?.match(/^[245]\d\d[ -]([245]\.\d{1,3}\.\d{1,3})\b/)?.[1];
-}
+/** The one parser of RFC 3463 codes, in shared/ so the renderer reads refusals with it too. */
+export { enhancedStatusOf } from '../../../shared/errors';
 
 /**
  * One SMTP reply (code, the step it answered, RFC 3463 enhanced status) in our code. Used for
