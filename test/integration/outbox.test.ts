@@ -167,6 +167,23 @@ describe('temporary failures are retried, with the same bytes', () => {
   });
 });
 
+describe('a server that worked before and now refuses the connection', () => {
+  it('is "not answering now, will retry", not a wrong port; after the settings change it is a wrong port again', async () => {
+    const s = await server();
+    const h = await harness(s.port);
+    expect(await h.settled(await h.send())).toMatchObject({ state: 'sent' });
+    await s.close();
+    const down = await h.settled(await h.send({ subject: 'While it is down' }));
+    // Retried like any refused connection, in the words of a server that is down for now.
+    expect(down).toMatchObject({ state: 'failed', attempts: 3, lastError: { code: 'SERVER_NOT_ANSWERING' } });
+    expect(h.states(down.id)).toContain('retrying');
+
+    // The same refusal for an account whose settings were saved after that success: nothing proves them, so it is CONNECTION_REFUSED.
+    h.account.updatedAt = new Date(Date.now() + 60_000).toISOString();
+    expect(await h.settled(await h.send({ subject: 'After a change' }))).toMatchObject({ state: 'failed', lastError: { code: 'CONNECTION_REFUSED' } });
+  });
+});
+
 describe('permanent failures fail at once', () => {
   it('550 for some recipients: the others get it, the refused are listed with the reply', async () => {
     const s = await server({

@@ -76,3 +76,23 @@ describe('no reply printed twice', () => {
     expect(errorToShow(error, [])).toBe(error);
   });
 });
+
+describe('a server that refuses the connection after working before', () => {
+  it('is judged "not answering now" only when it worked before, and only for refused or no answer', async () => {
+    const { afterWorking } = await import('../../src-main/services/net/errors');
+    const refused = err('CONNECTION_REFUSED', { command: 'CONN' });
+    expect(afterWorking(refused, true)).toMatchObject({ code: 'SERVER_NOT_ANSWERING', detail: { command: 'CONN' } });
+    expect(afterWorking(err('CONNECTION_TIMEOUT'), true).code).toBe('SERVER_NOT_ANSWERING');
+    expect(afterWorking(refused, false)).toBe(refused);
+    expect(afterWorking(err('AUTH_FAILED', { responseCode: 535 }), true).code).toBe('AUTH_FAILED');
+    expect(afterWorking(err('TLS_UNTRUSTED_CERTIFICATE'), true).code).toBe('TLS_UNTRUSTED_CERTIFICATE');
+  });
+
+  it('says it will retry, and does not tell the person to check the port', async () => {
+    const { explain } = await import('../../src-renderer/ui/error-text');
+    const words = explain(err('SERVER_NOT_ANSWERING'));
+    expect(words.title).toMatch(/not answering right now; Mailwright will retry/);
+    expect(`${words.title} ${words.advice}`).not.toMatch(/port/i);
+    expect(explain(err('CONNECTION_REFUSED')).advice).toMatch(/Check the port/);
+  });
+});

@@ -22,8 +22,12 @@
  *   of all, expired, and that is what a person can check (the computer's clock).
  * - EPROTO, ERR_SSL_*, "wrong version number" (TLS spoken to a plain-text port, or the reverse):
  *   TLS_HANDSHAKE_FAILED.
+ * - CONNECTION_REFUSED or CONNECTION_TIMEOUT on settings that have worked before (a message went
+ *   out through them): SERVER_NOT_ANSWERING (afterWorking below). The port was right yesterday,
+ *   so "check the port" is wrong advice; the server is down for now and the outbox retries.
  */
 import type { ErrorCode } from '../../../shared/errors';
+import { appError, type AppError } from '../../../shared/result';
 import { EXPIRED_CERTIFICATE_CODES, UNTRUSTED_CERTIFICATE_CODES } from '../tls-trust';
 import { NetError } from './socket';
 
@@ -105,6 +109,15 @@ export function networkFailureCode(err: unknown): ErrorCode | undefined {
 /** True for failures that mean "nobody is listening there", as opposed to "someone answered badly". */
 export function isNoConnection(code: ErrorCode): boolean {
   return code === 'CONNECTION_REFUSED' || code === 'HOST_UNREACHABLE';
+}
+
+/**
+ * A failure to reach a server judged with what is known of it: refused or no answer, on settings
+ * that have worked before, is "not answering now", not a wrong port. Anything else is kept.
+ */
+export function afterWorking(error: AppError, workedBefore: boolean): AppError {
+  if (!workedBefore || (error.code !== 'CONNECTION_REFUSED' && error.code !== 'CONNECTION_TIMEOUT')) return error;
+  return appError('SERVER_NOT_ANSWERING', error.detail);
 }
 
 /** The one parser of RFC 3463 codes, in shared/ so the renderer reads refusals with it too. */
