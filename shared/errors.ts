@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   // TLS
   TLS_UNTRUSTED_CERTIFICATE: 'The server certificate is not signed by a trusted authority.',
   TLS_CERTIFICATE_EXPIRED: 'The server certificate has expired or is not yet valid.',
+  TLS_CERTIFICATE_CHANGED: 'The server shows a certificate other than the one the person pinned for it, and no trusted authority signed the new one.',
   TLS_HOSTNAME_MISMATCH: 'The server certificate is for another host name.',
   TLS_HANDSHAKE_FAILED: 'The TLS handshake failed (wrong port for the chosen security, or protocol mismatch).',
   STARTTLS_UNAVAILABLE: 'STARTTLS was required but the server did not offer it.',

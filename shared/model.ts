@@ -38,6 +38,11 @@ export const Sha256FingerprintSchema = z.string().regex(/^([0-9A-F]{2}:){31}[0-9
  */
 export const PinnedCertificateSchema = z.object({
   sha256: Sha256FingerprintSchema,
+  /**
+   * When the person trusted it (ISO), stamped by main when the account is saved with a new pin, so
+   * that a changed certificate can say "from the one you trusted on ...". Pins saved before have none.
+   */
+  trustedAt: z.string().max(40).optional(),
   pem: z
     .string()
     .max(20_000)

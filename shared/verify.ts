@@ -34,6 +34,11 @@ export const CertificateInfoSchema = z.object({
   trusted: z.boolean(),
   /** Trusted because the person pinned it, not because an authority vouches for it. */
   pinned: z.boolean(),
+  /**
+   * The server showed a certificate other than the one pinned for it (and no authority vouches for
+   * this one): the pinned certificate's fingerprint and when it was trusted.
+   */
+  pinChanged: z.object({ sha256: z.string(), trustedAt: z.string().optional() }).optional(),
   /** Why it is not trusted. Only TLS_UNTRUSTED_CERTIFICATE can be resolved by pinning. */
   problem: z.enum(['TLS_UNTRUSTED_CERTIFICATE', 'TLS_CERTIFICATE_EXPIRED', 'TLS_HOSTNAME_MISMATCH']).optional(),
 });

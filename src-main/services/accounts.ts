@@ -10,7 +10,7 @@
  * password is PASSWORD_MISSING, and verifying another server never gets the stored one.
  */
 import { randomUUID } from 'node:crypto';
-import type { Account, AccountInput, IncomingSettings, SmtpSettings } from '../../shared/model';
+import type { Account, AccountInput, IncomingSettings, PinnedCertificate, SmtpSettings } from '../../shared/model';
 import type { OAuthSettings } from '../../shared/oauth';
 import { incomingServerKey, smtpServerKey } from '../../shared/server-identity';
 import { fail, ok, type Result } from '../../shared/result';
@@ -84,6 +84,18 @@ const decodeBound = (plain: string): { server: string | undefined; password: str
   if (typeof parsed.server !== 'string' || typeof parsed.password !== 'string') throw new SecretUnreadableError('bound secret has the wrong shape');
   return { server: parsed.server, password: parsed.password };
 };
+
+/**
+ * A pinned certificate keeps the date it was first trusted; a new pin is trusted now. Stamped here,
+ * not taken from the window, so the date in "the one you trusted on ..." is Mailwright's own.
+ */
+function withPinDate<T extends { pinnedCertificate?: PinnedCertificate | undefined }>(server: T, before: { pinnedCertificate?: PinnedCertificate | undefined } | undefined, stamp: string): T {
+  const pin = server.pinnedCertificate;
+  if (!pin) return server;
+  const kept = before?.pinnedCertificate?.sha256 === pin.sha256 ? before.pinnedCertificate.trustedAt : stamp;
+  const dated: PinnedCertificate = { sha256: pin.sha256, pem: pin.pem, ...(kept ? { trustedAt: kept } : {}) };
+  return { ...server, pinnedCertificate: dated };
+}
 
 export function createAccountService(options: {
   settings: SettingsStore;
@@ -170,8 +182,8 @@ export function createAccountService(options: {
         email: account.email,
         displayName: account.displayName,
         // The username signs in with a password or a token; without authentication there is none.
-        smtp: { ...account.smtp, username: account.smtp.auth === 'none' ? '' : account.smtp.username.trim() },
-        incoming: account.incoming,
+        smtp: withPinDate({ ...account.smtp, username: account.smtp.auth === 'none' ? '' : account.smtp.username.trim() }, existing?.smtp, stamp),
+        incoming: account.incoming && withPinDate(account.incoming, existing?.incoming ?? undefined, stamp),
         signature: account.signature,
         identities: account.identities,
         oauth: account.oauth,

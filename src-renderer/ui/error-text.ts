@@ -133,6 +133,10 @@ const TEXT: Record<ErrorCode, Explanation> = {
     title: "The server's certificate is not from an authority your computer trusts.",
     advice: 'Check the server name. If you expect this certificate, ask your provider for a trusted one; Mailwright will not send your password to a server it cannot verify.',
   },
+  TLS_CERTIFICATE_CHANGED: {
+    title: 'The server now shows a different certificate from the one you trusted.',
+    advice: 'It may have been renewed, or someone may be listening in between. Check the account to compare both fingerprints with the one your provider or administrator gives you before trusting the new one; until then Mailwright sends nothing there.',
+  },
   TLS_CERTIFICATE_EXPIRED: {
     title: "The server's certificate has expired (or is not valid yet).",
     advice: "Check your computer's date and time. If they are right, tell your mail provider their certificate has expired.",
@@ -231,6 +235,12 @@ export function errorToShow(error: AppError, refused: ReadonlyArray<{ serverRepl
   delete detail.serverReply;
   delete detail.enhancedStatus;
   return { ...error, detail };
+}
+
+/** The title of a pinned certificate that has changed: exactly that, with the day it was trusted when known. */
+export function certificateChangedText(host: string, trustedAt: string | undefined): string {
+  const day = trustedAt && !Number.isNaN(Date.parse(trustedAt)) ? new Date(trustedAt).toLocaleDateString(undefined, { dateStyle: 'long' }) : '';
+  return `${host} now shows a different certificate from the one you trusted${day ? ` on ${day}` : ''}. It may have been renewed, or someone may be listening in between.`;
 }
 
 export function explain(error: AppError): Explanation {

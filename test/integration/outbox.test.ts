@@ -20,6 +20,7 @@ import { testAccount, testMessage, until } from '../support/outbox-fixtures';
 import { serveSmtp, smtpError, type ServeOptions, type TestSmtpServer } from '../support/outbox-smtp-server';
 import { createTestCa, type IssuedCert, type TestCa } from '../support/test-ca';
 import { passwordCredential } from '../../src-main/services/credentials';
+import { fingerprintOf } from '../../src-main/services/tls-trust';
 
 let dir: string;
 let ca: TestCa;
@@ -247,6 +248,17 @@ describe('permanent failures fail at once', () => {
     const h = await harness(s.port, { smtp: { timeouts: TIMEOUTS } });
     const job = await h.settled(await h.send());
     expect(job).toMatchObject({ state: 'failed', attempts: 1, lastError: { code: 'TLS_UNTRUSTED_CERTIFICATE' } });
+    expect(s.commands).toEqual([]);
+  });
+
+  it('the server shows another certificate than the one pinned for it: "changed", not "untrusted authority"', async () => {
+    const s = await server();
+    const before = await ca.issue('smtp-before');
+    const account = testAccount(s.port, 'tls');
+    account.smtp.pinnedCertificate = { sha256: fingerprintOf(before.cert), pem: before.cert, trustedAt: '2026-11-02T10:00:00.000Z' };
+    const h = await harness(s.port, { account, smtp: { timeouts: TIMEOUTS } });
+    const job = await h.settled(await h.send());
+    expect(job).toMatchObject({ state: 'failed', attempts: 1, lastError: { code: 'TLS_CERTIFICATE_CHANGED' } });
     expect(s.commands).toEqual([]);
   });
 });

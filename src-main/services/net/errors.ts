@@ -120,6 +120,11 @@ export function afterWorking(error: AppError, workedBefore: boolean): AppError {
   return appError('SERVER_NOT_ANSWERING', error.detail);
 }
 
+/** An untrusted certificate from a server whose own certificate the person pinned: it has changed. */
+export function withPin(error: AppError, pinned: boolean): AppError {
+  return pinned && error.code === 'TLS_UNTRUSTED_CERTIFICATE' ? appError('TLS_CERTIFICATE_CHANGED', error.detail) : error;
+}
+
 /** The one parser of RFC 3463 codes, in shared/ so the renderer reads refusals with it too. */
 export { enhancedStatusOf } from '../../../shared/errors';
 

@@ -25,7 +25,7 @@ import type { SentMessageRef } from '../bounces';
 import type { DeliveryReportEntry } from '../../../shared/outbox';
 import { appError, fail, ok, type AppError, type Result } from '../../../shared/result';
 import { silentLogger, type Logger } from '../logger';
-import { afterWorking } from '../net/errors';
+import { afterWorking, withPin } from '../net/errors';
 import { deliverBySmtp } from './deliver';
 import { envelopeOf, measureMessageFile, newMessageId, OutboxWriteError, validateMessage, writeMessageFile, type StoredMessage } from './message';
 import { rebuildRecord } from './rebuild';
@@ -555,6 +555,7 @@ export class Outbox {
     let outcome: DeliveryOutcome;
     /** When the account's settings were last saved: a delivery since then proves they work. */
     let settingsSince: string | undefined;
+    let pinnedNow = false;
     let lastEmit = 0;
     try {
       const account = this.options.account(started.accountId);
@@ -564,6 +565,7 @@ export class Outbox {
         outcome = { kind: 'not-delivered', error: account.error, temporary: false, refused: [], deferred: [] };
       } else {
         settingsSince = account.value.account.updatedAt;
+        pinnedNow = Boolean(account.value.account.smtp.pinnedCertificate);
         outcome = await this.deliver({
           job: this.view(started),
           emlPath: emlFile(this.dir, id),
@@ -598,7 +600,7 @@ export class Outbox {
     }
 
     if (outcome.kind === 'not-delivered' && settingsSince !== undefined)
-      outcome = { ...outcome, error: afterWorking(outcome.error, this.deliveredSince(started.accountId, settingsSince)) };
+      outcome = { ...outcome, error: withPin(afterWorking(outcome.error, this.deliveredSince(started.accountId, settingsSince)), pinnedNow) };
 
     await this.serial(async () => {
       let next = applyOutcome(this.jobs.get(id)!, outcome, this.now(), this.retry, this.random);
