@@ -1,7 +1,7 @@
 /** Verification of an account's servers before saving: stages, certificate details, transcript. */
 import { z } from 'zod';
 import { AppErrorSchema } from './result';
-import { ServerProtocolSchema } from './discovery';
+import { ServerProtocolSchema, type ServerProtocol } from './discovery';
 
 export const STAGE_NAMES = ['connect', 'tls', 'greeting', 'ehlo', 'auth', 'envelope', 'login', 'list', 'stat', 'close'] as const;
 export const StageNameSchema = z.enum(STAGE_NAMES);
@@ -67,6 +67,15 @@ export const VerifyReportSchema = z.object({
   }),
 });
 export type VerifyReport = z.infer<typeof VerifyReportSchema>;
+
+/**
+ * Stages as a report shows them: the outgoing server (SMTP) first, then the incoming one, each in
+ * the order it ran. The probes run side by side, so the incoming server often answers first.
+ */
+export function inReportOrder<T extends { protocol: ServerProtocol }>(items: readonly T[]): T[] {
+  const rank = (p: ServerProtocol) => (p === 'smtp' ? 0 : 1);
+  return [...items].sort((a, b) => rank(a.protocol) - rank(b.protocol));
+}
 
 export const VerifyProgressSchema = z.object({ runId: z.string(), stage: StageSchema });
 export type VerifyProgress = z.infer<typeof VerifyProgressSchema>;

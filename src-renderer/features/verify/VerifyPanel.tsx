@@ -1,7 +1,7 @@
 import { Fragment, useState, type ReactNode } from 'react';
 import type { ServerProtocol } from '../../../shared/discovery';
 import type { AppError } from '../../../shared/result';
-import type { CertificateInfo, Stage, StageName, VerifyReport } from '../../../shared/verify';
+import { inReportOrder, type CertificateInfo, type Stage, type StageName, type VerifyReport } from '../../../shared/verify';
 import { copyText } from '../../ui/clipboard';
 import { ErrorNotice } from '../../ui/ErrorNotice';
 import { certificateChangedText } from '../../ui/error-text';
@@ -114,8 +114,9 @@ export function VerifyPanel(props: {
 }) {
   const [showDetails, setShowDetails] = useState(false);
   const [copied, setCopied] = useState<'yes' | 'no' | null>(null);
-  const protocols = [...new Set(props.stages.map((s) => s.protocol))];
-  const failures = props.stages.filter((s) => s.status === 'failed');
+  // The outgoing server first, then the incoming one, whichever answered first: sending is what the check is for.
+  const protocols = [...new Set(inReportOrder(props.stages).map((s) => s.protocol))];
+  const failures = inReportOrder(props.stages.filter((s) => s.status === 'failed'));
   const report = props.report;
 
   return (
@@ -153,7 +154,7 @@ export function VerifyPanel(props: {
               </div>
             ) : stage.error ? (
               <Fragment key={`${stage.protocol}-${stage.name}`}>
-                <ErrorNotice error={stage.error} context={PROTOCOL_LABEL[stage.protocol]} />
+                <ErrorNotice error={stage.error} context={PROTOCOL_LABEL[stage.protocol]} protocol={stage.protocol} />
                 {props.advice?.(stage.error, stage.protocol)}
               </Fragment>
             ) : null;
