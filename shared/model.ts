@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AccountCheckSchema } from './account-check';
 import { OAuthSettingsSchema } from './oauth';
 
 /** No CR or LF: these strings end up in mail headers or protocol lines. */
@@ -156,6 +157,8 @@ export const StoredAccountSchema = z
     oauth: OAuthSettingsSchema.strict().nullable().default(null),
     createdAt: z.string(),
     updatedAt: z.string(),
+    /** The last check of its servers (shared/verify.ts): absent when it was never checked with these settings. */
+    lastCheck: AccountCheckSchema.optional(),
   })
   .strict();
 export type StoredAccount = z.infer<typeof StoredAccountSchema>;

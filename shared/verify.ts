@@ -1,5 +1,6 @@
 /** Verification of an account's servers before saving: stages, certificate details, transcript. */
 import { z } from 'zod';
+import type { AccountCheck } from './account-check';
 import { AppErrorSchema } from './result';
 import { ServerProtocolSchema, type ServerProtocol } from './discovery';
 
@@ -79,3 +80,19 @@ export function inReportOrder<T extends { protocol: ServerProtocol }>(items: rea
 
 export const VerifyProgressSchema = z.object({ runId: z.string(), stage: StageSchema });
 export type VerifyProgress = z.infer<typeof VerifyProgressSchema>;
+
+export function checkOf(report: Pick<VerifyReport, 'ok' | 'stages'>, at: string): AccountCheck {
+  const failed = inReportOrder(report.stages).find((s) => s.status === 'failed');
+  if (report.ok || !failed) return { at, ok: report.ok };
+  return { at, ok: false, failure: { protocol: failed.protocol, stage: failed.name, ...(failed.error ? { error: failed.error } : { error: { code: 'INTERNAL', message: '' } }) } };
+}
+
+/** The settings a check proves: the address and each server's identity (not its name, signature or pins' dates). */
+export function checkedSettingsKey(account: {
+  email: string;
+  smtp: { host: string; port: number; security: string; auth: string; username: string };
+  incoming: { protocol: string; host: string; port: number; security: string; auth: string; username: string } | null;
+}): string {
+  const server = (s: { host: string; port: number; security: string; auth: string; username: string }) => [s.host.trim().toLowerCase(), s.port, s.security, s.auth, s.username.trim()];
+  return JSON.stringify([account.email.trim().toLowerCase(), server(account.smtp), account.incoming ? [account.incoming.protocol, ...server(account.incoming)] : null]);
+}

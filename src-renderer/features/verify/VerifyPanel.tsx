@@ -6,9 +6,9 @@ import { copyText } from '../../ui/clipboard';
 import { ErrorNotice } from '../../ui/ErrorNotice';
 import { certificateChangedText } from '../../ui/error-text';
 
-const PROTOCOL_LABEL: Record<ServerProtocol, string> = { smtp: 'Outgoing server (SMTP)', imap: 'Incoming server (IMAP)', pop3: 'Incoming server (POP3)' };
+export const PROTOCOL_LABEL: Record<ServerProtocol, string> = { smtp: 'Outgoing server (SMTP)', imap: 'Incoming server (IMAP)', pop3: 'Incoming server (POP3)' };
 
-const STAGE_LABEL: Record<ServerProtocol, Partial<Record<StageName, string>>> = {
+export const STAGE_LABEL: Record<ServerProtocol, Partial<Record<StageName, string>>> = {
   smtp: {
     connect: 'Connect',
     tls: 'Secure connection (TLS)',
