@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   // TLS
   TLS_UNTRUSTED_CERTIFICATE: 'The server certificate is not signed by a trusted authority.',
   TLS_CERTIFICATE_EXPIRED: 'The server certificate has expired or is not yet valid.',
+  TLS_CERTIFICATE_CHANGED: 'The server shows a certificate other than the one the person pinned for it, and no trusted authority signed the new one.',
   TLS_HOSTNAME_MISMATCH: 'The server certificate is for another host name.',
   TLS_HANDSHAKE_FAILED: 'The TLS handshake failed (wrong port for the chosen security, or protocol mismatch).',
   STARTTLS_UNAVAILABLE: 'STARTTLS was required but the server did not offer it.',
@@ -72,9 +73,15 @@ export const ERROR_CODES = {
   MESSAGE_REFUSED: 'The server refused the message content (after DATA).',
   MESSAGE_TOO_LARGE: 'The message is larger than the server accepts (552 / SIZE).',
   SERVER_BUSY: 'The server answered with a temporary failure (4xx); trying later may work.',
+  SERVER_NOT_ANSWERING: 'The server refused the connection or did not answer, though it has worked for this account before: it is down for now, not misconfigured.',
   SERVER_ERROR: 'The server answered with a permanent failure not covered above.',
 } as const satisfies Record<string, string>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 export const ERROR_CODE_LIST = Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]];
+
+/** "550 5.1.1 <x@y>: Recipient address rejected" -> "5.1.1" (RFC 3463). */
+export function enhancedStatusOf(reply: string | undefined): string | undefined {
+  return reply?.match(/^[245]\d\d[ -]([245]\.\d{1,3}\.\d{1,3})\b/)?.[1];
+}

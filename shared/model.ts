@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AccountCheckSchema } from './account-check';
 import { OAuthSettingsSchema } from './oauth';
 
 /** No CR or LF: these strings end up in mail headers or protocol lines. */
@@ -38,6 +39,11 @@ export const Sha256FingerprintSchema = z.string().regex(/^([0-9A-F]{2}:){31}[0-9
  */
 export const PinnedCertificateSchema = z.object({
   sha256: Sha256FingerprintSchema,
+  /**
+   * When the person trusted it (ISO), stamped by main when the account is saved with a new pin, so
+   * that a changed certificate can say "from the one you trusted on ...". Pins saved before have none.
+   */
+  trustedAt: z.string().max(40).optional(),
   pem: z
     .string()
     .max(20_000)
@@ -151,6 +157,8 @@ export const StoredAccountSchema = z
     oauth: OAuthSettingsSchema.strict().nullable().default(null),
     createdAt: z.string(),
     updatedAt: z.string(),
+    /** The last check of its servers (shared/verify.ts): absent when it was never checked with these settings. */
+    lastCheck: AccountCheckSchema.optional(),
   })
   .strict();
 export type StoredAccount = z.infer<typeof StoredAccountSchema>;

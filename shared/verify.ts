@@ -1,7 +1,8 @@
 /** Verification of an account's servers before saving: stages, certificate details, transcript. */
 import { z } from 'zod';
+import type { AccountCheck } from './account-check';
 import { AppErrorSchema } from './result';
-import { ServerProtocolSchema } from './discovery';
+import { ServerProtocolSchema, type ServerProtocol } from './discovery';
 
 export const STAGE_NAMES = ['connect', 'tls', 'greeting', 'ehlo', 'auth', 'envelope', 'login', 'list', 'stat', 'close'] as const;
 export const StageNameSchema = z.enum(STAGE_NAMES);
@@ -34,6 +35,11 @@ export const CertificateInfoSchema = z.object({
   trusted: z.boolean(),
   /** Trusted because the person pinned it, not because an authority vouches for it. */
   pinned: z.boolean(),
+  /**
+   * The server showed a certificate other than the one pinned for it (and no authority vouches for
+   * this one): the pinned certificate's fingerprint and when it was trusted.
+   */
+  pinChanged: z.object({ sha256: z.string(), trustedAt: z.string().optional() }).optional(),
   /** Why it is not trusted. Only TLS_UNTRUSTED_CERTIFICATE can be resolved by pinning. */
   problem: z.enum(['TLS_UNTRUSTED_CERTIFICATE', 'TLS_CERTIFICATE_EXPIRED', 'TLS_HOSTNAME_MISMATCH']).optional(),
 });
@@ -63,5 +69,30 @@ export const VerifyReportSchema = z.object({
 });
 export type VerifyReport = z.infer<typeof VerifyReportSchema>;
 
+/**
+ * Stages as a report shows them: the outgoing server (SMTP) first, then the incoming one, each in
+ * the order it ran. The probes run side by side, so the incoming server often answers first.
+ */
+export function inReportOrder<T extends { protocol: ServerProtocol }>(items: readonly T[]): T[] {
+  const rank = (p: ServerProtocol) => (p === 'smtp' ? 0 : 1);
+  return [...items].sort((a, b) => rank(a.protocol) - rank(b.protocol));
+}
+
 export const VerifyProgressSchema = z.object({ runId: z.string(), stage: StageSchema });
 export type VerifyProgress = z.infer<typeof VerifyProgressSchema>;
+
+export function checkOf(report: Pick<VerifyReport, 'ok' | 'stages'>, at: string): AccountCheck {
+  const failed = inReportOrder(report.stages).find((s) => s.status === 'failed');
+  if (report.ok || !failed) return { at, ok: report.ok };
+  return { at, ok: false, failure: { protocol: failed.protocol, stage: failed.name, ...(failed.error ? { error: failed.error } : { error: { code: 'INTERNAL', message: '' } }) } };
+}
+
+/** The settings a check proves: the address and each server's identity (not its name, signature or pins' dates). */
+export function checkedSettingsKey(account: {
+  email: string;
+  smtp: { host: string; port: number; security: string; auth: string; username: string };
+  incoming: { protocol: string; host: string; port: number; security: string; auth: string; username: string } | null;
+}): string {
+  const server = (s: { host: string; port: number; security: string; auth: string; username: string }) => [s.host.trim().toLowerCase(), s.port, s.security, s.auth, s.username.trim()];
+  return JSON.stringify([account.email.trim().toLowerCase(), server(account.smtp), account.incoming ? [account.incoming.protocol, ...server(account.incoming)] : null]);
+}

@@ -3,7 +3,8 @@ import type { EventName, EventPayloadOf } from '../../shared/ipc';
 import type { SecretProtection } from '../../shared/model';
 import type { DiscoveryResult } from '../../shared/discovery';
 import { fail, ok } from '../../shared/result';
-import type { Stage, VerifyReport } from '../../shared/verify';
+import { checkedSettingsKey, checkOf, type Stage, type VerifyReport } from '../../shared/verify';
+import type { AccountCheck } from '../../shared/account-check';
 import type { AccountToVerify } from '../services/verify';
 import { passwordCredential, type CredentialSource } from '../services/credentials';
 import type { AccountService } from '../services/accounts';
@@ -38,6 +39,8 @@ export function createHandlers(deps: {
   mailto: MailtoInbox;
 }): Handlers {
   const { accounts } = deps;
+  /** The latest check, remembered for the save that may follow it. */
+  let lastCheck: { key: string; check: AccountCheck } | undefined;
   return {
     'app:info': async () => ok({ ...deps.app, undoSeconds: deps.undoSeconds() }),
     'preferences:set': async ({ undoSeconds }) => {
@@ -51,7 +54,9 @@ export function createHandlers(deps: {
     },
     'compose:takeMailto': async () => ok(deps.mailto.take()),
     'accounts:list': async () => ok(accounts.list()),
-    'accounts:save': async ({ oauthSession, ...request }) => {
+    'accounts:save': async ({ oauthSession, ...bare }) => {
+      // The check of exactly these settings, when one was made: an account saved after a failed check shows what failed.
+      const request = { ...bare, check: lastCheck?.key === checkedSettingsKey(bare.account) ? lastCheck.check : undefined };
       if (oauthSession === undefined) return accounts.save(request);
       // The provider and client come from the sign-in main ran, not from the request: the grant is
       // stored for the token endpoint it was issued by.
@@ -110,6 +115,8 @@ export function createHandlers(deps: {
         { email: account.email, smtp: account.smtp, smtpCredentials, incoming: account.incoming, incomingCredentials },
         (stage) => deps.emit('accounts:verifyProgress', { runId, stage }),
       );
+      lastCheck = { key: checkedSettingsKey(account), check: checkOf(report, new Date().toISOString()) };
+      if (accountId !== undefined) accounts.recordCheck(accountId, lastCheck.key, lastCheck.check);
       return ok(report);
     },
     ...deps.outbox,

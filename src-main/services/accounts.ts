@@ -10,9 +10,11 @@
  * password is PASSWORD_MISSING, and verifying another server never gets the stored one.
  */
 import { randomUUID } from 'node:crypto';
-import type { Account, AccountInput, IncomingSettings, SmtpSettings } from '../../shared/model';
+import type { Account, AccountInput, IncomingSettings, PinnedCertificate, SmtpSettings } from '../../shared/model';
 import type { OAuthSettings } from '../../shared/oauth';
 import { incomingServerKey, smtpServerKey } from '../../shared/server-identity';
+import type { AccountCheck } from '../../shared/account-check';
+import { checkedSettingsKey } from '../../shared/verify';
 import { fail, ok, type Result } from '../../shared/result';
 import { SecretUnreadableError, type SecretVault } from './secrets';
 import type { SettingsStore, StoredAccount } from './settings-store';
@@ -28,7 +30,11 @@ export interface AccountService {
     incomingPassword?: string | undefined;
     /** OAuth2: the refresh token of a new sign-in for this account; absent keeps the stored grant. */
     oauthRefreshToken?: string | undefined;
+    /** The check of exactly these settings made before saving; absent keeps the last one while the servers stay the same. */
+    check?: AccountCheck | undefined;
   }): Result<Account>;
+  /** Records a check of an account's saved settings ("Check again"); ignored when they changed meanwhile. */
+  recordCheck(id: string, settingsKey: string, check: AccountCheck): void;
   delete(id: string): Result<{ id: string }>;
   /**
    * The SMTP password of an account, for sending and verification only; never sent to the
@@ -84,6 +90,18 @@ const decodeBound = (plain: string): { server: string | undefined; password: str
   if (typeof parsed.server !== 'string' || typeof parsed.password !== 'string') throw new SecretUnreadableError('bound secret has the wrong shape');
   return { server: parsed.server, password: parsed.password };
 };
+
+/**
+ * A pinned certificate keeps the date it was first trusted; a new pin is trusted now. Stamped here,
+ * not taken from the window, so the date in "the one you trusted on ..." is Mailwright's own.
+ */
+function withPinDate<T extends { pinnedCertificate?: PinnedCertificate | undefined }>(server: T, before: { pinnedCertificate?: PinnedCertificate | undefined } | undefined, stamp: string): T {
+  const pin = server.pinnedCertificate;
+  if (!pin) return server;
+  const kept = before?.pinnedCertificate?.sha256 === pin.sha256 ? before.pinnedCertificate.trustedAt : stamp;
+  const dated: PinnedCertificate = { sha256: pin.sha256, pem: pin.pem, ...(kept ? { trustedAt: kept } : {}) };
+  return { ...server, pinnedCertificate: dated };
+}
 
 export function createAccountService(options: {
   settings: SettingsStore;
@@ -155,7 +173,7 @@ export function createAccountService(options: {
     list,
     get: (id) => find(id),
 
-    save({ id, account, password, incomingPassword, oauthRefreshToken }) {
+    save({ id, account, password, incomingPassword, oauthRefreshToken, check }) {
       const accounts = settings.get('accounts');
       const existing = id === undefined ? undefined : accounts.find((a) => a.id === id);
       if (id !== undefined && !existing) return fail('ACCOUNT_NOT_FOUND');
@@ -170,14 +188,16 @@ export function createAccountService(options: {
         email: account.email,
         displayName: account.displayName,
         // The username signs in with a password or a token; without authentication there is none.
-        smtp: { ...account.smtp, username: account.smtp.auth === 'none' ? '' : account.smtp.username.trim() },
-        incoming: account.incoming,
+        smtp: withPinDate({ ...account.smtp, username: account.smtp.auth === 'none' ? '' : account.smtp.username.trim() }, existing?.smtp, stamp),
+        incoming: account.incoming && withPinDate(account.incoming, existing?.incoming ?? undefined, stamp),
         signature: account.signature,
         identities: account.identities,
         oauth: account.oauth,
         createdAt: existing?.createdAt ?? stamp,
         updatedAt: stamp,
       };
+      const lastCheck = check ?? (existing?.lastCheck && checkedSettingsKey(existing) === checkedSettingsKey(stored) ? existing.lastCheck : undefined);
+      if (lastCheck) stored.lastCheck = lastCheck;
 
       // A password kept from before must have been stored for the very server saved now: a changed
       // host, port, security or username asks for it again.
@@ -219,6 +239,19 @@ export function createAccountService(options: {
       plan.forEach(({ name, keep }, i) => !keep && previous[i] !== undefined && vault.delete(name));
       changed();
       return ok(toAccount(stored));
+    },
+
+    recordCheck(id, settingsKey, check) {
+      const accounts = settings.get('accounts');
+      const target = accounts.find((a) => a.id === id);
+      if (!target || checkedSettingsKey(target) !== settingsKey) return;
+      try {
+        settings.set('accounts', accounts.map((a) => (a.id === id ? { ...a, lastCheck: check } : a)));
+      } catch (error) {
+        logger.error('accounts: could not record the check', { error });
+        return;
+      }
+      changed();
     },
 
     delete(id) {

@@ -26,6 +26,18 @@ export function redact(value: unknown, depth = 0): unknown {
   return value;
 }
 
+/** SASL mechanism names: a word after "AUTH PLAIN" that is one of these is a capability list, not a payload. */
+const SASL_MECHANISMS = 'PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5|CRAM-SHA1|DIGEST-MD5|SCRAM-SHA-1(?:-PLUS)?|SCRAM-SHA-256(?:-PLUS)?|GSSAPI|NTLM|EXTERNAL|ANONYMOUS|XOAUTH';
+/**
+ * An AUTH or AUTHENTICATE command with its initial response: "AUTH PLAIN <b64>", "a1 AUTHENTICATE
+ * XOAUTH2 <b64>". Not the server's capability line "250-AUTH PLAIN LOGIN" (the word after the
+ * mechanism is another mechanism), and never across a line break.
+ */
+const AUTH_PAYLOAD = new RegExp(
+  `(?<!\\b[0-9]{3}[- ])\\b(AUTH(?:ENTICATE)?[ \\t]+(?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5))[ \\t]+(?!(?:${SASL_MECHANISMS})(?![\\w-]))[^\\s]+`,
+  'gi',
+);
+
 /**
  * Masks protocol lines that carry credentials: AUTH / AUTHENTICATE payloads (PLAIN, LOGIN, XOAUTH2,
  * OAUTHBEARER), IMAP LOGIN, POP3 PASS, and OAuth2 tokens wherever they appear (a Bearer header, a
@@ -33,12 +45,13 @@ export function redact(value: unknown, depth = 0): unknown {
  */
 export function redactText(text: string): string {
   return text
-    .replace(/\b(AUTH(?:ENTICATE)?\s+(?:PLAIN|LOGIN|XOAUTH2|OAUTHBEARER|CRAM-MD5))\s+\S+/gi, '$1 [redacted]')
+    .replace(AUTH_PAYLOAD, '$1 [redacted]')
     .replace(/\b(Bearer)\s+[\w.~+/=-]+/gi, '$1 [redacted]')
     .replace(/\b((?:access|refresh|id)_token|code_verifier|client_secret)("?\s*[=:]\s*"?)[^&\s",}]+/gi, '$1$2[redacted]')
     .replace(/([?&]code=)[^&\s"]+/gi, '$1[redacted]')
     // An IMAP LOGIN command, not the AUTH=LOGIN of a capability list (which would hide the mechanisms after it).
-    .replace(/(?<![=\w-])(LOGIN)\s+("[^"]*"|\S+)\s+("[^"]*"|\S+)/gi, '$1 $2 [redacted]')
+    // Nor the LOGIN of an SMTP mechanism list ("250 AUTH LOGIN PLAIN CRAM-MD5").
+    .replace(/(?<![=\w-])(?<!\bAUTH[ \t]+(?:[\w-]+[ \t]+)*)(LOGIN)[ \t]+("[^"]*"|\S+)[ \t]+("[^"]*"|\S+)/gi, '$1 $2 [redacted]')
     .replace(/^(PASS)\s+.*$/gim, '$1 [redacted]');
 }
 

@@ -131,6 +131,9 @@ export function judgeCertificate(socket: TLSSocket, host: string, trust: TrustSe
     trusted: problem === undefined,
     pinned: problem === undefined && pinned && Boolean(chainError),
     ...(problem ? { problem } : {}),
+    ...(problem === 'TLS_UNTRUSTED_CERTIFICATE' && trust.pinnedCertificate
+      ? { pinChanged: { sha256: trust.pinnedCertificate.sha256, ...(trust.pinnedCertificate.trustedAt ? { trustedAt: trust.pinnedCertificate.trustedAt } : {}) } }
+      : {}),
   };
 }
 

@@ -1,9 +1,10 @@
+import type { ServerProtocol } from '../../shared/discovery';
 import type { AppError } from '../../shared/result';
 import { enhancedStatusText, explain } from './error-text';
 
 /** A failure in plain words, what to try, and the server's own reply when there is one. */
-export function ErrorNotice({ error, context }: { error: AppError; context?: string }) {
-  const { title, advice } = explain(error);
+export function ErrorNotice({ error, context, protocol }: { error: AppError; context?: string; protocol?: ServerProtocol }) {
+  const { title, advice } = explain(error, protocol);
   const reply = error.detail?.serverReply;
   const reason = enhancedStatusText(error.detail?.enhancedStatus);
   return (

@@ -2,7 +2,9 @@
  * Error codes into words for people, in one place: what happened and what to try. The server's own
  * reply is shown beneath, because it is what a provider's support will ask for.
  */
+import type { ServerProtocol } from '../../shared/discovery';
 import type { ErrorCode } from '../../shared/errors';
+import { DEFAULT_INCOMING_PORT } from '../../shared/model';
 import type { AppError } from '../../shared/result';
 
 interface Explanation {
@@ -113,6 +115,10 @@ const TEXT: Record<ErrorCode, Explanation> = {
     title: 'The server refused the connection on that port.',
     advice: 'Check the port: 465 is usual for SSL/TLS, 587 for STARTTLS. Your network may also block outgoing mail ports.',
   },
+  SERVER_NOT_ANSWERING: {
+    title: 'The server is not answering right now; Mailwright will retry.',
+    advice: 'It has worked for this account before, so your settings are fine: the server or the network on the way is down for the moment. Nothing for you to change.',
+  },
   CONNECTION_TIMEOUT: {
     title: 'The server did not answer in time.',
     advice: 'Check the server name and port, and whether a firewall or your network blocks mail ports. Then try again.',
@@ -128,6 +134,10 @@ const TEXT: Record<ErrorCode, Explanation> = {
   TLS_UNTRUSTED_CERTIFICATE: {
     title: "The server's certificate is not from an authority your computer trusts.",
     advice: 'Check the server name. If you expect this certificate, ask your provider for a trusted one; Mailwright will not send your password to a server it cannot verify.',
+  },
+  TLS_CERTIFICATE_CHANGED: {
+    title: 'The server now shows a different certificate from the one you trusted.',
+    advice: 'It may have been renewed, or someone may be listening in between. Check the account to compare both fingerprints with the one your provider or administrator gives you before trusting the new one; until then Mailwright sends nothing there.',
   },
   TLS_CERTIFICATE_EXPIRED: {
     title: "The server's certificate has expired (or is not valid yet).",
@@ -215,8 +225,65 @@ const TEXT: Record<ErrorCode, Explanation> = {
   },
 };
 
-export function explain(error: AppError): Explanation {
-  return TEXT[error.code] ?? TEXT.INTERNAL;
+/**
+ * An error as its notice shows it: without the server's reply when the list of refused recipients
+ * beneath already shows those very words, so no reply is printed twice.
+ */
+export function errorToShow(error: AppError, refused: ReadonlyArray<{ serverReply: string }>): AppError {
+  const reply = error.detail?.serverReply?.trim();
+  if (!reply || !refused.some((r) => r.serverReply.trim() === reply)) return error;
+  // The list explains each refusal's enhanced code beside its reply, so the notice does not repeat that either.
+  const detail = { ...error.detail };
+  delete detail.serverReply;
+  delete detail.enhancedStatus;
+  return { ...error, detail };
+}
+
+/** The title of a pinned certificate that has changed: exactly that, with the day it was trusted when known. */
+export function certificateChangedText(host: string, trustedAt: string | undefined): string {
+  const day = trustedAt && !Number.isNaN(Date.parse(trustedAt)) ? new Date(trustedAt).toLocaleDateString(undefined, { dateStyle: 'long' }) : '';
+  return `${host} now shows a different certificate from the one you trusted${day ? ` on ${day}` : ''}. It may have been renewed, or someone may be listening in between.`;
+}
+
+/**
+ * The words above speak of sending (ports 465 and 587, "outgoing server", SMTP sending switched
+ * off). A failure of the incoming server gets its own where the advice differs, with its own ports.
+ */
+function incomingText(code: ErrorCode, protocol: 'imap' | 'pop3'): Explanation | undefined {
+  const name = protocol === 'imap' ? 'IMAP' : 'POP3';
+  const { tls, starttls } = DEFAULT_INCOMING_PORT[protocol];
+  switch (code) {
+    case 'HOST_NOT_FOUND':
+      return { title: TEXT.HOST_NOT_FOUND.title, advice: `Check the spelling of the incoming server name (for example ${protocol}.example.com) and your internet connection.` };
+    case 'CONNECTION_REFUSED':
+      return {
+        title: TEXT.CONNECTION_REFUSED.title,
+        advice: `Check the port: for ${name}, ${tls} is usual for SSL/TLS and ${starttls} for STARTTLS. Your network may also block mail ports.`,
+      };
+    case 'TLS_HANDSHAKE_FAILED':
+      return { title: TEXT.TLS_HANDSHAKE_FAILED.title, advice: `Check that the connection security matches the port: SSL/TLS on ${tls}, STARTTLS on ${starttls}.` };
+    case 'STARTTLS_UNAVAILABLE':
+      return { title: 'The server does not offer STARTTLS on this port.', advice: `Try SSL/TLS on port ${tls}. Mailwright will not send your password without encryption.` };
+    case 'ENCRYPTION_REQUIRED':
+      return { title: TEXT.ENCRYPTION_REQUIRED.title, advice: `Choose SSL/TLS (port ${tls}) or STARTTLS (port ${starttls}).` };
+    case 'AUTH_FAILED':
+      return {
+        title: 'The incoming server did not accept your username or password.',
+        advice: `Check both: the username is often your whole email address. Many providers need an app password when two-step verification is on, and some need ${name} access switched on for the mailbox.`,
+      };
+    case 'AUTH_UNAVAILABLE':
+      return { title: 'The incoming server offers no sign-in method Mailwright can use here.', advice: TEXT.AUTH_UNAVAILABLE.advice };
+    case 'PROTOCOL_ERROR':
+      return { title: `The server did not answer as an ${name} server.`, advice: `Check the incoming server name, port and security: the port may belong to another kind of server.` };
+    default:
+      return undefined;
+  }
+}
+
+/** The words for an error; `protocol` when it is known which server failed (the incoming one gets its own advice). */
+export function explain(error: AppError, protocol?: ServerProtocol): Explanation {
+  const incoming = protocol === 'imap' || protocol === 'pop3' ? incomingText(error.code, protocol) : undefined;
+  return incoming ?? TEXT[error.code] ?? TEXT.INTERNAL;
 }
 
 /** Field-level problems, from the shared schemas' issue kinds, in words. */

@@ -20,6 +20,7 @@ import { testAccount, testMessage, until } from '../support/outbox-fixtures';
 import { serveSmtp, smtpError, type ServeOptions, type TestSmtpServer } from '../support/outbox-smtp-server';
 import { createTestCa, type IssuedCert, type TestCa } from '../support/test-ca';
 import { passwordCredential } from '../../src-main/services/credentials';
+import { fingerprintOf } from '../../src-main/services/tls-trust';
 
 let dir: string;
 let ca: TestCa;
@@ -167,6 +168,23 @@ describe('temporary failures are retried, with the same bytes', () => {
   });
 });
 
+describe('a server that worked before and now refuses the connection', () => {
+  it('is "not answering now, will retry", not a wrong port; after the settings change it is a wrong port again', async () => {
+    const s = await server();
+    const h = await harness(s.port);
+    expect(await h.settled(await h.send())).toMatchObject({ state: 'sent' });
+    await s.close();
+    const down = await h.settled(await h.send({ subject: 'While it is down' }));
+    // Retried like any refused connection, in the words of a server that is down for now.
+    expect(down).toMatchObject({ state: 'failed', attempts: 3, lastError: { code: 'SERVER_NOT_ANSWERING' } });
+    expect(h.states(down.id)).toContain('retrying');
+
+    // The same refusal for an account whose settings were saved after that success: nothing proves them, so it is CONNECTION_REFUSED.
+    h.account.updatedAt = new Date(Date.now() + 60_000).toISOString();
+    expect(await h.settled(await h.send({ subject: 'After a change' }))).toMatchObject({ state: 'failed', lastError: { code: 'CONNECTION_REFUSED' } });
+  });
+});
+
 describe('permanent failures fail at once', () => {
   it('550 for some recipients: the others get it, the refused are listed with the reply', async () => {
     const s = await server({
@@ -230,6 +248,17 @@ describe('permanent failures fail at once', () => {
     const h = await harness(s.port, { smtp: { timeouts: TIMEOUTS } });
     const job = await h.settled(await h.send());
     expect(job).toMatchObject({ state: 'failed', attempts: 1, lastError: { code: 'TLS_UNTRUSTED_CERTIFICATE' } });
+    expect(s.commands).toEqual([]);
+  });
+
+  it('the server shows another certificate than the one pinned for it: "changed", not "untrusted authority"', async () => {
+    const s = await server();
+    const before = await ca.issue('smtp-before');
+    const account = testAccount(s.port, 'tls');
+    account.smtp.pinnedCertificate = { sha256: fingerprintOf(before.cert), pem: before.cert, trustedAt: '2026-11-02T10:00:00.000Z' };
+    const h = await harness(s.port, { account, smtp: { timeouts: TIMEOUTS } });
+    const job = await h.settled(await h.send());
+    expect(job).toMatchObject({ state: 'failed', attempts: 1, lastError: { code: 'TLS_CERTIFICATE_CHANGED' } });
     expect(s.commands).toEqual([]);
   });
 });

@@ -111,6 +111,11 @@ describe('verification against Postfix and Dovecot', () => {
     expect(lines.some((l) => l.startsWith(`smtp client RCPT TO:<${alice().address}>`))).toBe(true);
     expect(lines.some((l) => /^smtp client DATA/.test(l))).toBe(false);
     expect(report.transcript.some((l) => l.redacted && l.protocol === protocol)).toBe(true);
+    // Harmless lines stay whole: the EHLO capabilities (mechanisms included) are never redacted.
+    const authCaps = report.transcript.filter((l) => l.protocol === 'smtp' && l.dir === 'server' && /^250[- ]AUTH /.test(l.text));
+    expect(authCaps.length).toBeGreaterThan(0);
+    for (const l of authCaps) expect(l).toMatchObject({ text: expect.stringMatching(/^250[- ]AUTH( [A-Z0-9-]+)+$/) });
+    expect(report.transcript.filter((l) => l.dir === 'server' && (l.redacted || l.text.includes('[redacted]')))).toEqual([]);
     secretsAbsent(report, alice().username, alice().password);
   });
 
@@ -231,7 +236,7 @@ describe('verification against servers that misbehave', () => {
     expect(cert).toMatchObject({ trusted: false, subject: expect.stringContaining('localhost'), issuer: expect.stringContaining('Test CA'), validTo: expect.stringMatching(/^20\d\d-/) });
     expect(cert.sha256).toBe(fingerprintOf(stranger.cert));
 
-    const pinned = account(port, 'tls', { pinnedCertificate: { sha256: cert.sha256, pem: cert.pem } });
+    const pinned = account(port, 'tls', { pinnedCertificate: { sha256: cert.sha256, pem: cert.pem, trustedAt: '2026-11-02T10:00:00.000Z' } });
     const second = await verify(pinned);
     expect(failed(second)).toBeUndefined();
     expect(second.certificates.smtp).toMatchObject({ trusted: true, pinned: true });
@@ -251,13 +256,21 @@ describe('verification against servers that misbehave', () => {
     const other = await strangerCa.issue('other');
     const port2 = await serve({ secure: true, key: other.key, cert: other.cert });
     const third = await verify({ ...pinned, smtp: { ...pinned.smtp, port: port2 } });
-    expect(failed(third)).toMatchObject({ name: 'tls', error: { code: 'TLS_UNTRUSTED_CERTIFICATE' } });
+    // It says exactly that: the certificate changed from the one trusted on that day, with both fingerprints.
+    expect(failed(third)).toMatchObject({ name: 'tls', error: { code: 'TLS_CERTIFICATE_CHANGED' } });
+    expect(third.certificates.smtp).toMatchObject({
+      trusted: false,
+      problem: 'TLS_UNTRUSTED_CERTIFICATE',
+      sha256: fingerprintOf(other.cert),
+      pinChanged: { sha256: cert.sha256, trustedAt: '2026-11-02T10:00:00.000Z' },
+    });
+    expect(third.certificates.smtp!.sha256).not.toBe(cert.sha256);
     const refused = await sendOnce(
       { id: 'x', description: 'x', displayName: '', createdAt: '', updatedAt: '', incoming: null, signature: '', identities: [], oauth: null, email: pinned.email, smtp: { ...pinned.smtp, port: port2 } },
       'correct horse battery staple',
       { from: { name: '', address: pinned.email }, to: [{ address: 'bob@mailwright.test' }], subject: 'x', text: 'x' },
     );
-    expect(refused).toMatchObject({ state: 'failed', lastError: { code: 'TLS_UNTRUSTED_CERTIFICATE' } });
+    expect(refused).toMatchObject({ state: 'failed', lastError: { code: 'TLS_CERTIFICATE_CHANGED' } });
   });
 
   it('expired certificate (even from a trusted authority) cannot be pinned', async () => {

@@ -44,3 +44,19 @@ describe('OAuth2 tokens in log lines', () => {
     expect(redactText('a1 LOGIN alice s3cret')).toBe('a1 LOGIN alice [redacted]');
   });
 });
+
+describe('the transcript redacts secrets only', () => {
+  it('keeps an SMTP server capability line whole, whatever order its mechanisms come in', () => {
+    for (const line of ['250-AUTH PLAIN LOGIN', '250 AUTH LOGIN PLAIN CRAM-MD5', '250-AUTH=LOGIN PLAIN', '250 AUTH PLAIN LOGIN XOAUTH2 OAUTHBEARER', 'S: 250-AUTH LOGIN PLAIN'])
+      expect(redactText(line)).toBe(line);
+  });
+
+  it('still masks AUTH payloads, LOGIN passwords and PASS, and never reaches across a line break', () => {
+    expect(redactText('AUTH PLAIN AGFsaWNlAHNlY3JldA==')).toBe('AUTH PLAIN [redacted]');
+    expect(redactText('AUTH XOAUTH2 dXNlcj1hbGljZQFhdXRoPUJlYXJlcg==')).toBe('AUTH XOAUTH2 [redacted]');
+    expect(redactText('AUTH LOGIN YWxpY2U=')).toBe('AUTH LOGIN [redacted]');
+    expect(redactText('a1 AUTHENTICATE OAUTHBEARER bixhPWFsaWNlLAFhdXRo')).toBe('a1 AUTHENTICATE OAUTHBEARER [redacted]');
+    expect(redactText('a1 LOGIN alice "pw with space"')).toBe('a1 LOGIN alice [redacted]');
+    expect(redactText('AUTH LOGIN\n334 VXNlcm5hbWU6')).toBe('AUTH LOGIN\n334 VXNlcm5hbWU6');
+  });
+});

@@ -22,8 +22,12 @@
  *   of all, expired, and that is what a person can check (the computer's clock).
  * - EPROTO, ERR_SSL_*, "wrong version number" (TLS spoken to a plain-text port, or the reverse):
  *   TLS_HANDSHAKE_FAILED.
+ * - CONNECTION_REFUSED or CONNECTION_TIMEOUT on settings that have worked before (a message went
+ *   out through them): SERVER_NOT_ANSWERING (afterWorking below). The port was right yesterday,
+ *   so "check the port" is wrong advice; the server is down for now and the outbox retries.
  */
 import type { ErrorCode } from '../../../shared/errors';
+import { appError, type AppError } from '../../../shared/result';
 import { EXPIRED_CERTIFICATE_CODES, UNTRUSTED_CERTIFICATE_CODES } from '../tls-trust';
 import { NetError } from './socket';
 
@@ -107,10 +111,22 @@ export function isNoConnection(code: ErrorCode): boolean {
   return code === 'CONNECTION_REFUSED' || code === 'HOST_UNREACHABLE';
 }
 
-/** "550 5.1.1 <x@y>: Recipient address rejected" -> "5.1.1" (RFC 3463). */
-export function enhancedStatusOf(reply: string | undefined): string | undefined {
-  return reply?.match(/^[245]\d\d[ -]([245]\.\d{1,3}\.\d{1,3})\b/)?.[1];
+/**
+ * A failure to reach a server judged with what is known of it: refused or no answer, on settings
+ * that have worked before, is "not answering now", not a wrong port. Anything else is kept.
+ */
+export function afterWorking(error: AppError, workedBefore: boolean): AppError {
+  if (!workedBefore || (error.code !== 'CONNECTION_REFUSED' && error.code !== 'CONNECTION_TIMEOUT')) return error;
+  return appError('SERVER_NOT_ANSWERING', error.detail);
 }
+
+/** An untrusted certificate from a server whose own certificate the person pinned: it has changed. */
+export function withPin(error: AppError, pinned: boolean): AppError {
+  return pinned && error.code === 'TLS_UNTRUSTED_CERTIFICATE' ? appError('TLS_CERTIFICATE_CHANGED', error.detail) : error;
+}
+
+/** The one parser of RFC 3463 codes, in shared/ so the renderer reads refusals with it too. */
+export { enhancedStatusOf } from '../../../shared/errors';
 
 /**
  * One SMTP reply (code, the step it answered, RFC 3463 enhanced status) in our code. Used for

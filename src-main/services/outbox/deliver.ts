@@ -15,7 +15,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type XOAuth2 from 'nodemailer/lib/xoauth2';
 import { appError, type AppError } from '../../../shared/result';
-import type { ErrorCode } from '../../../shared/errors';
+// Which failures are worth trying again later: the one judgement, shared with the outbox's "Retry now".
+import { isTemporary } from '../../../shared/retry';
 import { smtpErrorToAppError } from '../smtp-errors';
 import { transportOptions } from '../smtp';
 import { withFreshCredential, type Credential } from '../credentials';
@@ -38,12 +39,6 @@ interface SmtpFailure {
   recipient?: string;
   rejectedErrors?: SmtpFailure[];
 }
-
-/** Failures where trying again later can work. Everything else (TLS trust, AUTH, 5xx, SIZE) is permanent. */
-const TEMPORARY_CODES = new Set<ErrorCode>(['SERVER_BUSY', 'CONNECTION_LOST', 'CONNECTION_TIMEOUT', 'CONNECTION_REFUSED', 'HOST_NOT_FOUND']);
-
-export const isTemporary = (error: AppError) =>
-  error.detail?.responseCode !== undefined ? error.detail.responseCode >= 400 && error.detail.responseCode < 500 : TEMPORARY_CODES.has(error.code);
 
 /** Recipient refusals from RCPT replies: 4xx ones to try again (deferred), the rest for good. */
 export function splitRefusals(errors: SmtpFailure[] | undefined): { refused: Refusal[]; deferred: Refusal[] } {

@@ -25,6 +25,7 @@ import type { SentMessageRef } from '../bounces';
 import type { DeliveryReportEntry } from '../../../shared/outbox';
 import { appError, fail, ok, type AppError, type Result } from '../../../shared/result';
 import { silentLogger, type Logger } from '../logger';
+import { afterWorking, withPin } from '../net/errors';
 import { deliverBySmtp } from './deliver';
 import { envelopeOf, measureMessageFile, newMessageId, OutboxWriteError, validateMessage, writeMessageFile, type StoredMessage } from './message';
 import { rebuildRecord } from './rebuild';
@@ -314,6 +315,18 @@ export class Outbox {
     return refs;
   }
 
+  /**
+   * Whether a message of the account reached its server (some recipient accepted) after `sinceIso`,
+   * when its settings were last saved: those very settings work. Live jobs and the history alike.
+   */
+  private deliveredSince(accountId: string, sinceIso: string): boolean {
+    const saved = Date.parse(sinceIso);
+    const since = Number.isNaN(saved) ? -Infinity : saved;
+    for (const j of this.jobs.values()) if (j.accountId === accountId && j.accepted.length > 0 && Date.parse(j.updatedAt) >= since) return true;
+    for (const e of this.past.values()) if (e.accountId === accountId && e.accepted.length > 0 && Date.parse(e.finishedAt) >= since) return true;
+    return false;
+  }
+
   /** Finished jobs moved to the compact history, newest first. */
   history(): HistoryEntry[] {
     return [...this.past.values()].filter((e) => !this.jobs.has(e.id)).sort((a, b) => b.finishedAt.localeCompare(a.finishedAt));
@@ -548,6 +561,9 @@ export class Outbox {
 
     let marked = false;
     let outcome: DeliveryOutcome;
+    /** When the account's settings were last saved: a delivery since then proves they work. */
+    let settingsSince: string | undefined;
+    let pinnedNow = false;
     let lastEmit = 0;
     try {
       const account = this.options.account(started.accountId);
@@ -556,6 +572,8 @@ export class Outbox {
       } else if (!account.ok) {
         outcome = { kind: 'not-delivered', error: account.error, temporary: false, refused: [], deferred: [] };
       } else {
+        settingsSince = account.value.account.updatedAt;
+        pinnedNow = Boolean(account.value.account.smtp.pinnedCertificate);
         outcome = await this.deliver({
           job: this.view(started),
           emlPath: emlFile(this.dir, id),
@@ -588,6 +606,9 @@ export class Outbox {
         ? { kind: 'uncertain', error: appError('INTERNAL') }
         : { kind: 'not-delivered', error: appError('INTERNAL'), temporary: true, refused: [], deferred: [] };
     }
+
+    if (outcome.kind === 'not-delivered' && settingsSince !== undefined)
+      outcome = { ...outcome, error: withPin(afterWorking(outcome.error, this.deliveredSince(started.accountId, settingsSince)), pinnedNow) };
 
     await this.serial(async () => {
       let next = applyOutcome(this.jobs.get(id)!, outcome, this.now(), this.retry, this.random);

@@ -71,7 +71,7 @@ export class VerificationRun {
     this.sink(protocol)('info', `TLS ${info.protocol} ${info.cipher}; certificate ${info.subject} issued by ${info.issuer}, SHA-256 ${info.sha256}`);
     const summary = `${info.protocol}, ${info.subject || 'unnamed certificate'}${info.pinned ? ' (pinned)' : ''}`;
     if (info.trusted) stage.pass(summary);
-    else stage.fail(appError(info.problem ?? 'TLS_UNTRUSTED_CERTIFICATE'), summary);
+    else stage.fail(appError(info.pinChanged ? 'TLS_CERTIFICATE_CHANGED' : (info.problem ?? 'TLS_UNTRUSTED_CERTIFICATE')), summary);
     return info.trusted;
   }
 

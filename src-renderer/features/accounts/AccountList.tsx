@@ -10,6 +10,7 @@ import { SignedInAgain, SignInAgain } from '../oauth/SignInAgain';
 import { needsPasswordAgain, needsSignInAgain, passwordAgainText, signInAgainText, signInMethodText, waitingForSignIn } from './sign-in-text';
 import { useVerification } from '../verify/useVerification';
 import { VerifyPanel } from '../verify/VerifyPanel';
+import { LastCheckProblem } from './LastCheckProblem';
 
 const SECURITY = { tls: 'SSL/TLS', starttls: 'STARTTLS', none: 'no encryption' } as const;
 
@@ -56,6 +57,7 @@ export function AccountList(props: { accounts: Account[]; jobs?: OutboxJobView[]
               ) : signedInAgain === a.id ? (
                 <SignedInAgain account={a} />
               ) : null}
+              <LastCheckProblem account={a} />
               {needsPasswordAgain(a) ? (
                 <div className="notice notice--warning account__problem" role="group" aria-label={`${a.description} needs its password again`}>
                   <p className="notice__title">{passwordAgainText(a)}</p>

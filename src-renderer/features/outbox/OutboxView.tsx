@@ -1,10 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Account } from '../../../shared/model';
 import type { DeliveryReportEntry, JobState, OutboxJobView } from '../../../shared/outbox';
+import { enhancedStatusOf } from '../../../shared/errors';
 import type { AppError } from '../../../shared/result';
+import { offersRetryNow, retryHelps } from '../../../shared/retry';
 import { getApi } from '../../api';
 import { ErrorNotice } from '../../ui/ErrorNotice';
-import { enhancedStatusText } from '../../ui/error-text';
+import { enhancedStatusText, errorToShow } from '../../ui/error-text';
 import { formatBytes, formatTime, formatUntil } from '../../ui/format';
 import { SignInHelp } from '../advisor/SignInHelp';
 import { SignInAgain } from '../oauth/SignInAgain';
@@ -33,6 +35,32 @@ export function stateLabel(job: Pick<OutboxJobView, 'state' | 'damaged' | 'refus
   const refused = new Set(job.refused.map((r) => r.address.toLowerCase()));
   const all = new Set([...job.summary.to.map((a) => a.toLowerCase()), ...refused]);
   return `Sent to ${all.size - refused.size} of ${all.size}`;
+}
+
+/** Recipients refused at send time: Mailwright's explanation of the enhanced code beside the server's own words, as for a bounce. */
+function RefusedRecipients(props: { refused: ReadonlyArray<{ address: string; serverReply: string }> }) {
+  if (!props.refused.length) return null;
+  return (
+    <div className="reports">
+      Not delivered to:
+      <ul aria-label="Refused recipients">
+        {props.refused.map((r) => {
+          const reason = enhancedStatusText(enhancedStatusOf(r.serverReply));
+          return (
+            <li key={r.address} className="report report--failed" aria-label={`${r.address}: refused`}>
+              <strong>{r.address}</strong>
+              {reason ? <div>{reason}</div> : null}
+              {r.serverReply ? (
+                <div className="notice__reply">
+                  The server said: <q>{r.serverReply}</q>
+                </div>
+              ) : null}
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
 }
 
 /** Re-renders every second while something is counting down. */
@@ -108,6 +136,7 @@ function JobRow(props: { job: OutboxJobView; account: Account | undefined; now: 
   const bounced = reports.filter((r) => r.action === 'failed').length;
   const bounceLabel = bounced ? `Bounced for ${bounced} of ${job.summary.to.length} recipient${job.summary.to.length === 1 ? '' : 's'}` : null;
   const damagedRecord = job.damaged === 'record' && job.state === 'uncertain';
+  const canRetry = offersRetryNow(job, props.account?.updatedAt);
   const openAsDraft = () => {
     props.onEdit(job);
     void act('cancel');
@@ -159,31 +188,23 @@ function JobRow(props: { job: OutboxJobView; account: Account | undefined; now: 
       ) : null}
       {job.lastError && (job.state === 'failed' || job.state === 'retrying' || job.state === 'uncertain') ? (
         <>
-          <ErrorNotice error={job.lastError} />
+          <ErrorNotice error={errorToShow(job.lastError, job.refused)} />
           <SignInHelp error={job.lastError} email={props.account?.email} host={props.account?.smtp.host} />
         </>
       ) : null}
-      {job.lastReply && job.state === 'sent' ? (
+      {job.state === 'failed' && !job.damaged && !canRetry && retryHelps(job.lastError) === 'after-change' ? (
+        <p className="muted">“Retry now” comes back once you have changed the account’s settings.</p>
+      ) : null}
+      {job.lastReply && job.state === 'sent' && !job.refused.some((r) => r.serverReply.trim() === job.lastReply!.trim()) ? (
         <div className="notice__reply">
           The server said: <q>{job.lastReply}</q>
         </div>
       ) : null}
-      {job.refused.length ? (
-        <div>
-          Not delivered to:
-          <ul>
-            {job.refused.map((r) => (
-              <li key={r.address}>
-                {r.address}: <q>{r.serverReply}</q>
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
+      <RefusedRecipients refused={job.refused} />
       <DeliveryReports reports={reports} />
       <div className="actions actions--start">
         {job.state === 'queued' ? <button type="button" onClick={() => act('undo')}>{job.scheduled ? 'Edit' : 'Undo send'}</button> : null}
-        {job.state === 'retrying' || (job.state === 'failed' && job.damaged !== 'message') ? (
+        {canRetry ? (
           <button type="button" onClick={() => act('retry')}>
             Retry now
           </button>

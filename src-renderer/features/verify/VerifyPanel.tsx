@@ -1,13 +1,14 @@
 import { Fragment, useState, type ReactNode } from 'react';
 import type { ServerProtocol } from '../../../shared/discovery';
 import type { AppError } from '../../../shared/result';
-import type { CertificateInfo, Stage, StageName, VerifyReport } from '../../../shared/verify';
+import { inReportOrder, type CertificateInfo, type Stage, type StageName, type VerifyReport } from '../../../shared/verify';
 import { copyText } from '../../ui/clipboard';
 import { ErrorNotice } from '../../ui/ErrorNotice';
+import { certificateChangedText } from '../../ui/error-text';
 
-const PROTOCOL_LABEL: Record<ServerProtocol, string> = { smtp: 'Outgoing server (SMTP)', imap: 'Incoming server (IMAP)', pop3: 'Incoming server (POP3)' };
+export const PROTOCOL_LABEL: Record<ServerProtocol, string> = { smtp: 'Outgoing server (SMTP)', imap: 'Incoming server (IMAP)', pop3: 'Incoming server (POP3)' };
 
-const STAGE_LABEL: Record<ServerProtocol, Partial<Record<StageName, string>>> = {
+export const STAGE_LABEL: Record<ServerProtocol, Partial<Record<StageName, string>>> = {
   smtp: {
     connect: 'Connect',
     tls: 'Secure connection (TLS)',
@@ -52,7 +53,9 @@ export function CertificateCard(props: { protocol: ServerProtocol; host: string;
   return (
     <section className="certificate" aria-label={`Certificate of ${props.host}`}>
       <p className="notice__title">
-        {c.problem === 'TLS_UNTRUSTED_CERTIFICATE'
+        {c.pinChanged
+          ? certificateChangedText(props.host, c.pinChanged.trustedAt)
+          : c.problem === 'TLS_UNTRUSTED_CERTIFICATE'
           ? `${props.host} presented a certificate that no authority your computer trusts has signed.`
           : c.problem === 'TLS_CERTIFICATE_EXPIRED'
             ? `${props.host} presented an expired certificate. It cannot be trusted.`
@@ -71,7 +74,13 @@ export function CertificateCard(props: { protocol: ServerProtocol; host: string;
         <dd>
           {c.validFrom.slice(0, 10)} to {c.validTo.slice(0, 10)}
         </dd>
-        <dt>SHA-256 fingerprint</dt>
+        {c.pinChanged ? (
+          <>
+            <dt>Fingerprint you trusted (SHA-256)</dt>
+            <dd className="fingerprint">{c.pinChanged.sha256}</dd>
+          </>
+        ) : null}
+        <dt>{c.pinChanged ? 'Fingerprint it shows now (SHA-256)' : 'SHA-256 fingerprint'}</dt>
         <dd className="fingerprint">{c.sha256}</dd>
         <dt>Connection</dt>
         <dd>
@@ -81,11 +90,12 @@ export function CertificateCard(props: { protocol: ServerProtocol; host: string;
       {c.problem === 'TLS_UNTRUSTED_CERTIFICATE' && props.onTrust ? (
         <>
           <p>
-            Trust it only if you expected this server to use its own certificate and the fingerprint above matches the one your provider or
-            administrator gave you. Mailwright will then trust exactly this certificate for this account, and warn you again if it ever changes.
+            {c.pinChanged
+              ? 'Trust the new one only if your provider or administrator told you the certificate changed and its fingerprint matches the one they gave you. Mailwright will then trust exactly the new certificate for this account instead.'
+              : 'Trust it only if you expected this server to use its own certificate and the fingerprint above matches the one your provider or administrator gave you. Mailwright will then trust exactly this certificate for this account, and warn you again if it ever changes.'}
           </p>
           <button type="button" onClick={props.onTrust}>
-            Trust this certificate for this account
+            {c.pinChanged ? 'Trust the new certificate for this account' : 'Trust this certificate for this account'}
           </button>
         </>
       ) : null}
@@ -104,8 +114,9 @@ export function VerifyPanel(props: {
 }) {
   const [showDetails, setShowDetails] = useState(false);
   const [copied, setCopied] = useState<'yes' | 'no' | null>(null);
-  const protocols = [...new Set(props.stages.map((s) => s.protocol))];
-  const failures = props.stages.filter((s) => s.status === 'failed');
+  // The outgoing server first, then the incoming one, whichever answered first: sending is what the check is for.
+  const protocols = [...new Set(inReportOrder(props.stages).map((s) => s.protocol))];
+  const failures = inReportOrder(props.stages.filter((s) => s.status === 'failed'));
   const report = props.report;
 
   return (
@@ -143,7 +154,7 @@ export function VerifyPanel(props: {
               </div>
             ) : stage.error ? (
               <Fragment key={`${stage.protocol}-${stage.name}`}>
-                <ErrorNotice error={stage.error} context={PROTOCOL_LABEL[stage.protocol]} />
+                <ErrorNotice error={stage.error} context={PROTOCOL_LABEL[stage.protocol]} protocol={stage.protocol} />
                 {props.advice?.(stage.error, stage.protocol)}
               </Fragment>
             ) : null;
