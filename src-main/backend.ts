@@ -22,6 +22,7 @@ import type { SmtpServiceOptions } from './services/smtp';
 import { createOutboxHandlers, jobView } from './ipc/outbox-handlers';
 import { createHandlers, type Emit } from './ipc/handlers';
 import { discover, type DiscoveryOptions } from './services/discovery';
+import { createAccountRemoval } from './services/account-removal';
 import { verifyAccount, type VerifyOptions } from './services/verify';
 import { createRouter, type IpcSender, type Router } from './ipc/router';
 import { createMailHandlers } from './ipc/mail-handlers';
@@ -189,13 +190,22 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   for (const account of accounts.list()) if (account.signedIn) resumeSignIn(account.id);
   options.onWake?.(() => mailService.wake());
   const mailto = createMailtoInbox({ emit: options.emit, logger: options.logger });
+  const drafts = await openDraftStore(draftsDir, attachments, { notices });
+  const removeAccount = createAccountRemoval({
+    accounts,
+    outbox,
+    drafts,
+    forgetMail: (id) => mailService.forget(id),
+    forgetTokens: (id) => oauth.tokens.forget(id),
+    logger: options.logger,
+  });
   const handlers = createHandlers({
     accounts,
     outbox: createOutboxHandlers({
       outbox,
       accounts,
       attachments,
-      drafts: await openDraftStore(draftsDir, attachments, { notices }),
+      drafts,
       dropped,
       pickFiles: options.pickFiles,
       tmpDir: join(options.dataDir, 'tmp'),
@@ -204,6 +214,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     oauth,
     credentials,
     onSignedIn: resumeSignIn,
+    removeAccount,
     discover: (email, allowHttp) => discover(email, { ...options.discovery, allowHttp, registrations }),
     verify: (account, onStage) => verifyAccount(account, options.verify ?? { extraCertificateAuthorities: options.smtp?.extraCertificateAuthorities ?? [] }, onStage),
     emit: options.emit,

@@ -2,7 +2,7 @@
 import type { EventName, EventPayloadOf } from '../../shared/ipc';
 import type { SecretProtection } from '../../shared/model';
 import type { DiscoveryResult } from '../../shared/discovery';
-import { fail, ok } from '../../shared/result';
+import { fail, ok, type Result } from '../../shared/result';
 import type { Stage, VerifyReport } from '../../shared/verify';
 import type { AccountToVerify } from '../services/verify';
 import { passwordCredential, type CredentialSource } from '../services/credentials';
@@ -26,6 +26,8 @@ export function createHandlers(deps: {
   outbox: ReturnType<typeof createOutboxHandlers>;
   mail: ReturnType<typeof createMailHandlers>;
   discover: (email: string, allowHttp: boolean) => Promise<DiscoveryResult>;
+  /** Removes an account with everything of it (services/account-removal.ts). */
+  removeAccount: (id: string) => Promise<Result<{ id: string }>>;
   verify: (account: AccountToVerify, onStage: (stage: Stage) => void) => Promise<VerifyReport>;
   emit: Emit;
   app: { version: string; platform: string; secretProtection: SecretProtection };
@@ -65,9 +67,8 @@ export function createHandlers(deps: {
       return saved;
     },
     'accounts:delete': async ({ id }) => {
-      const deleted = accounts.delete(id);
-      if (deleted.ok) deps.oauth.tokens.forget(id);
-      return deleted;
+      const removed = await deps.removeAccount(id);
+      return removed.ok ? ok({ id: removed.value.id }) : removed;
     },
     'oauth:signIn': async (request) => deps.oauth.signIn(request),
     'oauth:cancel': async ({ runId }) => ok({ cancelled: deps.oauth.cancel(runId) }),
