@@ -179,9 +179,10 @@ export function App() {
             <AccountWizard
               key={view.name === 'wizard' ? (view.account?.id ?? 'new') : 'first'}
               {...(view.name === 'wizard' && view.account ? { account: view.account } : {})}
-              onSaved={(saved) => {
+              onSaved={(saved, { checked }) => {
                 const isNew = !(view.name === 'wizard' && view.account);
-                setReady(isNew ? saved : null);
+                // "Ready" only for an account whose check passed (one saved without it is not known to work).
+                setReady(isNew && checked ? saved : null);
                 setView(isNew ? { name: 'compose' } : { name: 'accounts' });
               }}
               {...(accounts.length > 0 ? { onCancel: () => setView({ name: 'accounts' }) } : {})}

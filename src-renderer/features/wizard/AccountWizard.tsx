@@ -55,7 +55,7 @@ type Step = 'details' | 'settings';
 /** A fingerprint shortened for display: first and last four bytes. */
 const shortPrint = (sha256: string) => `${sha256.slice(0, 11)}…${sha256.slice(-11)}`;
 
-export function AccountWizard(props: { account?: Account; onSaved: (account: Account) => void; onCancel?: () => void }) {
+export function AccountWizard(props: { account?: Account; onSaved: (account: Account, how: { checked: boolean }) => void; onCancel?: () => void }) {
   const editing = props.account;
   const [form, setForm] = useState<WizardForm>(() => (editing ? formFromAccount(editing) : emptyForm()));
   const [step, setStep] = useState<Step>(editing ? 'settings' : 'details');
@@ -216,7 +216,7 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
     const result = await getApi().accounts.save({ ...rest, ...(editing ? { id: editing.id } : {}) });
     setSaving(false);
     if (result.ok) {
-      props.onSaved(result.value);
+      props.onSaved(result.value, { checked: verified });
       return;
     }
     if (result.error.detail?.fields) showProblems(fieldErrors(result.error.detail.fields));
