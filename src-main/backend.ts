@@ -215,7 +215,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     credentials,
     onSignedIn: resumeSignIn,
     removeAccount,
-    discover: (email, allowHttp) => discover(email, { ...options.discovery, allowHttp, registrations }),
+    discover: (email, allowHttp, signal) => discover(email, { ...options.discovery, allowHttp, registrations, signal }),
     verify: (account, onStage) => verifyAccount(account, options.verify ?? { extraCertificateAuthorities: options.smtp?.extraCertificateAuthorities ?? [] }, onStage),
     emit: options.emit,
     app: { ...options.app, secretProtection: vault.protection },

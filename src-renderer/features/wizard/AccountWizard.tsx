@@ -76,6 +76,8 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
   const [showForm, setShowForm] = useState(Boolean(editing));
   /** Counts lookups: a cancelled or replaced one answers into nothing. */
   const lookup = useRef(0);
+  /** The running lookup's id in main, for "Cancel lookup". */
+  const lookupRun = useRef<string | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
   const checkRef = useRef<HTMLDivElement>(null);
   /** Bumped after a failed check: focus goes to the first field marked invalid. */
@@ -135,7 +137,9 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
     setDiscovering(true);
     setShowForm(false);
     const run = ++lookup.current;
-    const result = await getApi().accounts.discover({ email, allowHttp });
+    const runId = crypto.randomUUID();
+    lookupRun.current = runId;
+    const result = await getApi().accounts.discover({ email, allowHttp, runId });
     // Cancelled, or replaced by another lookup: its answer is not wanted any more.
     if (run !== lookup.current) return;
     setDiscovering(false);
@@ -154,6 +158,9 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
   function cancelLookup() {
     lookup.current += 1;
     setDiscovering(false);
+    // Main stops its DNS and HTTPS requests; the answer (CANCELLED) is not waited for.
+    if (lookupRun.current) void getApi().accounts.cancelDiscover({ runId: lookupRun.current });
+    lookupRun.current = null;
   }
 
   function manual() {
@@ -390,6 +397,8 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
           text('username', 'Username', { hint: 'The address you sign in with; usually your full email address.', error: errors['smtp.username'], autoComplete: 'username' })
         ) : null}
       </fieldset>
+      </div>
+      {/* The browser sign-in is a step of its own, shown with the summary too. */}
       {usesOAuth(form) ? (
         <OAuthSection
           form={form}
@@ -404,6 +413,7 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
           onCancel={() => void oauth.cancel()}
         />
       ) : null}
+      <div className="wizard__full" hidden={!showForm}>
       <fieldset disabled={verification.running || saving}>
         <legend>Incoming server</legend>
         <label className="checkbox">
