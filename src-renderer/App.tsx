@@ -154,22 +154,22 @@ export function App() {
       ) : null}
       {ready && view.name === 'compose' ? (
         <div className="ready-row">
-        <AccountReady
-          account={ready}
-          onWriteMessage={() => {
-            setReady(null);
-            openCompose(null);
-          }}
-          onOpenMailbox={() => {
-            setReady(null);
-            setView({ name: 'mail' });
-          }}
-          onOpenAccount={() => {
-            setReady(null);
-            setView({ name: 'wizard', account: accounts.find((a) => a.id === ready.id) ?? ready });
-          }}
-          onDismiss={() => setReady(null)}
-        />
+          <AccountReady
+            account={ready}
+            onWriteMessage={() => {
+              setReady(null);
+              openCompose(null);
+            }}
+            onOpenMailbox={() => {
+              setReady(null);
+              setView({ name: 'mail' });
+            }}
+            onOpenAccount={() => {
+              setReady(null);
+              setView({ name: 'wizard', account: accounts.find((a) => a.id === ready.id) ?? ready });
+            }}
+            onDismiss={() => setReady(null)}
+          />
         </div>
       ) : null}
       {/* Focusable from code only: where focus goes when a banner above it goes away. */}
