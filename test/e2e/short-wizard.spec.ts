@@ -7,6 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixture';
 import { AccountsPage } from './pages/accounts';
@@ -14,14 +15,28 @@ import { ComposePage, OutboxPage } from './pages/compose';
 import { WizardPage } from './pages/wizard';
 import { SCREENSHOT_DIR } from './paths';
 
-/** Light, dark, and light at 800x600 (the viewport only: what the person sees without scrolling). */
-async function shoot(page: Page, name: string) {
+// Each screen is checked with axe in light and dark, which takes a while on a busy machine.
+test.describe.configure({ timeout: 180_000 });
+
+/** Serious or critical accessibility problems inside `scope` (this screen's own part), by rule. */
+async function axeProblems(page: Page, scope: string): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).include(scope).analyze();
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/**
+ * Light, dark, and light at 800x600 (the viewport only: what the person sees without scrolling);
+ * in light and dark, `scope` (the part this screen adds) has no serious or critical axe finding.
+ */
+async function shoot(page: Page, name: string, scope: string) {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const size = page.viewportSize();
   await page.emulateMedia({ colorScheme: 'light' });
   await page.screenshot({ path: join(SCREENSHOT_DIR, `wizard-${name}-light.png`), fullPage: true });
+  expect(await axeProblems(page, scope)).toEqual([]);
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.screenshot({ path: join(SCREENSHOT_DIR, `wizard-${name}-dark.png`), fullPage: true });
+  expect(await axeProblems(page, scope)).toEqual([]);
   await page.emulateMedia({ colorScheme: 'light' });
   await page.setViewportSize({ width: 800, height: 600 });
   await page.screenshot({ path: join(SCREENSHOT_DIR, `wizard-${name}-800x600.png`) });
@@ -64,7 +79,7 @@ test('found settings are a summary with Change; the primary button stays in view
   // The form is one click away, not in the way.
   await expect(page.getByLabel('Server', { exact: true })).toBeHidden();
   await expect(page.getByRole('button', { name: 'Check settings' })).toBeVisible();
-  await shoot(page, 'summary');
+  await shoot(page, 'summary', '.summary');
 
   await wizard.change();
   await expect(wizard.summary).toHaveCount(0);
@@ -102,7 +117,7 @@ test('after a failed check, focus is on the first problem and the field is marke
   await expect(password).toHaveAttribute('aria-invalid', 'true');
   await expect(password).toHaveAccessibleDescription(/Check the password: the server did not accept it/);
   await expect(page.getByLabel('Server', { exact: true })).toHaveAttribute('aria-invalid', 'false');
-  await shoot(page, 'failed-check');
+  await shoot(page, 'failed-check', '.wizard__full');
 
   // Typed again: the check passes and the mark goes.
   await password.fill(alice.password);
@@ -168,7 +183,7 @@ test('a new account is ready with Write a message; its signature is set on its o
   const ready = wizard.ready(alice.address);
   await expect(ready).toBeVisible();
   await expect(ready.getByRole('heading', { name: `${alice.address} is ready` })).toBeFocused();
-  await shoot(page, 'account-ready');
+  await shoot(page, 'account-ready', '.account-ready');
   await wizard.writeMessage(alice.address);
   await expect(ready).toHaveCount(0);
   const compose = new ComposePage(page);
@@ -180,7 +195,7 @@ test('a new account is ready with Write a message; its signature is set on its o
   await page.getByLabel('Signature', { exact: true }).fill('Alice\nThe Looking-Glass Co.');
   await page.getByRole('button', { name: 'Save signature and addresses' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Signature and addresses saved.' })).toBeVisible();
-  await shoot(page, 'account-page');
+  await shoot(page, 'account-page', '.wizard');
   await compose.open();
   await expect(compose.editor).toContainText('The Looking-Glass Co.');
 });
@@ -215,7 +230,7 @@ test('removing an account says first what happens to its waiting message and dow
   await expect(dialog).toContainText('1 message waiting in the outbox will not be sent: it is cancelled and kept in Drafts');
   await expect(dialog).toContainText('The copy of its mail downloaded to this computer is deleted. Mail on the server is not touched.');
   await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
-  await shoot(page, 'remove-dialog');
+  await shoot(page, 'remove-dialog', 'dialog.confirm');
 
   // Cancel does nothing.
   await dialog.getByRole('button', { name: 'Cancel' }).click();

@@ -31,7 +31,7 @@ export function AccountReady(props: { account: Account; onWriteMessage: () => vo
         <button type="button" onClick={props.onOpenAccount}>
           Signature and other addresses
         </button>
-        <button type="button" className="link" onClick={props.onDismiss}>
+        <button type="button" onClick={props.onDismiss}>
           Dismiss
         </button>
       </div>
