@@ -10,6 +10,7 @@ export const CHANNEL_NAMES = [
   'accounts:save',
   'accounts:delete',
   'accounts:discover',
+  'accounts:cancelDiscover',
   'accounts:verify',
   'oauth:signIn',
   'oauth:cancel',

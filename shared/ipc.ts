@@ -72,10 +72,14 @@ export const CHANNELS = {
         email: EmailSchema,
         /** Plain-http autoconfig only when the person agreed to it. */
         allowHttp: z.boolean().default(false),
+        /** Names the lookup for accounts:cancelDiscover ("Cancel lookup"). */
+        runId: z.string().min(1).max(64).optional(),
       })
       .strict(),
     DiscoveryResultSchema,
   ),
+  /** Stops a running lookup: its DNS and HTTPS requests are aborted and it answers CANCELLED. */
+  'accounts:cancelDiscover': channel(z.object({ runId: z.string().min(1).max(64) }).strict(), z.object({ cancelled: z.boolean() })),
   'accounts:verify': channel(
     z
       .object({

@@ -22,6 +22,7 @@ import type { SmtpServiceOptions } from './services/smtp';
 import { createOutboxHandlers, jobView } from './ipc/outbox-handlers';
 import { createHandlers, type Emit } from './ipc/handlers';
 import { discover, type DiscoveryOptions } from './services/discovery';
+import { createAccountRemoval } from './services/account-removal';
 import { verifyAccount, type VerifyOptions } from './services/verify';
 import { createRouter, type IpcSender, type Router } from './ipc/router';
 import { createMailHandlers } from './ipc/mail-handlers';
@@ -193,13 +194,22 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   for (const account of accounts.list()) if (account.signedIn) resumeSignIn(account.id);
   options.onWake?.(() => mailService.wake());
   const mailto = createMailtoInbox({ emit: options.emit, logger: options.logger });
+  const drafts = await openDraftStore(draftsDir, attachments, { notices });
+  const removeAccount = createAccountRemoval({
+    accounts,
+    outbox,
+    drafts,
+    forgetMail: (id) => mailService.forget(id),
+    forgetTokens: (id) => oauth.tokens.forget(id),
+    logger: options.logger,
+  });
   const handlers = createHandlers({
     accounts,
     outbox: createOutboxHandlers({
       outbox,
       accounts,
       attachments,
-      drafts: await openDraftStore(draftsDir, attachments, { notices }),
+      drafts,
       dropped,
       pickFiles: options.pickFiles,
       tmpDir: join(options.dataDir, 'tmp'),
@@ -208,7 +218,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     oauth,
     credentials,
     onSignedIn: resumeSignIn,
-    discover: (email, allowHttp) => discover(email, { ...options.discovery, allowHttp, registrations }),
+    removeAccount,
+    discover: (email, allowHttp, signal) => discover(email, { ...options.discovery, allowHttp, registrations, signal }),
     verify: (account, onStage) => verifyAccount(account, options.verify ?? { extraCertificateAuthorities: options.smtp?.extraCertificateAuthorities ?? [] }, onStage),
     emit: options.emit,
     app: { ...options.app, secretProtection: vault.protection },

@@ -11,6 +11,7 @@ import { DataNoticeBanner } from './ui/DataNoticeBanner';
 import { ErrorBoundary } from './ui/ErrorBoundary';
 import { OutboxView } from './features/outbox/OutboxView';
 import { AccountWizard } from './features/wizard/AccountWizard';
+import { AccountReady } from './features/wizard/AccountReady';
 import { formatUntil } from './ui/format';
 import { SendingPreferences } from './features/accounts/SendingPreferences';
 import { useAppCommands } from './features/app/useAppCommands';
@@ -34,6 +35,8 @@ export function App() {
   /** The message just queued, while it can still be taken back. */
   const [justQueued, setJustQueued] = useState<string | null>(null);
   const [now, setNow] = useState(Date.now());
+  /** A new account just saved: "… is ready" with "Write a message", until the person moves on. */
+  const [ready, setReady] = useState<Account | null>(null);
   /** A mailto: link opened the compose window (its recipients are checked at once), or was refused (why, in words). */
   const [linkComposeKey, setLinkComposeKey] = useState<number | null>(null);
   const [linkRefused, setLinkRefused] = useState<string | null>(null);
@@ -168,6 +171,26 @@ export function App() {
           </button>
         </div>
       ) : null}
+      {ready && view.name === 'compose' ? (
+        <div className="ready-row">
+          <AccountReady
+            account={ready}
+            onWriteMessage={() => {
+              setReady(null);
+              openCompose(null);
+            }}
+            onOpenMailbox={() => {
+              setReady(null);
+              setView({ name: 'mail' });
+            }}
+            onOpenAccount={() => {
+              setReady(null);
+              setView({ name: 'wizard', account: accounts.find((a) => a.id === ready.id) ?? ready });
+            }}
+            onDismiss={() => setReady(null)}
+          />
+        </div>
+      ) : null}
       {/* Focusable from code only: where focus goes when a banner above it goes away. */}
       <main tabIndex={-1}>
         <ErrorBoundary resetKey={view.name}>
@@ -175,7 +198,12 @@ export function App() {
             <AccountWizard
               key={view.name === 'wizard' ? (view.account?.id ?? 'new') : 'first'}
               {...(view.name === 'wizard' && view.account ? { account: view.account } : {})}
-              onSaved={() => setView(view.name === 'wizard' && view.account ? { name: 'accounts' } : { name: 'compose' })}
+              onSaved={(saved, { checked }) => {
+                const isNew = !(view.name === 'wizard' && view.account);
+                // "Ready" only for an account whose check passed (one saved without it is not known to work).
+                setReady(isNew && checked ? saved : null);
+                setView(isNew ? { name: 'compose' } : { name: 'accounts' });
+              }}
               {...(accounts.length > 0 ? { onCancel: () => setView({ name: 'accounts' }) } : {})}
             />
           ) : view.name === 'accounts' ? (

@@ -2,7 +2,7 @@
 import type { EventName, EventPayloadOf } from '../../shared/ipc';
 import type { SecretProtection } from '../../shared/model';
 import type { DiscoveryResult } from '../../shared/discovery';
-import { fail, ok } from '../../shared/result';
+import { fail, ok, type Result } from '../../shared/result';
 import { checkedSettingsKey, checkOf, type Stage, type VerifyReport } from '../../shared/verify';
 import type { AccountCheck } from '../../shared/account-check';
 import type { AccountToVerify } from '../services/verify';
@@ -26,7 +26,9 @@ export function createHandlers(deps: {
   onSignedIn: (accountId: string) => void;
   outbox: ReturnType<typeof createOutboxHandlers>;
   mail: ReturnType<typeof createMailHandlers>;
-  discover: (email: string, allowHttp: boolean) => Promise<DiscoveryResult>;
+  discover: (email: string, allowHttp: boolean, signal: AbortSignal) => Promise<DiscoveryResult>;
+  /** Removes an account with everything of it (services/account-removal.ts). */
+  removeAccount: (id: string) => Promise<Result<{ id: string }>>;
   verify: (account: AccountToVerify, onStage: (stage: Stage) => void) => Promise<VerifyReport>;
   emit: Emit;
   app: { version: string; platform: string; secretProtection: SecretProtection };
@@ -41,6 +43,8 @@ export function createHandlers(deps: {
   const { accounts } = deps;
   /** The latest check, remembered for the save that may follow it. */
   let lastCheck: { key: string; check: AccountCheck } | undefined;
+  /** Lookups running now, by the renderer's runId, so "Cancel lookup" can stop them. */
+  const lookups = new Map<string, AbortController>();
   return {
     'app:info': async () => ok({ ...deps.app, undoSeconds: deps.undoSeconds() }),
     'preferences:set': async ({ undoSeconds }) => {
@@ -70,13 +74,31 @@ export function createHandlers(deps: {
       return saved;
     },
     'accounts:delete': async ({ id }) => {
-      const deleted = accounts.delete(id);
-      if (deleted.ok) deps.oauth.tokens.forget(id);
-      return deleted;
+      const removed = await deps.removeAccount(id);
+      return removed.ok ? ok({ id: removed.value.id }) : removed;
     },
     'oauth:signIn': async (request) => deps.oauth.signIn(request),
     'oauth:cancel': async ({ runId }) => ok({ cancelled: deps.oauth.cancel(runId) }),
-    'accounts:discover': async ({ email, allowHttp }) => ok(await deps.discover(email, allowHttp)),
+    'accounts:discover': async ({ email, allowHttp, runId }) => {
+      const controller = new AbortController();
+      if (runId !== undefined) {
+        lookups.get(runId)?.abort();
+        lookups.set(runId, controller);
+      }
+      try {
+        return ok(await deps.discover(email, allowHttp, controller.signal));
+      } catch (error) {
+        if (controller.signal.aborted) return fail('CANCELLED');
+        throw error;
+      } finally {
+        if (runId !== undefined && lookups.get(runId) === controller) lookups.delete(runId);
+      }
+    },
+    'accounts:cancelDiscover': async ({ runId }) => {
+      const lookup = lookups.get(runId);
+      lookup?.abort();
+      return ok({ cancelled: lookup !== undefined });
+    },
     'accounts:verify': async ({ runId, account, accountId, password, incomingPassword, oauthSession }) => {
       if (accountId !== undefined && !accounts.get(accountId)) return fail('ACCOUNT_NOT_FOUND');
       if (oauthSession !== undefined && !deps.oauth.tokens.session(oauthSession)) return fail('SIGN_IN_REQUIRED');

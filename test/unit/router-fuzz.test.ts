@@ -89,6 +89,7 @@ const VALID: { [C in Channel]: RequestOf<C> } = {
     accountId: uuid,
   },
   'oauth:cancel': { runId: 'run-1' },
+  'accounts:cancelDiscover': { runId: 'run-1' },
   'attachments:pick': {},
   'attachments:dropBegin': { name: 'a.txt', size: 10 },
   'attachments:dropChunk': { upload: uuid, data: 'QUJD' },

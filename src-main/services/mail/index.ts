@@ -8,6 +8,7 @@
  *   bounce-scan.ts      delivery reports arriving in an inbox, linked to the sent message in the outbox
  *   remote-content.ts   where the person allowed remote content
  */
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Folder, MailChanged, MailStatus, MessagePage, MessageRef, MessageView, ReplyMode } from '../../../shared/mail';
 import type { ComposeDraft } from '../../../shared/outbox';
@@ -100,6 +101,12 @@ export class MailService {
   /** Accounts were saved or deleted: drop sources whose account or incoming settings changed, start new ones. */
   accountsChanged(): void {
     this.sources.accountsChanged();
+  }
+
+  /** A removed account: closes its source and deletes the mail downloaded for it (the server's copy is untouched). */
+  async forget(accountId: string): Promise<void> {
+    await this.sources.forget(accountId);
+    await rm(join(this.options.dataDir, 'mail', accountId), { recursive: true, force: true });
   }
 
   /** The last status each account reported (the renderer asks when it starts; events carry the changes). */

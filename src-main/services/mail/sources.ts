@@ -74,6 +74,20 @@ export class MailSources {
     for (const account of this.options.accounts.list()) if (account.incoming) this.get(account.id);
   }
 
+  /**
+   * A removed account: its source is closed (as accountsChanged does) and this waits until it is,
+   * so its folder can be deleted without a download still writing into it.
+   */
+  async forget(accountId: string): Promise<void> {
+    const entry = this.sources.get(accountId);
+    if (entry) {
+      this.sources.delete(accountId);
+      this.lastStatus.delete(accountId);
+      this.closeReplaced(accountId, entry);
+    }
+    await this.closing.get(accountId);
+  }
+
   /** The last status each account reported (the renderer asks when it starts; events carry the changes). */
   statuses(): MailStatus[] {
     return [...this.lastStatus.values()].filter((s) => this.sources.has(s.accountId));

@@ -1,9 +1,8 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import type { Account } from '../../../shared/model';
 import type { OutboxJobView } from '../../../shared/outbox';
 import { signInFacts } from '../../../shared/providers-help';
 import type { AppError } from '../../../shared/result';
-import { getApi } from '../../api';
 import { ErrorNotice } from '../../ui/ErrorNotice';
 import { SignInHelp } from '../advisor/SignInHelp';
 import { SignedInAgain, SignInAgain } from '../oauth/SignInAgain';
@@ -11,6 +10,7 @@ import { needsPasswordAgain, needsSignInAgain, passwordAgainText, signInAgainTex
 import { useVerification } from '../verify/useVerification';
 import { VerifyPanel } from '../verify/VerifyPanel';
 import { LastCheckProblem } from './LastCheckProblem';
+import { RemoveAccountDialog } from './RemoveAccountDialog';
 
 const SECURITY = { tls: 'SSL/TLS', starttls: 'STARTTLS', none: 'no encryption' } as const;
 
@@ -27,14 +27,20 @@ export function AccountList(props: { accounts: Account[]; jobs?: OutboxJobView[]
       account: { description: a.description, email: a.email, displayName: a.displayName, smtp: a.smtp, incoming: a.incoming, oauth: a.oauth },
     });
   }
-  async function remove(account: Account) {
-    if (!window.confirm(`Remove the account “${account.description}”? Its saved password is deleted too.`)) return;
-    const result = await getApi().accounts.delete({ id: account.id });
-    setFailure(result.ok ? null : result.error);
-  }
+  /** The account whose removal is being confirmed (the dialog says what happens first). */
+  const [removing, setRemoving] = useState<Account | null>(null);
+  const [removed, setRemoved] = useState<string | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
   return (
     <section className="card" aria-labelledby="accounts-title">
-      <h1 id="accounts-title">Accounts</h1>
+      <h1 id="accounts-title" ref={heading} tabIndex={-1}>
+        Accounts
+      </h1>
+      {removed ? (
+        <p className="notice notice--success" role="status">
+          {removed} was removed.
+        </p>
+      ) : null}
       <ul className="accounts">
         {props.accounts.map((a) => (
           <li key={a.id}>
@@ -71,7 +77,14 @@ export function AccountList(props: { accounts: Account[]; jobs?: OutboxJobView[]
               <button type="button" onClick={() => props.onEdit(a)} aria-label={`Edit ${a.description}`}>
                 Edit
               </button>
-              <button type="button" onClick={() => remove(a)} aria-label={`Remove ${a.description}`}>
+              <button
+                type="button"
+                onClick={() => {
+                  setFailure(null);
+                  setRemoving(a);
+                }}
+                aria-label={`Remove ${a.description}`}
+              >
                 Remove
               </button>
             </div>
@@ -96,6 +109,19 @@ export function AccountList(props: { accounts: Account[]; jobs?: OutboxJobView[]
       <button type="button" className="primary" onClick={props.onAdd}>
         Add account
       </button>
+      {removing ? (
+        <RemoveAccountDialog
+          account={removing}
+          jobs={props.jobs ?? []}
+          onCancel={() => setRemoving(null)}
+          onDone={() => {
+            setRemoved(removing.description);
+            setRemoving(null);
+            // Its row and the button that had focus are gone: focus goes to the list's heading.
+            heading.current?.focus();
+          }}
+        />
+      ) : null}
     </section>
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { DiscoveryResult, ServerProtocol } from '../../../shared/discovery';
 import type { Account } from '../../../shared/model';
 import type { AppError } from '../../../shared/result';
@@ -14,10 +14,13 @@ import { useVerification } from '../verify/useVerification';
 import { VerifyPanel } from '../verify/VerifyPanel';
 import { DiscoveryNotice } from './DiscoveryNotice';
 import { OAuthSection } from './OAuthSection';
+import { SettingsSummary } from './SettingsSummary';
 import {
   applyDiscovery,
   applyEdit,
   bestGuess,
+  checkProblems,
+  foundSettings,
   emptyForm,
   fieldErrors,
   formFromAccount,
@@ -52,7 +55,7 @@ type Step = 'details' | 'settings';
 /** A fingerprint shortened for display: first and last four bytes. */
 const shortPrint = (sha256: string) => `${sha256.slice(0, 11)}…${sha256.slice(-11)}`;
 
-export function AccountWizard(props: { account?: Account; onSaved: (account: Account) => void; onCancel?: () => void }) {
+export function AccountWizard(props: { account?: Account; onSaved: (account: Account, how: { checked: boolean }) => void; onCancel?: () => void }) {
   const editing = props.account;
   const [form, setForm] = useState<WizardForm>(() => (editing ? formFromAccount(editing) : emptyForm()));
   const [step, setStep] = useState<Step>(editing ? 'settings' : 'details');
@@ -69,6 +72,28 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
   /** Set when a browser sign-in succeeded: the check runs with it once the form holds it. */
   const [checkAfterSignIn, setCheckAfterSignIn] = useState(false);
   const appHelp = appPasswordHelp(form.providerId);
+  /** The full form, or (after discovery found settings) their summary with "Change". */
+  const [showForm, setShowForm] = useState(Boolean(editing));
+  /** Counts lookups: a cancelled or replaced one answers into nothing. */
+  const lookup = useRef(0);
+  /** The running lookup's id in main, for "Cancel lookup". */
+  const lookupRun = useRef<string | null>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+  const checkRef = useRef<HTMLDivElement>(null);
+  /** Bumped after a failed check: focus goes to the first field marked invalid. */
+  const [focusProblem, setFocusProblem] = useState(0);
+  useEffect(() => {
+    if (!focusProblem) return;
+    const invalid = formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]');
+    (invalid ?? checkRef.current)?.focus();
+  }, [focusProblem]);
+  /** Field problems found: shown in the full form, and the first one gets focus. */
+  const showProblems = (found: FieldErrors) => {
+    setErrors(found);
+    setShowForm(true);
+    setFocusProblem((n) => n + 1);
+  };
+  const [signatureSaved, setSignatureSaved] = useState<'saved' | AppError | null>(null);
 
   const edit = (e: WizardEdit) => setForm((f) => applyEdit(f, e));
   /** The saved passwords count only while the form names the servers they were saved for. */
@@ -110,7 +135,13 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
     }
     setErrors({});
     setDiscovering(true);
-    const result = await getApi().accounts.discover({ email, allowHttp });
+    setShowForm(false);
+    const run = ++lookup.current;
+    const runId = crypto.randomUUID();
+    lookupRun.current = runId;
+    const result = await getApi().accounts.discover({ email, allowHttp, runId });
+    // Cancelled, or replaced by another lookup: its answer is not wanted any more.
+    if (run !== lookup.current) return;
     setDiscovering(false);
     if (!result.ok) {
       if (result.error.detail?.fields) setErrors(fieldErrors(result.error.detail.fields.map((f) => ({ ...f, path: f.path === 'email' ? 'email' : f.path }))));
@@ -118,12 +149,23 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
       return;
     }
     setDiscovery(result.value);
+    // Fills only what the person has not set by hand (they may have gone on to the form meanwhile).
     setForm((f) => applyDiscovery(f, result.value));
+    setShowForm((shown) => shown || !foundSettings(result.value));
     setStep('settings');
+  }
+
+  function cancelLookup() {
+    lookup.current += 1;
+    setDiscovering(false);
+    // Main stops its DNS and HTTPS requests; the answer (CANCELLED) is not waited for.
+    if (lookupRun.current) void getApi().accounts.cancelDiscover({ runId: lookupRun.current });
+    lookupRun.current = null;
   }
 
   function manual() {
     setForm((f) => (f.host ? f : { ...f, ...bestGuess(f.email), touched: { ...f.touched, port: false } }));
+    setShowForm(true);
     setStep('settings');
   }
 
@@ -131,12 +173,13 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
     setFailure(null);
     const r = requestOf(f);
     if (!r.ok) {
-      setErrors(r.errors);
+      showProblems(r.errors);
       return;
     }
     setErrors({});
     const report = await verification.start(r.request);
     setVerifiedKey(report?.ok ? JSON.stringify(r.request) : null);
+    if (report && !report.ok) showProblems(checkProblems(report, f));
   }
 
   /** The browser sign-in; on success the staged check runs at once with its session. */
@@ -172,7 +215,7 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
     setFailure(null);
     const r = requestOf(form);
     if (!r.ok) {
-      setErrors(r.errors);
+      showProblems(r.errors);
       return;
     }
     setSaving(true);
@@ -180,11 +223,28 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
     const result = await getApi().accounts.save({ ...rest, ...(editing ? { id: editing.id } : {}) });
     setSaving(false);
     if (result.ok) {
-      props.onSaved(result.value);
+      props.onSaved(result.value, { checked: verified });
       return;
     }
-    if (result.error.detail?.fields) setErrors(fieldErrors(result.error.detail.fields));
+    if (result.error.detail?.fields) showProblems(fieldErrors(result.error.detail.fields));
     setFailure(result.error);
+  }
+
+  /**
+   * The account's page: its signature and other From addresses are saved on their own, with the
+   * servers as saved (no check needed: nothing about them changed). The stored passwords and
+   * sign-in stay, as main keeps them for unchanged servers.
+   */
+  async function saveSignature() {
+    if (!editing) return;
+    setSignatureSaved(null);
+    const input = toAccountInput({ ...formFromAccount(editing), signature: form.signature, identities: form.identities });
+    if (!input.ok) {
+      showProblems(input.errors);
+      return;
+    }
+    const result = await getApi().accounts.save({ id: editing.id, account: input.value });
+    setSignatureSaved(result.ok ? 'saved' : result.error);
   }
 
   const text = (field: 'displayName' | 'email' | 'description' | 'host' | 'port' | 'username' | 'inHost' | 'inPort' | 'inUsername', label: string, extra: { hint?: string; error?: string | undefined; placeholder?: string; autoComplete?: string; type?: string } = {}) => (
@@ -256,16 +316,27 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
           <button type="button" onClick={manual}>
             Set up manually
           </button>
+          {discovering ? (
+            <button type="button" onClick={cancelLookup}>
+              Cancel lookup
+            </button>
+          ) : null}
           <button type="submit" className="primary" disabled={discovering}>
             {discovering ? 'Looking up settings…' : 'Find my settings'}
           </button>
         </div>
+        {discovering ? (
+          <p className="muted" role="status">
+            Looking up the settings for {form.email.trim()}…
+          </p>
+        ) : null}
       </form>
     );
   }
 
   return (
     <form
+      ref={formRef}
       className="card wizard"
       aria-labelledby="wizard-title"
       onSubmit={(e) => {
@@ -276,6 +347,26 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
     >
       <h1 id="wizard-title">{editing ? 'Edit account' : 'Check your server settings'}</h1>
       {discovery ? <DiscoveryNotice result={discovery} /> : null}
+      {discovering ? (
+        <p className="notice" role="status">
+          Still looking up settings: what you type here is kept.{' '}
+          <button type="button" onClick={cancelLookup}>
+            Cancel lookup
+          </button>
+        </p>
+      ) : null}
+      {showForm ? null : (
+        <SettingsSummary
+          form={form}
+          onChange={() => {
+            setShowForm(true);
+            setFocusProblem(0);
+            // The first field of the form, once it is shown.
+            requestAnimationFrame(() => formRef.current?.querySelector<HTMLElement>('.wizard__full input')?.focus());
+          }}
+        />
+      )}
+      <div className="wizard__full" hidden={!showForm}>
       <fieldset disabled={verification.running || saving}>
         <legend>You</legend>
         {text('displayName', 'Your name', { hint: 'Shown to the people you write to.', autoComplete: 'name' })}
@@ -306,6 +397,8 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
           text('username', 'Username', { hint: 'The address you sign in with; usually your full email address.', error: errors['smtp.username'], autoComplete: 'username' })
         ) : null}
       </fieldset>
+      </div>
+      {/* The browser sign-in is a step of its own, shown with the summary too. */}
       {usesOAuth(form) ? (
         <OAuthSection
           form={form}
@@ -320,6 +413,7 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
           onCancel={() => void oauth.cancel()}
         />
       ) : null}
+      <div className="wizard__full" hidden={!showForm}>
       <fieldset disabled={verification.running || saving}>
         <legend>Incoming server</legend>
         <label className="checkbox">
@@ -362,7 +456,9 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
           </>
         ) : null}
       </fieldset>
+      </div>
 
+      {editing ? (
       <fieldset disabled={verification.running || saving}>
         <legend>Signature and other addresses</legend>
         <Field label="Signature" hint="Added below a “-- ” line at the end of new messages from this address.">
@@ -392,9 +488,18 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
           Add another From address
         </button>
         <p className="muted">Only addresses your provider lets this account send as: others are refused by the server.</p>
+        <div className="actions actions--start">
+          <button type="button" onClick={() => void saveSignature()}>
+            Save signature and addresses
+          </button>
+          {signatureSaved === 'saved' ? <span role="status">Signature and addresses saved.</span> : null}
+        </div>
+        {signatureSaved && signatureSaved !== 'saved' ? <ErrorNotice error={signatureSaved} /> : null}
       </fieldset>
+      ) : null}
 
       {verification.stages.length || verification.running ? (
+        <div ref={checkRef} tabIndex={-1}>
         <VerifyPanel
           running={verification.running}
           stages={verification.stages}
@@ -403,6 +508,7 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
           onTrust={trust}
           advice={stageAdvice}
         />
+        </div>
       ) : null}
       {verification.error ? <ErrorNotice error={verification.error} /> : null}
       {failure ? <ErrorNotice error={failure} /> : null}
@@ -410,7 +516,7 @@ export function AccountWizard(props: { account?: Account; onSaved: (account: Acc
         <p className="muted">Fix the settings and check again. You can also save them unverified, for a server you cannot reach from here.</p>
       ) : null}
 
-      <div className="actions">
+      <div className="actions wizard__footer">
         {!editing ? (
           <button type="button" onClick={() => setStep('details')} disabled={verification.running}>
             Back

@@ -1,5 +1,6 @@
 /** The wizard's form state and its translation to the contract; pure, so it is easy to reason about. */
 import type { DiscoveryResult, ServerCandidate } from '../../../shared/discovery';
+import type { VerifyReport } from '../../../shared/verify';
 import type { OAuthProvider, OAuthSettings } from '../../../shared/oauth';
 import type { RequestOf } from '../../../shared/ipc';
 import {
@@ -62,11 +63,18 @@ export interface WizardForm {
   savedOAuth: OAuthSettings | null;
   /** A browser sign-in done in this wizard: its session goes with the check and the save. */
   signIn: WizardSignIn | null;
+  /** Server fields the person set by hand: a lookup that answers later never overwrites them. */
+  typed: Partial<Record<ServerField, true>>;
   /** Fields the person typed in themselves; others follow their defaults. */
   touched: { port: boolean; username: boolean; description: boolean; inPort: boolean; inUsername: boolean; inSaveSent: boolean };
 }
 
 export type IncomingAuth = 'password' | 'oauth2';
+
+/** The server settings discovery fills in; once the person sets one by hand it is theirs. */
+export const SERVER_FIELDS = ['host', 'port', 'security', 'auth', 'username', 'incomingEnabled', 'inProtocol', 'inHost', 'inPort', 'inSecurity', 'inUsername', 'inAuth'] as const;
+export type ServerField = (typeof SERVER_FIELDS)[number];
+const isServerField = (field: string): field is ServerField => (SERVER_FIELDS as readonly string[]).includes(field);
 
 export interface WizardSignIn {
   /** oauth:signIn's session id: the grant waiting in main for accounts:verify and accounts:save. */
@@ -117,6 +125,7 @@ export const emptyForm = (): WizardForm => ({
   ownClientId: '',
   savedOAuth: null,
   signIn: null,
+  typed: {},
   touched: { port: false, username: false, description: false, inPort: false, inUsername: false, inSaveSent: false },
 });
 
@@ -189,7 +198,7 @@ export type WizardEdit =
 
 /** Applies one edit, with the defaults a person expects: ports follow the security until typed. */
 export function applyEdit(form: WizardForm, edit: WizardEdit): WizardForm {
-  const next: WizardForm = { ...form, touched: { ...form.touched } };
+  const next: WizardForm = { ...form, touched: { ...form.touched }, typed: isServerField(edit.field) ? { ...form.typed, [edit.field]: true } : form.typed };
   switch (edit.field) {
     case 'security':
       next.security = edit.value;
@@ -318,8 +327,29 @@ export function applyDiscovery(form: WizardForm, result: DiscoveryResult): Wizar
     next.touched.inPort = true;
     next.touched.inUsername = true;
   }
+  return keepTyped(form, next);
+}
+
+/**
+ * What the person set by hand stays as they set it: a lookup that answers after they started on the
+ * form (or that they went back to run again) fills only the fields they left alone. A server's
+ * trusted certificate goes with its host.
+ */
+function keepTyped(form: WizardForm, found: WizardForm): WizardForm {
+  const next: WizardForm = { ...found, typed: form.typed };
+  const mine = next as unknown as Record<ServerField, unknown>;
+  for (const field of SERVER_FIELDS) if (form.typed[field]) mine[field] = form[field];
+  if (form.typed.host) next.smtpPin = form.smtpPin;
+  if (form.typed.inHost) next.inPin = form.inPin;
+  if (form.typed.port) next.touched.port = form.touched.port;
+  if (form.typed.username) next.touched.username = form.touched.username;
+  if (form.typed.inPort) next.touched.inPort = form.touched.inPort;
+  if (form.typed.inUsername) next.touched.inUsername = form.touched.inUsername;
   return next;
 }
+
+/** Discovery found settings to show as a summary (else the full form is shown to fill in). */
+export const foundSettings = (result: DiscoveryResult) => result.source !== null && result.source !== 'guess' && result.smtp.length > 0;
 
 /** When nothing is found: smtp.<domain> with implicit TLS, the most common modern setup. */
 export function bestGuess(email: string): Pick<WizardForm, 'host' | 'port' | 'security' | 'auth' | 'username'> {
@@ -470,6 +500,42 @@ export function fieldErrors(fields: Array<{ path: string; problem: string }>): F
         : problem === 'required' || problem === 'too_small'
           ? fieldProblemText(problem)
           : (SPECIFIC[path] ?? fieldProblemText(problem));
+  }
+  return errors;
+}
+
+/**
+ * After a failed check, the field each failed stage points at, with a word on what to look at there
+ * (the stage's own explanation and the server's reply stay in the check below, said once). Stages
+ * with no field of their own (a certificate, listing folders) add nothing: the check shows them.
+ */
+export function checkProblems(report: VerifyReport, form: WizardForm): FieldErrors {
+  const errors: FieldErrors = {};
+  const set = (path: string, text: string) => (errors[path] ??= text);
+  for (const stage of report.stages) {
+    if (stage.status !== 'failed') continue;
+    const incoming = stage.protocol !== 'smtp';
+    switch (stage.name) {
+      case 'connect':
+      case 'greeting':
+      case 'ehlo':
+        set(incoming ? 'incoming.host' : 'smtp.host', 'Check the server name and port: the check below could not get an answer from this server.');
+        break;
+      case 'auth':
+        if (form.auth === 'password') set('password', 'Check the password: the server did not accept it (see the check below).');
+        break;
+      case 'login':
+        if (form.inAuth === 'password') {
+          if (incomingSharesPassword(form)) set('password', 'Check the password: the incoming server did not accept it (see the check below).');
+          else set('incomingPassword', 'Check the password: the incoming server did not accept it (see the check below).');
+        }
+        break;
+      case 'envelope':
+        set('email', 'The outgoing server did not accept this address as the sender (see the check below).');
+        break;
+      default:
+        break;
+    }
   }
   return errors;
 }

@@ -24,6 +24,23 @@ export class AccountsPage {
     return this.page.getByRole('list', { name: `About signing in to ${description}` });
   }
 
+  /** The dialog that says what removing an account does, before it does it. */
+  removeDialog(description: string): Locator {
+    return this.page.getByRole('dialog', { name: `Remove ${description}?` });
+  }
+
+  /** Presses "Remove" on the account and waits for the dialog (which does nothing until confirmed). */
+  async askToRemove(description: string) {
+    await this.page.getByRole('button', { name: `Remove ${description}` }).click();
+    await expect(this.removeDialog(description)).toBeVisible();
+  }
+
+  /** "Edit <description>": the account's page (its servers, signature and other From addresses). */
+  async edit(description: string) {
+    await this.page.getByRole('button', { name: `Edit ${description}` }).click();
+    await expect(this.page.getByRole('heading', { name: 'Edit account' })).toBeVisible();
+  }
+
   /** The "Sign in again" problem state of one account. */
   signInAgainProblem(description: string): Locator {
     return this.page.getByRole('group', { name: `${description} needs you to sign in again` });

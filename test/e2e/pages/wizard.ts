@@ -119,6 +119,31 @@ export class WizardPage {
     await this.save();
   }
 
+  /** Found settings shown as a summary (sending and receiving servers) with "Change". */
+  get summary(): Locator {
+    return this.page.getByRole('region', { name: 'Settings to use' });
+  }
+
+  /** "Change" under the summary: the full form, with every field by its usual label. */
+  async change() {
+    await this.summary.getByRole('button', { name: 'Change' }).click();
+    await expect(this.page.getByLabel('Server', { exact: true })).toBeVisible();
+  }
+
+  /** "Cancel lookup", shown while discovery runs (on the first screen, and on the form after "Set up manually"). */
+  async cancelLookup() {
+    await this.page.getByRole('button', { name: 'Cancel lookup' }).click();
+  }
+
+  /** After saving a new account: "<address> is ready". */
+  ready(address: string): Locator {
+    return this.page.getByRole('region', { name: `${address} is ready` });
+  }
+
+  async writeMessage(address: string) {
+    await this.ready(address).getByRole('button', { name: 'Write a message' }).click();
+  }
+
   async saveUnverified() {
     await this.page.getByRole('button', { name: 'Save without a working check' }).click();
   }
