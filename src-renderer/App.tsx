@@ -14,6 +14,7 @@ import { AccountWizard } from './features/wizard/AccountWizard';
 import { formatUntil } from './ui/format';
 import { SendingPreferences } from './features/accounts/SendingPreferences';
 import { useAppCommands } from './features/app/useAppCommands';
+import { useScreenFocus } from './ui/useScreenFocus';
 
 type View = { name: 'mail' } | { name: 'compose' } | { name: 'drafts' } | { name: 'outbox' } | { name: 'accounts' } | { name: 'wizard'; account?: Account };
 
@@ -107,12 +108,16 @@ export function App() {
     if (result.ok) openDraft(result.value);
   }
 
+  const showWizard = view.name === 'wizard' || !accounts?.length;
+  // Focus and a spoken name for every screen change (the wizard for each account is a screen of its own).
+  const screenAnnouncer = useScreenFocus(accounts === null ? null : showWizard ? `wizard:${view.name === 'wizard' ? (view.account?.id ?? 'new') : 'first'}` : view.name);
   if (accounts === null) return <p className="loading">Loading…</p>;
-  const showWizard = view.name === 'wizard' || accounts.length === 0;
 
   return (
     <div className="shell">
-      <header className="topbar">
+      {/* The banner landmark holds the app's name, the main navigation and the notices about the whole app. */}
+      <header className="masthead">
+        <div className="topbar">
         <span className="brand">Mailwright</span>
         {accounts.length > 0 ? (
           <nav aria-label="Main">
@@ -123,7 +128,8 @@ export function App() {
             ))}
           </nav>
         ) : null}
-      </header>
+        {screenAnnouncer}
+        </div>
       {info?.secretProtection.kind === 'app-key' ? (
         <p className="notice notice--warning banner" role="note">
           Your system offers no keyring, so Mailwright encrypts saved passwords with a key kept in its own data folder.
@@ -149,6 +155,7 @@ export function App() {
           </button>
         </div>
       ) : null}
+      </header>
       {/* Focusable from code only: where focus goes when a banner above it goes away. */}
       <main tabIndex={-1}>
         <ErrorBoundary resetKey={view.name}>
