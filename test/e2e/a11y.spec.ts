@@ -66,19 +66,22 @@ function rfc822(headers: Record<string, string>, body: string): string {
     .join('\r\n')}\r\nMIME-Version: 1.0\r\n\r\n${body}`;
 }
 
-/** A few messages in Alice's inbox: plain text, and HTML with a link (for the link dialog). */
-async function deliverSome(servers: MailServers, user: MailUser, count = 3) {
+/**
+ * A few messages in Alice's inbox: plain text, and HTML with a link (for the link dialog). Subjects
+ * end with `tag`: the servers (and so the inbox) are shared by the tests of a worker.
+ */
+async function deliverSome(servers: MailServers, user: MailUser, tag: string, count = 3) {
   await fillMaildir(servers, user, {
     folder: 'INBOX',
     count,
     make: (i) =>
       i === count - 1
         ? rfc822(
-            { From: 'Bank <notice@bank.example>', To: user.address, Subject: 'A link to follow', Date: new Date().toUTCString(), 'Content-Type': 'text/html; charset=utf-8' },
+            { From: 'Bank <notice@bank.example>', To: user.address, Subject: `A link to follow ${tag}`, Date: new Date().toUTCString(), 'Content-Type': 'text/html; charset=utf-8' },
             '<p>Please <a id="go" href="https://bank.example/login">sign in to your bank</a>.</p>',
           )
         : rfc822(
-            { From: `Friend ${i} <friend${i}@example.com>`, To: user.address, Subject: `Hello number ${i}`, Date: new Date().toUTCString(), 'Content-Type': 'text/plain; charset=utf-8' },
+            { From: `Friend ${i} <friend${i}@example.com>`, To: user.address, Subject: `Hello number ${i} ${tag}`, Date: new Date().toUTCString(), 'Content-Type': 'text/plain; charset=utf-8' },
             `Line one of message ${i}.\r\nLine two.`,
           ),
   });
@@ -111,11 +114,13 @@ test('the first-start wizard and a failed check have no serious accessibility pr
 
 test('every screen with an account (mail, a message, the link dialog, compose, outbox, drafts, accounts) passes axe, light and dark', async ({ app }, testInfo) => {
   test.skip(app.mode !== 'bridge', 'the same renderer in both; run once');
-  test.setTimeout(360_000);
+  // Eleven screens, each checked twice by axe and resized twice: minutes on a busy 2-core machine.
+  test.setTimeout(600_000);
   const { page, servers } = app;
   const [alice, bob] = [servers.users[0]!, servers.users[1]!];
   const found: string[] = [];
-  await deliverSome(servers, alice);
+  const tag = String(Date.now());
+  await deliverSome(servers, alice, tag);
   await addImapAccount(app);
 
   const compose = new ComposePage(page);
@@ -165,11 +170,11 @@ test('every screen with an account (mail, a message, the link dialog, compose, o
 
   const mailbox = new MailboxPage(page);
   await mailbox.open();
-  await expect(mailbox.row('Hello number 0')).toBeVisible();
+  await expect(mailbox.row(`Hello number 0 ${tag}`)).toBeVisible();
   await audit(page, 'mail', found, testInfo);
-  await mailbox.openMessage('Hello number 1');
+  await mailbox.openMessage(`Hello number 1 ${tag}`);
   await audit(page, 'mail-message', found, testInfo);
-  await mailbox.openMessage('A link to follow');
+  await mailbox.openMessage(`A link to follow ${tag}`);
   await mailbox.frame.locator('#go').click();
   await expect(mailbox.linkDialog).toBeVisible();
   await audit(page, 'mail-link-dialog', found, testInfo);
@@ -205,14 +210,15 @@ test('every screen change puts focus on the new screen heading and announces it'
 test('the mail view fits a small window: one pane at a time with "Back to list" at 720x520 and 800x600, nothing cut off', async ({ app }, testInfo) => {
   test.skip(app.mode !== 'bridge', 'the same renderer in both; run once');
   const { page, servers } = app;
-  await deliverSome(servers, servers.users[0]!);
+  const tag = String(Date.now());
+  await deliverSome(servers, servers.users[0]!, tag);
   await addImapAccount(app);
   const mailbox = new MailboxPage(page);
   await mailbox.open();
-  await expect(mailbox.row('Hello number 0')).toBeVisible();
+  await expect(mailbox.row(`Hello number 0 ${tag}`)).toBeVisible();
 
   // Wide: folders, list and message side by side.
-  await mailbox.openMessage('Hello number 0');
+  await mailbox.openMessage(`Hello number 0 ${tag}`);
   await expect(mailbox.folders).toBeInViewport();
   await expect(mailbox.grid).toBeInViewport();
   await expect(mailbox.message).toBeInViewport();
@@ -237,7 +243,7 @@ test('the mail view fits a small window: one pane at a time with "Back to list" 
     await page.screenshot({ path: join(SCREENSHOT_DIR, `${testInfo.project.name}-a11y-mail-small-list-${size.width}x${size.height}.png`) });
     // The folders are still reachable.
     await expect(mailbox.folder('Inbox')).toBeVisible();
-    await mailbox.openMessage('Hello number 1');
+    await mailbox.openMessage(`Hello number 1 ${tag}`);
     await expect(mailbox.message).toBeInViewport();
   }
 
