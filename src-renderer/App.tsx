@@ -18,6 +18,7 @@ import { useAppCommands } from './features/app/useAppCommands';
 import { useOpenTarget } from './features/app/useOpenTarget';
 import { loadSeen, markSeen, outboxCounts, outboxTabName } from './features/outbox/attention';
 import { OutboxTabLabel } from './features/outbox/OutboxTab';
+import { useScreenFocus } from './ui/useScreenFocus';
 
 type View = { name: 'mail' } | { name: 'compose' } | { name: 'drafts' } | { name: 'outbox' } | { name: 'accounts' } | { name: 'wizard'; account?: Account };
 
@@ -129,12 +130,16 @@ export function App() {
     if (result.ok) openDraft(result.value);
   }
 
+  const showWizard = view.name === 'wizard' || !accounts?.length;
+  // Focus and a spoken name for every screen change (the wizard for each account is a screen of its own).
+  const screenAnnouncer = useScreenFocus(accounts === null ? null : showWizard ? `wizard:${view.name === 'wizard' ? (view.account?.id ?? 'new') : 'first'}` : view.name);
   if (accounts === null) return <p className="loading">Loading…</p>;
-  const showWizard = view.name === 'wizard' || accounts.length === 0;
 
   return (
     <div className="shell">
-      <header className="topbar">
+      {/* The banner landmark holds the app's name, the main navigation and the notices about the whole app. */}
+      <header className="masthead">
+        <div className="topbar">
         <span className="brand">Mailwright</span>
         {accounts.length > 0 ? (
           <nav aria-label="Main">
@@ -145,7 +150,8 @@ export function App() {
             ))}
           </nav>
         ) : null}
-      </header>
+        {screenAnnouncer}
+        </div>
       {info?.secretProtection.kind === 'app-key' ? (
         <p className="notice notice--warning banner" role="note">
           Your system offers no keyring, so Mailwright encrypts saved passwords with a key kept in its own data folder.
@@ -171,28 +177,29 @@ export function App() {
           </button>
         </div>
       ) : null}
-      {ready && view.name === 'compose' ? (
-        <div className="ready-row">
-          <AccountReady
-            account={ready}
-            onWriteMessage={() => {
-              setReady(null);
-              openCompose(null);
-            }}
-            onOpenMailbox={() => {
-              setReady(null);
-              setView({ name: 'mail' });
-            }}
-            onOpenAccount={() => {
-              setReady(null);
-              setView({ name: 'wizard', account: accounts.find((a) => a.id === ready.id) ?? ready });
-            }}
-            onDismiss={() => setReady(null)}
-          />
-        </div>
-      ) : null}
+      </header>
       {/* Focusable from code only: where focus goes when a banner above it goes away. */}
       <main tabIndex={-1}>
+        {ready && view.name === 'compose' ? (
+          <div className="ready-row">
+            <AccountReady
+              account={ready}
+              onWriteMessage={() => {
+                setReady(null);
+                openCompose(null);
+              }}
+              onOpenMailbox={() => {
+                setReady(null);
+                setView({ name: 'mail' });
+              }}
+              onOpenAccount={() => {
+                setReady(null);
+                setView({ name: 'wizard', account: accounts.find((a) => a.id === ready.id) ?? ready });
+              }}
+              onDismiss={() => setReady(null)}
+            />
+          </div>
+        ) : null}
         <ErrorBoundary resetKey={view.name}>
           {showWizard ? (
             <AccountWizard

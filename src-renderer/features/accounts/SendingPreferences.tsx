@@ -13,7 +13,7 @@ export function SendingPreferences(props: { undoSeconds: number; onChanged: (inf
   const value = (String(props.undoSeconds) in UNDO_CHOICES ? String(props.undoSeconds) : String(DEFAULT_UNDO_SECONDS)) as keyof typeof UNDO_CHOICES;
   return (
     <section className="card" aria-labelledby="sending-title">
-      <h1 id="sending-title">Sending</h1>
+      <h2 id="sending-title">Sending</h2>
       <Choice
         label="Time to undo a message after Send"
         value={value}

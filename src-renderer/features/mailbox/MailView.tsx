@@ -64,6 +64,10 @@ export function MailView(props: {
   const [openError, setOpenError] = useState<AppError | null>(null);
   const [paneNote, setPaneNote] = useState('');
   const opening = useRef(0);
+  // Layout on a small window, where one pane shows at a time: the list, or the open message with "Back to list".
+  const listPane = useRef<HTMLDivElement>(null);
+  const backButton = useRef<HTMLButtonElement>(null);
+  const [backToList, setBackToList] = useState(0);
 
   // The shown account was deleted or lost its incoming server.
   const firstReader = readers[0]?.id ?? null;
@@ -168,6 +172,23 @@ export function MailView(props: {
     loadFolders(accountId);
   }
 
+  // One pane at a time (a small window): focus follows the pane that is shown, never left on a hidden one.
+  const reading = openUid !== null || openError !== null;
+  useEffect(() => {
+    if (reading && listPane.current?.offsetParent === null && listPane.current.contains(document.activeElement)) backButton.current?.focus();
+  }, [reading, view]);
+  useEffect(() => {
+    if (backToList) listPane.current?.querySelector<HTMLElement>('[role="grid"]')?.focus();
+  }, [backToList]);
+
+  function closeMessage() {
+    opening.current += 1;
+    setView(null);
+    setOpenUid(null);
+    setOpenError(null);
+    setBackToList((n) => n + 1);
+  }
+
   async function checkMail() {
     if (!accountId) return;
     setChecking(true);
@@ -226,7 +247,11 @@ export function MailView(props: {
   const total = pages.total;
 
   return (
-    <section className="mail" aria-label="Mail">
+    <section className={`mail${reading ? ' mail--reading' : ''}`} aria-label="Mail">
+      {/* The screen's one heading, for focus and for screen readers; the panes say the rest. */}
+      <h1 id="mail-title" className="visually-hidden-status">
+        Mail
+      </h1>
       <aside className="mail__side">
         {readers.length > 1 ? (
           <Choice
@@ -304,7 +329,7 @@ export function MailView(props: {
         ) : null}
       </aside>
 
-      <div className="mail__list">
+      <div className="mail__list" ref={listPane}>
         <form className="mail__search" role="search" aria-label="Search messages" onSubmit={submitSearch}>
           <Field label="Search">
             {({ id }) => <input id={id} type="search" data-command="search" value={query} maxLength={200} placeholder="Sender or subject" onChange={(e) => setQuery(e.target.value)} />}
@@ -361,6 +386,12 @@ export function MailView(props: {
       </div>
 
       <div className="mail__pane">
+        {/* Shown only where the window is too small for the list and the message side by side. */}
+        {reading ? (
+          <button type="button" className="mail__back" ref={backButton} onClick={closeMessage}>
+            Back to list
+          </button>
+        ) : null}
         {openError ? <ErrorNotice error={openError} /> : null}
         {view ? (
           <MessagePane

@@ -1,0 +1,257 @@
+/**
+ * Accessibility on every screen, light and dark: axe-core finds no serious or critical violation;
+ * every screen change moves focus to the new screen's heading and is announced; the mail view fits
+ * the window down to its minimum size (720x520) and at 800x600.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import type { Page, TestInfo } from '@playwright/test';
+import { fillMaildir } from '../support/maildir';
+import type { MailServers, MailUser } from '../support/mail-servers';
+import { expect, test, type LaunchedApp } from './fixture';
+import { ComposePage, OutboxPage } from './pages/compose';
+import { MailboxPage } from './pages/mailbox';
+import { WizardPage } from './pages/wizard';
+import { SCREENSHOT_DIR } from './paths';
+
+const WIDE = { width: 1100, height: 860 };
+
+/**
+ * Rules about the page's structure that axe rates "moderate" but the app holds to anyway: one h1 per
+ * screen, a main landmark, and nothing outside a landmark.
+ */
+const STRUCTURE_RULES = new Set(['page-has-heading-one', 'landmark-one-main', 'region', 'landmark-no-duplicate-banner', 'landmark-no-duplicate-main', 'landmark-unique']);
+
+/**
+ * Runs axe on what is on screen now, in light and in dark, and adds every serious or critical
+ * violation to `found` (id, impact, where, and axe's help); takes light, dark and 800x600 screenshots.
+ * The message's own HTML (a sandboxed frame the sender wrote) is not the app's to fix and is left out.
+ */
+async function audit(page: Page, screen: string, found: string[], testInfo: TestInfo) {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const prefix = `${testInfo.project.name}-a11y-${screen}`;
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    const results = await new AxeBuilder({ page }).exclude('iframe[title="Message content"]').analyze();
+    for (const v of results.violations) {
+      if (v.impact !== 'serious' && v.impact !== 'critical' && !STRUCTURE_RULES.has(v.id)) continue;
+      const where = v.nodes.map((n) => `${n.target.join(' ')}${n.failureSummary ? ` (${n.failureSummary.replace(/\s+/g, ' ')})` : ''}`).join('; ');
+      found.push(`${screen} [${colorScheme}] ${v.id} (${v.impact}): ${v.help} — ${where}`);
+    }
+    await page.screenshot({ path: join(SCREENSHOT_DIR, `${prefix}-${colorScheme}.png`), fullPage: true });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  const h1 = await page.locator('h1').count();
+  if (h1 !== 1) found.push(`${screen}: ${h1} h1 elements, not one`);
+  // Down to the window's minimum size, nothing is cut off sideways.
+  const size = page.viewportSize() ?? WIDE;
+  for (const small of [
+    { width: 800, height: 600 },
+    { width: 720, height: 520 },
+  ]) {
+    await page.setViewportSize(small);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    if (overflow > 0) found.push(`${screen} at ${small.width}x${small.height}: ${overflow}px wider than the window`);
+    if (small.width === 800) await page.screenshot({ path: join(SCREENSHOT_DIR, `${prefix}-800x600.png`) });
+  }
+  await page.setViewportSize(size);
+}
+
+const nav = (page: Page, name: string | RegExp) => page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name });
+
+function rfc822(headers: Record<string, string>, body: string): string {
+  return `${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\r\n')}\r\nMIME-Version: 1.0\r\n\r\n${body}`;
+}
+
+/**
+ * A few messages in Alice's inbox: plain text, and HTML with a link (for the link dialog). Subjects
+ * end with `tag`: the servers (and so the inbox) are shared by the tests of a worker.
+ */
+async function deliverSome(servers: MailServers, user: MailUser, tag: string, count = 3) {
+  await fillMaildir(servers, user, {
+    folder: 'INBOX',
+    count,
+    make: (i) =>
+      i === count - 1
+        ? rfc822(
+            { From: 'Bank <notice@bank.example>', To: user.address, Subject: `A link to follow ${tag}`, Date: new Date().toUTCString(), 'Content-Type': 'text/html; charset=utf-8' },
+            '<p>Please <a id="go" href="https://bank.example/login">sign in to your bank</a>.</p>',
+          )
+        : rfc822(
+            { From: `Friend ${i} <friend${i}@example.com>`, To: user.address, Subject: `Hello number ${i} ${tag}`, Date: new Date().toUTCString(), 'Content-Type': 'text/plain; charset=utf-8' },
+            `Line one of message ${i}.\r\nLine two.`,
+          ),
+  });
+}
+
+async function addImapAccount(app: LaunchedApp) {
+  const alice = app.servers.users[0]!;
+  await new WizardPage(app.page).addAccount(app.servers, alice, { smtp: 'STARTTLS', incoming: { protocol: 'IMAP', security: 'SSL/TLS' } });
+}
+
+test('the first-start wizard and a failed check have no serious accessibility problems, light and dark', async ({ app }, testInfo) => {
+  test.skip(app.mode !== 'bridge', 'the same renderer in both; run once');
+  test.setTimeout(150_000);
+  const { page, servers } = app;
+  const alice = servers.users[0]!;
+  const found: string[] = [];
+  const wizard = new WizardPage(page);
+  await expect(page.getByRole('heading', { name: 'Add an outgoing mail account', level: 1 })).toBeVisible();
+  await audit(page, 'wizard-start', found, testInfo);
+
+  await wizard.fillDetails({ displayName: 'Alice', email: alice.address, password: 'not her password' });
+  await wizard.setUpManually();
+  await wizard.fillServer({ host: servers.host, security: 'STARTTLS', port: String(servers.submission.starttlsPort), username: alice.username });
+  await audit(page, 'wizard-settings', found, testInfo);
+  await wizard.check();
+  expect(await wizard.checkResult()).toBe('failed');
+  await audit(page, 'wizard-failed-check', found, testInfo);
+  expect(found, found.join('\n')).toEqual([]);
+});
+
+test('every screen with an account (mail, a message, the link dialog, compose, outbox, drafts, accounts) passes axe, light and dark', async ({ app }, testInfo) => {
+  test.skip(app.mode !== 'bridge', 'the same renderer in both; run once');
+  // Eleven screens, each checked twice by axe and resized twice: minutes on a busy 2-core machine.
+  test.setTimeout(600_000);
+  const { page, servers } = app;
+  const [alice, bob] = [servers.users[0]!, servers.users[1]!];
+  const found: string[] = [];
+  const tag = String(Date.now());
+  await deliverSome(servers, alice, tag);
+  await addImapAccount(app);
+
+  const compose = new ComposePage(page);
+  await expect(compose.form).toBeVisible();
+  await audit(page, 'compose', found, testInfo);
+
+  // An outbox with a message sent, one refused for one of two recipients, and one refused outright.
+  const t = Date.now();
+  const sent = `Sent ${t}`;
+  const partly = `Partly ${t}`;
+  const refused = `Refused ${t}`;
+  const nobody = (n: number) => `nobody-${n}-${t}@${servers.domain}`;
+  for (const [to, subject] of [
+    [bob.address, sent],
+    [`${bob.address}, ${nobody(1)}`, partly],
+    [nobody(2), refused],
+  ] as const) {
+    await compose.open();
+    await compose.write({ to, subject, body: 'Checked for accessibility.' });
+    await compose.send();
+    await expect(compose.undoBanner).toBeVisible();
+  }
+  const outbox = new OutboxPage(page);
+  await outbox.open();
+  await outbox.waitForState(sent, 'Sent', 30_000);
+  await outbox.waitForState(partly, 'Sent to 1 of 2', 30_000);
+  await expect(outbox.job(refused).locator('.job__head > .badge').first()).toHaveText(/Not sent/, { timeout: 30_000 });
+  await audit(page, 'outbox', found, testInfo);
+
+  // A draft, saved as the person types.
+  await compose.open();
+  await page.getByLabel('Subject').fill(`Unfinished ${t}`);
+  await compose.editor.click();
+  await page.keyboard.type('Half a thought');
+  await expect(page.getByRole('status', { name: 'Draft' })).toContainText('Draft saved');
+  await nav(page, 'Drafts').click();
+  await expect(page.getByRole('heading', { name: 'Drafts', level: 1 })).toBeVisible();
+  await expect(page.getByText(`Unfinished ${t}`)).toBeVisible({ timeout: 10_000 });
+  await audit(page, 'drafts', found, testInfo);
+
+  await nav(page, 'Accounts').click();
+  await expect(page.getByRole('heading', { name: 'Accounts', level: 1 })).toBeVisible();
+  await audit(page, 'accounts', found, testInfo);
+  await page.getByRole('button', { name: 'Edit Work' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+  await audit(page, 'account-edit', found, testInfo);
+
+  const mailbox = new MailboxPage(page);
+  await mailbox.open();
+  await expect(mailbox.row(`Hello number 0 ${tag}`)).toBeVisible();
+  await audit(page, 'mail', found, testInfo);
+  await mailbox.openMessage(`Hello number 1 ${tag}`);
+  await audit(page, 'mail-message', found, testInfo);
+  await mailbox.openMessage(`A link to follow ${tag}`);
+  await mailbox.frame.locator('#go').click();
+  await expect(mailbox.linkDialog).toBeVisible();
+  await audit(page, 'mail-link-dialog', found, testInfo);
+
+  expect(found, found.join('\n')).toEqual([]);
+});
+
+test('every screen change puts focus on the new screen heading and announces it', async ({ app }) => {
+  test.skip(app.mode !== 'bridge', 'the same renderer in both; run once');
+  const { page } = app;
+  await addImapAccount(app);
+  const announcer = page.getByRole('status', { name: 'Screen' });
+  for (const [button, heading] of [
+    ['Outbox', 'Outbox'],
+    ['Drafts', 'Drafts'],
+    ['Accounts', 'Accounts'],
+    ['Mail', 'Mail'],
+    ['Compose', 'New message'],
+  ] as const) {
+    await nav(page, button === 'Outbox' ? /^Outbox/ : new RegExp(`^${button}$`)).click();
+    const h1 = page.getByRole('heading', { level: 1 });
+    await expect(h1).toHaveCount(1);
+    await expect(h1).toHaveText(heading);
+    await expect(h1).toBeFocused();
+    await expect(announcer).toHaveText(heading);
+  }
+  // The wizard (from Accounts) is a screen too.
+  await nav(page, 'Accounts').click();
+  await page.getByRole('button', { name: 'Edit Work' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toBeFocused();
+});
+
+test('the mail view fits a small window: one pane at a time with "Back to list" at 720x520 and 800x600, nothing cut off', async ({ app }, testInfo) => {
+  test.skip(app.mode !== 'bridge', 'the same renderer in both; run once');
+  const { page, servers } = app;
+  const tag = String(Date.now());
+  await deliverSome(servers, servers.users[0]!, tag);
+  await addImapAccount(app);
+  const mailbox = new MailboxPage(page);
+  await mailbox.open();
+  await expect(mailbox.row(`Hello number 0 ${tag}`)).toBeVisible();
+
+  // Wide: folders, list and message side by side.
+  await mailbox.openMessage(`Hello number 0 ${tag}`);
+  await expect(mailbox.folders).toBeInViewport();
+  await expect(mailbox.grid).toBeInViewport();
+  await expect(mailbox.message).toBeInViewport();
+  await expect(page.getByRole('button', { name: 'Back to list' })).toBeHidden();
+
+  const noSideways = () => page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+  for (const size of [
+    { width: 720, height: 520 },
+    { width: 800, height: 600 },
+  ]) {
+    await page.setViewportSize(size);
+    // The message stays open: shown alone, with the way back.
+    await expect(mailbox.message).toBeInViewport();
+    await expect(mailbox.grid).toBeHidden();
+    expect(await noSideways(), `${size.width}x${size.height} message: no horizontal scrolling`).toBe(true);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, `${testInfo.project.name}-a11y-mail-small-message-${size.width}x${size.height}.png`) });
+    await page.getByRole('button', { name: 'Back to list' }).click();
+    await expect(mailbox.grid).toBeInViewport();
+    await expect(mailbox.message).toBeHidden();
+    await expect(mailbox.grid).toBeFocused();
+    expect(await noSideways(), `${size.width}x${size.height} list: no horizontal scrolling`).toBe(true);
+    await page.screenshot({ path: join(SCREENSHOT_DIR, `${testInfo.project.name}-a11y-mail-small-list-${size.width}x${size.height}.png`) });
+    // The folders are still reachable.
+    await expect(mailbox.folder('Inbox')).toBeVisible();
+    await mailbox.openMessage(`Hello number 1 ${tag}`);
+    await expect(mailbox.message).toBeInViewport();
+  }
+
+  // Medium: the list and the message, side by side.
+  await page.setViewportSize({ width: 960, height: 700 });
+  await expect(mailbox.grid).toBeInViewport();
+  await expect(mailbox.message).toBeInViewport();
+  await expect(page.getByRole('button', { name: 'Back to list' })).toBeHidden();
+  expect(await noSideways()).toBe(true);
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${testInfo.project.name}-a11y-mail-medium-960x700.png`) });
+});
