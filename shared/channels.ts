@@ -44,6 +44,9 @@ export const CHANNEL_NAMES = [
   'app:notices',
   'app:dismissNotice',
   'compose:takeMailto',
+  'compose:open',
+  'compose:take',
+  'compose:close',
 ] as const;
 export const EVENT_NAMES = ['accounts:changed', 'accounts:verifyProgress', 'outbox:changed', 'mail:changed', 'mail:status', 'app:noticeAdded', 'app:command', 'compose:mailto'] as const;
 

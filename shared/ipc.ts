@@ -32,9 +32,12 @@ import {
 import { MailtoOpenedSchema } from './mailto';
 import { DataNoticeSchema } from './notices';
 import { OAuthSignInRequestSchema, OAuthSignInResultSchema } from './oauth';
-import { AttachmentRefSchema, ComposeDraftSchema, DraftIdSchema, DraftSummarySchema, OutboxJobSchema } from './outbox';
+import { AttachmentRefSchema, ComposeDraftSchema, ComposeOpeningSchema, DraftIdSchema, DraftSummarySchema, OutboxJobSchema } from './outbox';
 
 export { API_GLOBAL, APP_COMMANDS, CHANNEL_NAMES, EVENT_NAMES, isChannel, type AppCommand, type Channel, type EventName } from './channels';
+
+/** Names one compose window (src-main/services/compose-windows.ts). */
+export const ComposeTokenSchema = z.uuid();
 
 const JobIdRequest = z.object({ id: z.string().min(1).max(64) }).strict();
 
@@ -212,6 +215,12 @@ export const CHANNELS = {
    * the window was listening is not lost.
    */
   'compose:takeMailto': channel(z.object({}).strict(), z.array(MailtoOpenedSchema)),
+  /** Opens a compose window of its own, starting from this; answers the token that names the window. */
+  'compose:open': channel(ComposeOpeningSchema, z.object({ token: ComposeTokenSchema })),
+  /** What the window named by the token was opened with, once; null after (a reload starts an empty message). */
+  'compose:take': channel(z.object({ token: ComposeTokenSchema }).strict(), ComposeOpeningSchema.nullable()),
+  /** The compose window is done (queued, or closed with its draft kept): main closes it. */
+  'compose:close': channel(z.object({ token: ComposeTokenSchema }).strict(), z.object({ closed: z.boolean() })),
 } as const satisfies Record<Channel, { request: z.ZodType; response: z.ZodType }>;
 
 export const EVENTS = {

@@ -29,6 +29,7 @@ import { MailService, type MailServiceOptions } from './services/mail';
 import { createOAuthService, type ClientRegistrations } from './services/oauth';
 import { createAccountCredentials } from './services/account-credentials';
 import { createMailtoInbox } from './services/mailto';
+import { createComposeWindows, type ComposeWindowHost } from './services/compose-windows';
 
 export interface BackendOptions {
   /** The app's data folder; the outbox lives in <dataDir>/outbox. */
@@ -63,6 +64,8 @@ export interface BackendOptions {
   oauthRegistrations?: ClientRegistrations;
   /** How long a browser sign-in may take (5 minutes; tests shorten it). */
   signInTimeoutMs?: number;
+  /** Opens and closes compose windows (BrowserWindows in the app; pages in the test bridge). */
+  composeWindows?: ComposeWindowHost;
 }
 
 export interface Backend {
@@ -215,6 +218,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     },
     notices,
     mailto,
+    composeWindows: createComposeWindows({ host: options.composeWindows ?? { open: () => undefined, close: () => undefined }, logger: options.logger }),
   });
   const router = createRouter({ handlers, isTrustedSender: options.isTrustedSender, logger: options.logger });
   return {

@@ -11,6 +11,7 @@ import type { OAuthService } from '../services/oauth';
 import type { AccountCredentials } from '../services/account-credentials';
 import type { DataNotices } from '../services/data-notices';
 import type { MailtoInbox } from '../services/mailto';
+import type { ComposeWindows } from '../services/compose-windows';
 import type { createMailHandlers } from './mail-handlers';
 import type { createOutboxHandlers } from './outbox-handlers';
 import type { Handlers } from './router';
@@ -36,6 +37,8 @@ export function createHandlers(deps: {
   notices: DataNotices;
   /** mailto: links handed to the app, waiting for a window. */
   mailto: MailtoInbox;
+  /** Compose windows: what each starts with, and closing them. */
+  composeWindows: ComposeWindows;
 }): Handlers {
   const { accounts } = deps;
   return {
@@ -50,6 +53,9 @@ export function createHandlers(deps: {
       return ok(deps.notices.list());
     },
     'compose:takeMailto': async () => ok(deps.mailto.take()),
+    'compose:open': async (opening) => ok({ token: deps.composeWindows.open(opening) }),
+    'compose:take': async ({ token }) => ok(deps.composeWindows.take(token)),
+    'compose:close': async ({ token }) => ok({ closed: deps.composeWindows.close(token) }),
     'accounts:list': async () => ok(accounts.list()),
     'accounts:save': async ({ oauthSession, ...request }) => {
       if (oauthSession === undefined) return accounts.save(request);
