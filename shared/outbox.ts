@@ -110,8 +110,11 @@ export const DraftIdSchema = z.uuid();
 /** What a new compose window starts with (see src-main/services/compose-windows.ts). */
 export const ComposeOpeningSchema = z
   .object({
-    /** The message to start from (reply, forward, undo, edit, mailto:, a saved draft); null for a new message. */
-    draft: ComposeDraftSchema.nullable(),
+    /**
+     * The message to start from (reply, forward, undo, edit, mailto:, a saved draft); null for a new message.
+     * A mailto: link names no account (''): the window picks the first.
+     */
+    draft: ComposeDraftSchema.extend({ accountId: z.union([AccountIdSchema, z.literal('')]) }).nullable(),
     /** The saved draft it came from, which autosave then replaces. */
     draftId: DraftIdSchema.nullable(),
     /** Show what is wrong with the recipients at once (a mailto: link filled them, not the person). */
