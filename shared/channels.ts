@@ -48,7 +48,7 @@ export const CHANNEL_NAMES = [
   'compose:take',
   'compose:close',
 ] as const;
-export const EVENT_NAMES = ['accounts:changed', 'accounts:verifyProgress', 'outbox:changed', 'mail:changed', 'mail:status', 'app:noticeAdded', 'app:command', 'compose:mailto'] as const;
+export const EVENT_NAMES = ['accounts:changed', 'accounts:verifyProgress', 'outbox:changed', 'mail:changed', 'mail:status', 'app:noticeAdded', 'app:command', 'compose:mailto', 'drafts:changed'] as const;
 
 /** What the application menu asks the window to do (the 'app:command' event). */
 export const APP_COMMANDS = ['new-message', 'check-mail', 'send', 'reply', 'reply-all', 'forward'] as const;

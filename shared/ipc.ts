@@ -239,6 +239,8 @@ export const EVENTS = {
   'app:command': z.object({ command: z.enum(APP_COMMANDS) }).strict(),
   /** A mailto: link was handed to the app: a message to open prefilled, or why the link was refused. */
   'compose:mailto': MailtoOpenedSchema,
+  /** A draft was saved or deleted in some compose window: a Drafts list on screen reloads. */
+  'drafts:changed': z.object({}).strict(),
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type RequestOf<C extends Channel> = z.input<(typeof CHANNELS)[C]['request']>;

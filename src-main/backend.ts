@@ -202,6 +202,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       dropped,
       pickFiles: options.pickFiles,
       tmpDir: join(options.dataDir, 'tmp'),
+      onDraftsChanged: () => options.emit('drafts:changed', {}),
     }),
     mail: createMailHandlers({ mail: mailService, openExternal }),
     oauth,
