@@ -10,6 +10,8 @@ export interface Draft {
 
 /** A compose window's page (the renderer at #compose=<token>). */
 const isComposeWindow = (page: Page) => !page.isClosed() && /#compose=/.test(page.url());
+/** Windows some ComposePage already drives (two page objects never drive the same window by mistake). */
+const attached = new WeakSet<Page>();
 
 /**
  * Compose windows, as a person uses them. Each message is written in a window of its own (a page of its own
@@ -18,7 +20,6 @@ const isComposeWindow = (page: Page) => !page.isClosed() && /#compose=/.test(pag
  */
 export class ComposePage {
   private current: Page | null = null;
-  private readonly attached = new Set<Page>();
   constructor(readonly page: Page) {}
 
   /** The compose window being driven. */
@@ -52,9 +53,9 @@ export class ComposePage {
   async attach(): Promise<Page> {
     let found: Page | undefined;
     await expect
-      .poll(() => (found = this.page.context().pages().find((p) => isComposeWindow(p) && !this.attached.has(p))), { message: 'a compose window opens', timeout: 10_000 })
+      .poll(() => (found = this.page.context().pages().find((p) => isComposeWindow(p) && !attached.has(p))), { message: 'a compose window opens', timeout: 10_000 })
       .toBeTruthy();
-    this.attached.add(found!);
+    attached.add(found!);
     this.current = found!;
     await expect(this.form).toBeVisible();
     return found!;
