@@ -81,6 +81,8 @@ test('a look-alike address from a link is flagged as a typed one would be; a lin
 
 test('a link that arrives before the window listens (the link that started the app) opens once the window is up, after the first account', async ({ app }) => {
   test.skip(app.mode !== 'bridge', 'the bridge can take the window away; Electron opens it itself');
+  // The wizard, then the compose window the link opened: near a minute on a loaded machine.
+  test.slow();
   const { page, servers } = app;
   // No renderer listening: the event goes nowhere, main keeps the link.
   await page.goto('about:blank');

@@ -164,6 +164,12 @@ export function ComposeWindow(props: {
     return () => clearTimeout(timer);
   }, [contentKey]);
   useEffect(() => () => void saveNow.current(), []);
+  // The window closed by its close button: the last changes go to the draft (the request leaves before the page does).
+  useEffect(() => {
+    const leave = () => void saveNow.current();
+    window.addEventListener('pagehide', leave);
+    return () => window.removeEventListener('pagehide', leave);
+  }, []);
 
   const [dropping, setDropping] = useState<string | null>(null);
   /** Dropped files go to main in chunks: neither side holds a whole large file in memory. */
