@@ -45,8 +45,11 @@ export const CHANNEL_NAMES = [
   'app:notices',
   'app:dismissNotice',
   'compose:takeMailto',
+  'compose:open',
+  'compose:take',
+  'compose:close',
 ] as const;
-export const EVENT_NAMES = ['accounts:changed', 'accounts:verifyProgress', 'outbox:changed', 'mail:changed', 'mail:status', 'app:noticeAdded', 'app:command', 'app:open', 'compose:mailto'] as const;
+export const EVENT_NAMES = ['accounts:changed', 'accounts:verifyProgress', 'outbox:changed', 'mail:changed', 'mail:status', 'app:noticeAdded', 'app:command', 'app:open', 'compose:mailto', 'drafts:changed'] as const;
 
 /** What the application menu asks the window to do (the 'app:command' event). */
 export const APP_COMMANDS = [

@@ -33,9 +33,12 @@ import { MailtoOpenedSchema } from './mailto';
 import { DataNoticeSchema } from './notices';
 import { OpenTargetSchema } from './open-target';
 import { OAuthSignInRequestSchema, OAuthSignInResultSchema } from './oauth';
-import { AttachmentRefSchema, ComposeDraftSchema, DraftIdSchema, DraftSummarySchema, OutboxJobSchema } from './outbox';
+import { AttachmentRefSchema, ComposeDraftSchema, ComposeOpeningSchema, DraftIdSchema, DraftSummarySchema, OutboxJobSchema } from './outbox';
 
 export { API_GLOBAL, APP_COMMANDS, CHANNEL_NAMES, EVENT_NAMES, isChannel, type AppCommand, type Channel, type EventName } from './channels';
+
+/** Names one compose window (src-main/services/compose-windows.ts). */
+export const ComposeTokenSchema = z.uuid();
 
 const JobIdRequest = z.object({ id: z.string().min(1).max(64) }).strict();
 
@@ -217,6 +220,12 @@ export const CHANNELS = {
    * the window was listening is not lost.
    */
   'compose:takeMailto': channel(z.object({}).strict(), z.array(MailtoOpenedSchema)),
+  /** Opens a compose window of its own, starting from this; answers the token that names the window. */
+  'compose:open': channel(ComposeOpeningSchema, z.object({ token: ComposeTokenSchema })),
+  /** What the window named by the token was opened with, once; null after (a reload starts an empty message). */
+  'compose:take': channel(z.object({ token: ComposeTokenSchema }).strict(), ComposeOpeningSchema.nullable()),
+  /** The compose window is done (queued, or closed with its draft kept): main closes it. */
+  'compose:close': channel(z.object({ token: ComposeTokenSchema }).strict(), z.object({ closed: z.boolean() })),
 } as const satisfies Record<Channel, { request: z.ZodType; response: z.ZodType }>;
 
 export const EVENTS = {
@@ -237,6 +246,8 @@ export const EVENTS = {
   'app:open': OpenTargetSchema,
   /** A mailto: link was handed to the app: a message to open prefilled, or why the link was refused. */
   'compose:mailto': MailtoOpenedSchema,
+  /** A draft was saved or deleted in some compose window: a Drafts list on screen reloads. */
+  'drafts:changed': z.object({}).strict(),
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type RequestOf<C extends Channel> = z.input<(typeof CHANNELS)[C]['request']>;

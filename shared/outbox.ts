@@ -107,5 +107,21 @@ export type OutboxJobView = z.infer<typeof OutboxJobSchema>;
 
 export const DraftIdSchema = z.uuid();
 
+/** What a new compose window starts with (see src-main/services/compose-windows.ts). */
+export const ComposeOpeningSchema = z
+  .object({
+    /**
+     * The message to start from (reply, forward, undo, edit, mailto:, a saved draft); null for a new message.
+     * A mailto: link names no account (''): the window picks the first.
+     */
+    draft: ComposeDraftSchema.extend({ accountId: z.union([AccountIdSchema, z.literal('')]) }).nullable(),
+    /** The saved draft it came from, which autosave then replaces. */
+    draftId: DraftIdSchema.nullable(),
+    /** Show what is wrong with the recipients at once (a mailto: link filled them, not the person). */
+    checkRecipients: z.boolean(),
+  })
+  .strict();
+export type ComposeOpening = z.infer<typeof ComposeOpeningSchema>;
+
 export const DraftSummarySchema = z.object({ id: DraftIdSchema, savedAt: z.string(), subject: z.string(), to: z.string() });
 export type DraftSummary = z.infer<typeof DraftSummarySchema>;

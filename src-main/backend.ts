@@ -31,6 +31,7 @@ import { createOAuthService, type ClientRegistrations } from './services/oauth';
 import { createAccountCredentials } from './services/account-credentials';
 import { createMailtoInbox } from './services/mailto';
 import { bounceNotice, failedNotice, partlyRefusedNotice, signInNotice, type DesktopNotice } from './services/desktop-notices';
+import { createComposeWindows, type ComposeWindowHost } from './services/compose-windows';
 
 export interface BackendOptions {
   /** The app's data folder; the outbox lives in <dataDir>/outbox. */
@@ -68,6 +69,8 @@ export interface BackendOptions {
   oauthRegistrations?: ClientRegistrations;
   /** How long a browser sign-in may take (5 minutes; tests shorten it). */
   signInTimeoutMs?: number;
+  /** Opens and closes compose windows (BrowserWindows in the app; pages in the test bridge). */
+  composeWindows?: ComposeWindowHost;
 }
 
 export interface Backend {
@@ -213,6 +216,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       dropped,
       pickFiles: options.pickFiles,
       tmpDir: join(options.dataDir, 'tmp'),
+      onDraftsChanged: () => options.emit('drafts:changed', {}),
     }),
     mail: createMailHandlers({ mail: mailService, openExternal }),
     oauth,
@@ -230,6 +234,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     },
     notices,
     mailto,
+    composeWindows: createComposeWindows({ host: options.composeWindows ?? { open: () => undefined, close: () => undefined }, logger: options.logger }),
   });
   const router = createRouter({ handlers, isTrustedSender: options.isTrustedSender, logger: options.logger });
   return {

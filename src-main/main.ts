@@ -33,6 +33,7 @@ runApp(async (env) => {
     saveFile,
     openExternal,
     onWake,
+    composeWindows: env.composeWindows,
     // OAuth2 client IDs: the file written when packaging; while developing, MAILWRIGHT_*_CLIENT_ID from the environment.
     oauthRegistrations: loadRegistrations({ file: defaultRegistrationsFile(env.resourcesDir), ...(env.packaged ? {} : { env: process.env }), logger }),
   });

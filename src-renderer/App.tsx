@@ -1,9 +1,8 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { DEFAULT_UNDO_SECONDS, type Account, type AppInfo } from '../shared/model';
+import { useEffect, useRef, useState } from 'react';
+import type { Account, AppInfo } from '../shared/model';
 import type { ComposeDraft, OutboxJobView } from '../shared/outbox';
 import { getApi } from './api';
 import { AccountList } from './features/accounts/AccountList';
-import { ComposeWindow } from './features/compose/ComposeWindow';
 import { useMailtoLinks } from './features/compose/mailto';
 import { DraftsView } from './features/drafts/DraftsView';
 import { MailView } from './features/mailbox/LazyMailView';
@@ -20,7 +19,7 @@ import { loadSeen, markSeen, outboxCounts, outboxTabName } from './features/outb
 import { OutboxTabLabel } from './features/outbox/OutboxTab';
 import { useScreenFocus } from './ui/useScreenFocus';
 
-type View = { name: 'mail' } | { name: 'compose' } | { name: 'drafts' } | { name: 'outbox' } | { name: 'accounts' } | { name: 'wizard'; account?: Account };
+type View = { name: 'mail' } | { name: 'drafts' } | { name: 'outbox' } | { name: 'accounts' } | { name: 'wizard'; account?: Account };
 
 const byNewest = (a: OutboxJobView, b: OutboxJobView) => b.createdAt.localeCompare(a.createdAt);
 
@@ -28,18 +27,15 @@ export function App() {
   const [accounts, setAccounts] = useState<Account[] | null>(null);
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [jobs, setJobs] = useState<OutboxJobView[]>([]);
-  const [view, setView] = useState<View>({ name: 'compose' });
-  /** The compose window is remounted (fresh, or with a draft) by changing this. */
-  const [composeKey, setComposeKey] = useState(0);
-  const [draft, setDraft] = useState<ComposeDraft | null>(null);
-  const [draftId, setDraftId] = useState<string | null>(null);
-  /** The message just queued, while it can still be taken back. */
+  const [view, setView] = useState<View>({ name: 'mail' });
+  /** The message just queued (in a compose window), while it can still be taken back. */
   const [justQueued, setJustQueued] = useState<string | null>(null);
   const [now, setNow] = useState(Date.now());
   /** A new account just saved: "… is ready" with "Write a message", until the person moves on. */
   const [ready, setReady] = useState<Account | null>(null);
-  /** A mailto: link opened the compose window (its recipients are checked at once), or was refused (why, in words). */
-  const [linkComposeKey, setLinkComposeKey] = useState<number | null>(null);
+  /** Outbox jobs this window has heard of: one it has not, arriving queued, was just sent from a compose window. */
+  const knownJobs = useRef(new Set<string>());
+  /** A mailto: link that was refused (why, in words); one that was not opens a compose window. */
   const [linkRefused, setLinkRefused] = useState<string | null>(null);
   const refusedNotice = useRef<HTMLDivElement>(null);
   /** Problems of sent messages (partly refused, bounced) already seen in the Outbox: no longer counted by its badge. */
@@ -61,8 +57,8 @@ export function App() {
   useMailtoLinks({
     onDraft: (next) => {
       setLinkRefused(null);
-      openCompose(next);
-      setLinkComposeKey(composeKey + 1);
+      // Its recipients are checked at once: the link filled them, not the person.
+      openCompose(next, { checkRecipients: true });
     },
     onRefused: setLinkRefused,
   });
@@ -71,9 +67,24 @@ export function App() {
     const api = getApi();
     void api.accounts.list({}).then((r) => setAccounts(r.ok ? r.value : []));
     void api.app.info({}).then((r) => r.ok && setInfo(r.value));
-    void api.outbox.list({}).then((r) => r.ok && setJobs(r.value.sort(byNewest)));
+    void api.outbox.list({}).then((r) => {
+      if (!r.ok) return;
+      for (const job of r.value) knownJobs.current.add(job.id);
+      setJobs(r.value.sort(byNewest));
+    });
     const offAccounts = api.events.accountsChanged(setAccounts);
-    const offJobs = api.events.outboxChanged((job) => setJobs((list) => [job, ...list.filter((j) => j.id !== job.id)].sort(byNewest)));
+    const offJobs = api.events.outboxChanged((job) => {
+      setJobs((list) => [job, ...list.filter((j) => j.id !== job.id)].sort(byNewest));
+      if (knownJobs.current.has(job.id)) return;
+      knownJobs.current.add(job.id);
+      // Just queued in a compose window (which has closed): offer Undo here, or show where a scheduled one waits.
+      if (job.state !== 'queued') return;
+      if (job.scheduled) setView({ name: 'outbox' });
+      else {
+        setJustQueued(job.id);
+        setNow(Date.now());
+      }
+    });
     return () => {
       offAccounts();
       offJobs();
@@ -84,10 +95,7 @@ export function App() {
   useAppCommands(
     view.name,
     (name) => setView(name === 'mail' ? { name } : { name }),
-    () => {
-      // Already composing: keep what is being written (there is one compose view).
-      if (view.name !== 'compose') openCompose(null);
-    },
+    () => openCompose(null),
   );
 
   const pending = jobs.find((j) => j.id === justQueued);
@@ -98,10 +106,6 @@ export function App() {
     return () => clearInterval(timer);
   }, [justQueued]);
 
-  const knownAddresses = useMemo(
-    () => [...new Set(jobs.filter((j) => j.state === 'sent').flatMap((j) => j.summary.to))].sort(),
-    [jobs],
-  );
   const counts = outboxCounts(jobs, seenProblems);
   // What the Outbox view shows has been seen.
   useEffect(() => {
@@ -109,19 +113,13 @@ export function App() {
   }, [view.name, jobs]);
 
   function openDraft(job: OutboxJobView) {
-    setDraft(job.draft ?? null);
-    setDraftId(null);
-    setComposeKey((k) => k + 1);
     setJustQueued(null);
-    setView({ name: 'compose' });
+    openCompose(job.draft ?? null);
   }
 
-  /** A reply, forward or mailto: link from the Mail view, opened in a fresh compose window. */
-  function openCompose(next: ComposeDraft | null) {
-    setDraft(next);
-    setDraftId(null);
-    setComposeKey((k) => k + 1);
-    setView({ name: 'compose' });
+  /** A new message, reply, forward, mailto: link, undo, edit or saved draft: each in a compose window of its own. */
+  function openCompose(next: ComposeDraft | null, options: { draftId?: string; checkRecipients?: boolean } = {}) {
+    void getApi().compose.open({ draft: next, draftId: options.draftId ?? null, checkRecipients: options.checkRecipients ?? false });
   }
 
   async function undo() {
@@ -143,9 +141,12 @@ export function App() {
         <span className="brand">Mailwright</span>
         {accounts.length > 0 ? (
           <nav aria-label="Main">
-            {(['mail', 'compose', 'drafts', 'outbox', 'accounts'] as const).map((name) => (
+            <button type="button" className="primary" onClick={() => openCompose(null)}>
+              New message
+            </button>
+            {(['mail', 'drafts', 'outbox', 'accounts'] as const).map((name) => (
               <button key={name} type="button" aria-label={name === 'outbox' ? outboxTabName(counts) : undefined} aria-current={view.name === name || (name === 'accounts' && view.name === 'wizard') ? 'page' : undefined} onClick={() => setView({ name } as View)}>
-                {name === 'mail' ? 'Mail' : name === 'compose' ? 'Compose' : name === 'drafts' ? 'Drafts' : name === 'outbox' ? <OutboxTabLabel counts={counts} /> : 'Accounts'}
+                {name === 'mail' ? 'Mail' : name === 'drafts' ? 'Drafts' : name === 'outbox' ? <OutboxTabLabel counts={counts} /> : 'Accounts'}
               </button>
             ))}
           </nav>
@@ -180,7 +181,7 @@ export function App() {
       </header>
       {/* Focusable from code only: where focus goes when a banner above it goes away. */}
       <main tabIndex={-1}>
-        {ready && view.name === 'compose' ? (
+        {ready && view.name === 'mail' ? (
           <div className="ready-row">
             <AccountReady
               account={ready}
@@ -209,7 +210,7 @@ export function App() {
                 const isNew = !(view.name === 'wizard' && view.account);
                 // "Ready" only for an account whose check passed (one saved without it is not known to work).
                 setReady(isNew && checked ? saved : null);
-                setView(isNew ? { name: 'compose' } : { name: 'accounts' });
+                setView(isNew ? { name: 'mail' } : { name: 'accounts' });
               }}
               {...(accounts.length > 0 ? { onCancel: () => setView({ name: 'accounts' }) } : {})}
             />
@@ -222,34 +223,8 @@ export function App() {
             <MailView accounts={accounts} jobs={jobs} onCompose={openCompose} onEditAccount={(account) => setView({ name: 'wizard', account })} />
           ) : view.name === 'outbox' ? (
             <OutboxView jobs={jobs} accounts={accounts} onEdit={openDraft} select={outboxSelect} />
-          ) : view.name === 'drafts' ? (
-            <DraftsView
-              onOpen={(id, saved) => {
-                setDraft(saved);
-                setDraftId(id);
-                setComposeKey((k) => k + 1);
-                setView({ name: 'compose' });
-              }}
-            />
           ) : (
-            <ComposeWindow
-              key={composeKey}
-              accounts={accounts}
-              draft={draft}
-              draftId={draftId}
-              knownAddresses={knownAddresses}
-              undoSeconds={info?.undoSeconds ?? DEFAULT_UNDO_SECONDS}
-              checkRecipients={linkComposeKey === composeKey}
-              onQueued={(job) => {
-                setJobs((list) => [job, ...list.filter((j) => j.id !== job.id)].sort(byNewest));
-                setJustQueued(job.id);
-                setNow(Date.now());
-                setDraft(null);
-                setDraftId(null);
-                setComposeKey((k) => k + 1);
-                if (job.scheduled) setView({ name: 'outbox' });
-              }}
-            />
+            <DraftsView onOpen={(id, saved) => openCompose(saved, { draftId: id })} />
           )}
         </ErrorBoundary>
       </main>

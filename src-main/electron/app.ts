@@ -6,7 +6,8 @@ import { APP_USER_MODEL_ID, beforeQuitStep, QUIT_GRACE_MS, settleWithin, shouldO
 import { installAppMenu } from './menu';
 import { registerAppScheme, serveRenderer } from './renderer-assets';
 import { startExplained } from './start-dialog';
-import { createMainWindow, lockDown } from './window';
+import { createComposeWindow, createMainWindow, lockDown } from './window';
+import type { ComposeWindowHost } from '../services/compose-windows';
 
 export interface AppEnvironment {
   version: string;
@@ -19,6 +20,8 @@ export interface AppEnvironment {
   rendererOrigin: string;
   contentsIds: () => number[];
   broadcast: <E extends EventName>(event: E, payload: EventPayloadOf<E>) => void;
+  /** Opens and closes compose windows (each one a trusted IPC sender, like the main window). */
+  composeWindows: ComposeWindowHost;
   /** Runs before the app quits (e.g. let the outbox settle an in-flight send). */
   onQuit: (cleanup: () => Promise<void>) => void;
 }
@@ -54,6 +57,23 @@ export function runApp(start: (env: AppEnvironment) => Promise<void>): void {
     window.on('session-end', () => {
       shuttingDown = true;
     });
+  };
+  /** Compose windows by the token that names them (src-main/services/compose-windows.ts). */
+  const composeWindows = new Map<string, BrowserWindow>();
+  const composeHost: ComposeWindowHost = {
+    open: (token) => {
+      const window = createComposeWindow({ preloadDir: join(import.meta.dirname, '../preload'), url: rendererUrl, appOrigin: rendererOrigin }, token);
+      windows.add(window);
+      composeWindows.set(token, window);
+      window.on('closed', () => {
+        windows.delete(window);
+        composeWindows.delete(token);
+      });
+    },
+    close: (token) => {
+      const window = composeWindows.get(token);
+      if (window && !window.isDestroyed()) window.close();
+    },
   };
   const openWindowIfNone = () => {
     if (shouldOpenWindow({ ipcReady, openWindows: BrowserWindow.getAllWindows().length })) openWindow();
@@ -134,6 +154,7 @@ export function runApp(start: (env: AppEnvironment) => Promise<void>): void {
         if (!EVENT_NAMES.includes(event)) return;
         for (const window of BrowserWindow.getAllWindows()) window.webContents.send(event, payload);
       },
+      composeWindows: composeHost,
       onQuit,
     }), userData).then((started) => {
       if (!started) return app.quit();

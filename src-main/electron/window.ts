@@ -35,13 +35,27 @@ export function lockDown(contents: WebContents, appOrigin: string): void {
 
 /** The window's web contents is locked down by app.ts's 'web-contents-created' handler, before it loads anything. */
 export function createMainWindow(options: { preloadDir: string; url: string; appOrigin: string }): BrowserWindow {
+  return createAppWindow(options, { width: 1100, height: 760, minWidth: 720, minHeight: 520, title: 'Mailwright' });
+}
+
+/**
+ * A compose window: the same renderer, preload and lockdown as the main window, showing only the message
+ * named by the token in its address (#compose=<token>, see src-main/services/compose-windows.ts).
+ */
+export function createComposeWindow(options: { preloadDir: string; url: string; appOrigin: string }, token: string): BrowserWindow {
+  return createAppWindow(
+    { ...options, url: `${options.url.split('#')[0]}#compose=${encodeURIComponent(token)}` },
+    { width: 760, height: 720, minWidth: 520, minHeight: 420, title: 'New message' },
+  );
+}
+
+function createAppWindow(
+  options: { preloadDir: string; url: string; appOrigin: string },
+  size: { width: number; height: number; minWidth: number; minHeight: number; title: string },
+): BrowserWindow {
   const window = new BrowserWindow({
-    width: 1100,
-    height: 760,
-    minWidth: 720,
-    minHeight: 520,
+    ...size,
     show: false,
-    title: 'Mailwright',
     webPreferences: {
       preload: join(options.preloadDir, 'index.cjs'),
       contextIsolation: true,

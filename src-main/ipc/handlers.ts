@@ -12,6 +12,7 @@ import type { OAuthService } from '../services/oauth';
 import type { AccountCredentials } from '../services/account-credentials';
 import type { DataNotices } from '../services/data-notices';
 import type { MailtoInbox } from '../services/mailto';
+import type { ComposeWindows } from '../services/compose-windows';
 import type { createMailHandlers } from './mail-handlers';
 import type { createOutboxHandlers } from './outbox-handlers';
 import type { Handlers } from './router';
@@ -39,6 +40,8 @@ export function createHandlers(deps: {
   notices: DataNotices;
   /** mailto: links handed to the app, waiting for a window. */
   mailto: MailtoInbox;
+  /** Compose windows: what each starts with, and closing them. */
+  composeWindows: ComposeWindows;
 }): Handlers {
   const { accounts } = deps;
   /** The latest check, remembered for the save that may follow it. */
@@ -57,6 +60,9 @@ export function createHandlers(deps: {
       return ok(deps.notices.list());
     },
     'compose:takeMailto': async () => ok(deps.mailto.take()),
+    'compose:open': async (opening) => ok({ token: deps.composeWindows.open(opening) }),
+    'compose:take': async ({ token }) => ok(deps.composeWindows.take(token)),
+    'compose:close': async ({ token }) => ok({ closed: deps.composeWindows.close(token) }),
     'accounts:list': async () => ok(accounts.list()),
     'accounts:save': async ({ oauthSession, ...bare }) => {
       // The check of exactly these settings, when one was made: an account saved after a failed check shows what failed.

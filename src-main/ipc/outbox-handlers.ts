@@ -39,6 +39,8 @@ export function createOutboxHandlers(deps: {
   dropped: DroppedFiles;
   pickFiles: () => Promise<string[]>;
   tmpDir: string;
+  /** A draft was saved or deleted (in any compose window): a Drafts list shown elsewhere reloads. */
+  onDraftsChanged?: () => void;
 }): OutboxHandlers {
   const { outbox, accounts, attachments, drafts } = deps;
   const settle = async (result: Promise<Result<OutboxJob>>) => {
@@ -115,7 +117,9 @@ export function createOutboxHandlers(deps: {
     'outbox:markSent': ({ id }) => settle(outbox.markSent(id)),
     'drafts:save': async ({ id, draft }) => {
       try {
-        return ok(await drafts.save(id, draft));
+        const saved = await drafts.save(id, draft);
+        deps.onDraftsChanged?.();
+        return ok(saved);
       } catch {
         return fail('DRAFT_UNWRITABLE');
       }
@@ -127,6 +131,7 @@ export function createOutboxHandlers(deps: {
     },
     'drafts:delete': async ({ id }) => {
       await drafts.delete(id);
+      deps.onDraftsChanged?.();
       return ok({ id });
     },
   };

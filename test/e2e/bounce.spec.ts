@@ -17,7 +17,7 @@ test('a bounce for a message sent from the UI shows up on that message', async (
   await new WizardPage(page).addAccount(servers, alice, { smtp: 'SSL/TLS', incoming: { protocol: 'IMAP', security: 'STARTTLS' } });
 
   const compose = new ComposePage(page);
-  await expect(compose.form).toBeVisible();
+  await compose.open();
   const nobody = `nobody@${servers.bounceDomain}`;
   const subject = `Will bounce ${Date.now().toString(36)}`;
   await compose.write({ to: `${bob.address}, ${nobody}`, subject, body: 'One of these two addresses does not exist.' }, { plain: true });

@@ -17,27 +17,28 @@ test('Enter moves from field to field and never sends; Ctrl+Enter sends from the
   const [alice, bob] = [servers.users[0]!, servers.users[1]!];
   await new WizardPage(page).addAccount(servers, alice, { smtp: 'STARTTLS' });
   const compose = new ComposePage(page);
-  await expect(compose.form).toBeVisible();
+  const window = await compose.open();
 
-  const to = page.getByLabel('To', { exact: true });
+  const to = window.getByLabel('To', { exact: true });
   await to.fill(bob.address);
   await to.press('Enter');
-  await expect(page.getByLabel('Cc', { exact: true })).toBeFocused();
-  await page.getByLabel('Cc', { exact: true }).press('Enter');
-  await expect(page.getByLabel('Bcc', { exact: true })).toBeFocused();
-  await page.getByLabel('Bcc', { exact: true }).press('Enter');
+  await expect(window.getByLabel('Cc', { exact: true })).toBeFocused();
+  await window.getByLabel('Cc', { exact: true }).press('Enter');
+  await expect(window.getByLabel('Bcc', { exact: true })).toBeFocused();
+  await window.getByLabel('Bcc', { exact: true }).press('Enter');
   const subject = `Keys ${Date.now()}`;
-  await page.getByLabel('Subject').fill(subject);
-  await page.getByLabel('Subject').press('Enter');
+  await window.getByLabel('Subject').fill(subject);
+  await window.getByLabel('Subject').press('Enter');
   await expect(compose.editor).toBeFocused();
   // Nothing was sent by any of those Enters.
   await expect(compose.undoBanner).toHaveCount(0);
   await expect(compose.form).toBeVisible();
   await expect(to).toHaveValue(bob.address);
 
-  await page.keyboard.type('Sent with the keyboard.');
-  await page.keyboard.press('Control+Enter');
+  await window.keyboard.type('Sent with the keyboard.');
+  await window.keyboard.press('Control+Enter');
   await expect(compose.undoBanner).toBeVisible();
+  expect(window.isClosed()).toBe(true);
   const source = await waitForMessage(servers, bob, (s) => s.includes(`Subject: ${subject}`), 20_000);
   expect(source).toContain('Sent with the keyboard.');
   // Ctrl+Enter did not become a line break in the message.
@@ -53,6 +54,7 @@ test('a message refused for one of two recipients is "Sent to 1 of 2" in the col
   const [alice, bob] = [servers.users[0]!, servers.users[1]!];
   await new WizardPage(page).addAccount(servers, alice, { smtp: 'STARTTLS' });
   const compose = new ComposePage(page);
+  await compose.open();
   const subject = `Partly ${Date.now()}`;
   const nobody = `nobody-${Date.now()}@${servers.domain}`;
   await compose.write({ to: `${bob.address}, ${nobody}`, subject, body: 'One of you will get this.' });

@@ -223,6 +223,10 @@ export async function launchApp(
     });
 
     const page = await context.newPage();
+    /** The app's pages, as the app's windows: the main one and each compose window, by contents id (trusted senders). */
+    const appPages = new Map<Page, number>([[page, BRIDGE_CONTENTS_ID]]);
+    const composePages = new Map<string, Page>();
+    let nextContentsId = BRIDGE_CONTENTS_ID + 1;
     const mainLog: string[] = [];
     const logger: Logger = {
       info: (m, f) => mainLog.push(`info ${m} ${JSON.stringify(f ?? {})}`),
@@ -265,21 +269,39 @@ export async function launchApp(
       notify: (notice, onClick) => {
         notifications.push({ ...notice, onClick });
       },
-      isTrustedSender: createSenderPolicy({ appOrigin: BRIDGE_ORIGIN, contentsIds: () => [BRIDGE_CONTENTS_ID] }),
+      isTrustedSender: createSenderPolicy({ appOrigin: BRIDGE_ORIGIN, contentsIds: () => [...appPages.values()] }),
+      // Like Electron's broadcast: every window hears every event.
       emit: (event, payload) => {
-        void page.evaluate(([e, p]) => (window as unknown as { __mailwrightEmit?: (e: string, p: unknown) => void }).__mailwrightEmit?.(e, p), [event, payload] as const).catch(() => {});
+        for (const target of appPages.keys())
+          void target.evaluate(([e, p]) => (window as unknown as { __mailwrightEmit?: (e: string, p: unknown) => void }).__mailwrightEmit?.(e, p), [event, payload] as const).catch(() => {});
+      },
+      // A compose window is a page of its own in the same browser context, with the same API binding.
+      composeWindows: {
+        open: (token) => {
+          void (async () => {
+            const composePage = await context.newPage();
+            appPages.set(composePage, nextContentsId++);
+            composePages.set(token, composePage);
+            composePage.on('close', () => {
+              appPages.delete(composePage);
+              composePages.delete(token);
+            });
+            await composePage.goto(`${BRIDGE_ORIGIN}/index.html#compose=${token}`);
+          })().catch((error: unknown) => mainLog.push(`error compose window not opened ${String(error)}`));
+        },
+        close: (token) => void composePages.get(token)?.close().catch(() => {}),
       },
     });
     const router = checkReplies(backend.router);
-    await page.exposeBinding('__mailwrightInvoke', (source, channel: unknown, request: unknown) => {
+    await context.exposeBinding('__mailwrightInvoke', (source, channel: unknown, request: unknown) => {
       const sender: IpcSender = {
-        contentsId: source.page === page ? BRIDGE_CONTENTS_ID : -1,
+        contentsId: appPages.get(source.page) ?? -1,
         isMainFrame: source.frame === source.page.mainFrame(),
         url: source.frame.url(),
       };
       return router.handle(sender, String(channel), request);
     });
-    await page.addInitScript({ path: BRIDGE_SCRIPT });
+    await context.addInitScript({ path: BRIDGE_SCRIPT });
     cleanups.unshift(() => backend.close());
     await page.goto(`${BRIDGE_ORIGIN}/index.html`);
     return {

@@ -332,8 +332,9 @@ test('reply all from the message: the right recipients, one "Re:", the quote, an
   await mailbox.openMessage(subject);
   await mailbox.act('Reply all');
 
+  // The reply opens in a compose window of its own.
   const compose = new ComposePage(page);
-  await expect(compose.form).toBeVisible();
+  const window = await compose.attach();
   const values = await compose.values();
   expect(values.subject).toBe(`Re: ${subject}`);
   expect(values.to).toContain(bob.address);
@@ -342,8 +343,8 @@ test('reply all from the message: the right recipients, one "Re:", the quote, an
   expect(values.body).toContain(`Shall we meet on Friday? ${t}`);
 
   await compose.editor.click();
-  await page.keyboard.press('Control+Home');
-  await page.keyboard.type(`Friday works. ${t}-reply`);
+  await window.keyboard.press('Control+Home');
+  await window.keyboard.type(`Friday works. ${t}-reply`);
   await compose.send();
   await expect(compose.undoBanner).toContainText(`Re: ${subject}`);
 

@@ -94,7 +94,7 @@ test.describe('signing in with OAuth2', () => {
     await wizard.save();
 
     const compose = new ComposePage(page);
-    await expect(compose.form).toBeVisible();
+    await compose.open();
     const subject = `OAuth e2e ${Date.now()}`;
     await compose.write({ to: bob.address, subject, body: 'Sent with a token.' });
     await compose.send();

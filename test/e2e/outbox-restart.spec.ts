@@ -58,8 +58,10 @@ test('a message whose outbox record was damaged comes back after a restart as on
 
       // The person checks it: it opens as the draft it was, Bcc and all.
       await row.getByRole('button', { name: 'Open as draft' }).click();
-      await expect(page.getByLabel('Subject')).toHaveValue(draft.subject);
-      expect(await new ComposePage(page).values()).toEqual({ ...draft, cc: '', bcc: '' });
+      const compose = new ComposePage(page);
+      await compose.attach();
+      await expect(compose.field('Subject')).toHaveValue(draft.subject);
+      expect(await compose.values()).toEqual({ ...draft, cc: '', bcc: '' });
     } finally {
       await second.close();
     }

@@ -33,8 +33,9 @@ test('add an account in the wizard, send a message, and read it back from the se
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${testInfo.project.name}-wizard.png`), fullPage: true });
   await wizard.save();
 
+  // After the first account, the Mail view; New message opens a compose window of its own.
   const compose = new ComposePage(page);
-  await expect(compose.form).toBeVisible();
+  await compose.open();
   const unique = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   const draft = {
     to: bob.address,
@@ -44,12 +45,16 @@ test('add an account in the wizard, send a message, and read it back from the se
     body: `Hello Bob,\n\nref ${unique}: the figures are attached in spirit — naïve café.\n.\nA line with only a dot above.\n\nAlice`,
   };
   await compose.write(draft, { plain: true });
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `${testInfo.project.name}-compose.png`), fullPage: true });
+  await compose.window.screenshot({ path: join(SCREENSHOT_DIR, `${testInfo.project.name}-compose.png`), fullPage: true });
+  const window = compose.window;
   await compose.send();
+  // The text says "attached" and nothing is: asked once, and "Send anyway" sends.
+  await expect(compose.question).toContainText('mentions an attachment');
+  await compose.question.getByRole('button', { name: 'Send anyway' }).click();
 
-  // Queued in the outbox with an undo window; the compose window is fresh again, so a second click cannot resend it.
+  // Queued in the outbox with an undo window; the compose window has closed, so a second click cannot resend it.
   await expect(compose.undoBanner).toContainText(draft.subject);
-  await expect(page.getByLabel('Subject')).toHaveValue('');
+  expect(window.isClosed()).toBe(true);
   const outbox = new OutboxPage(page);
   await outbox.open();
   await outbox.waitForState(draft.subject, 'Sent');
@@ -99,6 +104,7 @@ test('a wrong password shows a readable error and keeps everything typed', async
   await wizard.saveUnverified();
 
   const compose = new ComposePage(page);
+  await compose.open();
   const draft = { to: servers.users[1]!.address, cc: '', bcc: '', subject: 'Will this go?', body: 'Three paragraphs of careful writing.' };
   await compose.write(draft);
   await compose.send();
@@ -114,6 +120,7 @@ test('a wrong password shows a readable error and keeps everything typed', async
   // The server's own words may say "Error:"; ours never name a library or a code.
   await expect(row.getByRole('alert')).not.toContainText(/EAUTH|ESOCKET|AUTH_FAILED|nodemailer|at \w+ \(/);
   await row.getByRole('button', { name: 'Edit' }).click();
+  await compose.attach();
   expect(await compose.values()).toEqual(draft);
   await expect(compose.form.getByRole('button', { name: 'Send', exact: true })).toBeEnabled();
 });

@@ -57,7 +57,7 @@ test('discovers the settings, shows where they came from, checks every stage liv
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${testInfo.project.name}-wizard-verified.png`), fullPage: true });
 
   await wizard.save();
-  await expect(new ComposePage(page).form).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'New message' })).toBeVisible();
   await page.getByRole('button', { name: 'Accounts' }).click();
   await expect(page.getByRole('listitem').filter({ hasText: alice.address })).toContainText(`Reads via IMAP localhost:${servers.imap.tlsPort}`);
   expect(app.blockedRequests).toEqual([]);
@@ -105,6 +105,7 @@ test('an untrusted certificate is shown with its fingerprint, and trusting exact
     await wizard.save();
 
     const compose = new ComposePage(page);
+    await compose.open();
     await compose.write({ to: 'bob@selfhosted.test', subject: 'Through a pinned certificate', body: 'Hello' });
     await compose.send();
     const outbox = new OutboxPage(page);

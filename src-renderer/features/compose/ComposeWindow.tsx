@@ -12,6 +12,8 @@ import { RichEditor } from './LazyRichEditor';
 import type { RichValue } from './RichEditor';
 import { needsSignInAgain } from '../accounts/sign-in-text';
 import { SignInAgain } from '../oauth/SignInAgain';
+import { questionsBeforeSending, type SendQuestion } from '../../../shared/compose-checks';
+import { AskBeforeSending } from './AskBeforeSending';
 
 type RecipientField = 'to' | 'cc' | 'bcc';
 
@@ -37,13 +39,19 @@ function senders(accounts: Account[]) {
   ]);
 }
 
-/** What the address parser refused in each field, in its words (shown under the field). */
+const NO_RECIPIENT = 'Add at least one recipient.';
+
+/**
+ * What the address parser refused in each field, in its words (shown under the field), and a message with no
+ * recipient at all. Worked out from what the fields hold now: after a Send, the errors follow the typing.
+ */
 function recipientProblems(parsed: Record<RecipientField, ReturnType<typeof parseAddressList>>): Partial<Record<RecipientField, string>> {
   const errs: Partial<Record<RecipientField, string>> = {};
   for (const field of ['to', 'cc', 'bcc'] as const) {
     const bad = parsed[field].invalid;
     if (bad.length) errs[field] = bad.map((p) => p.message).join(' ');
   }
+  if (!parsed.to.addresses.length && !parsed.cc.addresses.length && !parsed.bcc.addresses.length && !errs.to) errs.to = NO_RECIPIENT;
   return errs;
 }
 
@@ -66,6 +74,8 @@ export function ComposeWindow(props: {
   onQueued: (job: OutboxJobView) => void;
   /** Show what is wrong with the recipients at once (a mailto: link filled them, not the person). */
   checkRecipients?: boolean;
+  /** Escape: the window closes, its draft saved first. */
+  onClose?: () => void;
 }) {
   const initial = props.draft;
   const fromChoices = useMemo(() => senders(props.accounts), [props.accounts]);
@@ -81,9 +91,14 @@ export function ComposeWindow(props: {
   const [later, setLater] = useState<string | null>(null);
   /** "Tell me when it is delivered": DSN NOTIFY=SUCCESS,FAILURE,DELAY, headers only, where the server offers DSN. */
   const [notices, setNotices] = useState(Boolean(initial?.dsn));
-  const [errors, setErrors] = useState<Partial<Record<RecipientField | 'later', string>>>(() =>
-    props.checkRecipients ? recipientProblems({ to: parseAddressList(initial?.to ?? ''), cc: parseAddressList(initial?.cc ?? ''), bcc: parseAddressList(initial?.bcc ?? '') }) : {},
-  );
+  /**
+   * The recipients are checked as they change once a Send was tried ('send'), or from the start when a mailto:
+   * link filled them ('link': what the link put there, not yet a missing recipient the person is still to add).
+   */
+  const [checking, setChecking] = useState<'link' | 'send' | null>(props.checkRecipients ? 'link' : null);
+  const [laterError, setLaterError] = useState<string | undefined>(undefined);
+  /** Asked once before this Send: no subject, no text, an attachment mentioned but none attached. */
+  const [questions, setQuestions] = useState<SendQuestion[] | null>(null);
   const [failure, setFailure] = useState<AppError | null>(null);
   const [busy, setBusy] = useState(false);
   const draftId = useRef<string | null>(props.draftId ?? null);
@@ -100,6 +115,12 @@ export function ComposeWindow(props: {
     [recipients],
   );
   const totalSize = attachments.reduce((n, a) => n + a.size, 0);
+  const errors: Partial<Record<RecipientField | 'later', string>> = { ...(checking ? recipientProblems(parsed) : {}), ...(laterError ? { later: laterError } : {}) };
+  if (checking === 'link' && errors.to === NO_RECIPIENT) delete errors.to;
+  const title = subject.trim() || 'New message';
+  useEffect(() => {
+    document.title = title;
+  }, [title]);
 
   // Autosave: a second and a half after the last change, and when the window closes.
   const current: ComposeDraft = {
@@ -118,15 +139,20 @@ export function ComposeWindow(props: {
   latest.current = current;
   const dirty = useRef(false);
   const first = useRef(true);
-  const saveNow = useRef(async () => {
-    if (!dirty.current || queued.current || !latest.current.accountId) return;
+  /** Saves what changed since the last save; false when the save failed (the error is shown). */
+  const saveNow = useRef(async (): Promise<boolean> => {
+    if (!dirty.current || queued.current || !latest.current.accountId) return true;
     dirty.current = false;
     const result = await getApi().drafts.save({ ...(draftId.current ? { id: draftId.current } : {}), draft: latest.current });
     if (result.ok) {
       draftId.current = result.value.id;
       setSavedAt(result.value.savedAt);
       setSaveError(null);
-    } else setSaveError(result.error);
+      return true;
+    }
+    dirty.current = true;
+    setSaveError(result.error);
+    return false;
   });
   const contentKey = JSON.stringify(current);
   useEffect(() => {
@@ -139,6 +165,12 @@ export function ComposeWindow(props: {
     return () => clearTimeout(timer);
   }, [contentKey]);
   useEffect(() => () => void saveNow.current(), []);
+  // The window closed by its close button: the last changes go to the draft (the request leaves before the page does).
+  useEffect(() => {
+    const leave = () => void saveNow.current();
+    window.addEventListener('pagehide', leave);
+    return () => window.removeEventListener('pagehide', leave);
+  }, []);
 
   const [dropping, setDropping] = useState<string | null>(null);
   /** Dropped files go to main in chunks: neither side holds a whole large file in memory. */
@@ -171,19 +203,28 @@ export function ComposeWindow(props: {
     else setFailure(result.error);
   }
 
+  /** When to send, or the problem with the chosen time. */
+  function sendTime(): { sendAt?: string; error?: string } {
+    if (later === null) return {};
+    const when = new Date(later);
+    if (Number.isNaN(when.getTime()) || when.getTime() < Date.now() + 30_000) return { error: 'Choose a time at least a minute from now.' };
+    return { sendAt: when.toISOString() };
+  }
+
   async function send(event: FormEvent) {
     event.preventDefault();
+    if (busy) return;
     setFailure(null);
-    const errs: typeof errors = recipientProblems(parsed);
-    if (!parsed.to.addresses.length && !parsed.cc.addresses.length && !parsed.bcc.addresses.length && !errs.to) errs.to = 'Add at least one recipient.';
-    let sendAt: string | undefined;
-    if (later !== null) {
-      const when = new Date(later);
-      if (Number.isNaN(when.getTime()) || when.getTime() < Date.now() + 30_000) errs.later = 'Choose a time at least a minute from now.';
-      else sendAt = when.toISOString();
-    }
-    setErrors(errs);
-    if (Object.keys(errs).length) return;
+    setChecking('send');
+    const time = sendTime();
+    setLaterError(time.error);
+    if (Object.keys(recipientProblems(parsed)).length || time.error) return;
+    const asks = questionsBeforeSending({ subject, text: body.text, attachments: attachments.length });
+    if (asks.length) setQuestions(asks);
+    else await enqueue(time.sendAt);
+  }
+
+  async function enqueue(sendAt: string | undefined) {
     setBusy(true);
     const result = await getApi().outbox.enqueue({ draft: current, ...(sendAt ? { sendAt } : {}) });
     setBusy(false);
@@ -203,7 +244,7 @@ export function ComposeWindow(props: {
    * from anywhere in the window, the editor included (caught before the editor turns it into a line break).
    */
   function keys(event: KeyboardEvent<HTMLFormElement>) {
-    if (event.key !== 'Enter' || event.nativeEvent.isComposing) return;
+    if (event.key !== 'Enter' || event.nativeEvent.isComposing || questions) return;
     if (event.ctrlKey || event.metaKey) {
       event.preventDefault();
       event.stopPropagation();
@@ -218,6 +259,28 @@ export function ComposeWindow(props: {
     );
     order[order.indexOf(field) + 1]?.focus();
   }
+
+  /**
+   * Escape closes the window, the draft saved first (a failed save keeps the window open, with the error).
+   * A dialog or the editor's link form open in the window takes its Escape first (they stop or prevent it).
+   */
+  const closing = useRef(false);
+  const onClose = props.onClose;
+  useEffect(() => {
+    if (!onClose) return;
+    const listener = (event: globalThis.KeyboardEvent) => {
+      if (event.key !== 'Escape' || event.defaultPrevented || event.isComposing || closing.current) return;
+      if (document.querySelector('dialog[open]') || (event.target instanceof Element && event.target.closest('dialog'))) return;
+      event.preventDefault();
+      closing.current = true;
+      void saveNow.current().then((saved) => {
+        closing.current = false;
+        if (saved) onClose();
+      });
+    };
+    document.addEventListener('keydown', listener);
+    return () => document.removeEventListener('keydown', listener);
+  }, [onClose]);
 
   const [focused, setFocused] = useState<RecipientField | null>(null);
   /** Addresses sent to before that match what is being typed after the last separator. */
@@ -274,9 +337,10 @@ export function ComposeWindow(props: {
   };
 
   return (
+    <>
     <form
       className="card compose"
-      aria-labelledby="compose-title"
+      aria-label="New message"
       onSubmit={send}
       onKeyDownCapture={keys}
       noValidate
@@ -291,7 +355,7 @@ export function ComposeWindow(props: {
         void drop(files);
       }}
     >
-      <h1 id="compose-title">New message</h1>
+      <h1 id="compose-title">{title}</h1>
       <fieldset disabled={busy}>
         <Field label="From">
           {({ id }) => (
@@ -366,7 +430,17 @@ export function ComposeWindow(props: {
             <>
               <Field label="Send at" error={errors.later}>
                 {({ id, describedBy, invalid }) => (
-                  <input id={id} type="datetime-local" aria-describedby={describedBy} aria-invalid={invalid} value={later} onChange={(e) => setLater(e.target.value)} />
+                  <input
+                    id={id}
+                    type="datetime-local"
+                    aria-describedby={describedBy}
+                    aria-invalid={invalid}
+                    value={later}
+                    onChange={(e) => {
+                      setLater(e.target.value);
+                      setLaterError(undefined);
+                    }}
+                  />
                 )}
               </Field>
               <p className="notice notice--warning" role="note">
@@ -390,5 +464,16 @@ export function ComposeWindow(props: {
         Messages wait {props.undoSeconds} s in the outbox before they go, so you can take them back.
       </p>
     </form>
+    {questions ? (
+      <AskBeforeSending
+        questions={questions}
+        onSend={() => {
+          setQuestions(null);
+          void enqueue(sendTime().sendAt);
+        }}
+        onCancel={() => setQuestions(null)}
+      />
+    ) : null}
+    </>
   );
 }

@@ -10,7 +10,11 @@ export function DraftsView(props: { onOpen: (id: string, draft: ComposeDraft) =>
   const [drafts, setDrafts] = useState<DraftSummary[] | null>(null);
   const [error, setError] = useState<AppError | null>(null);
   const load = () => void getApi().drafts.list({}).then((r) => (r.ok ? setDrafts(r.value) : setError(r.error)));
-  useEffect(load, []);
+  // Compose windows save and delete drafts while this list is on screen.
+  useEffect(() => {
+    load();
+    return getApi().events.draftsChanged(load);
+  }, []);
 
   async function open(id: string) {
     const result = await getApi().drafts.open({ id });

@@ -8,28 +8,67 @@ export interface Draft {
   body: string;
 }
 
-/** The compose window and the outbox, as a person uses them. */
+/** A compose window's page (the renderer at #compose=<token>). */
+const isComposeWindow = (page: Page) => !page.isClosed() && /#compose=/.test(page.url());
+/** Windows some ComposePage already drives (two page objects never drive the same window by mistake). */
+const attached = new WeakSet<Page>();
+
+/**
+ * Compose windows, as a person uses them. Each message is written in a window of its own (a page of its own
+ * in the bridge): `open()` (New message) or `attach()` after whatever opened one (Reply, Undo, Edit, a link)
+ * makes it the window the other methods drive. `page` is the main window (the Undo banner is there).
+ */
 export class ComposePage {
+  private current: Page | null = null;
   constructor(readonly page: Page) {}
 
+  /** The compose window being driven. */
+  get window(): Page {
+    if (!this.current) throw new Error('no compose window attached: call open() or attach() first');
+    return this.current;
+  }
+
   get form(): Locator {
-    return this.page.getByRole('form', { name: 'New message' });
+    return this.window.getByRole('form', { name: 'New message' });
   }
   get editor(): Locator {
-    return this.page.getByRole('textbox', { name: 'Message', exact: true });
+    return this.window.getByRole('textbox', { name: 'Message', exact: true });
   }
-  /** The "Sending … Undo" banner shown during the undo window. */
+  /** The "Sending … Undo" banner shown in the main window during the undo window. */
   get undoBanner(): Locator {
     return this.page.getByRole('status').filter({ hasText: /^Sending “/ });
   }
+  /** The question asked once before sending (no subject, no text, an attachment mentioned but missing). */
+  get question(): Locator {
+    return this.window.getByRole('alertdialog');
+  }
 
+  /** New message in the main window; the window it opens is the one driven from now on. */
   async open() {
-    await this.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Compose' }).click();
+    await this.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'New message' }).click();
+    return this.attach();
+  }
+
+  /** Waits for a compose window not attached before (opened by Reply, Undo, Edit, a mail link ...) and drives it. */
+  async attach(): Promise<Page> {
+    let found: Page | undefined;
+    await expect
+      .poll(() => (found = this.page.context().pages().find((p) => isComposeWindow(p) && !attached.has(p))), { message: 'a compose window opens', timeout: 10_000 })
+      .toBeTruthy();
+    attached.add(found!);
+    this.current = found!;
+    await expect(this.form).toBeVisible();
+    return found!;
+  }
+
+  /** The compose windows open now. */
+  openWindows(): Page[] {
+    return this.page.context().pages().filter(isComposeWindow);
   }
 
   /** Fills the message. `plain`: switch the editor to plain text first (line breaks kept exactly). */
   async write(draft: Draft, options: { plain?: boolean } = {}) {
-    const p = this.page;
+    const p = this.window;
     if (options.plain) await p.getByRole('button', { name: 'Plain text' }).click();
     await p.getByLabel('To', { exact: true }).fill(draft.to);
     if (draft.cc) await p.getByLabel('Cc', { exact: true }).fill(draft.cc);
@@ -39,8 +78,16 @@ export class ComposePage {
     await this.editor.fill(draft.body);
   }
 
+  /** Presses Send; the window closes once the message is queued. */
   async send() {
     await this.form.getByRole('button', { name: 'Send', exact: true }).click();
+  }
+
+  /** Presses Send and waits for the window to close (the message is in the outbox). */
+  async sendAndClose() {
+    const window = this.window;
+    await this.send();
+    await expect.poll(() => window.isClosed(), { message: 'the compose window closes after Send' }).toBe(true);
   }
 
   /** A field of the message by its label (To, Cc, Bcc, Subject); what the address parser refused is its description. */
@@ -48,14 +95,14 @@ export class ComposePage {
     return this.form.getByLabel(label, { exact: true });
   }
 
-  /** The notice shown when a mail link handed to the app was refused. */
+  /** The notice shown in the main window when a mail link handed to the app was refused. */
   get refusedLink(): Locator {
     return this.page.getByRole('alert', { name: 'Mail link not opened' });
   }
 
   /** What is in the fields now. */
   async values(): Promise<Draft> {
-    const p = this.page;
+    const p = this.window;
     return {
       to: await p.getByLabel('To', { exact: true }).inputValue(),
       cc: await p.getByLabel('Cc', { exact: true }).inputValue(),
