@@ -19,7 +19,7 @@ import { loadSeen, markSeen, outboxCounts, outboxTabName } from './features/outb
 import { OutboxTabLabel } from './features/outbox/OutboxTab';
 import { useScreenFocus } from './ui/useScreenFocus';
 
-type View = { name: 'mail' } | { name: 'drafts' } | { name: 'outbox' } | { name: 'accounts' } | { name: 'wizard'; account?: Account };
+type View = { name: 'mail' } | { name: 'drafts' } | { name: 'outbox' } | { name: 'accounts' } | { name: 'wizard'; account?: Account } | { name: 'ready'; account: Account };
 
 const byNewest = (a: OutboxJobView, b: OutboxJobView) => b.createdAt.localeCompare(a.createdAt);
 
@@ -31,8 +31,6 @@ export function App() {
   /** The message just queued (in a compose window), while it can still be taken back. */
   const [justQueued, setJustQueued] = useState<string | null>(null);
   const [now, setNow] = useState(Date.now());
-  /** A new account just saved: "… is ready" with "Write a message", until the person moves on. */
-  const [ready, setReady] = useState<Account | null>(null);
   /** Outbox jobs this window has heard of: one it has not, arriving queued, was just sent from a compose window. */
   const knownJobs = useRef(new Set<string>());
   /** A mailto: link that was refused (why, in words); one that was not opens a compose window. */
@@ -181,26 +179,6 @@ export function App() {
       </header>
       {/* Focusable from code only: where focus goes when a banner above it goes away. */}
       <main tabIndex={-1}>
-        {ready && view.name === 'mail' ? (
-          <div className="ready-row">
-            <AccountReady
-              account={ready}
-              onWriteMessage={() => {
-                setReady(null);
-                openCompose(null);
-              }}
-              onOpenMailbox={() => {
-                setReady(null);
-                setView({ name: 'mail' });
-              }}
-              onOpenAccount={() => {
-                setReady(null);
-                setView({ name: 'wizard', account: accounts.find((a) => a.id === ready.id) ?? ready });
-              }}
-              onDismiss={() => setReady(null)}
-            />
-          </div>
-        ) : null}
         <ErrorBoundary resetKey={view.name}>
           {showWizard ? (
             <AccountWizard
@@ -209,10 +187,19 @@ export function App() {
               onSaved={(saved, { checked }) => {
                 const isNew = !(view.name === 'wizard' && view.account);
                 // "Ready" only for an account whose check passed (one saved without it is not known to work).
-                setReady(isNew && checked ? saved : null);
-                setView(isNew ? { name: 'mail' } : { name: 'accounts' });
+                setView(!isNew ? { name: 'accounts' } : checked ? { name: 'ready', account: saved } : { name: 'mail' });
               }}
               {...(accounts.length > 0 ? { onCancel: () => setView({ name: 'accounts' }) } : {})}
+            />
+          ) : view.name === 'ready' ? (
+            <AccountReady
+              account={view.account}
+              onWriteMessage={() => {
+                setView({ name: 'mail' });
+                openCompose(null);
+              }}
+              onOpenMailbox={() => setView({ name: 'mail' })}
+              onOpenAccount={() => setView({ name: 'wizard', account: accounts.find((a) => a.id === view.account.id) ?? view.account })}
             />
           ) : view.name === 'accounts' ? (
             <div className="stack">

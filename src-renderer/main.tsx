@@ -1,13 +1,10 @@
+import './zod-config';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { z } from 'zod';
 import { App } from './App';
 import { ComposeApp, composeToken } from './features/compose/ComposeApp';
 import './ui/styles.css';
 import { markFirstRender } from './ui/startup-mark';
-
-// zod would probe for eval with new Function(); under our CSP that probe is a violation report.
-z.config({ jitless: true });
 
 // A compose window (src-main/services/compose-windows.ts) shows one message and nothing else.
 const token = composeToken(window.location.hash);

@@ -10,6 +10,12 @@ const HEADING_WAIT_MS = 5000;
  * to be rendered once inside a landmark. `screen` is null while the app is still loading. Not on
  * the first screen: the app just started and that screen may place focus itself.
  */
+/** Focus sits on an element inside `main` (not on main itself, not on the page or the nav button that was pressed). */
+function placedInside(main: Element | null): boolean {
+  const active = document.activeElement;
+  return !!main && !!active && active !== main && main.contains(active);
+}
+
 export function useScreenFocus(screen: string | null): ReactElement {
   const [announcement, setAnnouncement] = useState('');
   const previous = useRef<string | null>(null);
@@ -23,7 +29,8 @@ export function useScreenFocus(screen: string | null): ReactElement {
       if (!heading) return false;
       // Focusable from code only: the heading is no stop in the Tab order.
       if (!heading.hasAttribute('tabindex')) heading.tabIndex = -1;
-      heading.focus();
+      // The new screen (or the command that showed it: Search) already put focus somewhere in it: keep it there.
+      if (!placedInside(heading.closest('main'))) heading.focus();
       setAnnouncement(heading.textContent?.trim() ?? '');
       return true;
     };

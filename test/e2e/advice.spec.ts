@@ -31,6 +31,7 @@ test('a recipient refused at send time: "5.1.1", "the mailbox does not exist", b
   const compose = new ComposePage(page);
   const subject = `Refused one ${Date.now()}`;
   const nobody = `nobody-${Date.now()}@${servers.domain}`;
+  await compose.open();
   await compose.write({ to: `${bob.address}, ${nobody}`, subject, body: 'One of you will get this.' });
   await compose.send();
   const outbox = new OutboxPage(page);

@@ -187,6 +187,7 @@ test('a new account is ready with Write a message; its signature is set on its o
   await wizard.writeMessage(alice.address);
   await expect(ready).toHaveCount(0);
   const compose = new ComposePage(page);
+  await compose.attach();
   await expect(compose.form).toBeVisible();
 
   const accounts = new AccountsPage(page);
@@ -219,8 +220,8 @@ test('removing an account says first what happens to its waiting message and dow
   await compose.open();
   const subject = `Waits ${Date.now()}`;
   await compose.write({ to: bob.address, subject, body: 'Words worth keeping.' });
-  await page.getByLabel('Send later').check();
-  await page.getByRole('button', { name: /^Schedule for/ }).click();
+  await compose.window.getByLabel('Send later').check();
+  await compose.window.getByRole('button', { name: /^Schedule for/ }).click();
   const outbox = new OutboxPage(page);
   await outbox.waitForState(subject, 'Waiting to send');
 

@@ -18,6 +18,28 @@ function press(command: AppCommand): boolean {
   return true;
 }
 
+/**
+ * Presses the command's target; if the view's code is still loading (features/mailbox/LazyMailView.tsx
+ * shows ui/Loading.tsx until then), presses it once it appears, waiting at most PENDING_WAIT_MS and
+ * never once the view has loaded without it (a Reply pressed with no message open does not fire later).
+ * Answers whether the command was taken.
+ */
+function pressWhenLoaded(command: AppCommand): boolean {
+  if (press(command)) return true;
+  const main = document.querySelector('main');
+  if (!main?.querySelector('.loading')) return false;
+  const observer = new MutationObserver(() => {
+    if (press(command) || !main.querySelector('.loading')) stop();
+  });
+  const timer = setTimeout(() => stop(), PENDING_WAIT_MS);
+  const stop = () => {
+    observer.disconnect();
+    clearTimeout(timer);
+  };
+  observer.observe(main, { childList: true, subtree: true });
+  return true;
+}
+
 /** Inputs that take typed text (where Delete edits the text and must not delete a message). */
 const NOT_TEXT = new Set(['button', 'checkbox', 'radio', 'submit', 'reset', 'file', 'range', 'color', 'image']);
 function isTextField(target: EventTarget | null): boolean {
@@ -25,6 +47,9 @@ function isTextField(target: EventTarget | null): boolean {
   if (target.isContentEditable || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
   return target instanceof HTMLInputElement && !NOT_TEXT.has(target.type);
 }
+
+/** How long a command chosen from another view waits for that view's button or field to appear. */
+const PENDING_WAIT_MS = 5000;
 
 const MAC = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
 
@@ -51,7 +76,7 @@ export function useAppCommands(view: string, show: (view: 'mail' | 'outbox') => 
           open();
           return true;
         case 'press':
-          return press(action.target);
+          return pressWhenLoaded(action.target);
         case 'show-then-press':
           pending.current = action.target;
           showView(action.view);
@@ -80,8 +105,8 @@ export function useAppCommands(view: string, show: (view: 'mail' | 'outbox') => 
     const target = pending.current;
     if (!target || view !== 'mail') return;
     pending.current = null;
-    // After the view has painted its buttons.
-    const frame = requestAnimationFrame(() => press(target));
+    // After the view has painted (or, loading on first use, once it has).
+    const frame = requestAnimationFrame(() => void pressWhenLoaded(target));
     return () => cancelAnimationFrame(frame);
   }, [view]);
 }

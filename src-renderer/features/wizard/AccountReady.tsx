@@ -5,16 +5,16 @@ import type { Account } from '../../../shared/model';
  * Shown once a new account is saved: it is ready, and the next step is one click away. Signature
  * and other From addresses are set on the account's page, not in the wizard.
  */
-export function AccountReady(props: { account: Account; onWriteMessage: () => void; onOpenMailbox: () => void; onOpenAccount: () => void; onDismiss: () => void }) {
+export function AccountReady(props: { account: Account; onWriteMessage: () => void; onOpenMailbox: () => void; onOpenAccount: () => void }) {
   const heading = useRef<HTMLHeadingElement>(null);
   // The wizard that had focus is gone: the news is where focus goes, so a screen reader says it.
   useEffect(() => heading.current?.focus(), []);
   const { account } = props;
   return (
     <section className="card notice--success account-ready" aria-labelledby="account-ready-title">
-      <h2 id="account-ready-title" ref={heading} tabIndex={-1}>
+      <h1 id="account-ready-title" ref={heading} tabIndex={-1}>
         {account.email} is ready
-      </h2>
+      </h1>
       <p>
         Its servers answered and the account is saved{account.incoming ? '; Mailwright now watches its inbox for replies and bounces' : ''}. A signature and other From
         addresses can be added on the account’s page.
@@ -30,9 +30,6 @@ export function AccountReady(props: { account: Account; onWriteMessage: () => vo
         ) : null}
         <button type="button" onClick={props.onOpenAccount}>
           Signature and other addresses
-        </button>
-        <button type="button" onClick={props.onDismiss}>
-          Dismiss
         </button>
       </div>
     </section>

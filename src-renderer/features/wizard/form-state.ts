@@ -1,6 +1,6 @@
 /** The wizard's form state and its translation to the contract; pure, so it is easy to reason about. */
 import type { DiscoveryResult, ServerCandidate } from '../../../shared/discovery';
-import type { VerifyReport } from '../../../shared/verify';
+import { inReportOrder, type VerifyReport } from '../../../shared/verify';
 import type { OAuthProvider, OAuthSettings } from '../../../shared/oauth';
 import type { RequestOf } from '../../../shared/ipc';
 import {
@@ -512,7 +512,8 @@ export function fieldErrors(fields: Array<{ path: string; problem: string }>): F
 export function checkProblems(report: VerifyReport, form: WizardForm): FieldErrors {
   const errors: FieldErrors = {};
   const set = (path: string, text: string) => (errors[path] ??= text);
-  for (const stage of report.stages) {
+  // In the order the check shows them (sending first): a password both servers refused is the sending server's problem first.
+  for (const stage of inReportOrder(report.stages)) {
     if (stage.status !== 'failed') continue;
     const incoming = stage.protocol !== 'smtp';
     switch (stage.name) {
