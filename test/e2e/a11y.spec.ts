@@ -138,8 +138,7 @@ test('every screen with an account (ready, compose and its question, outbox, dra
   await expect(compose.question).toBeVisible();
   await audit(composeWindow, 'compose-question', found, testInfo);
   await compose.question.getByRole('button', { name: 'Go back' }).click();
-  await composeWindow.keyboard.press('Escape');
-  await expect.poll(() => composeWindow.isClosed()).toBe(true);
+  await compose.closeWithEscape();
 
   // An outbox with a message sent, one refused for one of two recipients, and one refused outright.
   const t = Date.now();
@@ -170,8 +169,7 @@ test('every screen with an account (ready, compose and its question, outbox, dra
   await compose.editor.click();
   await draftWindow.keyboard.type('Half a thought');
   await expect(draftWindow.getByRole('status', { name: 'Draft' })).toContainText('Draft saved');
-  await draftWindow.keyboard.press('Escape');
-  await expect.poll(() => draftWindow.isClosed()).toBe(true);
+  await compose.closeWithEscape();
   await nav(page, 'Drafts').click();
   await expect(page.getByRole('heading', { name: 'Drafts', level: 1 })).toBeVisible();
   await expect(page.getByText(`Unfinished ${t}`)).toBeVisible({ timeout: 10_000 });

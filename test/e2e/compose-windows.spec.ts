@@ -66,6 +66,34 @@ test('two compose windows at once, each keeping its own draft; Escape closes one
   expect(await again.values()).toEqual({ to: 'carol@example.org', cc: '', bcc: '', subject: 'Second window, last words', body: 'Written in the second window.' });
 });
 
+test('Escape with the cursor in the message closes the window and keeps the draft; in the link form it only closes the form', async ({ app }) => {
+  const { page, servers } = app;
+  await new WizardPage(page).addAccount(servers, servers.users[0]!, { smtp: 'STARTTLS' });
+  const compose = new ComposePage(page);
+  const window = await compose.open();
+  const subject = `Escape from the editor ${Date.now()}`;
+  await compose.field('Subject').fill(subject);
+  await compose.editor.click();
+  await window.keyboard.type('Typed last, in the message');
+
+  // The link form has its own Escape: the form closes, the window stays.
+  await window.getByRole('button', { name: 'Link' }).click();
+  const linkAddress = window.getByLabel('Link address');
+  await expect(linkAddress).toBeFocused();
+  await window.keyboard.press('Escape');
+  await expect(linkAddress).toHaveCount(0);
+  expect(window.isClosed()).toBe(false);
+
+  // In the message itself (where the editor marks Escape as handled), Escape still closes the window.
+  await compose.editor.click();
+  await compose.closeWithEscape();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Drafts' }).click();
+  await page.getByRole('listitem', { name: subject }).getByRole('button', { name: 'Open' }).click();
+  const again = new ComposePage(page);
+  await again.attach();
+  expect((await again.values()).body).toBe('Typed last, in the message');
+});
+
 test('an empty subject is asked about once, and "Send anyway" sends it', async ({ app }) => {
   const { page, servers } = app;
   const [alice, bob] = [servers.users[0]!, servers.users[1]!];

@@ -262,15 +262,17 @@ export function ComposeWindow(props: {
 
   /**
    * Escape closes the window, the draft saved first (a failed save keeps the window open, with the error).
-   * A dialog or the editor's link form open in the window takes its Escape first (they stop or prevent it).
+   * A dialog or the editor's link form open in the window takes its Escape first. Heard in the capture
+   * phase: the editor (ProseMirror) marks every Escape typed in the message as handled, so a listener
+   * after it never saw one, and Escape with the cursor in the message did nothing.
    */
   const closing = useRef(false);
   const onClose = props.onClose;
   useEffect(() => {
     if (!onClose) return;
     const listener = (event: globalThis.KeyboardEvent) => {
-      if (event.key !== 'Escape' || event.defaultPrevented || event.isComposing || closing.current) return;
-      if (document.querySelector('dialog[open]') || (event.target instanceof Element && event.target.closest('dialog'))) return;
+      if (event.key !== 'Escape' || event.isComposing || closing.current) return;
+      if (document.querySelector('dialog[open]') || (event.target instanceof Element && event.target.closest('dialog, [data-own-escape]'))) return;
       event.preventDefault();
       closing.current = true;
       void saveNow.current().then((saved) => {
@@ -278,8 +280,8 @@ export function ComposeWindow(props: {
         if (saved) onClose();
       });
     };
-    document.addEventListener('keydown', listener);
-    return () => document.removeEventListener('keydown', listener);
+    document.addEventListener('keydown', listener, true);
+    return () => document.removeEventListener('keydown', listener, true);
   }, [onClose]);
 
   const [focused, setFocused] = useState<RecipientField | null>(null);

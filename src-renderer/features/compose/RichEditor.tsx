@@ -480,6 +480,8 @@ export function RichEditor(props: { label: string; value: RichValue; onChange(v:
               aria-describedby={linkForm.error ? linkErrorId : undefined}
               onChange={(e) => setLinkForm({ ...linkForm, href: e.target.value, error: '' })}
               onKeyDown={onLinkKey}
+              // Its Escape closes this form, not the compose window (ComposeWindow.tsx leaves such keys alone).
+              data-own-escape=""
             />
             <button type="button" onClick={applyLink}>
               Apply link

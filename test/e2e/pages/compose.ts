@@ -61,6 +61,19 @@ export class ComposePage {
     return found!;
   }
 
+  /**
+   * Escape: the window saves its draft and closes. The page may close while Playwright is still
+   * finishing the key press, so that press's own "page closed" error is not the result: whether the
+   * window closed is.
+   */
+  async closeWithEscape() {
+    const window = this.window;
+    await window.keyboard.press('Escape').catch((error: unknown) => {
+      if (!window.isClosed()) throw error;
+    });
+    await expect.poll(() => window.isClosed(), { message: 'Escape closes the compose window' }).toBe(true);
+  }
+
   /** The compose windows open now. */
   openWindows(): Page[] {
     return this.page.context().pages().filter(isComposeWindow);
