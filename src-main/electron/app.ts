@@ -49,10 +49,17 @@ export function runApp(start: (env: AppEnvironment) => Promise<void>): void {
   /** The OS announced a shutdown or the end of the session. */
   let shuttingDown = false;
 
+  /** The main window (mail, outbox, accounts), apart from compose windows: those alone do not count as "a window is open". */
+  let mainWindow: BrowserWindow | null = null;
+
   const openWindow = () => {
     const window = createMainWindow({ preloadDir: join(import.meta.dirname, '../preload'), url: rendererUrl, appOrigin: rendererOrigin });
     windows.add(window);
-    window.on('closed', () => windows.delete(window));
+    mainWindow = window;
+    window.on('closed', () => {
+      windows.delete(window);
+      if (mainWindow === window) mainWindow = null;
+    });
     // Windows ends the session (log off, shut down): quit without holding it up.
     window.on('session-end', () => {
       shuttingDown = true;
@@ -75,14 +82,14 @@ export function runApp(start: (env: AppEnvironment) => Promise<void>): void {
       if (window && !window.isDestroyed()) window.close();
     },
   };
+  // With only compose windows left (macOS keeps the app running), the Dock icon or a relaunch brings the main window back.
   const openWindowIfNone = () => {
-    if (shouldOpenWindow({ ipcReady, openWindows: BrowserWindow.getAllWindows().length })) openWindow();
+    if (shouldOpenWindow({ ipcReady, openWindows: mainWindow && !mainWindow.isDestroyed() ? 1 : 0 })) openWindow();
   };
 
   app.on('web-contents-created', (_event, contents) => lockDown(contents, rendererOrigin));
   app.on('second-instance', () => {
-    const [mainWindow] = [...windows];
-    if (!mainWindow) return openWindowIfNone();
+    if (!mainWindow || mainWindow.isDestroyed()) return openWindowIfNone();
     if (mainWindow.isMinimized()) mainWindow.restore();
     mainWindow.focus();
   });

@@ -177,6 +177,24 @@ describe('Electron glue (app.ts) under a stand-in electron', () => {
     expect(t.calls.filter((c) => c === 'window')).toHaveLength(3);
   });
 
+  it('with only a compose window left, the Dock icon or a relaunch opens the main window again; the compose window is trusted while open', async () => {
+    const t = await start({ packaged: true });
+    await t.ready();
+    await t.finish();
+    const main = t.BrowserWindow.all[0]!;
+    t.env().composeWindows.open('token-1');
+    const compose = t.BrowserWindow.all[1]!;
+    expect(t.env().contentsIds()).toEqual([main.webContents.id, compose.webContents.id]);
+    main.close();
+    t.app.emit('activate');
+    expect(t.calls.filter((c) => c === 'window')).toHaveLength(3);
+    const reopened = t.BrowserWindow.all.find((w) => w !== compose)!;
+    t.app.emit('second-instance', event(), []);
+    expect(t.calls.filter((c) => c === 'window')).toHaveLength(3);
+    t.env().composeWindows.close('token-1');
+    expect(t.env().contentsIds()).toEqual([reopened.webContents.id]);
+  });
+
   it('attaches the link guard once per window', async () => {
     const t = await start({ packaged: true });
     await t.ready();
