@@ -13,8 +13,8 @@ export async function pickFiles(): Promise<string[]> {
 const shown = new Set<Notification>();
 
 /**
- * A desktop notification, where the system supports them. A click brings the app's first window
- * (the main one; any other is opened from it) to the front, then runs `onClick`, which tells the
+ * A desktop notification, where the system supports them. A click brings the main window (not a
+ * compose window) to the front, then runs `onClick`, which tells the
  * renderer what to open (the backend decides what, in plain Node: services/desktop-notices.ts).
  */
 export function notify(notice: { title: string; body: string }, onClick: () => void): void {
@@ -24,8 +24,9 @@ export function notify(notice: { title: string; body: string }, onClick: () => v
   notification.on('close', () => shown.delete(notification));
   notification.on('click', () => {
     shown.delete(notification);
+    // The main window (a compose window's address names its token: #compose=…), the oldest if ever two.
     const [main] = BrowserWindow.getAllWindows()
-      .filter((w) => !w.isDestroyed())
+      .filter((w) => !w.isDestroyed() && !w.webContents.getURL().includes('#compose='))
       .sort((a, b) => a.webContents.id - b.webContents.id);
     if (main) {
       if (main.isMinimized()) main.restore();
