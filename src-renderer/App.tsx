@@ -18,6 +18,7 @@ import { useOpenTarget } from './features/app/useOpenTarget';
 import { loadSeen, markSeen, outboxCounts, outboxTabName } from './features/outbox/attention';
 import { OutboxTabLabel } from './features/outbox/OutboxTab';
 import { useScreenFocus } from './ui/useScreenFocus';
+import { useOutcomeAnnouncer } from './features/outbox/useOutcomeAnnouncer';
 
 type View = { name: 'mail' } | { name: 'drafts' } | { name: 'outbox' } | { name: 'accounts' } | { name: 'wizard'; account?: Account } | { name: 'ready'; account: Account };
 
@@ -129,6 +130,7 @@ export function App() {
   const showWizard = view.name === 'wizard' || !accounts?.length;
   // Focus and a spoken name for every screen change (the wizard for each account is a screen of its own).
   const screenAnnouncer = useScreenFocus(accounts === null ? null : showWizard ? `wizard:${view.name === 'wizard' ? (view.account?.id ?? 'new') : 'first'}` : view.name);
+  const outcomeAnnouncer = useOutcomeAnnouncer(jobs);
   if (accounts === null) return <p className="loading">Loading…</p>;
 
   return (
@@ -150,6 +152,7 @@ export function App() {
           </nav>
         ) : null}
         {screenAnnouncer}
+        {outcomeAnnouncer}
         </div>
       {info?.secretProtection.kind === 'app-key' ? (
         <p className="notice notice--warning banner" role="note">

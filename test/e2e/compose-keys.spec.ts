@@ -67,11 +67,14 @@ test('a message refused for one of two recipients is "Sent to 1 of 2" in the col
   await expect(row).toContainText(`Not delivered to:`);
   await expect(row).toContainText(nobody);
   await expect(outbox.summary).toContainText('1 not delivered to everyone');
+  // Heard too, not only seen: the outcome is said in a polite live region.
+  await expect(page.getByRole('status', { name: 'Outbox news' })).toHaveText(`“${subject}”: Sent to 1 of 2.`);
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
     await page.screenshot({ path: join(SCREENSHOT_DIR, `outbox-partly-refused-${scheme}.png`), fullPage: true });
   }
+  await page.emulateMedia({ colorScheme: 'light' });
   await page.setViewportSize({ width: 800, height: 600 });
   await page.screenshot({ path: join(SCREENSHOT_DIR, 'outbox-partly-refused-800.png') });
   await waitForMessage(servers, bob, (s) => s.includes(`Subject: ${subject}`), 20_000);
