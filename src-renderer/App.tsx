@@ -18,6 +18,7 @@ import { useOpenTarget } from './features/app/useOpenTarget';
 import { loadSeen, markSeen, outboxCounts, outboxTabName } from './features/outbox/attention';
 import { OutboxTabLabel } from './features/outbox/OutboxTab';
 import { useScreenFocus } from './ui/useScreenFocus';
+import { rememberAccounts } from './ui/start-hint';
 import { useOutcomeAnnouncer } from './features/outbox/useOutcomeAnnouncer';
 
 type View = { name: 'mail' } | { name: 'drafts' } | { name: 'outbox' } | { name: 'accounts' } | { name: 'wizard'; account?: Account } | { name: 'ready'; account: Account };
@@ -89,6 +90,11 @@ export function App() {
       offJobs();
     };
   }, []);
+
+  // For the next start: fetch the Mail view's code early when there were accounts (ui/start-hint.ts).
+  useEffect(() => {
+    if (accounts) rememberAccounts(accounts.length);
+  }, [accounts]);
 
   // The application menu and its keys: New Message, Check Mail, Send, Reply, Reply All, Forward, Search, Next/Previous Message, Delete, Outbox.
   useAppCommands(

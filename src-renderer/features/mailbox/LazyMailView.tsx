@@ -7,7 +7,16 @@ import { lazy, Suspense, type ComponentProps, type JSX } from 'react';
 import { Loading } from '../../ui/Loading';
 import type { MailView as EagerMailView } from './MailView';
 
-const View = lazy(() => import('./MailView').then((m) => ({ default: m.MailView })));
+const load = () => import('./MailView');
+let loading: ReturnType<typeof load> | null = null;
+
+/** Starts fetching the Mail view's code now, once (a start with accounts shows it first: see ui/start-hint.ts). */
+export function preloadMailView(): ReturnType<typeof load> {
+  loading ??= load();
+  return loading;
+}
+
+const View = lazy(() => preloadMailView().then((m) => ({ default: m.MailView })));
 
 export function MailView(props: ComponentProps<typeof EagerMailView>): JSX.Element {
   return (
