@@ -34,6 +34,8 @@ test('two compose windows at once, each keeping its own draft; Escape closes one
 
   const first = new ComposePage(page);
   const one = await first.open();
+  // A new message: the cursor starts in To.
+  await expect(first.field('To')).toBeFocused();
   await first.write({ to: servers.users[1]!.address, subject: 'First window', body: 'Written in the first window.' });
   const second = new ComposePage(page);
   const two = await second.open();

@@ -341,6 +341,8 @@ test('reply all from the message: the right recipients, one "Re:", the quote, an
   expect(values.cc).toContain(carol.address);
   expect(`${values.to} ${values.cc} ${values.bcc}`).not.toContain(alice.address);
   expect(values.body).toContain(`Shall we meet on Friday? ${t}`);
+  // To and Subject are filled: the cursor starts in the message, ready for the answer.
+  await expect(compose.editor).toBeFocused();
 
   await compose.editor.click();
   await window.keyboard.press('Control+Home');

@@ -284,6 +284,37 @@ export function ComposeWindow(props: {
     return () => document.removeEventListener('keydown', listener, true);
   }, [onClose]);
 
+  /**
+   * Where the cursor starts, as in any mail client: To when it is empty (a new message), else Subject when
+   * that is empty, else the message itself (a reply or a reopened draft). The editor loads on first use
+   * (LazyRichEditor.tsx): wait for it, bounded, unless the person has already put focus somewhere.
+   */
+  const form = useRef<HTMLFormElement>(null);
+  const toInput = useRef<HTMLInputElement>(null);
+  const subjectInput = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    const root = form.current;
+    if (!root) return;
+    const empty = [toInput.current, subjectInput.current].find((input) => input && !input.value.trim());
+    if (empty) return empty.focus();
+    const message = () => root.querySelector<HTMLElement>('[contenteditable="true"], textarea');
+    const place = () => {
+      const target = message();
+      if (!target) return false;
+      if (!root.contains(document.activeElement)) target.focus();
+      return true;
+    };
+    if (place()) return;
+    const observer = new MutationObserver(() => place() && stop());
+    const timer = setTimeout(() => stop(), 5000);
+    const stop = () => {
+      observer.disconnect();
+      clearTimeout(timer);
+    };
+    observer.observe(root, { childList: true, subtree: true });
+    return stop;
+  }, []);
+
   const [focused, setFocused] = useState<RecipientField | null>(null);
   /** Addresses sent to before that match what is being typed after the last separator. */
   const suggestionsFor = (field: RecipientField) => {
@@ -310,6 +341,7 @@ export function ComposeWindow(props: {
         {({ id, describedBy, invalid }) => (
           <input
             id={id}
+            ref={field === 'to' ? toInput : undefined}
             aria-describedby={describedBy}
             aria-invalid={invalid}
             spellCheck={false}
@@ -341,6 +373,7 @@ export function ComposeWindow(props: {
   return (
     <>
     <form
+      ref={form}
       className="card compose"
       aria-label="New message"
       onSubmit={send}
@@ -393,7 +426,7 @@ export function ComposeWindow(props: {
         {recipientField('bcc', 'Bcc')}
         {suggestionList('bcc', 'Bcc')}
         <Field label="Subject">
-          {({ id }) => <input id={id} value={subject} onChange={(e) => setSubject(e.target.value.replace(/[\r\n]+/g, ' '))} />}
+          {({ id }) => <input id={id} ref={subjectInput} value={subject} onChange={(e) => setSubject(e.target.value.replace(/[\r\n]+/g, ' '))} />}
         </Field>
         <RichEditor label="Message" value={body} onChange={setBody} disabled={busy} />
         <section className="attachments" aria-label="Attachments">
