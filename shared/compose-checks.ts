@@ -30,11 +30,17 @@ export function ownText(text: string): string {
       continue;
     }
     if (line.startsWith('>')) continue;
-    // The attribution line just above a quote ("On 3 May, Ann wrote:").
-    if (/wrote:\s*$/.test(line) && (lines[i + 1] ?? '').startsWith('>')) continue;
+    // The attribution line just above a quote ("On 3 May, Ann wrote:"). The editor's text puts a blank line
+    // between the two (they are separate blocks), a plain-text reply does not.
+    if (/wrote:\s*$/.test(line) && nextFilled(lines, i + 1).startsWith('>')) continue;
     kept.push(line);
   }
   return kept.join('\n').trim();
+}
+
+function nextFilled(lines: string[], from: number): string {
+  for (let j = from; j < lines.length; j++) if (lines[j]!.trim() !== '') return lines[j]!;
+  return '';
 }
 
 export function mentionsAttachment(text: string): boolean {

@@ -53,6 +53,8 @@ test('menu commands act in the window: Check Mail, Reply, Send and New Message p
   await choose(app, 'reply');
   const reply = await compose.attach();
   await expect(compose.field('Subject')).toHaveValue(`Re: ${subject}`);
+  // The editor has the quote (and its own text of the body, with a blank line after "… wrote:").
+  await expect(compose.editor).toContainText('Lunch?');
 
   // Send, chosen while the reply's window has focus, sends it (the window closes; Undo shows in the main window).
   await choose(app, 'send', reply);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mentionsAttachment, ownText, questionsBeforeSending } from '../../shared/compose-checks';
+import { docToPlainText } from '../../shared/richtext';
 
 describe('what the compose window asks before sending', () => {
   it('asks about an empty subject, an empty body and a mentioned attachment with nothing attached', () => {
@@ -29,5 +30,21 @@ describe('what the compose window asks before sending', () => {
     expect(questionsBeforeSending({ subject: 'Hi', text: '\n\n-- \nAlice', attachments: 0 })).toEqual(['no-body']);
     // The person's words below a quote still count.
     expect(mentionsAttachment('Bob wrote:\n> Send it\n\nHere it is, attached.')).toBe(true);
+  });
+
+  it('a reply with no words of its own asks, also once the editor has its text (a blank line between the attribution and the quote)', () => {
+    // What the rich editor emits for a fresh reply: an empty paragraph, the attribution, the quote.
+    const text = docToPlainText({
+      type: 'doc',
+      content: [
+        { type: 'paragraph' },
+        { type: 'paragraph', content: [{ type: 'text', text: 'On 4 Dec 2026, 22:50 UTC, Bob <bob@example.org> wrote:' }] },
+        { type: 'blockquote', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Lunch?' }] }] },
+      ],
+    });
+    expect(text).toContain('wrote:\n\n> Lunch?');
+    expect(questionsBeforeSending({ subject: 'Re: Lunch', text, attachments: 0 })).toEqual(['no-body']);
+    // A line of the person's own that happens to end in "wrote:" with no quote after it stays theirs.
+    expect(ownText('This is what she wrote:\n\nnothing.')).toBe('This is what she wrote:\n\nnothing.');
   });
 });
