@@ -51,6 +51,10 @@ export const PinnedCertificateSchema = z.object({
 });
 export type PinnedCertificate = z.infer<typeof PinnedCertificateSchema>;
 
+/** Connections an account's lane opens when its settings do not say (sends go one after another on each). */
+export const DEFAULT_SMTP_CONNECTIONS = 2;
+export const MAX_SMTP_CONNECTIONS = 16;
+
 export const SmtpSettingsSchema = z.object({
   host: HostSchema,
   port: PortSchema,
@@ -58,6 +62,12 @@ export const SmtpSettingsSchema = z.object({
   auth: AuthMethodSchema,
   username: singleLine(320),
   pinnedCertificate: PinnedCertificateSchema.optional(),
+  /**
+   * How many connections the account's lane may hold open to this server at once (the outbox sends
+   * message after message on each). Absent: DEFAULT_SMTP_CONNECTIONS. Raise it for bulk sending to a
+   * server that allows it; providers limit how many a mailbox may hold.
+   */
+  maxConnections: z.number().int().min(1).max(MAX_SMTP_CONNECTIONS).optional(),
 });
 export type SmtpSettings = z.infer<typeof SmtpSettingsSchema>;
 

@@ -31,8 +31,8 @@ import { envelopeOf, measureMessageFile, newMessageId, OutboxWriteError, validat
 import { rebuildRecord } from './rebuild';
 import { appendHistory, historyEntryOf, readHistory, type HistoryEntry } from './history';
 import { allows, applyAction, applyOutcome, isDue, isPending, isWaiting, recoverJob, remainingRecipients, resumeAfterSignIn, type Action } from './state';
-import { removeQuietly, syncDir, tempName, writeFileAtomic } from '../durable-files';
-import { draftFile, emlFile, jobFile, loadDir, setAside, writeJob } from './store';
+import { removeQuietly, tempName } from '../durable-files';
+import { emlFile, FileJobStore, setAside, type JobStore } from './store';
 import {
   DEFAULT_RETRY,
   type Deliver,
@@ -78,6 +78,7 @@ export class Outbox {
   /** Finished jobs moved out of the folder, by id (history.ts). */
   private readonly past = new Map<string, HistoryEntry>();
   private readonly dir: string;
+  private readonly store: JobStore;
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly retry: RetryPolicy;
@@ -94,6 +95,7 @@ export class Outbox {
 
   private constructor(private readonly options: OutboxOptions) {
     this.dir = options.dir;
+    this.store = new FileJobStore(options.dir);
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
@@ -114,7 +116,7 @@ export class Outbox {
   }
 
   private async load(): Promise<void> {
-    const report = await loadDir(this.dir);
+    const report = await this.store.load();
     const past = await readHistory(this.dir).catch((error: unknown) => {
       this.log.error('outbox: history unreadable; kept as it is', { error });
       return { entries: new Map<string, HistoryEntry>(), damaged: 0 };
@@ -149,7 +151,7 @@ export class Outbox {
       if (damagedDrafts.has(job.id) && !job.draftDamaged) job = { ...job, draftDamaged: true };
       const onDisk = report.jobs.includes(original) ? original : undefined;
       if (job !== onDisk) {
-        await writeJob(this.dir, job);
+        await this.store.update(job);
         this.log.info('outbox: recovered job', { id: job.id, from: onDisk?.state ?? 'damaged record', to: job.state });
       }
       if (job.state === 'cancelled' && !missing.has(job.id)) await removeQuietly(emlFile(this.dir, job.id)).catch(() => undefined);
@@ -171,7 +173,6 @@ export class Outbox {
     const nowMs = this.now();
     const messageId = newMessageId(input.message.from.address);
     const eml = emlFile(this.dir, id);
-    const draft = draftFile(this.dir, id);
     let stored: StoredMessage;
     const tmp = tempName(eml);
     try {
@@ -185,13 +186,10 @@ export class Outbox {
         return fail('ATTACHMENT_UNREADABLE');
       }
       await rename(tmp, eml);
-      await writeFileAtomic(this.dir, draft, JSON.stringify(input.draft ?? null));
-      await syncDir(this.dir);
     } catch (error) {
       // The outbox folder cannot be written (full, read-only, gone): nothing of this message is left behind.
       await removeQuietly(tmp).catch(() => undefined);
       await removeQuietly(eml).catch(() => undefined);
-      await removeQuietly(draft).catch(() => undefined);
       this.log.error('outbox: cannot write to the outbox folder', { id, error });
       return fail('OUTBOX_UNWRITABLE');
     }
@@ -220,7 +218,7 @@ export class Outbox {
     };
     const written = await this.serial(async () => {
       if (this.closed) return false;
-      await writeJob(this.dir, job);
+      await this.store.add(job, input.draft ?? null);
       this.jobs.set(id, job);
       this.drafts.set(id, input.draft ?? null);
       return true;
@@ -230,7 +228,6 @@ export class Outbox {
     });
     if (!written) {
       await removeQuietly(eml).catch(() => undefined);
-      await removeQuietly(draft).catch(() => undefined);
       return this.closed ? fail('CANCELLED') : fail('OUTBOX_UNWRITABLE');
     }
     this.log.info('outbox: queued', { id, scheduled: job.scheduled, sizeBytes: stored.sizeBytes });
@@ -259,7 +256,7 @@ export class Outbox {
       if (!fresh.length) return ok(null);
       const next: JobRecord = { ...job, deliveryReports: [...known, ...fresh.map((e) => ({ ...e }))] };
       try {
-        await writeJob(this.dir, next);
+        await this.store.update(next);
       } catch (error) {
         this.log.error('outbox: could not write the job', { id, error });
         return fail('OUTBOX_UNWRITABLE');
@@ -346,12 +343,7 @@ export class Outbox {
       try {
         await appendHistory(this.dir, entries);
         for (const e of entries) this.past.set(e.id, e);
-        for (const job of old) {
-          await removeQuietly(jobFile(this.dir, job.id));
-          await removeQuietly(emlFile(this.dir, job.id));
-          await removeQuietly(draftFile(this.dir, job.id));
-        }
-        await syncDir(this.dir);
+        await this.store.remove(old.map((j) => j.id));
       } catch (error) {
         this.log.error('outbox: could not move finished jobs to the history', { error });
         return 0;
@@ -403,7 +395,7 @@ export class Outbox {
         if (job.accountId !== accountId || job.state !== 'signin') continue;
         const next = resumeAfterSignIn(job, this.now());
         try {
-          await writeJob(this.dir, next);
+          await this.store.update(next);
         } catch (error) {
           this.log.error('outbox: could not write the job', { id: job.id, error });
           continue;
@@ -460,7 +452,7 @@ export class Outbox {
         delete next.lastError;
       }
       try {
-        await writeJob(this.dir, next);
+        await this.store.update(next);
       } catch (error) {
         this.log.error('outbox: could not write the job', { id, error });
         return fail('OUTBOX_UNWRITABLE');
@@ -545,7 +537,7 @@ export class Outbox {
       const next: JobRecord = { ...job, state: 'sending', updatedAt: new Date(this.now()).toISOString() };
       delete next.transmitting;
       try {
-        await writeJob(this.dir, next);
+        await this.store.update(next);
       } catch (error) {
         // Cannot record the attempt, so do not make it; look again later rather than spin.
         this.log.error('outbox: could not write the job', { id, error });
@@ -586,7 +578,7 @@ export class Outbox {
           beforeTransmit: () =>
             this.serial(async () => {
               const job: JobRecord = { ...this.jobs.get(id)!, transmitting: true, updatedAt: new Date(this.now()).toISOString() };
-              await writeJob(this.dir, job);
+              await this.store.update(job);
               this.jobs.set(id, job);
               marked = true;
             }),
@@ -617,7 +609,7 @@ export class Outbox {
       if (outcome.kind === 'delivered' && outcome.dsnOffered !== undefined) next = { ...next, dsnOffered: outcome.dsnOffered };
       this.inflight = undefined;
       try {
-        await writeJob(this.dir, next);
+        await this.store.update(next);
       } catch (error) {
         // The file keeps 'sending' (with the marker once the message was handed over): recovery decides at the next open.
         this.log.error('outbox: could not write the job', { id, error });

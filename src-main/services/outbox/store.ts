@@ -154,3 +154,50 @@ export async function loadDir(dir: string): Promise<LoadReport> {
   if (changed) await syncDir(dir);
   return report;
 }
+
+/**
+ * Where the outbox keeps its jobs: the one place index.ts writes job state through. Every method
+ * resolves once what it wrote is durable (fsynced), so the outbox can answer the person.
+ */
+export interface JobStore {
+  /** Reads every job, cleans up after an interrupted write (see LoadReport). Called once, first. */
+  load(): Promise<LoadReport>;
+  /** A new job with its draft. Its `.eml` is already written and fsynced; after this, its entry in the folder is durable too. */
+  add(job: JobRecord, draft: unknown): Promise<void>;
+  /** The job's new state. */
+  update(job: JobRecord): Promise<void>;
+  /** Forgets finished jobs (moved to the history): their record, message and draft go. */
+  remove(ids: readonly string[]): Promise<void>;
+  /** Flushes what is pending; the store is not used afterwards. */
+  close(): Promise<void>;
+}
+
+/** One `<id>.json` per job, rewritten atomically on each change; the draft in `<id>.draft.json`. */
+export class FileJobStore implements JobStore {
+  constructor(private readonly dir: string) {}
+  load(): Promise<LoadReport> {
+    return loadDir(this.dir);
+  }
+  async add(job: JobRecord, draft: unknown): Promise<void> {
+    const file = draftFile(this.dir, job.id);
+    try {
+      await writeFileAtomic(this.dir, file, JSON.stringify(draft ?? null));
+      await writeJob(this.dir, job);
+    } catch (error) {
+      await removeQuietly(file).catch(() => undefined);
+      throw error;
+    }
+  }
+  update(job: JobRecord): Promise<void> {
+    return writeJob(this.dir, job);
+  }
+  async remove(ids: readonly string[]): Promise<void> {
+    for (const id of ids) {
+      await removeQuietly(jobFile(this.dir, id));
+      await removeQuietly(emlFile(this.dir, id));
+      await removeQuietly(draftFile(this.dir, id));
+    }
+    await syncDir(this.dir);
+  }
+  async close(): Promise<void> {}
+}
