@@ -102,6 +102,8 @@ export const OutboxJobSchema = z.object({
   damaged: z.enum(['record', 'message']).optional(),
   /** The editor's copy kept with the job was damaged and set aside; the message itself is fine. */
   draftDamaged: z.boolean().optional(),
+  /** The batch (a mail merge) it was queued with. */
+  batchId: z.string().optional(),
 });
 export type OutboxJobView = z.infer<typeof OutboxJobSchema>;
 

@@ -36,6 +36,8 @@ export interface HistoryEntry {
   refused: Refusal[];
   lastReply?: string;
   deliveryReports: DeliveryReportEntry[];
+  /** The batch it was queued with, if any. */
+  batchId?: string;
 }
 
 export function historyEntryOf(job: JobRecord): HistoryEntry {
@@ -57,6 +59,7 @@ export function historyEntryOf(job: JobRecord): HistoryEntry {
     refused: job.refused.map((r) => ({ ...r })),
     ...(job.lastReply !== undefined ? { lastReply: job.lastReply } : {}),
     deliveryReports: (job.deliveryReports ?? []).map((r) => ({ ...r })),
+    ...(job.batchId ? { batchId: job.batchId } : {}),
   };
 }
 

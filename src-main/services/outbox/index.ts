@@ -19,8 +19,10 @@
  * 'sent' with them listed in `refused`. Recipients answered 5xx are `refused` at once.
  */
 import { randomUUID } from 'node:crypto';
-import { rename } from 'node:fs/promises';
-import { DEFAULT_UNDO_SECONDS } from '../../../shared/model';
+import TinyQueue from 'tinyqueue';
+import { readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DEFAULT_SMTP_CONNECTIONS, DEFAULT_UNDO_SECONDS } from '../../../shared/model';
 import type { SentMessageRef } from '../bounces';
 import type { DeliveryReportEntry } from '../../../shared/outbox';
 import { appError, fail, ok, type AppError, type Result } from '../../../shared/result';
@@ -31,10 +33,12 @@ import { envelopeOf, measureMessageFile, newMessageId, OutboxWriteError, validat
 import { rebuildRecord } from './rebuild';
 import { appendHistory, historyEntryOf, readHistory, type HistoryEntry } from './history';
 import { allows, applyAction, applyOutcome, isDue, isPending, isWaiting, recoverJob, remainingRecipients, resumeAfterSignIn, type Action } from './state';
-import { removeQuietly, tempName } from '../durable-files';
+import { removeQuietly, tempName, writeFileAtomic } from '../durable-files';
 import { emlFile, FileJobStore, setAside, type JobStore } from './store';
 import {
   DEFAULT_RETRY,
+  type BatchProgress,
+  type BatchRecord,
   type Deliver,
   type DeliveryOutcome,
   type DsnOptions,
@@ -57,6 +61,21 @@ const HOUSEKEEPING_EVERY_MS = 6 * 3600_000;
 /** Finished jobs stay in full this long (the Sent copy and the first bounces have long had their chance). */
 const DEFAULT_HISTORY_AFTER_MS = 7 * DAY_MS;
 
+/** A batch holds at most this many messages (a mail merge of a few thousand fits many times over). */
+const MAX_BATCH = 100_000;
+/** Messages of a batch built at the same time (their files written and fsynced in parallel). */
+const BUILD_AT_ONCE = 8;
+/** The batches, one small file rewritten atomically when one is queued, paused or resumed. */
+const BATCHES_FILE = 'batches.state';
+const DEFAULT_BATCH_PROGRESS_EVERY_MS = 250;
+
+/** A message checked and built, not yet queued. */
+interface Prepared {
+  job: JobRecord;
+  draft: unknown;
+  eml: string;
+}
+
 /** Errors of the outbox's own API; the detail names the action and state, never message content. */
 const notFound = () => fail<OutboxJob>('JOB_NOT_FOUND');
 const notAllowed = (action: Action, job: JobRecord) => fail<OutboxJob>('JOB_NOT_ALLOWED', { command: `${action} when ${job.state}` });
@@ -70,6 +89,19 @@ export interface EnqueueInput {
   draft: unknown;
   /** Delivery notifications to ask for, when the server offers DSN. */
   dsn?: DsnOptions;
+}
+
+interface Inflight {
+  abort: AbortController;
+  progress?: { sentBytes: number; totalBytes: number };
+}
+
+interface Lane {
+  /** Due job ids, first due first (a queue: `head` is the next to take). */
+  ready: string[];
+  head: number;
+  inReady: Set<string>;
+  active: Set<string>;
 }
 
 export class Outbox {
@@ -86,12 +118,33 @@ export class Outbox {
   private readonly deliver: Deliver;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
+  /** When the timer fires (epoch ms), so a later job does not re-arm it. */
+  private timerAt = Infinity;
   /** Moves finished jobs to the history now and then while the app runs for days. */
   private housekeeping: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private inflight: { id: string; abort: AbortController; progress?: { sentBytes: number; totalBytes: number } } | undefined;
+  /**
+   * Waiting jobs (queued, retrying) by the time they are due: a heap, so the scheduler never walks
+   * every job. An entry is current while `dueAt` holds its time for the id; older entries of a job
+   * whose time changed are skipped when they surface.
+   */
+  private readonly waiting = new TinyQueue<{ at: number; seq: number; id: string }>([], (a, b) => a.at - b.at || a.seq - b.seq);
+  private readonly dueAt = new Map<string, number>();
+  private seq = 0;
+  /** A lane per account: its due jobs in order, and its deliveries in flight (up to the account's maxConnections). */
+  private readonly lanes = new Map<string, Lane>();
+  private readonly inflight = new Map<string, Inflight>();
+  private readonly running = new Set<Promise<void>>();
+  private batches = new Map<string, BatchRecord>();
+  /** Job ids of each batch (those moved to the history included). */
+  private readonly members = new Map<string, Set<string>>();
+  /** Due jobs of paused batches, set aside until the batch is resumed. */
+  private readonly held = new Set<string>();
+  private batchWrites: Promise<unknown> = Promise.resolve();
+  private readonly batchReports = new Map<string, { last: number; timer?: NodeJS.Timeout; done?: boolean }>();
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** The batches file was damaged at open (set aside): its jobs go on as ordinary messages. */
+  private batchesDamaged = false;
 
   private constructor(private readonly options: OutboxOptions) {
     this.dir = options.dir;
@@ -155,13 +208,79 @@ export class Outbox {
         this.log.info('outbox: recovered job', { id: job.id, from: onDisk?.state ?? 'damaged record', to: job.state });
       }
       if (job.state === 'cancelled' && !missing.has(job.id)) await removeQuietly(emlFile(this.dir, job.id)).catch(() => undefined);
-      this.jobs.set(job.id, job);
+      this.put(job);
       this.drafts.set(job.id, report.drafts.get(job.id) ?? null);
     }
+    await this.readBatches();
+    // Jobs of a batch whose record was never written: the batch enqueue never answered, so nothing of it
+    // was promised; its jobs go (records and messages). Not when the batches file itself was damaged:
+    // then its jobs stay, as ordinary messages.
+    const orphans = [...this.jobs.values()].filter((j) => j.batchId && !this.batches.has(j.batchId) && !this.batchesDamaged);
+    if (orphans.length) {
+      await this.store.remove(orphans.map((j) => j.id));
+      for (const j of orphans) {
+        this.jobs.delete(j.id);
+        this.dueAt.delete(j.id);
+        this.drafts.delete(j.id);
+      }
+      this.log.warn('outbox: removed the messages of a batch that was never fully queued', { count: orphans.length });
+    }
+    for (const job of this.jobs.values()) if (job.batchId) this.batchJobs(job.batchId).add(job.id);
+    for (const entry of this.past.values()) if (entry.batchId) this.batchJobs(entry.batchId).add(entry.id);
   }
 
   /** Builds the message file now (fsynced), then persists the job: queued, not before sendAt or the end of the undo window. */
   async enqueue(input: EnqueueInput): Promise<Result<OutboxJob>> {
+    const prepared = await this.prepare(input);
+    if (!prepared.ok) return prepared;
+    const committed = await this.commit([prepared.value]);
+    if (!committed.ok) return committed;
+    const job = prepared.value.job;
+    this.log.info('outbox: queued', { id: job.id, scheduled: job.scheduled, sizeBytes: job.summary.sizeBytes });
+    this.emit(job);
+    this.arm();
+    return ok(this.view(job));
+  }
+
+  /**
+   * Many messages in one durable step (a mail merge): each is checked and built first; if any cannot
+   * be, nothing is queued (the error names its index in `detail.fields`). Then every job is written
+   * together, and the batch's own record last: a batch whose record is missing at the next open never
+   * answered, and its jobs are removed, so a batch is queued whole or not at all. Its jobs go out on
+   * their account's lane like any other; progress comes through onBatchProgress at a bounded rate.
+   */
+  async enqueueBatch(inputs: readonly EnqueueInput[], options: { label?: string } = {}): Promise<Result<BatchProgress>> {
+    if (this.closed) return fail('CANCELLED');
+    if (!inputs.length || inputs.length > MAX_BATCH) return fail('INVALID_REQUEST', { fields: [{ path: 'inputs', problem: inputs.length ? 'too_big' : 'too_small' }] });
+    const batchId = randomUUID();
+    const prepared: Prepared[] = [];
+    let failed: Result<never> | undefined;
+    // A few messages are built at once: files are written and fsynced in parallel, memory stays bounded.
+    let next = 0;
+    const worker = async () => {
+      while (!failed && next < inputs.length) {
+        const index = next++;
+        const one = await this.prepare(inputs[index]!, batchId);
+        if (one.ok) prepared[index] = one.value;
+        else if (!failed) failed = fail(one.error.code, { ...one.error.detail, fields: [{ path: `inputs.${index}`, problem: one.error.code }] });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(BUILD_AT_ONCE, inputs.length) }, worker));
+    if (failed) {
+      await Promise.all(prepared.filter(Boolean).map((p) => removeQuietly(p.eml).catch(() => undefined)));
+      return failed;
+    }
+    const batch: BatchRecord = { id: batchId, createdAt: new Date(this.now()).toISOString(), total: prepared.length, paused: false, ...(options.label ? { label: options.label } : {}) };
+    const committed = await this.commit(prepared, batch);
+    if (!committed.ok) return committed;
+    this.log.info('outbox: batch queued', { batch: batchId, count: prepared.length });
+    this.arm();
+    this.reportBatch(batchId, true);
+    return ok(this.batchProgress(batchId)!);
+  }
+
+  /** Checks one message and builds its file (fsynced, in the folder under its final name); nothing is queued yet. */
+  private async prepare(input: EnqueueInput, batchId?: string): Promise<Result<Prepared>> {
     if (this.closed) return fail('CANCELLED');
     const account = this.options.account(input.accountId);
     if (!account.ok) return account;
@@ -203,7 +322,7 @@ export class Outbox {
       state: 'queued',
       createdAt: created,
       updatedAt: created,
-      notBefore: (input.sendAt ?? new Date(nowMs + this.undoMs)).toISOString(),
+      notBefore: (input.sendAt ?? new Date(nowMs + (batchId ? 0 : this.undoMs))).toISOString(),
       scheduled: Boolean(input.sendAt),
       attempts: 0,
       maxAttempts: this.retry.maxAttempts,
@@ -214,26 +333,44 @@ export class Outbox {
       accepted: [],
       refused: [],
       ...(input.dsn ? { dsn: input.dsn } : {}),
+      ...(batchId ? { batchId } : {}),
       deliveryReports: [],
     };
-    const written = await this.serial(async () => {
-      if (this.closed) return false;
-      await this.store.add(job, input.draft ?? null);
-      this.jobs.set(id, job);
-      this.drafts.set(id, input.draft ?? null);
-      return true;
-    }).catch((error: unknown) => {
-      this.log.error('outbox: could not write the job', { id, error });
-      return false;
-    });
-    if (!written) {
-      await removeQuietly(eml).catch(() => undefined);
+    return ok({ job, draft: input.draft ?? null, eml });
+  }
+
+  /**
+   * Makes prepared jobs durable together (their writes join one group in the store), then the batch
+   * record when there is one, and only then lets the scheduler see them. On failure nothing stays.
+   */
+  private async commit(prepared: readonly Prepared[], batch?: BatchRecord): Promise<Result<void>> {
+    const { writes } = await this.inTurn(() => ({ writes: this.closed ? undefined : prepared.map((p) => this.store.add(p.job, p.draft)) }));
+    let error: unknown;
+    if (!writes) error = undefined;
+    else {
+      const settled = await Promise.allSettled(writes);
+      error = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason;
+      if (!error && batch) {
+        try {
+          await this.changeBatches((all) => all.set(batch.id, batch));
+        } catch (e) {
+          error = e;
+        }
+      }
+    }
+    if (!writes || error !== undefined) {
+      if (writes) this.log.error('outbox: could not write the job', { count: prepared.length, error });
+      // What was written is forgotten again (records, messages), so nothing half-queued stays.
+      if (writes) await this.store.remove(prepared.map((p) => p.job.id)).catch(() => undefined);
+      await Promise.all(prepared.map((p) => removeQuietly(p.eml).catch(() => undefined)));
       return this.closed ? fail('CANCELLED') : fail('OUTBOX_UNWRITABLE');
     }
-    this.log.info('outbox: queued', { id, scheduled: job.scheduled, sizeBytes: stored.sizeBytes });
-    this.emit(job);
-    this.arm();
-    return ok(this.view(job));
+    for (const p of prepared) {
+      this.put(p.job);
+      this.drafts.set(p.job.id, p.draft);
+      if (batch) this.batchJobs(batch.id).add(p.job.id);
+    }
+    return ok(undefined);
   }
 
   /** The built message of a job (the exact bytes sent), while it exists: kept for sent jobs (for a Sent copy), removed when cancelled. */
@@ -261,7 +398,7 @@ export class Outbox {
         this.log.error('outbox: could not write the job', { id, error });
         return fail('OUTBOX_UNWRITABLE');
       }
-      this.jobs.set(id, next);
+      this.put(next);
       this.log.info('outbox: delivery report recorded', { id, actions: fresh.map((e) => e.action) });
       this.emit(next);
       const bounced = fresh.filter((e) => e.action === 'failed');
@@ -400,7 +537,7 @@ export class Outbox {
           this.log.error('outbox: could not write the job', { id: job.id, error });
           continue;
         }
-        this.jobs.set(job.id, next);
+        this.put(next);
         this.emit(next);
         resumed++;
       }
@@ -409,25 +546,212 @@ export class Outbox {
     });
   }
 
+  /** Where a batch stands now, or undefined for an unknown id. */
+  batchProgress(batchId: string): BatchProgress | undefined {
+    const batch = this.batches.get(batchId);
+    if (!batch) return undefined;
+    const p: BatchProgress = {
+      batchId,
+      ...(batch.label ? { label: batch.label } : {}),
+      total: batch.total,
+      paused: batch.paused,
+      waiting: 0,
+      sending: 0,
+      sent: 0,
+      partlyRefused: 0,
+      failed: 0,
+      uncertain: 0,
+      signin: 0,
+      cancelled: 0,
+      done: false,
+    };
+    for (const id of this.members.get(batchId) ?? []) {
+      const job = this.jobs.get(id);
+      const state = job?.state ?? this.past.get(id)?.state;
+      if (state === 'queued' || state === 'retrying') p.waiting++;
+      else if (state === 'sending' || state === 'sent' || state === 'failed' || state === 'uncertain' || state === 'signin' || state === 'cancelled') p[state]++;
+      if (state === 'sent' && (job?.refused.length ?? this.past.get(id)?.refused.length ?? 0) > 0) p.partlyRefused++;
+    }
+    p.done = p.waiting + p.sending + p.signin === 0;
+    return p;
+  }
+
+  /** Every batch the outbox knows, oldest first. */
+  listBatches(): BatchProgress[] {
+    return [...this.batches.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map((b) => this.batchProgress(b.id)!);
+  }
+
+  /** Holds the batch's waiting messages (a message already going out finishes). Kept across a restart. */
+  pauseBatch(batchId: string): Promise<Result<BatchProgress>> {
+    return this.setPaused(batchId, true);
+  }
+
+  /** Lets the batch's waiting messages go again, each when it is due. */
+  resumeBatch(batchId: string): Promise<Result<BatchProgress>> {
+    return this.setPaused(batchId, false);
+  }
+
+  /** Cancels every message of the batch that has not gone yet (queued, retrying, waiting for sign-in); the others stay as they are. */
+  cancelBatch(batchId: string): Promise<Result<BatchProgress>> {
+    return this.serial(async (): Promise<Result<BatchProgress>> => {
+      if (!this.batches.has(batchId)) return fail('JOB_NOT_FOUND');
+      if (this.closed) return fail('CANCELLED');
+      const now = this.now();
+      const cancelled: JobRecord[] = [];
+      for (const id of this.members.get(batchId) ?? []) {
+        const job = this.jobs.get(id);
+        if (!job || !(isWaiting(job) || job.state === 'signin')) continue;
+        cancelled.push(applyAction('cancel', job, now));
+      }
+      try {
+        await Promise.all(cancelled.map((job) => this.store.update(job)));
+      } catch (error) {
+        this.log.error('outbox: could not write the job', { batch: batchId, error });
+        return fail('OUTBOX_UNWRITABLE');
+      }
+      for (const job of cancelled) {
+        this.held.delete(job.id);
+        this.put(job);
+        this.emit(job);
+      }
+      await Promise.all(cancelled.map((job) => removeQuietly(emlFile(this.dir, job.id)).catch(() => undefined)));
+      this.log.info('outbox: batch cancelled', { batch: batchId, cancelled: cancelled.length });
+      this.reportBatch(batchId, true);
+      return ok(this.batchProgress(batchId)!);
+    });
+  }
+
+  private async setPaused(batchId: string, paused: boolean): Promise<Result<BatchProgress>> {
+    if (!this.batches.has(batchId)) return fail('JOB_NOT_FOUND');
+    if (this.closed) return fail('CANCELLED');
+    try {
+      await this.changeBatches((all) => {
+        const batch = all.get(batchId);
+        if (batch) all.set(batchId, { ...batch, paused });
+      });
+    } catch (error) {
+      this.log.error('outbox: could not write the batches', { batch: batchId, error });
+      return fail('OUTBOX_UNWRITABLE');
+    }
+    if (!paused) {
+      // What the pause held goes back into the schedule, due now (or at its own later time).
+      for (const id of this.members.get(batchId) ?? []) {
+        if (!this.held.delete(id)) continue;
+        const job = this.jobs.get(id);
+        if (!job) continue;
+        this.dueAt.delete(id);
+        this.put(job);
+      }
+      this.arm();
+    }
+    this.log.info(paused ? 'outbox: batch paused' : 'outbox: batch resumed', { batch: batchId });
+    this.reportBatch(batchId, true);
+    return ok(this.batchProgress(batchId)!);
+  }
+
+  /** A due job of a paused batch: set aside (not started) until the batch is resumed. */
+  private isHeld(job: JobRecord): boolean {
+    if (!job.batchId || !this.batches.get(job.batchId)?.paused) return false;
+    this.held.add(job.id);
+    return true;
+  }
+
+  private batchJobs(batchId: string): Set<string> {
+    let set = this.members.get(batchId);
+    if (!set) {
+      set = new Set();
+      this.members.set(batchId, set);
+    }
+    return set;
+  }
+
+  /** Changes the batches durably, one change after another; the map in memory changes once the file has. */
+  private changeBatches(change: (all: Map<string, BatchRecord>) => void): Promise<void> {
+    const run = this.batchWrites.then(async () => {
+      const next = new Map(this.batches);
+      change(next);
+      await writeFileAtomic(this.dir, join(this.dir, BATCHES_FILE), JSON.stringify({ v: 1, batches: [...next.values()] }));
+      this.batches = next;
+    });
+    this.batchWrites = run.catch(() => undefined);
+    return run;
+  }
+
+  private async readBatches(): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(join(this.dir, BATCHES_FILE), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.log.error('outbox: batches unreadable', { error });
+      return;
+    }
+    try {
+      const parsed = JSON.parse(text) as { v?: number; batches?: BatchRecord[] };
+      if (parsed.v !== 1 || !Array.isArray(parsed.batches)) throw new Error('not a batches file');
+      for (const b of parsed.batches) if (b && typeof b.id === 'string' && typeof b.total === 'number') this.batches.set(b.id, { ...b, paused: Boolean(b.paused) });
+    } catch (error) {
+      // Kept aside, never deleted; its jobs go on as ordinary messages (see load()).
+      const aside = await setAside(this.dir, BATCHES_FILE).catch(() => undefined);
+      this.log.error('outbox: damaged batches file set aside', { error, aside });
+      this.batchesDamaged = true;
+    }
+  }
+
+  /**
+   * Tells onBatchProgress how the batch stands: at once when asked (queued, paused, resumed,
+   * cancelled), otherwise at most every batchProgressEveryMs, the last change always reported.
+   */
+  private reportBatch(batchId: string, now = false): void {
+    const listener = this.options.onBatchProgress;
+    if (!listener || this.closed) return;
+    const every = this.options.batchProgressEveryMs ?? DEFAULT_BATCH_PROGRESS_EVERY_MS;
+    let state = this.batchReports.get(batchId);
+    if (!state) {
+      state = { last: 0 };
+      this.batchReports.set(batchId, state);
+    }
+    const s = state;
+    const send = () => {
+      clearTimeout(s.timer);
+      s.timer = undefined;
+      s.last = Date.now();
+      const progress = this.batchProgress(batchId);
+      if (!progress || (progress.done && s.done && !now)) return;
+      s.done = progress.done;
+      try {
+        listener(progress);
+      } catch (error) {
+        this.log.warn('outbox: a batch progress listener threw', { error });
+      }
+    };
+    if (now) return send();
+    if (s.timer) return;
+    s.timer = setTimeout(send, Math.max(0, s.last + every - Date.now()));
+    s.timer.unref?.();
+  }
+
   /** Stops the scheduler; a send in flight gets closeGraceMs to finish, then is aborted (before its data: back to queued; during it: uncertain). */
   async close(): Promise<void> {
     if (this.closed) {
-      await this.running;
+      await Promise.all(this.running);
       return;
     }
     this.closed = true;
     clearInterval(this.housekeeping);
     clearTimeout(this.timer);
     this.timer = undefined;
-    const running = this.running;
-    if (running) {
+    for (const report of this.batchReports.values()) clearTimeout(report.timer);
+    if (this.running.size) {
+      const running = Promise.all(this.running);
       // Grace, then abort; a delivery that ignores the abort is left behind after 2 s more (the
       // job file then says 'sending', and the next open decides by the transmitting marker).
       let giveUp: NodeJS.Timeout | undefined;
       const gaveUp = new Promise<void>((resolve) => {
         giveUp = setTimeout(resolve, (this.options.closeGraceMs ?? 10_000) + 2000);
       });
-      const grace = setTimeout(() => this.inflight?.abort.abort(), this.options.closeGraceMs ?? 10_000);
+      const grace = setTimeout(() => {
+        for (const flight of this.inflight.values()) flight.abort.abort();
+      }, this.options.closeGraceMs ?? 10_000);
       await Promise.race([running, gaveUp]);
       clearTimeout(grace);
       clearTimeout(giveUp);
@@ -457,13 +781,22 @@ export class Outbox {
         this.log.error('outbox: could not write the job', { id, error });
         return fail('OUTBOX_UNWRITABLE');
       }
-      this.jobs.set(id, next);
+      this.put(next);
       this.log.info(`outbox: ${action}`, { id, state: next.state });
       this.emit(next);
       this.arm();
       if (next.state === 'cancelled') await removeQuietly(emlFile(this.dir, id)).catch(() => undefined);
       return ok(this.view(next));
     });
+  }
+
+  /**
+   * Runs a synchronous change in its turn among the serial ones, without holding the turn while its
+   * write becomes durable (return the write's promise inside an object, and await it after): so
+   * concurrent deliveries' records can be made durable together.
+   */
+  private inTurn<T extends object>(fn: () => T): Promise<T> {
+    return this.serial(() => Promise.resolve(fn()));
   }
 
   /** Runs state changes one after another, so a person's action and the scheduler never interleave. */
@@ -475,7 +808,7 @@ export class Outbox {
 
   private view(job: JobRecord): OutboxJob {
     const { format: _format, transmitting: _transmitting, emlSha256: _emlSha256, ...rest } = job;
-    const progress = this.inflight?.id === job.id && job.state === 'sending' ? this.inflight.progress : undefined;
+    const progress = job.state === 'sending' ? this.inflight.get(job.id)?.progress : undefined;
     return {
       ...rest,
       envelope: { from: job.envelope.from, to: [...job.envelope.to] },
@@ -497,36 +830,112 @@ export class Outbox {
     }
   }
 
-  /** One timer, set for the earliest job that waits. */
+  /** Keeps the job, and its place in the schedule: a waiting job goes into the heap at its due time. */
+  private put(job: JobRecord): void {
+    this.jobs.set(job.id, job);
+    if (job.batchId) this.reportBatch(job.batchId);
+    if (!isWaiting(job)) {
+      this.dueAt.delete(job.id);
+      return;
+    }
+    const at = Date.parse(job.notBefore);
+    const due = Number.isNaN(at) ? 0 : at;
+    if (this.dueAt.get(job.id) === due) return;
+    this.dueAt.set(job.id, due);
+    this.waiting.push({ at: due, seq: this.seq++, id: job.id });
+  }
+
+  /** One timer, set for the earliest waiting job (the top of the heap; stale entries are dropped on the way). */
   private arm(): void {
+    if (this.closed) return;
+    let top = this.waiting.peek();
+    while (top && this.dueAt.get(top.id) !== top.at) {
+      this.waiting.pop();
+      top = this.waiting.peek();
+    }
+    const next = top ? top.at : Infinity;
+    if (this.timer && this.timerAt <= next) return;
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.closed || this.running) return;
-    let next = Infinity;
-    for (const job of this.jobs.values()) if (isWaiting(job)) next = Math.min(next, Date.parse(job.notBefore));
+    this.timerAt = Infinity;
     if (next === Infinity) return;
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, next - this.now()));
+    this.timerAt = this.now() + delay;
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      this.timerAt = Infinity;
       this.tick();
     }, delay);
     this.timer.unref?.();
   }
 
+  /** Moves every due job into its account's lane, then lets each lane start what it may. */
   private tick(): void {
-    if (this.closed || this.running) return;
+    if (this.closed) return;
     const now = this.now();
-    const due = [...this.jobs.values()]
-      .filter((j) => isDue(j, now))
-      .sort((a, b) => Date.parse(a.notBefore) - Date.parse(b.notBefore) || a.createdAt.localeCompare(b.createdAt))[0];
-    if (!due) return this.arm();
-    this.running = this.run(due.id)
-      .catch((error: unknown) => this.log.error('outbox: send failed unexpectedly', { id: due.id, error }))
-      .finally(() => {
-        this.running = undefined;
-        this.inflight = undefined;
-        this.arm();
-      });
+    const touched = new Set<string>();
+    for (let top = this.waiting.peek(); top && top.at <= now; top = this.waiting.peek()) {
+      this.waiting.pop();
+      if (this.dueAt.get(top.id) !== top.at) continue;
+      this.dueAt.delete(top.id);
+      const job = this.jobs.get(top.id);
+      if (!job || !isDue(job, now)) continue;
+      if (this.isHeld(job)) continue;
+      const lane = this.lane(job.accountId);
+      if (lane.inReady.has(job.id) || lane.active.has(job.id)) continue;
+      lane.ready.push(job.id);
+      lane.inReady.add(job.id);
+      touched.add(job.accountId);
+    }
+    for (const accountId of touched) this.dispatch(accountId);
+    this.arm();
+  }
+
+  private lane(accountId: string): Lane {
+    let lane = this.lanes.get(accountId);
+    if (!lane) {
+      lane = { ready: [], head: 0, inReady: new Set(), active: new Set() };
+      this.lanes.set(accountId, lane);
+    }
+    return lane;
+  }
+
+  /** How many deliveries the account's lane may have at once: its setting, or the default. */
+  private connectionsOf(accountId: string): number {
+    const found = this.options.account(accountId);
+    return found.ok ? (found.value.account.smtp.maxConnections ?? DEFAULT_SMTP_CONNECTIONS) : 1;
+  }
+
+  /** Starts the lane's next due jobs while it has connections free. Nothing here waits on another lane. */
+  private dispatch(accountId: string): void {
+    const lane = this.lanes.get(accountId);
+    if (!lane || this.closed) return;
+    const limit = this.connectionsOf(accountId);
+    while (lane.active.size < limit && lane.head < lane.ready.length) {
+      const id = lane.ready[lane.head++]!;
+      lane.inReady.delete(id);
+      const job = this.jobs.get(id);
+      if (!job || this.isHeld(job)) continue;
+      lane.active.add(id);
+      const running: Promise<void> = this.run(id)
+        .catch((error: unknown) => this.log.error('outbox: send failed unexpectedly', { id, error }))
+        .finally(() => {
+          lane.active.delete(id);
+          this.inflight.delete(id);
+          this.running.delete(running);
+          this.dispatch(accountId);
+          this.arm();
+        });
+      this.running.add(running);
+    }
+    if (lane.head === lane.ready.length) {
+      lane.ready = [];
+      lane.head = 0;
+    } else if (lane.head > 1024 && lane.head * 2 > lane.ready.length) {
+      lane.ready = lane.ready.slice(lane.head);
+      lane.head = 0;
+    }
+    if (!lane.active.size && !lane.ready.length) this.lanes.delete(accountId);
   }
 
   private async run(id: string): Promise<void> {
@@ -534,18 +943,12 @@ export class Outbox {
     const started = await this.serial(async () => {
       const job = this.jobs.get(id);
       if (!job || this.closed || !isDue(job, this.now())) return undefined;
+      // 'sending' is kept in memory only: on disk the job stays queued until the transmitting marker
+      // (below) is written, and a crash before it leaves a job that is simply sent again.
       const next: JobRecord = { ...job, state: 'sending', updatedAt: new Date(this.now()).toISOString() };
       delete next.transmitting;
-      try {
-        await this.store.update(next);
-      } catch (error) {
-        // Cannot record the attempt, so do not make it; look again later rather than spin.
-        this.log.error('outbox: could not write the job', { id, error });
-        this.jobs.set(id, { ...job, notBefore: new Date(this.now() + this.retry.baseMs).toISOString() });
-        return undefined;
-      }
-      this.jobs.set(id, next);
-      this.inflight = { id, abort };
+      this.put(next);
+      this.inflight.set(id, { abort });
       this.emit(next);
       return next;
     });
@@ -575,16 +978,19 @@ export class Outbox {
           credentials: account.value.credentials,
           smtp: this.options.smtp ?? {},
           signal: abort.signal,
-          beforeTransmit: () =>
-            this.serial(async () => {
+          beforeTransmit: async () => {
+            const written = await this.inTurn(() => {
               const job: JobRecord = { ...this.jobs.get(id)!, transmitting: true, updatedAt: new Date(this.now()).toISOString() };
-              await this.store.update(job);
-              this.jobs.set(id, job);
-              marked = true;
-            }),
+              this.put(job);
+              return { durable: this.store.update(job) };
+            });
+            await written.durable;
+            marked = true;
+          },
           onProgress: (sentBytes, totalBytes) => {
-            if (this.inflight?.id !== id) return;
-            this.inflight.progress = { sentBytes, totalBytes };
+            const flight = this.inflight.get(id);
+            if (!flight) return;
+            flight.progress = { sentBytes, totalBytes };
             const t = Date.now();
             if (t - lastEmit < PROGRESS_EVERY_MS && sentBytes < totalBytes) return;
             lastEmit = t;
@@ -602,19 +1008,25 @@ export class Outbox {
     if (outcome.kind === 'not-delivered' && settingsSince !== undefined)
       outcome = { ...outcome, error: withPin(afterWorking(outcome.error, this.deliveredSince(started.accountId, settingsSince)), pinnedNow) };
 
-    await this.serial(async () => {
+    // The new state is taken in turn with every other change; its write joins whatever else is being
+    // made durable at the same moment (other lanes' markers and outcomes), and is awaited outside the turn.
+    const { next, durable } = await this.inTurn(() => {
       let next = applyOutcome(this.jobs.get(id)!, outcome, this.now(), this.retry, this.random);
       // Nothing was attempted: not counted as an attempt, and never 'sent' (even when earlier attempts reached some recipients).
       if (outcome.kind === 'not-delivered' && outcome.error.code === 'OUTBOX_MESSAGE_DAMAGED') next = this.damagedMessage(this.jobs.get(id)!, this.now());
       if (outcome.kind === 'delivered' && outcome.dsnOffered !== undefined) next = { ...next, dsnOffered: outcome.dsnOffered };
-      this.inflight = undefined;
-      try {
-        await this.store.update(next);
-      } catch (error) {
-        // The file keeps 'sending' (with the marker once the message was handed over): recovery decides at the next open.
-        this.log.error('outbox: could not write the job', { id, error });
-      }
-      this.jobs.set(id, next);
+      this.inflight.delete(id);
+      return { next, durable: this.store.update(next) };
+    });
+    try {
+      await durable;
+    } catch (error) {
+      // The record keeps 'sending' (with the marker once the message was handed over): recovery decides at the next open.
+      this.log.error('outbox: could not write the job', { id, error });
+    }
+    // Seen (and told) once it is on disk. Nothing else changes a job while it is being sent.
+    this.put(next);
+    {
       this.logOutcome(next, outcome);
       this.emit(next);
       const listener =
@@ -632,7 +1044,7 @@ export class Outbox {
           this.log.warn('outbox: a failure listener threw', { error });
         }
       }
-    });
+    }
   }
 
   /**

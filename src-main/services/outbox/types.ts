@@ -71,6 +71,39 @@ export interface OutboxJob {
   damaged?: 'record' | 'message';
   /** The draft file kept with the job was damaged and set aside; the job itself still works. */
   draftDamaged?: boolean;
+  /** The batch it was queued with (Outbox.enqueueBatch), if any. */
+  batchId?: string;
+}
+
+/** A batch as the outbox keeps it (`batches.state`): written once all its jobs are durable. */
+export interface BatchRecord {
+  id: string;
+  createdAt: string;
+  total: number;
+  /** Paused by the person: its waiting jobs stay queued and are not started. */
+  paused: boolean;
+  /** What the caller calls it (a mail merge's name); shown, never interpreted. */
+  label?: string;
+}
+
+/** Where a batch stands: counts by state, reported at a bounded rate while it runs. */
+export interface BatchProgress {
+  batchId: string;
+  label?: string;
+  total: number;
+  paused: boolean;
+  /** Waiting to go (queued, retrying, or held by a pause). */
+  waiting: number;
+  sending: number;
+  sent: number;
+  /** Sent, but refused for some recipients (also counted in `sent`). */
+  partlyRefused: number;
+  failed: number;
+  uncertain: number;
+  signin: number;
+  cancelled: number;
+  /** Every job has ended (sent, failed, uncertain or cancelled): nothing more will happen by itself. */
+  done: boolean;
 }
 
 /** What `<id>.json` holds: the job plus the phase marker (the draft lives in `<id>.draft.json`). Never a password or AUTH data: only accountId. */
@@ -182,6 +215,9 @@ export interface OutboxOptions {
    * open: their files go, one line stays. Default 7 days.
    */
   historyAfterMs?: number;
+  /** A batch's counts: when it is queued, paused, resumed or done at once, otherwise at most every batchProgressEveryMs (default 250). */
+  onBatchProgress?: (progress: BatchProgress) => void;
+  batchProgressEveryMs?: number;
   /** Replaces SMTP delivery (tests of the state machine). Default: deliverBySmtp. */
   deliver?: Deliver;
 }
