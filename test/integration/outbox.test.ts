@@ -185,6 +185,55 @@ describe('a server that worked before and now refuses the connection', () => {
   });
 });
 
+describe('a lane per account', () => {
+  it('a server that accepts the connection and never answers holds none of another account’s mail', async () => {
+    // The silent one: accepts, never says a word (as a server behind a broken firewall does).
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanup.push(
+      () =>
+        new Promise<void>((resolve) => {
+          for (const socket of sockets) socket.destroy();
+          silent.close(() => resolve());
+        }),
+    );
+    const healthy = await server();
+    const quiet = testAccount((silent.address() as AddressInfo).port, 'tls');
+    const working = testAccount(healthy.port, 'tls');
+    const folder = mkdtempSync(join(dir, 'outbox-'));
+    const outbox = await Outbox.open({
+      dir: folder,
+      account: (id) => ok({ account: id === quiet.id ? quiet : working, credentials: passwordCredential('', undefined) }),
+      // The silent server keeps its lane busy for the whole test: 20 s before the greeting times out.
+      smtp: { extraCertificateAuthorities: [ca.cert], timeouts: { connectMs: 3000, greetingMs: 20_000, socketMs: 20_000 } },
+      undoSeconds: 0,
+      retry: RETRY,
+      closeGraceMs: 50,
+    });
+    cleanup.push(() => outbox.close());
+    const enqueue = async (account: StoredAccount, subject: string) => {
+      const r = await outbox.enqueue({ accountId: account.id, message: testMessage({ subject }), draft: null });
+      if (!r.ok) throw new Error(JSON.stringify(r.error));
+      return r.value.id;
+    };
+    const stuck = [await enqueue(quiet, 'into the silence 1'), await enqueue(quiet, 'into the silence 2')];
+    await until(() => sockets.size === 2, 3000, 'two connections to the silent server');
+    const started = Date.now();
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) ids.push(await enqueue(working, `through ${i}`));
+    const stateOf = (id: string) => outbox.list().find((j) => j.id === id)!.state;
+    await until(() => ids.every((id) => stateOf(id) === 'sent'), 8000, 'the working account’s ten messages to be sent');
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(healthy.deliveries.map((d) => d.raw.toString('latin1').match(/^Subject: (.*)\r$/m)?.[1]).sort()).toEqual(ids.map((_, i) => `through ${i}`).sort());
+    // The silent server's messages are still waiting on their own lane, not failed and not retried.
+    expect(stuck.map(stateOf)).toEqual(['sending', 'sending']);
+  });
+});
+
 describe('permanent failures fail at once', () => {
   it('550 for some recipients: the others get it, the refused are listed with the reply', async () => {
     const s = await server({
