@@ -27,6 +27,18 @@ afterEach(async () => {
 const open = (extra: Partial<OutboxOptions> = {}) =>
   Outbox.open({ dir, account: () => ok({ account: testAccount(25, 'none'), credentials: passwordCredential('', undefined) }), undoSeconds: 0, deliver: scriptedDeliver().deliver, ...extra });
 const DAY = 24 * 3600_000;
+/** Every entry of the history, page by page. */
+async function historyCount(o: Outbox): Promise<number> {
+  let count = 0;
+  let before: number | null = null;
+  for (let pages = 0; pages < 1000; pages++) {
+    const page: { entries: unknown[]; next: number | null } = await o.historyPage({ before, limit: 200 });
+    count += page.entries.length;
+    if (page.next === null) break;
+    before = page.next;
+  }
+  return count;
+}
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 const report = (n: number): DeliveryReportEntry => ({
   recipient: 'bob@mailwright.test',
@@ -51,14 +63,14 @@ describe('the compact history', () => {
     expect(outbox.list().map((j) => j.id).sort()).toEqual([oldFailed.id, recentSent.id].sort());
     for (const gone of [oldSent, oldCancelled]) for (const ext of ['json', 'eml', 'draft.json']) expect(existsSync(join(dir, `${gone.id}.${ext}`))).toBe(false);
     expect(existsSync(join(dir, `${recentSent.id}.eml`))).toBe(true);
-    expect(outbox.history().map((e) => [e.id, e.state])).toEqual([
+    expect((await outbox.historyPage()).entries.map((e) => [e.id, e.state])).toEqual([
       [oldSent.id, 'sent'],
       [oldCancelled.id, 'cancelled'],
     ]);
-    expect(outbox.history()[0]).toMatchObject({ messageId: oldSent.messageId, envelopeId: oldSent.id, recipients: ['bob@mailwright.test'], subject: 'Hello', accepted: ['bob@mailwright.test'] });
+    expect((await outbox.historyPage()).entries[0]).toMatchObject({ messageId: oldSent.messageId, envelopeId: oldSent.id, recipients: ['bob@mailwright.test'], subject: 'Hello', accepted: ['bob@mailwright.test'] });
 
     // Bounce linking sees both sent messages, the one in the history included.
-    const refs = outbox.sentMessages('acc', Date.now() - 60 * DAY);
+    const refs = await outbox.sentMessages('acc', Date.now() - 60 * DAY);
     expect(refs.map((r) => r.jobId).sort()).toEqual([oldSent.id, recentSent.id].sort());
     expect(refs.find((r) => r.jobId === oldSent.id)).toEqual({ jobId: oldSent.id, messageId: oldSent.messageId, envelopeId: oldSent.id, recipients: ['bob@mailwright.test'], sentAt: oldSent.updatedAt });
 
@@ -67,7 +79,7 @@ describe('the compact history', () => {
     expect((await outbox.recordDeliveryReports(oldSent.id, [report(1)])).ok).toBe(true);
     await outbox.close();
     outbox = await open();
-    expect(outbox.history().find((e) => e.id === oldSent.id)?.deliveryReports.map((r) => r.reportMessageId)).toEqual(['<report-1@mailwright.test>']);
+    expect((await outbox.historyPage()).entries.find((e) => e.id === oldSent.id)?.deliveryReports.map((r) => r.reportMessageId)).toEqual(['<report-1@mailwright.test>']);
     expect(outbox.list().map((j) => j.id).sort()).toEqual([oldFailed.id, recentSent.id].sort());
   });
 
@@ -80,10 +92,10 @@ describe('the compact history', () => {
     const b = jobRecord({ state: 'sent', createdAt: ago(8 * DAY), updatedAt: ago(8 * DAY) });
     writeJobFiles(dir, b);
     outbox = await open();
-    expect(outbox.history().map((e) => e.id)).toEqual([b.id, a.id]);
+    expect((await outbox.historyPage()).entries.map((e) => e.id)).toEqual([b.id, a.id]);
     await outbox.close();
     outbox = await open();
-    expect(outbox.history().map((e) => e.id)).toEqual([b.id, a.id]);
+    expect((await outbox.historyPage()).entries.map((e) => e.id)).toEqual([b.id, a.id]);
     expect(readFileSync(join(dir, 'history.jsonl'), 'utf8')).toContain('torn-by-a-cra');
   });
 });
@@ -103,11 +115,11 @@ describe('measured: 2,000 sent jobs', () => {
       const t = performance.now();
       const o = await open(extra);
       const ms = performance.now() - t;
-      const figures = { openMs: Math.round(ms), listed: o.list().length, listJsonBytes: JSON.stringify(o.list()).length, files: readdirSync(dir).length, folderBytes: size(), history: o.history().length };
+      const figures = { openMs: Math.round(ms), listed: o.list().length, listJsonBytes: JSON.stringify(o.list()).length, files: readdirSync(dir).length, folderBytes: size(), history: await historyCount(o) };
       await o.close();
       return figures;
     };
-    const before = await measure({ historyAfterMs: Number.POSITIVE_INFINITY });
+    const before = await measure({ historyAfterMs: Number.POSITIVE_INFINITY, liveFinished: Number.POSITIVE_INFINITY });
     const moving = await measure({});
     const after = await measure({});
     console.log(`outbox with 2,000 sent jobs\n  before (every job in full): ${JSON.stringify(before)}\n  first open with the history (moves them): ${JSON.stringify(moving)}\n  after: ${JSON.stringify(after)}`);
@@ -115,4 +127,61 @@ describe('measured: 2,000 sent jobs', () => {
     expect(after).toMatchObject({ listed: 0, files: 1, history: 2000 });
     expect(after.folderBytes).toBeLessThan(before.folderBytes / 5);
   }, 60_000);
+});
+
+describe('paging, the live cap and retention', () => {
+  const entryLine = (id: string, finishedAt: string, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ v: 1, id, accountId: 'acc', state: 'sent', messageId: `<${id}@x>`, envelopeId: null, recipients: ['bob@mailwright.test'], subject: `S ${id}`, to: ['bob@mailwright.test'], sizeBytes: 10, createdAt: finishedAt, finishedAt, attempts: 1, accepted: ['bob@mailwright.test'], refused: [], deliveryReports: [], ...extra });
+
+  it('pages through the history newest first, each entry once, a re-appended one at its newest place', async () => {
+    const lines = Array.from({ length: 450 }, (_, i) => entryLine(`e${i}`, ago((500 - i) * 60_000)));
+    // e7 got a delivery report later: appended again at the end.
+    lines.push(entryLine('e7', ago(493 * 60_000), { deliveryReports: [report(1)] }));
+    writeFileSync(join(dir, 'history.jsonl'), lines.join('\n') + '\n');
+    outbox = await open();
+    const seen: string[] = [];
+    let before: number | null = null;
+    for (let i = 0; i < 10; i++) {
+      const page: Awaited<ReturnType<Outbox['historyPage']>> = await outbox.historyPage({ before, limit: 100 });
+      expect(page.entries.length).toBeLessThanOrEqual(100);
+      seen.push(...page.entries.map((e) => e.id));
+      if (page.next === null) break;
+      before = page.next;
+    }
+    expect(seen[0]).toBe('e7');
+    expect(seen.slice(1, 4)).toEqual(['e449', 'e448', 'e447']);
+    // Every entry once, except e7 whose older line also surfaces on a later page (the list keeps ids it has).
+    expect(new Set(seen).size).toBe(450);
+    expect(seen.filter((id) => id === 'e7')).toHaveLength(2);
+    const first = await outbox.historyPage({ limit: 100 });
+    expect(first.entries.find((e) => e.id === 'e7')?.deliveryReports).toHaveLength(1);
+  });
+
+  it('a batch’s thousands leave the live list for the history soon after, newest 100 kept live', async () => {
+    outbox = await open({ liveFinished: 100 });
+    const account = testAccount(25, 'none');
+    const r = await outbox.enqueueBatch(Array.from({ length: 450 }, (_, i) => ({ accountId: account.id, message: { from: { name: '', address: 'alice@mailwright.test' }, to: [{ address: 'bob@mailwright.test' }], cc: [], bcc: [], subject: `Row ${i}`, text: 'Hi\n' }, draft: null })));
+    expect(r.ok).toBe(true);
+    const batchId = r.ok ? r.value.batchId : '';
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && !(outbox.batchProgress(batchId)?.done && outbox.list().length <= 100)) await new Promise((res) => setTimeout(res, 50));
+    expect(outbox.list().length).toBe(100);
+    expect(await historyCount(outbox)).toBe(350);
+    // The batch still counts every message, those in the history included.
+    expect(outbox.batchProgress(batchId)).toMatchObject({ total: 450, sent: 450, done: true });
+  }, 30_000);
+
+  it('the retention setting drops older entries; a damaged line stops the pruning rather than being lost', async () => {
+    writeFileSync(join(dir, 'history.jsonl'), [entryLine('old', ago(40 * DAY)), entryLine('mid', ago(20 * DAY)), entryLine('new', ago(DAY))].join('\n') + '\n');
+    outbox = await open({ historyRetentionDays: () => 30 });
+    expect((await outbox.historyPage()).entries.map((e) => e.id)).toEqual(['new', 'mid']);
+    expect(readFileSync(join(dir, 'history.jsonl'), 'utf8')).not.toContain('"old"');
+    await outbox.close();
+
+    appendFileSync(join(dir, 'history.jsonl'), '{"v":1,"id":"damag\n');
+    outbox = await open({ historyRetentionDays: () => 10 });
+    // Not pruned: the damaged line and everything else are still there.
+    expect(readFileSync(join(dir, 'history.jsonl'), 'utf8')).toContain('"mid"');
+    expect(readFileSync(join(dir, 'history.jsonl'), 'utf8')).toContain('{"v":1,"id":"damag');
+  });
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fail, ok } from '../../shared/result';
 import type { StoredAccount } from '../../src-main/services/settings-store';
-import { Outbox, type BatchProgress, type Deliver, type DeliveryOutcome, type DeliveryRequest, type OutboxOptions } from '../../src-main/services/outbox';
+import { Outbox, type BatchProgress, type Deliver, type DeliveryOutcome, type DeliveryRequest, type OutboxJob, type OutboxOptions } from '../../src-main/services/outbox';
 import { passwordCredential } from '../../src-main/services/credentials';
 import { testAccount, testMessage, until } from '../support/outbox-fixtures';
 
@@ -64,7 +64,7 @@ describe('a lane per account', () => {
     outbox = await open([silent, healthy], deliver);
     // The silent account's messages are queued first, and fill its lane.
     for (let i = 0; i < 4; i++) await enqueue(silent.id, `stuck ${i}`);
-    const mine = [];
+    const mine: OutboxJob[] = [];
     for (let i = 0; i < 20; i++) mine.push(await enqueue(healthy.id, `goes ${i}`));
     await until(() => mine.every((j) => stateOf(j.id) === 'sent'), 5000, 'the healthy account’s messages to be sent');
     expect(outbox.list().filter((j) => j.accountId === silent.id).map((j) => j.state)).toEqual(['sending', 'sending', 'queued', 'queued']);
@@ -85,7 +85,7 @@ describe('a lane per account', () => {
       return delivered(req);
     };
     outbox = await open([account, other], deliver);
-    const jobs = [];
+    const jobs: OutboxJob[] = [];
     // All due at the same moment, so each lane has more work than connections.
     const at = new Date(Date.now() + 400);
     for (let i = 0; i < 12; i++) jobs.push(await enqueue(account.id, 'Hello', at), await enqueue(other.id, 'Hello', at));

@@ -25,9 +25,9 @@ interface ScanState {
 }
 
 /** The recipients of a report matched to the account's sent messages it could be about. */
-export function linkToSent(outbox: Outbox, accountId: string, report: DeliveryReport): LinkedRecipient[] {
+export async function linkToSent(outbox: Outbox, accountId: string, report: DeliveryReport): Promise<LinkedRecipient[]> {
   // Live jobs and those already moved to the outbox's compact history alike.
-  return linkReport(report, outbox.sentMessages(accountId, Date.now() - SENT_WINDOW_MS));
+  return linkReport(report, await outbox.sentMessages(accountId, Date.now() - SENT_WINDOW_MS));
 }
 
 export interface BounceScannerOptions {
@@ -95,7 +95,7 @@ export class BounceScanner {
     const reportedAt = report.arrivalDate ?? new Date().toISOString();
     const reportMessageId = report.reportMessageId ?? `<${randomUUID()}@report.mailwright.invalid>`;
     const byJob = new Map<string, DeliveryReportEntry[]>();
-    for (const linked of linkToSent(this.options.outbox, accountId, report)) {
+    for (const linked of await linkToSent(this.options.outbox, accountId, report)) {
       const entries = byJob.get(linked.jobId) ?? [];
       entries.push({
         recipient: linked.recipient,

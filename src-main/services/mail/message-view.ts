@@ -64,7 +64,7 @@ export async function allowRemoteContent(deps: MessageViewDeps, ref: MessageRef 
 
 async function viewOf(deps: MessageViewDeps, ref: MessageRef, raw: Buffer, parsed: ParsedMessage): Promise<MessageView> {
   const report = await parseDeliveryReport(raw).catch(() => null);
-  const linked = report ? linkToSent(deps.outbox, ref.accountId, report) : [];
+  const linked = report ? await linkToSent(deps.outbox, ref.accountId, report) : [];
   const bySender = parsed.from ? deps.remote.senderAllowed(parsed.from.address) : false;
   const byMessage = deps.remote.messageAllowed(messageKey(ref, parsed));
   return {

@@ -6,8 +6,11 @@
  * before the job's files go; a later change (a delivery report) appends the whole entry again and
  * the last line of an id wins. A torn last line (a crash mid-append) is skipped, never fatal.
  */
-import { appendFile, open, readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { appendFile, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { removeQuietly, syncDir, tempName } from '../durable-files';
 import type { DeliveryReportEntry } from '../../../shared/outbox';
 import type { JobRecord, Refusal } from './types';
 
@@ -79,29 +82,184 @@ function isEntry(value: unknown): value is HistoryEntry {
   );
 }
 
-/** Every entry, the last line of each id winning; `damaged` counts lines that did not parse (kept in the file, skipped). */
-export async function readHistory(dir: string): Promise<{ entries: Map<string, HistoryEntry>; damaged: number }> {
-  const entries = new Map<string, HistoryEntry>();
-  let damaged = 0;
-  let text: string;
+/**
+ * What the outbox keeps in memory of each history entry: enough for bounce linking, "did this
+ * account deliver since", and a batch's counts. The rest (subject, recipients as typed, replies,
+ * reports) stays on disk and is read a page at a time (readHistoryPage) or by id (findHistoryEntry).
+ */
+export interface PastRef {
+  id: string;
+  accountId: string;
+  state: 'sent' | 'cancelled';
+  messageId: string;
+  envelopeId: string | null;
+  recipients: string[];
+  createdAt: string;
+  finishedAt: string;
+  accepted: number;
+  refused: number;
+  batchId?: string;
+}
+
+export const pastRefOf = (e: HistoryEntry): PastRef => ({
+  id: e.id,
+  accountId: e.accountId,
+  state: e.state,
+  messageId: e.messageId,
+  envelopeId: e.envelopeId,
+  recipients: e.recipients,
+  createdAt: e.createdAt,
+  finishedAt: e.finishedAt,
+  accepted: e.accepted.length,
+  refused: e.refused.length,
+  ...(e.batchId ? { batchId: e.batchId } : {}),
+});
+
+function parseEntry(line: string): HistoryEntry | undefined {
   try {
-    text = await readFile(join(dir, HISTORY_FILE), 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { entries, damaged };
-    throw error;
+    const parsed: unknown = JSON.parse(line);
+    return isEntry(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
   }
-  for (const line of text.split('\n')) {
+}
+
+/**
+ * Reads every entry, the last line of each id winning, streaming (the event loop gets a turn
+ * between chunks, so a long history never stalls the app); `damaged` counts lines that did not
+ * parse (kept in the file, skipped).
+ */
+export async function readHistory<T = HistoryEntry>(dir: string, map: (e: HistoryEntry) => T = (e) => e as unknown as T): Promise<{ entries: Map<string, T>; damaged: number }> {
+  const entries = new Map<string, T>();
+  let damaged = 0;
+  const stream = createReadStream(join(dir, HISTORY_FILE), { encoding: 'utf8', highWaterMark: 64 * 1024 });
+  const opened = await new Promise<boolean>((resolve, reject) => {
+    stream.once('open', () => resolve(true));
+    stream.once('error', (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? resolve(false) : reject(error)));
+  });
+  if (!opened) return { entries, damaged };
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  for await (const line of lines) {
     if (!line.trim()) continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      parsed = undefined;
+    const entry = parseEntry(line);
+    if (!entry) damaged++;
+    else {
+      // The last line of an id wins, and takes the newest place in the order.
+      entries.delete(entry.id);
+      entries.set(entry.id, map(entry));
     }
-    if (isEntry(parsed)) entries.set(parsed.id, parsed);
-    else damaged++;
   }
   return { entries, damaged };
+}
+
+/**
+ * Lines from the end of the history backwards, newest first: `before` is a byte offset from a
+ * previous page (null for the end). Only what a page needs is read (64 KiB at a time), so the
+ * first screen costs the same with a hundred or a hundred thousand entries.
+ */
+async function* linesBackwards(dir: string, before: number | null): AsyncGenerator<{ line: string; start: number }> {
+  let handle;
+  try {
+    handle = await open(join(dir, HISTORY_FILE), 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    let end = before ?? (await handle.stat()).size;
+    let carry = Buffer.alloc(0);
+    const chunk = 64 * 1024;
+    while (end > 0) {
+      const start = Math.max(0, end - chunk);
+      const buffer = Buffer.alloc(end - start);
+      await handle.read(buffer, 0, buffer.length, start);
+      let data = Buffer.concat([buffer, carry]);
+      let cut = data.lastIndexOf(0x0a);
+      // Lines wholly inside what was read, from the last one back; the part before the first newline waits for the next chunk.
+      let lineEnd = data.length;
+      while (cut >= 0) {
+        const line = data.subarray(cut + 1, lineEnd).toString('utf8');
+        if (line.trim()) yield { line, start: start + cut + 1 };
+        lineEnd = cut;
+        cut = cut === 0 ? -1 : data.lastIndexOf(0x0a, cut - 1);
+      }
+      carry = data.subarray(0, lineEnd);
+      data = Buffer.alloc(0);
+      end = start;
+    }
+    const first = carry.toString('utf8');
+    if (first.trim()) yield { line: first, start: 0 };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * A page of the history, newest first, each id once (its newest line). `next` is the cursor for
+ * the page after, null at the start of the file. An id re-appended later (a delivery report) shows
+ * at its newest place; a page may skip an id already shown on a newer page only within itself, so
+ * a list that pages should keep ids it has.
+ */
+export async function readHistoryPage(dir: string, options: { before?: number | null; limit: number }): Promise<{ entries: HistoryEntry[]; next: number | null }> {
+  const entries: HistoryEntry[] = [];
+  const seen = new Set<string>();
+  let next: number | null = null;
+  for await (const { line, start } of linesBackwards(dir, options.before ?? null)) {
+    const entry = parseEntry(line);
+    if (!entry || seen.has(entry.id)) continue;
+    if (entries.length === options.limit) {
+      next = start + Buffer.byteLength(line) + 1;
+      break;
+    }
+    seen.add(entry.id);
+    entries.push(entry);
+  }
+  return { entries, next };
+}
+
+/** The newest entry of an id, read from the end back (recent ones, which reports are about, come first). */
+export async function findHistoryEntry(dir: string, id: string): Promise<HistoryEntry | undefined> {
+  for await (const { line } of linesBackwards(dir, null)) {
+    if (!line.includes(id)) continue;
+    const entry = parseEntry(line);
+    if (entry?.id === id) return entry;
+  }
+  return undefined;
+}
+
+export class HistoryDamagedError extends Error {
+  constructor(readonly lines: number) {
+    super(`${lines} damaged history lines`);
+  }
+}
+
+/**
+ * Drops entries that finished before `cutoffIso` (the retention the person chose): the kept lines
+ * (each id's newest) are written to a new file, fsynced, and put in place of the old one. Answers
+ * how many entries went.
+ */
+export async function pruneHistory(dir: string, cutoffIso: string): Promise<number> {
+  const { entries, damaged } = await readHistory(dir);
+  // A damaged line is kept where it is, never dropped on the way: no pruning until it is dealt with.
+  if (damaged) throw new HistoryDamagedError(damaged);
+  const kept = [...entries.values()].filter((e) => e.finishedAt >= cutoffIso);
+  const dropped = entries.size - kept.length;
+  if (!dropped) return 0;
+  const file = join(dir, HISTORY_FILE);
+  const tmp = tempName(file);
+  const handle = await open(tmp, 'wx', 0o600);
+  try {
+    await handle.writeFile(kept.map((e) => JSON.stringify(e) + '\n').join(''));
+    await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await removeQuietly(tmp).catch(() => undefined);
+    throw error;
+  }
+  await handle.close();
+  await rename(tmp, file);
+  await syncDir(dir);
+  return dropped;
 }
 
 /**

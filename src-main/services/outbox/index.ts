@@ -31,7 +31,7 @@ import { afterWorking, withPin } from '../net/errors';
 import { deliverBySmtp } from './deliver';
 import { envelopeOf, measureMessageFile, newMessageId, OutboxWriteError, validateMessage, writeMessageFile, type StoredMessage } from './message';
 import { rebuildRecord } from './rebuild';
-import { appendHistory, historyEntryOf, readHistory, type HistoryEntry } from './history';
+import { appendHistory, findHistoryEntry, HistoryDamagedError, historyEntryOf, pastRefOf, pruneHistory, readHistory, readHistoryPage, type HistoryEntry, type PastRef } from './history';
 import { allows, applyAction, applyOutcome, isDue, isPending, isWaiting, recoverJob, remainingRecipients, resumeAfterSignIn, type Action } from './state';
 import { removeQuietly, tempName, writeFileAtomic } from '../durable-files';
 import { emlFile, FileJobStore, setAside, type JobStore } from './store';
@@ -50,7 +50,7 @@ import {
 } from './types';
 
 export * from './types';
-export type { HistoryEntry } from './history';
+export type { HistoryEntry, PastRef } from './history';
 export { retryDelayMs } from './state';
 
 /** The timer never sleeps longer than this, so a clock change cannot hold a send back for long. */
@@ -60,6 +60,9 @@ const DAY_MS = 24 * 3600_000;
 const HOUSEKEEPING_EVERY_MS = 6 * 3600_000;
 /** Finished jobs stay in full this long (the Sent copy and the first bounces have long had their chance). */
 const DEFAULT_HISTORY_AFTER_MS = 7 * DAY_MS;
+/** At most this many finished jobs stay live (newest first); older ones go to the history sooner. */
+const LIVE_FINISHED = 100;
+const MAX_HISTORY_PAGE = 200;
 
 /** A batch holds at most this many messages (a mail merge of a few thousand fits many times over). */
 const MAX_BATCH = 100_000;
@@ -77,6 +80,7 @@ interface Prepared {
 }
 
 /** Errors of the outbox's own API; the detail names the action and state, never message content. */
+const isFinished = (job: JobRecord) => job.state === 'sent' || job.state === 'cancelled';
 const notFound = () => fail<OutboxJob>('JOB_NOT_FOUND');
 const notAllowed = (action: Action, job: JobRecord) => fail<OutboxJob>('JOB_NOT_ALLOWED', { command: `${action} when ${job.state}` });
 
@@ -108,7 +112,16 @@ export class Outbox {
   private readonly jobs = new Map<string, JobRecord>();
   private readonly drafts = new Map<string, unknown>();
   /** Finished jobs moved out of the folder, by id (history.ts). */
-  private readonly past = new Map<string, HistoryEntry>();
+  private readonly past = new Map<string, PastRef>();
+  /**
+   * The history is read after open, in the background (a long one never delays the outbox or the
+   * first screen); what needs all of it awaits this.
+   */
+  private pastLoaded: Promise<void> = Promise.resolve();
+  /** How many live jobs are sent or cancelled (kept by put() and forget()). */
+  private finishedLive = 0;
+  /** A compaction is due soon (many finished jobs piled up). */
+  private compactSoon: NodeJS.Timeout | undefined;
   private readonly dir: string;
   private readonly store: JobStore;
   private readonly now: () => number;
@@ -170,12 +183,7 @@ export class Outbox {
 
   private async load(): Promise<void> {
     const report = await this.store.load();
-    const past = await readHistory(this.dir).catch((error: unknown) => {
-      this.log.error('outbox: history unreadable; kept as it is', { error });
-      return { entries: new Map<string, HistoryEntry>(), damaged: 0 };
-    });
-    for (const [id, entry] of past.entries) this.past.set(id, entry);
-    if (past.damaged) this.log.warn('outbox: damaged history lines skipped (kept in the file)', { lines: past.damaged });
+    this.pastLoaded = this.loadPast();
     if (report.removed.length) this.log.warn('outbox: cleaned up after an interrupted write', { removed: report.removed.length });
     if (report.corrupt.length) this.log.error('outbox: damaged job files without a message set aside', { corrupt: report.corrupt });
     if (report.damagedDrafts.length) this.log.error('outbox: damaged draft files set aside', { ids: report.damagedDrafts });
@@ -219,14 +227,22 @@ export class Outbox {
     if (orphans.length) {
       await this.store.remove(orphans.map((j) => j.id));
       for (const j of orphans) {
-        this.jobs.delete(j.id);
-        this.dueAt.delete(j.id);
-        this.drafts.delete(j.id);
+        this.forget(j.id);
       }
       this.log.warn('outbox: removed the messages of a batch that was never fully queued', { count: orphans.length });
     }
     for (const job of this.jobs.values()) if (job.batchId) this.batchJobs(job.batchId).add(job.id);
-    for (const entry of this.past.values()) if (entry.batchId) this.batchJobs(entry.batchId).add(entry.id);
+  }
+
+  private async loadPast(): Promise<void> {
+    const past = await readHistory(this.dir, pastRefOf).catch((error: unknown) => {
+      this.log.error('outbox: history unreadable; kept as it is', { error });
+      return { entries: new Map<string, PastRef>(), damaged: 0 };
+    });
+    // Entries moved there since open (compact) are newer than what was read: they stay.
+    for (const [id, ref] of past.entries) if (!this.past.has(id)) this.past.set(id, ref);
+    if (past.damaged) this.log.warn('outbox: damaged history lines skipped (kept in the file)', { lines: past.damaged });
+    for (const ref of this.past.values()) if (ref.batchId) this.batchJobs(ref.batchId).add(ref.id);
   }
 
   /** Builds the message file now (fsynced), then persists the job: queued, not before sendAt or the end of the undo window. */
@@ -415,7 +431,8 @@ export class Outbox {
 
   /** A report about a message already in the history: the entry is appended again with it. Answers null (no live job changed). */
   private async recordInHistory(id: string, entries: readonly DeliveryReportEntry[]): Promise<Result<OutboxJob | null>> {
-    const entry = this.past.get(id);
+    await this.pastLoaded;
+    const entry = this.past.has(id) ? await findHistoryEntry(this.dir, id).catch(() => undefined) : undefined;
     if (!entry) return notFound();
     const fresh = entries.filter((e) => !entry.deliveryReports.some((k) => k.reportMessageId === e.reportMessageId && k.recipient === e.recipient));
     if (!fresh.length) return ok(null);
@@ -426,7 +443,7 @@ export class Outbox {
       this.log.error('outbox: could not write the history', { id, error });
       return fail('OUTBOX_UNWRITABLE');
     }
-    this.past.set(id, next);
+    this.past.set(id, pastRefOf(next));
     this.log.info('outbox: delivery report recorded in the history', { id, actions: fresh.map((e) => e.action) });
     return ok(null);
   }
@@ -435,8 +452,8 @@ export class Outbox {
    * Sent messages of an account since `sinceMs` (epoch ms), live jobs ('sent' and 'uncertain') and
    * the history alike: what bounce linking matches a delivery report against.
    */
-  /** Sent messages as bounce linking needs them, from live jobs and the history. */
-  sentMessages(accountId: string, sinceMs: number): SentMessageRef[] {
+  async sentMessages(accountId: string, sinceMs: number): Promise<SentMessageRef[]> {
+    await this.pastLoaded;
     const refs: SentMessageRef[] = [];
     for (const j of this.jobs.values()) {
       if (j.accountId !== accountId || (j.state !== 'sent' && j.state !== 'uncertain') || Date.parse(j.createdAt) < sinceMs) continue;
@@ -453,17 +470,30 @@ export class Outbox {
    * Whether a message of the account reached its server (some recipient accepted) after `sinceIso`,
    * when its settings were last saved: those very settings work. Live jobs and the history alike.
    */
-  private deliveredSince(accountId: string, sinceIso: string): boolean {
+  private async deliveredSince(accountId: string, sinceIso: string): Promise<boolean> {
+    await this.pastLoaded;
     const saved = Date.parse(sinceIso);
     const since = Number.isNaN(saved) ? -Infinity : saved;
     for (const j of this.jobs.values()) if (j.accountId === accountId && j.accepted.length > 0 && Date.parse(j.updatedAt) >= since) return true;
-    for (const e of this.past.values()) if (e.accountId === accountId && e.accepted.length > 0 && Date.parse(e.finishedAt) >= since) return true;
+    for (const e of this.past.values()) if (e.accountId === accountId && e.accepted > 0 && Date.parse(e.finishedAt) >= since) return true;
     return false;
   }
 
-  /** Finished jobs moved to the compact history, newest first. */
-  history(): HistoryEntry[] {
-    return [...this.past.values()].filter((e) => !this.jobs.has(e.id)).sort((a, b) => b.finishedAt.localeCompare(a.finishedAt));
+  /**
+   * A page of the finished jobs moved to the compact history, newest first: read from the end of
+   * the file, so the first page costs the same however long the history is. `before`: the `next`
+   * of the page before (null or absent for the first page).
+   */
+  async historyPage(options: { before?: number | null; limit?: number } = {}): Promise<{ entries: HistoryEntry[]; next: number | null }> {
+    const limit = Math.max(1, Math.min(MAX_HISTORY_PAGE, options.limit ?? MAX_HISTORY_PAGE));
+    try {
+      const page = await readHistoryPage(this.dir, { before: options.before ?? null, limit });
+      // A job moved while a crash interrupted the move is still live: shown there, not twice.
+      return { entries: page.entries.filter((e) => !this.jobs.has(e.id)), next: page.next };
+    } catch (error) {
+      this.log.error('outbox: history unreadable', { error });
+      return { entries: [], next: null };
+    }
   }
 
   /**
@@ -473,25 +503,69 @@ export class Outbox {
    */
   compact(): Promise<number> {
     return this.serial(async () => {
+      const moved = await this.moveFinished();
+      await this.applyRetention();
+      return moved;
+    });
+  }
+
+  /**
+   * Finished jobs leave the live set when older than historyAfterMs, or beyond the newest
+   * LIVE_FINISHED (a mail merge's thousands go to the history at once, so opening the outbox and its
+   * first screen stay small).
+   */
+  private async moveFinished(): Promise<number> {
+    {
       const cutoff = this.now() - (this.options.historyAfterMs ?? DEFAULT_HISTORY_AFTER_MS);
-      const old = [...this.jobs.values()].filter((j) => (j.state === 'sent' || j.state === 'cancelled') && Date.parse(j.updatedAt) <= cutoff);
+      const finished = [...this.jobs.values()]
+        .filter((j) => j.state === 'sent' || j.state === 'cancelled')
+        .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt) || b.id.localeCompare(a.id));
+      const old = finished.filter((j, i) => i >= (this.options.liveFinished ?? LIVE_FINISHED) || Date.parse(j.updatedAt) <= cutoff);
       if (!old.length) return 0;
-      const entries = old.map(historyEntryOf);
+      // Oldest first into the file, so a page read from its end is newest first.
+      const entries = old.reverse().map(historyEntryOf);
       try {
         await appendHistory(this.dir, entries);
-        for (const e of entries) this.past.set(e.id, e);
+        for (const e of entries) this.past.set(e.id, pastRefOf(e));
         await this.store.remove(old.map((j) => j.id));
       } catch (error) {
         this.log.error('outbox: could not move finished jobs to the history', { error });
         return 0;
       }
       for (const job of old) {
-        this.jobs.delete(job.id);
-        this.drafts.delete(job.id);
+        this.forget(job.id);
       }
       this.log.info('outbox: finished jobs moved to the history', { count: old.length });
       return old.length;
-    });
+    }
+  }
+
+  /** Drops history entries older than the retention the person chose (none: kept for ever). */
+  private async applyRetention(): Promise<void> {
+    const days = this.options.historyRetentionDays?.() ?? null;
+    if (days === null) return;
+    await this.pastLoaded;
+    const cutoff = new Date(this.now() - days * DAY_MS).toISOString();
+    try {
+      const dropped = await pruneHistory(this.dir, cutoff);
+      if (!dropped) return;
+      for (const [id, ref] of this.past) if (ref.finishedAt < cutoff) this.past.delete(id);
+      this.log.info('outbox: history older than the retention removed', { count: dropped, days });
+    } catch (error) {
+      if (error instanceof HistoryDamagedError) this.log.error('outbox: history has damaged lines; not pruned, nothing dropped', { lines: error.lines });
+      else this.log.error('outbox: could not prune the history', { error });
+    }
+  }
+
+  /** Many finished jobs piled up (a batch): move them to the history soon, once, not per message. */
+  private compactWhenMany(): void {
+    if (this.compactSoon || this.closed) return;
+    if (this.finishedLive <= (this.options.liveFinished ?? LIVE_FINISHED)) return;
+    this.compactSoon = setTimeout(() => {
+      this.compactSoon = undefined;
+      void this.serial(() => this.moveFinished());
+    }, 1000);
+    this.compactSoon.unref?.();
   }
 
   /** Every job, oldest first. */
@@ -570,7 +644,7 @@ export class Outbox {
       const state = job?.state ?? this.past.get(id)?.state;
       if (state === 'queued' || state === 'retrying') p.waiting++;
       else if (state === 'sending' || state === 'sent' || state === 'failed' || state === 'uncertain' || state === 'signin' || state === 'cancelled') p[state]++;
-      if (state === 'sent' && (job?.refused.length ?? this.past.get(id)?.refused.length ?? 0) > 0) p.partlyRefused++;
+      if (state === 'sent' && (job ? job.refused.length : (this.past.get(id)?.refused ?? 0)) > 0) p.partlyRefused++;
     }
     p.done = p.waiting + p.sending + p.signin === 0;
     return p;
@@ -738,6 +812,7 @@ export class Outbox {
     }
     this.closed = true;
     clearInterval(this.housekeeping);
+    clearTimeout(this.compactSoon);
     clearTimeout(this.timer);
     this.timer = undefined;
     for (const report of this.batchReports.values()) clearTimeout(report.timer);
@@ -832,6 +907,8 @@ export class Outbox {
 
   /** Keeps the job, and its place in the schedule: a waiting job goes into the heap at its due time. */
   private put(job: JobRecord): void {
+    const before = this.jobs.get(job.id);
+    this.finishedLive += Number(isFinished(job)) - Number(before !== undefined && isFinished(before));
     this.jobs.set(job.id, job);
     if (job.batchId) this.reportBatch(job.batchId);
     if (!isWaiting(job)) {
@@ -843,6 +920,15 @@ export class Outbox {
     if (this.dueAt.get(job.id) === due) return;
     this.dueAt.set(job.id, due);
     this.waiting.push({ at: due, seq: this.seq++, id: job.id });
+  }
+
+  /** Drops a job from memory (moved to the history, or never queued after all). */
+  private forget(id: string): void {
+    const job = this.jobs.get(id);
+    if (job && isFinished(job)) this.finishedLive--;
+    this.jobs.delete(id);
+    this.dueAt.delete(id);
+    this.drafts.delete(id);
   }
 
   /** One timer, set for the earliest waiting job (the top of the heap; stale entries are dropped on the way). */
@@ -1006,7 +1092,7 @@ export class Outbox {
     }
 
     if (outcome.kind === 'not-delivered' && settingsSince !== undefined)
-      outcome = { ...outcome, error: withPin(afterWorking(outcome.error, this.deliveredSince(started.accountId, settingsSince)), pinnedNow) };
+      outcome = { ...outcome, error: withPin(afterWorking(outcome.error, await this.deliveredSince(started.accountId, settingsSince)), pinnedNow) };
 
     // The new state is taken in turn with every other change; its write joins whatever else is being
     // made durable at the same moment (other lanes' markers and outcomes), and is awaited outside the turn.
@@ -1026,6 +1112,7 @@ export class Outbox {
     }
     // Seen (and told) once it is on disk. Nothing else changes a job while it is being sent.
     this.put(next);
+    if (next.state === 'sent') this.compactWhenMany();
     {
       this.logOutcome(next, outcome);
       this.emit(next);

@@ -215,6 +215,10 @@ export interface OutboxOptions {
    * open: their files go, one line stays. Default 7 days.
    */
   historyAfterMs?: number;
+  /** At most this many finished jobs stay live, the newest (default 100); older ones move to the history sooner. */
+  liveFinished?: number;
+  /** How long the history keeps a finished message, in days (the person's setting, read at each housekeeping); null or absent: for ever. */
+  historyRetentionDays?: () => number | null;
   /** A batch's counts: when it is queued, paused, resumed or done at once, otherwise at most every batchProgressEveryMs (default 250). */
   onBatchProgress?: (progress: BatchProgress) => void;
   batchProgressEveryMs?: number;
