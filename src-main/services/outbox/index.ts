@@ -27,6 +27,7 @@ import { appError, fail, ok, type AppError, type Result } from '../../../shared/
 import { silentLogger, type Logger } from '../logger';
 import { afterWorking, withPin } from '../net/errors';
 import { deliverBySmtp } from './deliver';
+import { SmtpSessions } from './sessions';
 import { envelopeOf, measureMessageFile, newMessageId, OutboxWriteError, validateMessage, writeMessageFile, type StoredMessage } from './message';
 import { rebuildRecord } from './rebuild';
 import { appendHistory, historyEntryOf, readHistory, type HistoryEntry } from './history';
@@ -92,6 +93,8 @@ export class Outbox {
   private inflight: { id: string; abort: AbortController; progress?: { sentBytes: number; totalBytes: number } } | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Authenticated SMTP connections kept between messages (sessions.ts). */
+  private readonly sessions = new SmtpSessions();
 
   private constructor(private readonly options: OutboxOptions) {
     this.dir = options.dir;
@@ -432,6 +435,7 @@ export class Outbox {
       clearTimeout(grace);
       clearTimeout(giveUp);
     }
+    this.sessions.close();
     await this.chain.catch(() => undefined);
   }
 
@@ -575,6 +579,7 @@ export class Outbox {
           credentials: account.value.credentials,
           smtp: this.options.smtp ?? {},
           signal: abort.signal,
+          sessions: this.sessions,
           beforeTransmit: () =>
             this.serial(async () => {
               const job: JobRecord = { ...this.jobs.get(id)!, transmitting: true, updatedAt: new Date(this.now()).toISOString() };
