@@ -14,7 +14,7 @@ import { Outbox, type OutboxJob, type OutboxOptions } from '../../src-main/servi
 import { deliverBySmtp } from '../../src-main/services/outbox/deliver';
 import { laneKey, SmtpSessions } from '../../src-main/services/outbox/sessions';
 import type { StoredAccount } from '../../src-main/services/settings-store';
-import { passwordCredential, type CredentialSource } from '../../src-main/services/credentials';
+import { fixedCredential, passwordCredential, type CredentialSource } from '../../src-main/services/credentials';
 import { SMTPConnection as ServerConnection } from 'smtp-server/lib/smtp-connection';
 import { startMailServers, type MailServers } from '../support/mail-servers';
 import { jobRecord, testAccount, testMessage, until } from '../support/outbox-fixtures';
@@ -133,6 +133,32 @@ describe('many messages on one connection', () => {
     await o.finished([third.id]);
     expect(s.connections).toBe(2);
     expect(s.auths).toBe(2);
+  });
+});
+
+describe('OAuth2 (XOAUTH2)', () => {
+  it('a kept connection is used while its access token is current; a new token opens a new session', async () => {
+    const tokens: string[] = [];
+    const s = await server({
+      authMethods: ['XOAUTH2'],
+      onAuth: (auth, _session, cb) => {
+        tokens.push(auth.accessToken ?? '');
+        return auth.username === 'alice' && auth.accessToken?.startsWith('token-') ? cb(null, { user: 'alice' }) : cb(null, { data: { status: '401' } });
+      },
+    });
+    const account = { ...testAccount(s.port, 'tls', 'password', 'alice'), smtp: { ...testAccount(s.port, 'tls').smtp, auth: 'oauth2' as const, username: 'alice' } };
+    let token = 'token-1';
+    const credentials: CredentialSource = { credential: () => fixedCredential({ kind: 'oauth2', username: 'alice', accessToken: token }).credential(), refused: () => false };
+    const o = await outboxFor(account, credentials);
+    const first = [await o.send('One'), await o.send('Two'), await o.send('Three')];
+    await o.finished(first.map((j) => j.id));
+    expect(s.connections).toBe(1);
+    token = 'token-2';
+    const later = await o.send('Four');
+    await o.finished([later.id]);
+    for (const j of [...first, later]) expect(o.job(j.id)).toMatchObject({ state: 'sent', attempts: 1 });
+    expect(tokens).toEqual(['token-1', 'token-2']);
+    expect(s.connections).toBe(2);
   });
 });
 

@@ -14,8 +14,10 @@
  * (sessions.ts), which then starts with RSET instead of connect, TLS and AUTH. A kept connection that
  * turns out dead before anything of the message went out (RSET fails, the server timed it out, 421
  * to RSET or MAIL) is closed and the message goes at once on ONE fresh connection: the same attempt,
- * nothing of it reached the server.
+ * nothing of it reached the server. No password is read for a kept connection; for an OAuth2
+ * account the token service is asked whether the token it logged in with is still the current one.
  */
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { open, type FileHandle } from 'node:fs/promises';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
@@ -141,8 +143,13 @@ function connectionGone(error: unknown): boolean {
 export async function deliverBySmtp(request: DeliveryRequest): Promise<DeliveryOutcome> {
   if (request.signal.aborted) return { kind: 'aborted' };
   const lane = request.sessions ? { sessions: request.sessions, key: laneKey(request.account) } : undefined;
-  // A kept connection is already logged in: no credential is read for it.
-  const kept = lane?.sessions.take(lane.key);
+  // A kept connection is already logged in: no password is read for it.
+  let kept = lane?.sessions.take(lane.key);
+  if (kept && request.account.smtp.auth === 'oauth2' && !(await tokenStillCurrent(request, kept))) {
+    kept.on('error', () => undefined);
+    kept.close();
+    kept = undefined;
+  }
   if (kept) {
     const outcome = await onKeptConnection(request, lane!, kept);
     if (outcome !== STALE) return outcome;
@@ -174,6 +181,21 @@ function oauthHandler(credential: Extract<Credential, { kind: 'oauth2' }>, serve
     if (reply.status === 334) reply = await ctx.sendCommand(failureAnswer(mechanism));
     if (reply.status !== 235) throw new Error('Invalid login');
   };
+}
+
+/**
+ * Which access token each connection logged in with (a digest: the token itself stays with the
+ * token service). A kept connection is used only while its token is still the account's current
+ * one: a session never outlives its token, so a revoked grant stops sending as soon as the token
+ * would have (the same as when every message logged in anew).
+ */
+const loggedInWith = new WeakMap<SMTPConnection, string>();
+const tokenDigest = (token: string) => createHash('sha256').update(token).digest('base64');
+
+/** Asks the token service (in memory; refreshes a token about to expire) whether the connection's token is still current. */
+async function tokenStillCurrent(request: DeliveryRequest, connection: SMTPConnection): Promise<boolean> {
+  const current = await request.credentials.credential();
+  return current.ok && current.value?.kind === 'oauth2' && loggedInWith.get(connection) === tokenDigest(current.value.accessToken);
 }
 
 function onKeptConnection(request: DeliveryRequest, lane: Lane, connection: SMTPConnection): Promise<DeliveryOutcome | typeof STALE> {
@@ -230,6 +252,7 @@ function deliverOnce(request: DeliveryRequest, credential: Credential | undefine
       }
       connection.login(login, (loginError) => {
         if (loginError) return start(loginError);
+        if (credential.kind === 'oauth2') loggedInWith.set(connection, tokenDigest(credential.accessToken));
         start();
       });
     });
