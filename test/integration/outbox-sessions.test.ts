@@ -252,16 +252,67 @@ describe('may have been sent', () => {
   });
 });
 
+/** One delivery straight through deliverBySmtp (no outbox), plaintext, no sign-in. */
+function directDelivery(port: number, sessions: SmtpSessions) {
+  const account = testAccount(port, 'none', 'none');
+  const eml = join(mkdtempSync(join(dir, 'eml-')), 'm.eml');
+  const raw = 'From: alice@mailwright.test\r\nTo: bob@mailwright.test\r\nSubject: Hello\r\n\r\nHello\r\n';
+  writeFileSync(eml, raw);
+  const deliver = () =>
+    deliverBySmtp({
+      job: { ...jobRecord(), draft: null },
+      emlPath: eml,
+      sizeBytes: raw.length,
+      recipients: ['bob@mailwright.test'],
+      account,
+      credentials: passwordCredential('', undefined),
+      smtp: { timeouts: TIMEOUTS },
+      signal: new AbortController().signal,
+      sessions,
+      beforeTransmit: async () => undefined,
+      onProgress: () => undefined,
+    });
+  return { account, key: laneKey(account), deliver };
+}
+
+describe('SmtpSessions', () => {
+  it('an idle connection is closed with QUIT after idleMs; close() ends the others at once', async () => {
+    const s = await server({ secure: false, authOptional: true });
+    const sessions = new SmtpSessions({ idleMs: 300 });
+    cleanup.push(() => sessions.close());
+    const d = directDelivery(s.port, sessions);
+    expect((await d.deliver()).kind).toBe('delivered');
+    expect(sessions.idleCount(d.key)).toBe(1);
+    await until(() => s.lines.includes('QUIT'), 3000, 'QUIT after the idle time');
+    expect(sessions.idleCount()).toBe(0);
+
+    expect((await d.deliver()).kind).toBe('delivered');
+    expect(s.connections).toBe(2);
+    sessions.close();
+    expect(sessions.idleCount()).toBe(0);
+    await until(() => s.lines.filter((l) => l === 'QUIT').length === 2, 3000, 'QUIT at close');
+    // Kept after close: closed at once.
+    expect((await d.deliver()).kind).toBe('delivered');
+    expect(sessions.idleCount()).toBe(0);
+  });
+
+  it('a connection is retired after maxMessagesPerConnection messages', async () => {
+    const s = await server({ secure: false, authOptional: true });
+    const sessions = new SmtpSessions({ maxMessagesPerConnection: 3 });
+    cleanup.push(() => sessions.close());
+    const d = directDelivery(s.port, sessions);
+    for (let i = 0; i < 7; i++) expect((await d.deliver()).kind).toBe('delivered');
+    expect(s.connections).toBe(3);
+    expect(s.deliveries).toHaveLength(7);
+  });
+});
+
 describe('listeners', () => {
   it('a connection that carries 300 messages gathers no listeners', async () => {
     const s = await server({ secure: false, authOptional: true });
-    const account = testAccount(s.port, 'none', 'none');
     const sessions = new SmtpSessions({ maxMessagesPerConnection: 10_000 });
     cleanup.push(() => sessions.close());
-    const eml = join(mkdtempSync(join(dir, 'eml-')), 'm.eml');
-    const raw = 'From: alice@mailwright.test\r\nTo: bob@mailwright.test\r\nSubject: Hello\r\n\r\nHello\r\n';
-    writeFileSync(eml, raw);
-    const key = laneKey(account);
+    const { key, deliver } = directDelivery(s.port, sessions);
     const counts = (): Record<string, number> => {
       const connection = sessions.take(key)!;
       const socket = (connection as unknown as { _socket: NodeJS.EventEmitter })._socket;
@@ -277,19 +328,7 @@ describe('listeners', () => {
     cleanup.push(() => process.off('warning', onWarning));
     let after10: Record<string, number> = {};
     for (let i = 1; i <= 300; i++) {
-      const outcome = await deliverBySmtp({
-        job: { ...jobRecord(), draft: null },
-        emlPath: eml,
-        sizeBytes: raw.length,
-        recipients: ['bob@mailwright.test'],
-        account,
-        credentials: passwordCredential('', undefined),
-        smtp: { timeouts: TIMEOUTS },
-        signal: new AbortController().signal,
-        sessions,
-        beforeTransmit: async () => undefined,
-        onProgress: () => undefined,
-      });
+      const outcome = await deliver();
       expect(outcome.kind).toBe('delivered');
       if (i === 10) after10 = counts();
     }

@@ -194,8 +194,16 @@ const tokenDigest = (token: string) => createHash('sha256').update(token).digest
 
 /** Asks the token service (in memory; refreshes a token about to expire) whether the connection's token is still current. */
 async function tokenStillCurrent(request: DeliveryRequest, connection: SMTPConnection): Promise<boolean> {
-  const current = await request.credentials.credential();
-  return current.ok && current.value?.kind === 'oauth2' && loggedInWith.get(connection) === tokenDigest(current.value.accessToken);
+  // The connection is ours now and nobody else listens: an error while we wait must not go unheard
+  // (an 'error' without a listener would throw). A connection that broke meanwhile is found by RSET.
+  const meanwhile = () => undefined;
+  connection.on('error', meanwhile);
+  const current = await request.credentials.credential().then(
+    (result) => result,
+    () => undefined,
+  );
+  connection.removeListener('error', meanwhile);
+  return current !== undefined && current.ok && current.value?.kind === 'oauth2' && loggedInWith.get(connection) === tokenDigest(current.value.accessToken);
 }
 
 function onKeptConnection(request: DeliveryRequest, lane: Lane, connection: SMTPConnection): Promise<DeliveryOutcome | typeof STALE> {
