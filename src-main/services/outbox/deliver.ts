@@ -9,7 +9,15 @@
  * - a reply from the server (4xx, 5xx) always means "not taken": temporary or permanent;
  * - no reply (connection lost, timeout) before the data started: nothing went out, temporary;
  * - no reply after the data started: "uncertain", never retried on its own.
+ *
+ * With `request.sessions`, the connection of a clean delivery is kept for the lane's next message
+ * (sessions.ts), which then starts with RSET instead of connect, TLS and AUTH. A kept connection that
+ * turns out dead before anything of the message went out (RSET fails, the server timed it out, 421
+ * to RSET or MAIL) is closed and the message goes at once on ONE fresh connection: the same attempt,
+ * nothing of it reached the server. No password is read for a kept connection; for an OAuth2
+ * account the token service is asked whether the token it logged in with is still the current one.
  */
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { open, type FileHandle } from 'node:fs/promises';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
@@ -22,6 +30,7 @@ import { transportOptions } from '../smtp';
 import { withFreshCredential, type Credential } from '../credentials';
 import { chooseOAuthMechanism, failureAnswer, oauthResponse, xoauth2Response, type OAuthMechanism } from '../net/sasl';
 import { needsSmtpUtf8 } from './message';
+import { laneKey, type SmtpSessions } from './sessions';
 import type { DeliveryOutcome, DeliveryRequest, Refusal } from './types';
 
 /** What SMTPConnection knows after EHLO but does not declare in its types. */
@@ -112,6 +121,20 @@ const permanent = (error: AppError): DeliveryOutcome => ({ kind: 'not-delivered'
 /** The server refused the credential itself (535): with an access token, one fresh token may help. */
 const refusedCredential = (outcome: DeliveryOutcome) => outcome.kind === 'not-delivered' && outcome.error.detail?.responseCode === 535;
 
+/** A kept connection that was dead before anything of the message went out: try again at once on a fresh one. */
+const STALE = Symbol('stale connection');
+type Lane = { sessions: SmtpSessions; key: string };
+
+/**
+ * Whether a failure on a kept connection before the data started only says the connection is gone:
+ * no reply at all (closed, reset, timed out) or 421 (the server is closing it). Any other reply is
+ * the server's answer to this message and is judged as such.
+ */
+function connectionGone(error: unknown): boolean {
+  const code = (error && typeof error === 'object' ? (error as SmtpFailure).responseCode : undefined) ?? 0;
+  return !code || code === 421;
+}
+
 /**
  * One delivery: the credential is asked for now (an access token is fetched or refreshed here, never
  * when the message is queued), and after a 535 to an access token ONE more attempt is made with a
@@ -119,8 +142,26 @@ const refusedCredential = (outcome: DeliveryOutcome) => outcome.kind === 'not-de
  */
 export async function deliverBySmtp(request: DeliveryRequest): Promise<DeliveryOutcome> {
   if (request.signal.aborted) return { kind: 'aborted' };
-  if (request.account.smtp.auth === 'none') return deliverOnce(request, undefined);
-  const result = await withFreshCredential(request.credentials, (credential) => deliverOnce(request, credential), refusedCredential);
+  const lane = request.sessions ? { sessions: request.sessions, key: laneKey(request.account) } : undefined;
+  // A kept connection is already logged in: no password is read for it.
+  let kept = lane?.sessions.take(lane.key);
+  if (kept && request.account.smtp.auth === 'oauth2' && !(await tokenStillCurrent(request, kept))) {
+    kept.on('error', () => undefined);
+    kept.close();
+    kept = undefined;
+  }
+  if (kept) {
+    const outcome = await onKeptConnection(request, lane!, kept);
+    if (outcome !== STALE) return outcome;
+    if (request.signal.aborted) return { kind: 'aborted' };
+  }
+  const fresh = async (credential: Credential | undefined): Promise<DeliveryOutcome> => {
+    const outcome = await deliverOnce(request, credential, lane);
+    // Only a kept connection can be stale; a fresh one's failures are judged as they are.
+    return outcome === STALE ? { kind: 'not-delivered', error: appError('INTERNAL'), temporary: true, refused: [], deferred: [] } : outcome;
+  };
+  if (request.account.smtp.auth === 'none') return fresh(undefined);
+  const result = await withFreshCredential(request.credentials, fresh, refusedCredential);
   if (result.ok) return result.value;
   // SIGN_IN_REQUIRED, an unreadable secret, or the authorization server out of reach (temporary).
   return { kind: 'not-delivered', error: result.error, temporary: isTemporary(result.error), refused: [], deferred: [] };
@@ -142,8 +183,38 @@ function oauthHandler(credential: Extract<Credential, { kind: 'oauth2' }>, serve
   };
 }
 
-function deliverOnce(request: DeliveryRequest, credential: Credential | undefined): Promise<DeliveryOutcome> {
-  const { account, job, signal } = request;
+/**
+ * Which access token each connection logged in with (a digest: the token itself stays with the
+ * token service). A kept connection is used only while its token is still the account's current
+ * one: a session never outlives its token, so a revoked grant stops sending as soon as the token
+ * would have (the same as when every message logged in anew).
+ */
+const loggedInWith = new WeakMap<SMTPConnection, string>();
+const tokenDigest = (token: string) => createHash('sha256').update(token).digest('base64');
+
+/** Asks the token service (in memory; refreshes a token about to expire) whether the connection's token is still current. */
+async function tokenStillCurrent(request: DeliveryRequest, connection: SMTPConnection): Promise<boolean> {
+  // The connection is ours now and nobody else listens: an error while we wait must not go unheard
+  // (an 'error' without a listener would throw). A connection that broke meanwhile is found by RSET.
+  const meanwhile = () => undefined;
+  connection.on('error', meanwhile);
+  const current = await request.credentials.credential().then(
+    (result) => result,
+    () => undefined,
+  );
+  connection.removeListener('error', meanwhile);
+  return current !== undefined && current.ok && current.value?.kind === 'oauth2' && loggedInWith.get(connection) === tokenDigest(current.value.accessToken);
+}
+
+function onKeptConnection(request: DeliveryRequest, lane: Lane, connection: SMTPConnection): Promise<DeliveryOutcome | typeof STALE> {
+  return session(request, connection, lane, true, (start) =>
+    // RSET: proves the connection still answers and leaves no transaction state behind.
+    connection.reset((error) => start(error ?? undefined)),
+  );
+}
+
+function deliverOnce(request: DeliveryRequest, credential: Credential | undefined, lane: Lane | undefined): Promise<DeliveryOutcome | typeof STALE> {
+  const { account, signal } = request;
   if (account.smtp.auth !== 'none' && (!credential || (credential.kind === 'password' && !credential.password))) return Promise.resolve(permanent(appError('PASSWORD_MISSING')));
   if (signal.aborted) return Promise.resolve({ kind: 'aborted' });
 
@@ -167,24 +238,80 @@ function deliverOnce(request: DeliveryRequest, credential: Credential | undefine
     transactionLog: false,
   });
 
-  return new Promise<DeliveryOutcome>((resolve) => {
+  return session(request, connection, lane, false, (start) => {
+    connection.connect((error) => {
+      if (error) return start(error);
+      if (account.smtp.auth === 'none' || !credential) return start();
+      if (!connection.allowsAuth) return start(undefined, permanent(appError('AUTH_UNAVAILABLE')));
+      let login: Parameters<SMTPConnection['login']>[0];
+      if (credential.kind === 'password') login = { user: credential.username, pass: credential.password };
+      else {
+        const method = chooseOAuthMechanism((connection as unknown as EhloState)._supportedAuth ?? [], 'XOAUTH2');
+        if (!method) return start(undefined, permanent(appError('AUTH_UNAVAILABLE', { command: 'AUTH' })));
+        // nodemailer keeps the method XOAUTH2 only when the login also carries a token source
+        // (otherwise it falls back to PLAIN); the customAuth handler runs in its place, so this one
+        // is never asked, but it is a true one: it gives this attempt's token.
+        const { username, accessToken } = credential;
+        const oauth2 = {
+          getToken: (_renew: boolean, callback: (error: Error | null, token?: string) => void) => callback(null, accessToken),
+          buildXOAuth2Token: (token: string) => xoauth2Response(username, token),
+        };
+        login = { user: username, method, oauth2: oauth2 as unknown as XOAuth2 };
+      }
+      connection.login(login, (loginError) => {
+        if (loginError) return start(loginError);
+        if (credential.kind === 'oauth2') loggedInWith.set(connection, tokenDigest(credential.accessToken));
+        start();
+      });
+    });
+  });
+}
+
+/**
+ * One message on a connection: `open` readies it (connect and log in, or RSET on a kept one) and
+ * calls `start` with what went wrong, if anything; then the checks, the transmitting marker and the
+ * send. The connection's listeners are this delivery's only and are removed when it ends, so a
+ * connection that carries thousands of messages gathers none. A clean end hands the connection back
+ * to the lane; any other closes it.
+ */
+function session(
+  request: DeliveryRequest,
+  connection: SMTPConnection,
+  lane: Lane | undefined,
+  reused: boolean,
+  open: (start: (error?: unknown, refusal?: DeliveryOutcome) => void) => void,
+): Promise<DeliveryOutcome | typeof STALE> {
+  const { job, signal } = request;
+  return new Promise<DeliveryOutcome | typeof STALE>((resolve) => {
     let settled = false;
     let dataStarted = false;
-    const finish = (outcome: DeliveryOutcome) => {
+    const onEnd = () => failWith(Object.assign(new Error('Connection closed'), { code: 'ECONNECTION' }));
+    /** `reusable`: the session is in a clean state (a transaction completed, or none was begun) and may carry the next message. */
+    const finish = (outcome: DeliveryOutcome | typeof STALE, reusable = false) => {
       if (settled) return;
       settled = true;
       signal.removeEventListener('abort', onAbort);
-      connection.close();
+      connection.removeListener('error', failWith);
+      connection.removeListener('end', onEnd);
+      if (reusable && lane && !connection.destroyed && !signal.aborted) lane.sessions.keep(lane.key, connection);
+      else {
+        connection.on('error', () => undefined);
+        connection.close();
+      }
       resolve(outcome);
     };
-    const failWith = (error: unknown) => finish(outcomeOfError(error, dataStarted));
+    function failWith(error: unknown) {
+      // A kept connection found dead before the data: nothing of this message reached the server.
+      if (reused && !dataStarted && !signal.aborted && connectionGone(error)) return finish(STALE);
+      finish(outcomeOfError(error, dataStarted));
+    }
     function onAbort() {
       finish(dataStarted ? { kind: 'uncertain', error: appError('CONNECTION_LOST', { command: 'DATA' }) } : { kind: 'aborted' });
     }
     signal.addEventListener('abort', onAbort, { once: true });
     // Every error after the first is the same failure seen again.
     connection.on('error', failWith);
-    connection.once('end', () => failWith(Object.assign(new Error('Connection closed'), { code: 'ECONNECTION' })));
+    connection.once('end', onEnd);
 
     const transmit = async () => {
       const ehlo = connection as unknown as EhloState;
@@ -197,6 +324,7 @@ function deliverOnce(request: DeliveryRequest, credential: Credential | undefine
             message: `The message is ${request.sizeBytes} bytes; the server accepts at most ${maxSize} bytes (SIZE in its EHLO reply).`,
             detail: { command: 'EHLO', serverReply: line },
           }),
+          true,
         );
       }
       if (!(ehlo._supportedExtensions ?? []).includes('SMTPUTF8')) {
@@ -210,6 +338,7 @@ function deliverOnce(request: DeliveryRequest, credential: Credential | undefine
               message: `The server does not offer SMTPUTF8, which ${addresses.length === 1 ? 'this address needs' : 'these addresses need'} (non-ASCII before the @).`,
               detail: { command: 'EHLO', refused: addresses.map((address) => ({ address, serverReply: '' })) },
             }),
+            true,
           );
         }
       }
@@ -244,34 +373,15 @@ function deliverOnce(request: DeliveryRequest, credential: Credential | undefine
       connection.send({ from: job.envelope.from, to: request.recipients, size: request.sizeBytes, ...(dsn ? { dsn } : {}) }, stream, (error, info) => {
         if (error) return failWith(error);
         const { refused, deferred } = splitRefusals(info.rejectedErrors as SmtpFailure[] | undefined);
-        finish({ kind: 'delivered', reply: String(info.response ?? '').trim(), accepted: info.accepted.map(String), refused, deferred, dsnOffered });
+        finish({ kind: 'delivered', reply: String(info.response ?? '').trim(), accepted: info.accepted.map(String), refused, deferred, dsnOffered }, true);
       });
     };
 
-    connection.connect((error) => {
-      if (error) return failWith(error);
+    open((error, refusal) => {
       if (settled) return;
-      if (account.smtp.auth === 'none' || !credential) return void transmit();
-      if (!connection.allowsAuth) return finish(permanent(appError('AUTH_UNAVAILABLE')));
-      let login: Parameters<SMTPConnection['login']>[0];
-      if (credential.kind === 'password') login = { user: credential.username, pass: credential.password };
-      else {
-        const method = chooseOAuthMechanism((connection as unknown as EhloState)._supportedAuth ?? [], 'XOAUTH2');
-        if (!method) return finish(permanent(appError('AUTH_UNAVAILABLE', { command: 'AUTH' })));
-        // nodemailer keeps the method XOAUTH2 only when the login also carries a token source
-        // (otherwise it falls back to PLAIN); the customAuth handler runs in its place, so this one
-        // is never asked, but it is a true one: it gives this attempt's token.
-        const { username, accessToken } = credential;
-        const oauth2 = {
-          getToken: (_renew: boolean, callback: (error: Error | null, token?: string) => void) => callback(null, accessToken),
-          buildXOAuth2Token: (token: string) => xoauth2Response(username, token),
-        };
-        login = { user: username, method, oauth2: oauth2 as unknown as XOAuth2 };
-      }
-      connection.login(login, (loginError) => {
-        if (loginError) return failWith(loginError);
-        if (!settled) void transmit();
-      });
+      if (error) return failWith(error);
+      if (refusal) return finish(refusal);
+      void transmit();
     });
   });
 }

@@ -29,6 +29,7 @@ import { appError, fail, ok, type AppError, type Result } from '../../../shared/
 import { silentLogger, type Logger } from '../logger';
 import { afterWorking, withPin } from '../net/errors';
 import { deliverBySmtp } from './deliver';
+import { SmtpSessions } from './sessions';
 import { envelopeOf, measureMessageFile, newMessageId, OutboxWriteError, validateMessage, writeMessageFile, type StoredMessage } from './message';
 import { rebuildRecord } from './rebuild';
 import { appendHistory, findHistoryEntry, HistoryDamagedError, historyEntryOf, pastRefOf, pruneHistory, readHistory, readHistoryPage, type HistoryEntry, type PastRef } from './history';
@@ -158,6 +159,8 @@ export class Outbox {
   private closed = false;
   /** The batches file was damaged at open (set aside): its jobs go on as ordinary messages. */
   private batchesDamaged = false;
+  /** Authenticated SMTP connections kept between messages (sessions.ts). */
+  private readonly sessions = new SmtpSessions();
 
   private constructor(private readonly options: OutboxOptions) {
     this.dir = options.dir;
@@ -831,6 +834,7 @@ export class Outbox {
       clearTimeout(grace);
       clearTimeout(giveUp);
     }
+    this.sessions.close();
     await this.chain.catch(() => undefined);
   }
 
@@ -1064,6 +1068,7 @@ export class Outbox {
           credentials: account.value.credentials,
           smtp: this.options.smtp ?? {},
           signal: abort.signal,
+          sessions: this.sessions,
           beforeTransmit: async () => {
             const written = await this.inTurn(() => {
               const job: JobRecord = { ...this.jobs.get(id)!, transmitting: true, updatedAt: new Date(this.now()).toISOString() };

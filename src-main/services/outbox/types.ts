@@ -9,6 +9,7 @@ import type { Logger } from '../logger';
 import type { StoredAccount } from '../settings-store';
 import type { SmtpServiceOptions } from '../smtp';
 import type { CredentialSource } from '../credentials';
+import type { SmtpSessions } from './sessions';
 
 /**
  * The states are the contract's (shared/outbox.ts), one list. `uncertain`: "may have been sent". The
@@ -177,6 +178,8 @@ export interface DeliveryRequest {
   /** Persists the transmitting marker; resolves once it is on disk. Called right before the message is handed over. */
   beforeTransmit(): Promise<void>;
   onProgress(sentBytes: number, totalBytes: number): void;
+  /** The outbox's kept connections: a clean delivery leaves its connection here for the lane's next message. */
+  sessions?: SmtpSessions;
 }
 
 export type Deliver = (request: DeliveryRequest) => Promise<DeliveryOutcome>;
