@@ -85,8 +85,8 @@ async function outboxFor(account: StoredAccount, credentials: CredentialSource, 
     ...extra,
   });
   cleanup.push(() => outbox.close());
-  const send = async (subject: string, from = 'alice@mailwright.test', to = 'bob@mailwright.test') => {
-    const r = await outbox.enqueue({ accountId: account.id, message: testMessage({ subject, from: { name: 'Alice', address: from }, to: [{ address: to }] }), draft: null });
+  const send = async (subject: string, from = 'alice@mailwright.test', to = 'bob@mailwright.test', sendAt?: Date) => {
+    const r = await outbox.enqueue({ accountId: account.id, message: testMessage({ subject, from: { name: 'Alice', address: from }, to: [{ address: to }] }), draft: null, ...(sendAt ? { sendAt } : {}) });
     if (!r.ok) throw new Error(`enqueue: ${r.error.code}`);
     return r.value;
   };
@@ -97,7 +97,9 @@ async function outboxFor(account: StoredAccount, credentials: CredentialSource, 
   return { outbox, send, finished, job, states };
 }
 
-const tlsAccount = (port: number) => testAccount(port, 'tls', 'password', 'alice');
+/** One connection per lane, so what these tests count is reuse alone (the lane may open more: see below). */
+const oneLane = (account: StoredAccount): StoredAccount => ({ ...account, smtp: { ...account.smtp, maxConnections: 1 } });
+const tlsAccount = (port: number) => oneLane(testAccount(port, 'tls', 'password', 'alice'));
 
 describe('many messages on one connection', () => {
   it('20 messages: one connection, one AUTH, the credential read once; every message once', async () => {
@@ -114,6 +116,19 @@ describe('many messages on one connection', () => {
     expect(credentials.reads).toBe(1);
     // Between messages, RSET (not a new session).
     expect(s.lines.filter((l) => l === 'RSET')).toHaveLength(19);
+  });
+
+  it('a lane with maxConnections 3 opens three connections for 30 messages due at once, each signed in once and reused', async () => {
+    const s = await server();
+    const account = { ...tlsAccount(s.port), smtp: { ...tlsAccount(s.port).smtp, maxConnections: 3 } };
+    const o = await outboxFor(account, passwordCredential('alice', PASSWORD));
+    const jobs = [];
+    const at = new Date(Date.now() + 500);
+    for (let i = 0; i < 30; i++) jobs.push(await o.send(`Message ${i}`, undefined, undefined, at));
+    await o.finished(jobs.map((j) => j.id));
+    expect(s.deliveries.map((d) => d.messageId).sort()).toEqual(jobs.map((j) => j.messageId).sort());
+    expect(s.connections).toBe(3);
+    expect(s.auths).toBe(3);
   });
 
   it('a changed account (saved again) gets a fresh connection, not the one opened with the old settings', async () => {
@@ -146,7 +161,7 @@ describe('OAuth2 (XOAUTH2)', () => {
         return auth.username === 'alice' && auth.accessToken?.startsWith('token-') ? cb(null, { user: 'alice' }) : cb(null, { data: { status: '401' } });
       },
     });
-    const account = { ...testAccount(s.port, 'tls', 'password', 'alice'), smtp: { ...testAccount(s.port, 'tls').smtp, auth: 'oauth2' as const, username: 'alice' } };
+    const account = { ...testAccount(s.port, 'tls', 'password', 'alice'), smtp: { ...testAccount(s.port, 'tls').smtp, auth: 'oauth2' as const, username: 'alice', maxConnections: 1 } };
     let token = 'token-1';
     const credentials: CredentialSource = { credential: () => fixedCredential({ kind: 'oauth2', username: 'alice', accessToken: token }).credential(), refused: () => false };
     const o = await outboxFor(account, credentials);
@@ -350,7 +365,7 @@ describe('through real Postfix (STARTTLS + AUTH)', () => {
 
   it('20 messages arrive; Postfix logged one connection and one AUTH for them', async () => {
     const [alice, bob] = [servers.users[0]!, servers.users[1]!];
-    const account: StoredAccount = { ...testAccount(servers.submission.starttlsPort, 'starttls', 'password', alice.username), email: alice.address };
+    const account: StoredAccount = oneLane({ ...testAccount(servers.submission.starttlsPort, 'starttls', 'password', alice.username), email: alice.address });
     const o = await outboxFor(account, passwordCredential(alice.username, alice.password), {
       smtp: { extraCertificateAuthorities: [servers.ca], timeouts: { connectMs: 10_000, greetingMs: 10_000, socketMs: 20_000 } },
     });
