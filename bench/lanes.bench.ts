@@ -6,7 +6,7 @@
  *   npx vitest bench --run --project integration bench/lanes.bench.ts
  *
  * Environment: BENCH_HEALTHY (default 100), BENCH_SILENT (the silent account's messages, default 3),
- * BENCH_ROUNDS (at least 5). Candidates, alternating:
+ * BENCH_ROUNDS (at least 5). Candidates, alternating (alone once first, not counted: JIT, the sink):
  *   - alone: a fresh outbox, the healthy account's messages only;
  *   - beside: a fresh outbox, the silent account's messages enqueued first, then the healthy ones.
  * Each timed from the first enqueue until every healthy message is 'sent'. The SMTP timeouts are
@@ -98,7 +98,7 @@ async function compare(): Promise<void> {
     const ALONE = `alone (${HEALTHY} msgs)`;
     const BESIDE = `beside ${SILENT} for a silent server`;
     const result = await runRounds([
-      { name: ALONE, run: () => healthyRun(sink.port, undefined) },
+      { name: ALONE, warmUp: true, run: () => healthyRun(sink.port, undefined) },
       { name: BESIDE, run: () => healthyRun(sink.port, silent.port) },
     ]);
     const ratio = timeRatio(result, BESIDE, ALONE);

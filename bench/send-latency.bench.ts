@@ -8,7 +8,8 @@
  *   npx vitest bench --run --project integration bench/send-latency.bench.ts
  *
  * Environment: BENCH_PER_ROUND (messages per candidate and round, default 20), BENCH_ROUNDS.
- * Candidates, alternating, each message one after another and each on its own:
+ * Candidates, alternating (each run once first, not counted: JIT, first connections), each message
+ * one after another and each on its own:
  *   - the outbox: a fresh outbox (a fresh folder, opened before the clock starts) per message;
  *   - nodemailer: a fresh transport per message (no pool: a connection per message).
  * Both twice: trusting the test CA (as a server with a certificate from a known authority), and
@@ -112,7 +113,7 @@ async function compare(): Promise<void> {
     const outboxName = (s: Setting) => `outbox, ${s.label}`;
     const directName = (s: Setting) => `nodemailer, ${s.label}`;
     const candidates: Candidate[] = all.flatMap((s) => [
-      { name: outboxName(s), run: () => outboxRound(s, alice, bob) },
+      { name: outboxName(s), warmUp: true, run: () => outboxRound(s, alice, bob) },
       { name: directName(s), warmUp: true, run: () => nodemailerRound(s, alice, bob) },
     ]);
     const result = await runRounds(candidates);
