@@ -248,20 +248,11 @@ export async function countFsyncs(): Promise<() => number> {
 }
 
 // --- the one way the benches enqueue many messages -----------------------------------------------
-const ENQUEUE_CHUNK = 64;
-/**
- * Enqueues every input durably; throws on the first one refused. ONE PLACE TO SWITCH: when the
- * lead's `outbox.enqueueBatch(inputs)` lands, replace the body with
- *   const queued = await outbox.enqueueBatch(inputs); if (!queued.ok) throw new Error(...);
- * Until then: today's enqueue, `ENQUEUE_CHUNK` at a time concurrently (each builds its .eml in
- * parallel; the job files are written one after another by the outbox itself).
- */
+/** Enqueues every input durably with the engine's batch API (Outbox.enqueueBatch); throws when refused. */
 export async function enqueueMany(outbox: Outbox, inputs: readonly EnqueueInput[]): Promise<void> {
-  for (let i = 0; i < inputs.length; i += ENQUEUE_CHUNK) {
-    const results = await Promise.all(inputs.slice(i, i + ENQUEUE_CHUNK).map((input) => outbox.enqueue(input)));
-    const refused = results.find((r) => !r.ok);
-    if (refused && !refused.ok) throw new Error(`outbox: not queued: ${refused.error.code}`);
-  }
+  // The engine's batch API: every message built, then queued in one durable step.
+  const queued = await outbox.enqueueBatch(inputs);
+  if (!queued.ok) throw new Error(`outbox: not queued: ${queued.error.code}`);
 }
 
 // --- rounds, medians, ratios, goals --------------------------------------------------------------
