@@ -24,6 +24,7 @@ export const CHANNEL_NAMES = [
   'outbox:cancel',
   'outbox:retry',
   'outbox:markSent',
+  'outbox:history',
   'drafts:save',
   'drafts:list',
   'drafts:open',

@@ -13,6 +13,7 @@ import {
   EmailSchema,
   PasswordSchema,
   UndoSecondsSchema,
+  HistoryRetentionSchema,
 } from './model';
 import { APP_COMMANDS, type Channel, type EventName } from './channels';
 import { DiscoveryResultSchema } from './discovery';
@@ -33,7 +34,7 @@ import { MailtoOpenedSchema } from './mailto';
 import { DataNoticeSchema } from './notices';
 import { OpenTargetSchema } from './open-target';
 import { OAuthSignInRequestSchema, OAuthSignInResultSchema } from './oauth';
-import { AttachmentRefSchema, ComposeDraftSchema, ComposeOpeningSchema, DraftIdSchema, DraftSummarySchema, OutboxJobSchema } from './outbox';
+import { AttachmentRefSchema, ComposeDraftSchema, ComposeOpeningSchema, DraftIdSchema, DraftSummarySchema, HISTORY_PAGE_MAX, HistoryCursorSchema, OutboxHistoryItemSchema, OutboxJobSchema } from './outbox';
 
 export { API_GLOBAL, APP_COMMANDS, CHANNEL_NAMES, EVENT_NAMES, isChannel, type AppCommand, type Channel, type EventName } from './channels';
 
@@ -50,7 +51,8 @@ const channel = <Req extends z.ZodType, Res extends z.ZodType>(request: Req, res
 export const CHANNELS = {
   'app:info': channel(z.object({}).strict(), AppInfoSchema),
   /** The person's preferences; the answer is the app info with them applied. */
-  'preferences:set': channel(z.object({ undoSeconds: UndoSecondsSchema }).strict(), AppInfoSchema),
+  /** Changes the preferences named (the others stay). */
+  'preferences:set': channel(z.object({ undoSeconds: UndoSecondsSchema.optional(), historyRetentionDays: HistoryRetentionSchema.optional() }).strict(), AppInfoSchema),
   'accounts:list': channel(z.object({}).strict(), z.array(AccountSchema)),
   'accounts:save': channel(
     z
@@ -130,7 +132,17 @@ export const CHANNELS = {
       .strict(),
     OutboxJobSchema,
   ),
+  /**
+   * The outbox's first screen: every message not finished, and the newest finished ones (at most
+   * 100; older ones are in the history). A batch's messages (a mail merge) are left out unless one
+   * needs the person; the batch reports its own progress.
+   */
   'outbox:list': channel(z.object({}).strict(), z.array(OutboxJobSchema)),
+  /** Finished messages moved to the history, newest first, a page at a time. */
+  'outbox:history': channel(
+    z.object({ before: HistoryCursorSchema, limit: z.number().int().min(1).max(HISTORY_PAGE_MAX) }).strict(),
+    z.object({ entries: z.array(OutboxHistoryItemSchema), next: HistoryCursorSchema }),
+  ),
   /** Takes a message back into the editor while it has not started sending (undo window, or scheduled). */
   'outbox:undo': channel(JobIdRequest, OutboxJobSchema),
   'outbox:cancel': channel(JobIdRequest, OutboxJobSchema),

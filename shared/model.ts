@@ -177,7 +177,16 @@ export type StoredAccount = z.infer<typeof StoredAccountSchema>;
 export const DEFAULT_UNDO_SECONDS = 5;
 export const UndoSecondsSchema = z.number().int().min(0).max(60);
 
-export const PreferencesSchema = z.object({ undoSeconds: UndoSecondsSchema.default(DEFAULT_UNDO_SECONDS) }).strict();
+/** How many days the outbox's history keeps a finished message (null: for ever). */
+export const HistoryRetentionSchema = z.number().int().min(1).max(36_500).nullable();
+export const DEFAULT_HISTORY_RETENTION_DAYS = 365;
+
+export const PreferencesSchema = z
+  .object({
+    undoSeconds: UndoSecondsSchema.default(DEFAULT_UNDO_SECONDS),
+    historyRetentionDays: HistoryRetentionSchema.default(DEFAULT_HISTORY_RETENTION_DAYS),
+  })
+  .strict();
 export type Preferences = z.infer<typeof PreferencesSchema>;
 
 /** The settings file (settings.json); conf keeps its own bookkeeping beside these keys. */
@@ -217,5 +226,7 @@ export const AppInfoSchema = z.object({
   secretProtection: SecretProtectionSchema,
   /** Seconds a message waits in the outbox after Send, while it can be taken back. */
   undoSeconds: UndoSecondsSchema,
+  /** Days the outbox's history keeps a finished message; null: for ever. */
+  historyRetentionDays: HistoryRetentionSchema,
 });
 export type AppInfo = z.infer<typeof AppInfoSchema>;

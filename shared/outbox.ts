@@ -107,6 +107,28 @@ export const OutboxJobSchema = z.object({
 });
 export type OutboxJobView = z.infer<typeof OutboxJobSchema>;
 
+/** A finished message in the outbox's compact history (src-main/services/outbox/history.ts), as the list shows it. */
+export const OutboxHistoryItemSchema = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  state: z.enum(['sent', 'cancelled']),
+  subject: z.string(),
+  to: z.array(z.string()),
+  sizeBytes: z.number(),
+  createdAt: z.string(),
+  finishedAt: z.string(),
+  accepted: z.array(z.string()),
+  refused: z.array(z.object({ address: z.string(), serverReply: z.string() })),
+  lastReply: z.string().optional(),
+  deliveryReports: z.array(DeliveryReportEntrySchema),
+  batchId: z.string().optional(),
+});
+export type OutboxHistoryItem = z.infer<typeof OutboxHistoryItemSchema>;
+
+/** Where the next page of the history starts (an offset in the file), null when there is no more. */
+export const HistoryCursorSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable();
+export const HISTORY_PAGE_MAX = 200;
+
 export const DraftIdSchema = z.uuid();
 
 /** What a new compose window starts with (see src-main/services/compose-windows.ts). */

@@ -149,6 +149,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     dir: outboxDir,
     logger: options.logger,
     undoSeconds: options.settings.get('preferences').undoSeconds,
+    historyRetentionDays: () => options.settings.get('preferences').historyRetentionDays,
     ...options.outbox,
     ...(options.smtp ? { smtp: options.smtp } : {}),
     account: (id) => {
@@ -231,6 +232,12 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     setUndoSeconds: (seconds) => {
       options.settings.set('preferences', { ...options.settings.get('preferences'), undoSeconds: seconds });
       outbox.setUndoSeconds(seconds);
+    },
+    historyRetentionDays: () => options.settings.get('preferences').historyRetentionDays,
+    setHistoryRetentionDays: (days) => {
+      options.settings.set('preferences', { ...options.settings.get('preferences'), historyRetentionDays: days });
+      // Applied now (older entries go), then at each housekeeping.
+      void outbox.compact();
     },
     notices,
     mailto,

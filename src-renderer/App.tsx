@@ -213,7 +213,7 @@ export function App() {
           ) : view.name === 'accounts' ? (
             <div className="stack">
               <AccountList accounts={accounts} jobs={jobs} onEdit={(account) => setView({ name: 'wizard', account })} onAdd={() => setView({ name: 'wizard' })} />
-              {info ? <SendingPreferences undoSeconds={info.undoSeconds} onChanged={setInfo} /> : null}
+              {info ? <SendingPreferences undoSeconds={info.undoSeconds} historyRetentionDays={info.historyRetentionDays} onChanged={setInfo} /> : null}
             </div>
           ) : view.name === 'mail' ? (
             <MailView accounts={accounts} jobs={jobs} onCompose={openCompose} onEditAccount={(account) => setView({ name: 'wizard', account })} />

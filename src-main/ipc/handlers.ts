@@ -36,6 +36,9 @@ export function createHandlers(deps: {
   /** The undo window: read from, and written to, the settings (one place, no copy here). */
   undoSeconds: () => number;
   setUndoSeconds: (seconds: number) => void;
+  /** The outbox history's retention in days (null: for ever). */
+  historyRetentionDays: () => number | null;
+  setHistoryRetentionDays: (days: number | null) => void;
   /** Damaged files set aside in this run, for the person to read. */
   notices: DataNotices;
   /** mailto: links handed to the app, waiting for a window. */
@@ -49,10 +52,11 @@ export function createHandlers(deps: {
   /** Lookups running now, by the renderer's runId, so "Cancel lookup" can stop them. */
   const lookups = new Map<string, AbortController>();
   return {
-    'app:info': async () => ok({ ...deps.app, undoSeconds: deps.undoSeconds() }),
-    'preferences:set': async ({ undoSeconds }) => {
-      deps.setUndoSeconds(undoSeconds);
-      return ok({ ...deps.app, undoSeconds: deps.undoSeconds() });
+    'app:info': async () => ok({ ...deps.app, undoSeconds: deps.undoSeconds(), historyRetentionDays: deps.historyRetentionDays() }),
+    'preferences:set': async ({ undoSeconds, historyRetentionDays }) => {
+      if (undoSeconds !== undefined) deps.setUndoSeconds(undoSeconds);
+      if (historyRetentionDays !== undefined) deps.setHistoryRetentionDays(historyRetentionDays);
+      return ok({ ...deps.app, undoSeconds: deps.undoSeconds(), historyRetentionDays: deps.historyRetentionDays() });
     },
     'app:notices': async () => ok(deps.notices.list()),
     'app:dismissNotice': async ({ id }) => {

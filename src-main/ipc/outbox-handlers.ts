@@ -31,6 +31,18 @@ export function jobView(job: OutboxJob): OutboxJobView {
   };
 }
 
+/** A batch's message shows in the list only when it needs the person; otherwise its batch speaks for it. */
+const onFirstScreen = (job: OutboxJob) =>
+  !job.batchId || job.state === 'failed' || job.state === 'uncertain' || job.state === 'signin' || job.state === 'retrying' || (job.state === 'sent' && job.refused.length > 0);
+
+/** A finished message can no longer be edited or undone: its draft stays out of the list (a list of sent mail stays small). */
+function listView(job: OutboxJob): OutboxJobView {
+  const view = jobView(job);
+  if (job.state !== 'sent' && job.state !== 'cancelled') return view;
+  const { draft: _draft, ...rest } = view;
+  return rest;
+}
+
 export function createOutboxHandlers(deps: {
   outbox: Outbox;
   accounts: AccountService;
@@ -110,7 +122,28 @@ export function createOutboxHandlers(deps: {
         await inline?.cleanup();
       }
     },
-    'outbox:list': async () => ok(outbox.list().map(jobView)),
+    'outbox:list': async () => ok(outbox.list().filter(onFirstScreen).map(listView)),
+    'outbox:history': async ({ before, limit }) => {
+      const page = await outbox.historyPage({ before, limit });
+      return ok({
+        entries: page.entries.map((e) => ({
+          id: e.id,
+          accountId: e.accountId,
+          state: e.state,
+          subject: e.subject,
+          to: e.to,
+          sizeBytes: e.sizeBytes,
+          createdAt: e.createdAt,
+          finishedAt: e.finishedAt,
+          accepted: e.accepted,
+          refused: e.refused,
+          ...(e.lastReply !== undefined ? { lastReply: e.lastReply } : {}),
+          deliveryReports: e.deliveryReports,
+          ...(e.batchId ? { batchId: e.batchId } : {}),
+        })),
+        next: page.next,
+      });
+    },
     'outbox:undo': ({ id }) => settle(outbox.undo(id)),
     'outbox:cancel': ({ id }) => settle(outbox.cancel(id)),
     'outbox:retry': ({ id }) => settle(outbox.retryNow(id)),

@@ -239,7 +239,7 @@ export async function launchApp(
     const notifications: RecordedNotification[] = [];
     const settings = openSettingsInFolder(dataDir, VERSION);
     // Short enough for a spec to watch the undo window pass (the person's preference, as the app stores it).
-    settings.set('preferences', { undoSeconds: options.undoSeconds ?? 3 });
+    settings.set('preferences', { ...settings.get('preferences'), undoSeconds: options.undoSeconds ?? 3 });
     const backend = await createBackend({
       dataDir,
       settings,

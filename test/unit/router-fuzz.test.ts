@@ -99,6 +99,7 @@ const VALID: { [C in Channel]: RequestOf<C> } = {
   'attachments:dropEnd': { upload: uuid },
   'outbox:enqueue': { draft, sendAt: '2030-01-01T09:00:00+01:00' },
   'outbox:list': {},
+  'outbox:history': { before: null, limit: 50 },
   'outbox:undo': { id: 'job-1' },
   'outbox:cancel': { id: 'job-1' },
   'outbox:retry': { id: 'job-1' },

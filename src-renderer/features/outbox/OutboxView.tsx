@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Account } from '../../../shared/model';
-import type { DeliveryReportEntry, JobState, OutboxJobView } from '../../../shared/outbox';
+import type { DeliveryReportEntry, JobState, OutboxHistoryItem, OutboxJobView } from '../../../shared/outbox';
 import { enhancedStatusOf } from '../../../shared/errors';
 import type { AppError } from '../../../shared/result';
 import { offersRetryNow, retryHelps } from '../../../shared/retry';
@@ -234,6 +234,67 @@ function JobRow(props: { job: OutboxJobView; account: Account | undefined; now: 
   );
 }
 
+const HISTORY_PAGE = 50;
+
+/**
+ * Finished messages kept in the compact history, newest first, a page at a time ("Show older"):
+ * what was sent, to whom, when, and what came back (refusals, bounces).
+ */
+function SentEarlier(props: { exclude: ReadonlySet<string> }) {
+  const [items, setItems] = useState<OutboxHistoryItem[]>([]);
+  const [next, setNext] = useState<number | null>(null);
+  const [loaded, setLoaded] = useState(false);
+  const [error, setError] = useState<AppError | null>(null);
+  const load = async (before: number | null) => {
+    const r = await getApi().outbox.history({ before, limit: HISTORY_PAGE });
+    if (!r.ok) return setError(r.error);
+    setError(null);
+    // An entry changed later (a bounce) is found again further back: the newest copy is kept.
+    setItems((shown) => {
+      const known = new Set(shown.map((i) => i.id));
+      return [...shown, ...r.value.entries.filter((e) => !known.has(e.id))];
+    });
+    setNext(r.value.next);
+    setLoaded(true);
+  };
+  useEffect(() => {
+    void load(null);
+  }, []);
+  const shown = items.filter((i) => !props.exclude.has(i.id));
+  if (!loaded && !error) return null;
+  if (loaded && !shown.length && next === null) return null;
+  return (
+    <>
+      <h2 id="outbox-earlier">Sent earlier</h2>
+      {error ? <ErrorNotice error={error} /> : null}
+      <ul className="jobs" aria-labelledby="outbox-earlier">
+        {shown.map((item) => {
+          const bounced = new Set(item.deliveryReports.filter((r) => r.action === 'failed').map((r) => r.recipient.toLowerCase()));
+          const problems = item.refused.length + bounced.size;
+          const label = item.state === 'cancelled' ? 'Cancelled' : problems ? `Sent, ${problems} not delivered` : 'Sent';
+          return (
+            <li key={item.id} className={`job job--${item.state}`} aria-label={`${item.subject || '(no subject)'}: ${label}`}>
+              <div className="job__head">
+                <strong>{item.subject || '(no subject)'}</strong>
+                <span className={`badge ${problems ? 'badge--failed' : item.state === 'cancelled' ? 'badge--cancelled' : 'badge--sent'}`}>{label}</span>
+              </div>
+              <div className="muted">
+                To {item.to.join(', ')} · {formatTime(item.finishedAt)} · {formatBytes(item.sizeBytes)}
+              </div>
+              <RefusedRecipients refused={item.refused} />
+            </li>
+          );
+        })}
+      </ul>
+      {next !== null ? (
+        <button type="button" onClick={() => void load(next)}>
+          Show older
+        </button>
+      ) : null}
+    </>
+  );
+}
+
 export function OutboxView(props: {
   jobs: OutboxJobView[];
   accounts?: Account[];
@@ -259,7 +320,7 @@ export function OutboxView(props: {
     <section className="card" aria-labelledby="outbox-title">
       <h1 id="outbox-title">Outbox</h1>
       {error ? <ErrorNotice error={error} /> : null}
-      {!props.jobs.length ? <p className="muted">Nothing sent yet.</p> : null}
+      {!props.jobs.length ? <p className="muted">Nothing waiting or sent lately.</p> : null}
       {counts.length ? (
         <p className="outbox__counts" aria-label="Outbox summary">
           {counts.join(' · ')}
@@ -282,6 +343,7 @@ export function OutboxView(props: {
           </ul>
         </>
       ) : null}
+      <SentEarlier exclude={new Set(props.jobs.map((j) => j.id))} />
     </section>
   );
 }
