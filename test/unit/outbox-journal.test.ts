@@ -187,7 +187,7 @@ describe('opening the journal', () => {
 
     writeFileSync(join(dir, 'd3c1b7a2-0000-4000-8000-000000000009.eml'), EML);
     const lines = readFileSync(journal(), 'utf8').split('\n');
-    lines.splice(0, 0, 'zz not a record');
+    lines.splice(1, 0, 'zz not a record'); // after job 0's only record, before job 1's
     writeFileSync(journal(), lines.join('\n'));
     const damaged = await new JournalJobStore(dir).load();
     // A damaged line that names no job may have been any job's later state: unfinished jobs are rebuilt too, finished ones kept.
@@ -269,6 +269,20 @@ describe('a folder of the old layout (a job file per job)', () => {
     const report = await new JournalJobStore(dir).load();
     expect(report.jobs).toMatchObject([{ id: job.id, state: 'retrying', attempts: 3 }]);
     expect(readdirSync(dir).sort()).toEqual([JOURNAL_FILE, `${job.id}.eml`].sort());
+  });
+});
+
+describe('a folder of the old layout next to a journal', () => {
+  it('a job the journal does not know (written by an earlier version run in between) is taken in, never dropped', async () => {
+    const { store, ids } = await storeWith(1);
+    await store.close();
+    const older = jobRecord({ state: 'retrying', attempts: 2 });
+    writeJobFiles(dir, older, { draft: { subject: 'older' } });
+    const report = await new JournalJobStore(dir).load();
+    expect(report.jobs.map((j) => j.id).sort()).toEqual([ids[0], older.id].sort());
+    expect(report.drafts.get(older.id)).toEqual({ subject: 'older' });
+    expect(readdirSync(dir).sort()).toEqual([JOURNAL_FILE, `${ids[0]}.eml`, `${older.id}.eml`].sort());
+    expect((await readJournal(dir)).jobs.get(older.id)).toMatchObject({ state: 'retrying', attempts: 2 });
   });
 });
 

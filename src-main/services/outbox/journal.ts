@@ -29,12 +29,22 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { constants as fsConstants } from 'node:fs';
 import { makePrivateFolder, PRIVATE_FILE_MODE, removeQuietly, syncDir, tempName, TMP_MARK } from '../durable-files';
-import { emlFile, isJobRecord, loadDir, type JobStore, type LoadReport } from './store';
+import { emlFile, isJobRecord, loadDir, setAside, type JobStore, type LoadReport } from './store';
 import type { JobRecord } from './types';
 
 export const JOURNAL_FILE = 'jobs.journal';
 
 const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+/** `<id>.json` and `<id>.draft.json`: the layout before the journal (store.ts). */
+const LEGACY_RE = /^[A-Za-z0-9_-]{1,64}(\.draft)?\.json$/;
+
+async function readJson(file: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
 /** One write carries at most this much; the rest waits for the next group. */
 const MAX_GROUP_BYTES = 4 * 1024 * 1024;
 /** Callers waiting to be written hold at most this much; beyond it a caller waits for room. */
@@ -87,15 +97,17 @@ export interface Replay {
   records: number;
   /** Byte length of everything up to the end of the last good line. */
   goodBytes: number;
-  /** Damaged lines followed by good ones (not a torn tail). */
-  damagedLines: string[];
+  /** Damaged lines followed by good ones (not a torn tail), each with how many good records came before it. */
+  damagedLines: Array<{ line: string; after: number }>;
+  /** Per job, the position of its last good record (compared with `after` of a damaged line). */
+  lastRecord: Map<string, number>;
   /** Whether something after the last good line was cut off (a torn append). */
   tornTail: boolean;
 }
 
 /** Replays the journal's bytes (split at the byte level: a damaged byte must not shift later offsets). Pure: the caller decides what to do about damage. */
 export function replay(data: Buffer): Replay {
-  const out: Replay = { jobs: new Map(), drafts: new Map(), lost: new Set(), removed: new Set(), records: 0, goodBytes: 0, damagedLines: [], tornTail: false };
+  const out: Replay = { jobs: new Map(), drafts: new Map(), lost: new Set(), removed: new Set(), records: 0, goodBytes: 0, damagedLines: [], lastRecord: new Map(), tornTail: false };
   let pendingBad: string[] = [];
   let offset = 0;
   while (offset < data.length) {
@@ -105,13 +117,15 @@ export function replay(data: Buffer): Replay {
     offset = end;
     const record = nl < 0 ? undefined : decodeLine(line);
     if (!record) {
-      if (line.length) pendingBad.push(line);
+      // Even an empty line: the writer never writes one, so something is not as written.
+      pendingBad.push(line);
       continue;
     }
     // Bad lines with a good one after them are damage in the middle, not a torn append.
-    out.damagedLines.push(...pendingBad);
+    out.damagedLines.push(...pendingBad.map((bad) => ({ line: bad, after: out.records })));
     pendingBad = [];
-    out.records++;
+    const position = out.records++;
+    for (const id of record.t === 'rm' ? record.ids : [record.t === 'lost' ? record.id : record.job.id]) out.lastRecord.set(id, position);
     out.goodBytes = end;
     if (record.t === 'add' || record.t === 'set') {
       const id = record.job.id;
@@ -224,28 +238,53 @@ export class JournalJobStore implements JobStore {
     const report: LoadReport = { jobs: [], drafts: new Map(), corrupt: [], damagedRecords: [], damagedDrafts: [], removed: [], missingMessage: [] };
     let changed = false;
     for (const name of names) {
-      // Temporary files of a snapshot or a message; and files of the old layout left by a
-      // migration that wrote its journal (durably) but was stopped before removing them all.
-      const legacy = /^[A-Za-z0-9_-]{1,64}(\.draft)?\.json$/.test(name);
-      if (name.includes(TMP_MARK) || legacy) {
-        await removeQuietly(join(this.dir, name));
-        report.removed.push(name);
-        names.delete(name);
-        changed = true;
-      }
+      // Temporary files of a snapshot or of a message being written.
+      if (!name.includes(TMP_MARK)) continue;
+      await removeQuietly(join(this.dir, name));
+      report.removed.push(name);
+      names.delete(name);
+      changed = true;
     }
 
     const r = replay(await readFile(this.file));
     let rewrite = false;
+    // Files of the old layout next to a journal: left by a migration stopped before it removed them
+    // all (the journal already holds those jobs), or written by an earlier version run in between:
+    // a job the journal does not know is taken in, never dropped.
+    const legacy = [...names].filter((name) => LEGACY_RE.test(name));
+    for (const name of legacy) {
+      if (name.endsWith('.draft.json')) continue;
+      const id = name.slice(0, -'.json'.length);
+      if (r.lastRecord.has(id)) continue;
+      const job = await readJson(join(this.dir, name));
+      if (!isJobRecord(job, id)) {
+        // Damaged: kept aside, and its message rebuilt as a job to check.
+        await setAside(this.dir, name);
+        r.lost.add(id);
+        r.drafts.set(id, names.has(`${id}.draft.json`) ? ((await readJson(join(this.dir, `${id}.draft.json`))) ?? null) : null);
+        rewrite = true;
+        continue;
+      }
+      r.jobs.set(id, job);
+      r.drafts.set(id, names.has(`${id}.draft.json`) ? ((await readJson(join(this.dir, `${id}.draft.json`))) ?? null) : null);
+      r.lastRecord.set(id, r.records);
+      rewrite = true;
+    }
     if (r.damagedLines.length) {
       // Kept for inspection before anything is changed; the jobs it touched are rebuilt.
       report.corruptJournal = await copyAside(this.dir, JOURNAL_FILE);
-      const named = new Set(r.damagedLines.flatMap(idsIn));
-      const unattributed = r.damagedLines.some((line) => idsIn(line).length === 0);
       for (const [id, job] of r.jobs) {
         // A damaged line may have been a later state of this job (say, "its data went out"):
-        // replaying the older one could send it again. Such jobs are rebuilt as "may have been sent".
-        const touched = named.has(id) || (unattributed && job.state !== 'sent' && job.state !== 'cancelled');
+        // replaying the older one could send it again. Such jobs are rebuilt as "may have been
+        // sent". A line that names no job may have been any unfinished job's. A job with a good
+        // record after the damage is safe: each record holds the job's whole state.
+        const last = r.lastRecord.get(id) ?? -1;
+        const finished = job.state === 'sent' || job.state === 'cancelled';
+        const touched = r.damagedLines.some(({ line, after }) => {
+          // Only ids of jobs this journal knows count: a line naming none of them names no job.
+          const ids = idsIn(line).filter((named) => r.lastRecord.has(named));
+          return last < after && (ids.includes(id) || (ids.length === 0 && !finished));
+        });
         if (!touched) continue;
         r.jobs.delete(id);
         r.lost.add(id);
@@ -304,7 +343,15 @@ export class JournalJobStore implements JobStore {
     this.records = r.records;
     this.size = r.goodBytes;
     if (rewrite || this.records > this.snapshotLimit()) await this.snapshot();
-    else if (changed) await syncDir(this.dir);
+    // The journal holds every job of the old files now (or held them already).
+    for (const name of legacy) {
+      const id = name.slice(0, name.endsWith('.draft.json') ? -'.draft.json'.length : -'.json'.length);
+      if (!this.jobs.has(id) && !this.lost.has(id) && !r.lastRecord.has(id)) continue;
+      await removeQuietly(join(this.dir, name));
+      report.removed.push(name);
+      changed = true;
+    }
+    if (changed) await syncDir(this.dir);
     this.loaded = true;
     return report;
   }
@@ -325,7 +372,7 @@ export class JournalJobStore implements JobStore {
     const names = await readdir(this.dir);
     let removed = 0;
     for (const name of names) {
-      if (!/^[A-Za-z0-9_-]{1,64}(\.draft)?\.json$/.test(name)) continue;
+      if (!LEGACY_RE.test(name)) continue;
       await removeQuietly(join(this.dir, name));
       removed++;
     }
