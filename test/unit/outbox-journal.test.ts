@@ -139,6 +139,21 @@ describe('opening the journal', () => {
     await again.close();
   });
 
+  it('a whole last line that is damaged (a changed byte, not a cut) is damage, not a torn append: reported, its draft saved', async () => {
+    const { store, ids } = await storeWith(2);
+    await store.close();
+    const text = readFileSync(journal(), 'utf8');
+    const lines = text.split('\n');
+    lines[1] = lines[1]!.replace('"state":"queued"', '"state":"queuee"');
+    writeFileSync(journal(), lines.join('\n'));
+    const report = await new JournalJobStore(dir).load();
+    expect(report.corruptJournal).toBe(`${JOURNAL_FILE}.corrupt`);
+    expect(report.damagedRecords).toEqual([ids[1]]);
+    // The line still parses: the draft, kept to reopen the message, comes back with the rebuilt job.
+    expect(report.drafts.get(ids[1]!)).toEqual({ n: 1 });
+    expect(report.jobs.map((j) => j.id)).toEqual([ids[0]]);
+  });
+
   it('a damaged line in the middle: the journal is copied aside, reported, every other job kept', async () => {
     const { store, ids } = await storeWith(4);
     // The transmitting marker of job 1, then a later change of job 3.

@@ -15,7 +15,7 @@
  *
  * Why this is as safe as the file per job: a record is acknowledged only after fdatasync returned,
  * so a SIGKILL or a power cut afterwards cannot take it back. A crash mid-append leaves at most a
- * torn last line, of a group nobody was told about: cut off at open. A damaged line anywhere else
+ * torn last line (no newline at its end), of a group nobody was told about: cut off at open. A damaged line anywhere else
  * is not ours to explain: the journal is copied aside (`jobs.journal.corrupt`, never deleted), the
  * jobs it touched are rebuilt from their messages as "may have been sent" (never sent on their
  * own), and LoadReport says so. When the journal holds many more records than live jobs it is
@@ -86,6 +86,22 @@ function decodeLine(line: string): JournalRecord | undefined {
   return undefined;
 }
 
+/**
+ * The draft of a damaged add line that still parses (a changed byte, not a cut): only ever used to
+ * reopen the message in the editor and to rebuild its job as "may have been sent", which the
+ * person checks before anything is sent.
+ */
+function salvageDraft(line: string): { id: string; draft: unknown } | undefined {
+  try {
+    const value = JSON.parse(line.slice(9)) as { t?: unknown; job?: { id?: unknown }; draft?: unknown };
+    const id = value.job?.id;
+    if (value.t !== 'add' || typeof id !== 'string' || !ID_RE.test(id) || value.draft === undefined || value.draft === null) return undefined;
+    return { id, draft: value.draft };
+  } catch {
+    return undefined;
+  }
+}
+
 export interface Replay {
   jobs: Map<string, JobRecord>;
   drafts: Map<string, unknown>;
@@ -97,11 +113,11 @@ export interface Replay {
   records: number;
   /** Byte length of everything up to the end of the last good line. */
   goodBytes: number;
-  /** Damaged lines followed by good ones (not a torn tail), each with how many good records came before it. */
+  /** Damaged whole lines (not an unfinished last line), each with how many good records came before it. */
   damagedLines: Array<{ line: string; after: number }>;
   /** Per job, the position of its last good record (compared with `after` of a damaged line). */
   lastRecord: Map<string, number>;
-  /** Whether something after the last good line was cut off (a torn append). */
+  /** Whether the journal ends in an unfinished line (a torn append), cut off at open. */
   tornTail: boolean;
 }
 
@@ -147,7 +163,15 @@ export function replay(data: Buffer): Replay {
       out.drafts.set(record.id, record.draft ?? null);
     }
   }
-  out.tornTail = data.length > out.goodBytes;
+  // After the last good record: whole lines (ending in a newline) are damage like any other; only
+  // an unfinished last line is an append cut short (a crash mid-write: nobody was told it was written).
+  const unfinished = data.length > 0 && data[data.length - 1] !== 0x0a;
+  out.damagedLines.push(...(unfinished ? pendingBad.slice(0, -1) : pendingBad).map((bad) => ({ line: bad, after: out.records })));
+  out.tornTail = unfinished;
+  for (const { line } of out.damagedLines) {
+    const draft = salvageDraft(line);
+    if (draft && !out.drafts.get(draft.id)) out.drafts.set(draft.id, draft.draft);
+  }
   return out;
 }
 
@@ -281,8 +305,8 @@ export class JournalJobStore implements JobStore {
         const last = r.lastRecord.get(id) ?? -1;
         const finished = job.state === 'sent' || job.state === 'cancelled';
         const touched = r.damagedLines.some(({ line, after }) => {
-          // Only ids of jobs this journal knows count: a line naming none of them names no job.
-          const ids = idsIn(line).filter((named) => r.lastRecord.has(named));
+          // Only ids of jobs this folder knows count: a line naming none of them names no job.
+          const ids = idsIn(line).filter((named) => r.lastRecord.has(named) || names.has(`${named}.eml`));
           return last < after && (ids.includes(id) || (ids.length === 0 && !finished));
         });
         if (!touched) continue;
@@ -326,7 +350,7 @@ export class JournalJobStore implements JobStore {
       if (hasDamage && !r.removed.has(id)) {
         // Its record may be the damaged line: rebuilt, never dropped.
         report.damagedRecords.push(id);
-        report.drafts.set(id, null);
+        report.drafts.set(id, r.drafts.get(id) ?? null);
         r.lost.add(id);
         continue;
       }
