@@ -237,6 +237,8 @@ export class JournalJobStore implements JobStore {
   /** Damaged records not yet replaced (their drafts are in `drafts`). */
   private readonly lost = new Set<string>();
   private records = 0;
+  /** After a snapshot failed (a full disk, say), the next is tried only beyond this many records. */
+  private snapshotFloor = 0;
   /** Length of the journal up to the last durable record. */
   private size = 0;
   private queue: Waiter[] = [];
@@ -406,7 +408,7 @@ export class JournalJobStore implements JobStore {
   }
 
   private snapshotLimit(): number {
-    return Math.max(SNAPSHOT_MIN_RECORDS, SNAPSHOT_FACTOR * (this.jobs.size + this.lost.size));
+    return Math.max(SNAPSHOT_MIN_RECORDS, SNAPSHOT_FACTOR * (this.jobs.size + this.lost.size), this.snapshotFloor);
   }
 
   /** Rewrites the journal as one record per live job: temp file, fsync, rename, folder fsync. */
@@ -505,8 +507,11 @@ export class JournalJobStore implements JobStore {
         for (const wake of this.roomWaiters.splice(0)) wake();
         await this.writeGroup(group, bytes);
         if (!this.broken && this.records > this.snapshotLimit()) {
-          // Failing to compact is not fatal: the journal as it is stays valid; tried again later.
-          await this.snapshot().catch(() => undefined);
+          // Failing to compact is not fatal: the journal as it is stays valid; tried again when it has doubled.
+          await this.snapshot().then(
+            () => (this.snapshotFloor = 0),
+            () => (this.snapshotFloor = this.records * 2),
+          );
         }
       }
     } finally {
@@ -525,7 +530,8 @@ export class JournalJobStore implements JobStore {
     try {
       handle = await open(this.file, 'a', PRIVATE_FILE_MODE);
       const syncFolder = this.folderOwed || group.some((w) => w.syncFolder);
-      await handle.write(group.map((w) => w.text).join(''));
+      // writeFile goes on after a short write (write alone may stop early on a nearly full disk).
+      await handle.writeFile(group.map((w) => w.text).join(''));
       await Promise.all([handle.datasync(), syncFolder ? syncDir(this.dir) : undefined]);
       this.folderOwed = false;
     } catch (error) {
