@@ -8,7 +8,7 @@ import { open as openFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { encodeRecord, JOURNAL_FILE, JournalJobStore, readJournal } from '../../src-main/services/outbox/journal';
+import { encodeRecord, JOURNAL_FILE, JournalBrokenError, JournalJobStore, readJournal } from '../../src-main/services/outbox/journal';
 import { EML, jobRecord, writeJobFiles } from '../support/outbox-fixtures';
 
 let dir: string;
@@ -100,7 +100,11 @@ describe('group commit', () => {
     const { store, ids } = await storeWith(3);
     const proto = Object.getPrototypeOf(await openFile(__filename, 'r').then(async (h) => (await h.close(), h))) as FileHandle;
     const datasync = proto.datasync;
-    proto.datasync = () => Promise.reject(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
+    // One failure (a transient I/O error): the group's fdatasync fails, cutting back works.
+    let failures = 1;
+    proto.datasync = function (this: FileHandle) {
+      return failures-- > 0 ? Promise.reject(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' })) : datasync.call(this);
+    };
     let results: PromiseSettledResult<void>[];
     try {
       results = await Promise.allSettled(ids.map((id) => store.update(jobRecord({ id, state: 'failed' }))));
@@ -115,6 +119,26 @@ describe('group commit', () => {
     await store.update(jobRecord({ id: ids[0]!, state: 'sent' }));
     expect((await readJournal(dir)).jobs.get(ids[0]!)?.state).toBe('sent');
     await store.close();
+  });
+
+  it('when even cutting back fails, it says so to every caller from then on, and reopening brings it back', async () => {
+    const { store, ids } = await storeWith(2);
+    const proto = Object.getPrototypeOf(await openFile(__filename, 'r').then(async (h) => (await h.close(), h))) as FileHandle;
+    const { datasync, truncate } = proto;
+    proto.datasync = () => Promise.reject(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
+    proto.truncate = () => Promise.reject(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
+    try {
+      await expect(store.update(jobRecord({ id: ids[0]!, state: 'failed' }))).rejects.toThrow('EIO');
+    } finally {
+      proto.datasync = datasync;
+      proto.truncate = truncate;
+    }
+    await expect(store.update(jobRecord({ id: ids[1]!, state: 'failed' }))).rejects.toThrow(JournalBrokenError);
+    await store.close();
+    // What was acknowledged is there; the failed group is either wholly there or not (here it was written, never acknowledged).
+    const report = await new JournalJobStore(dir).load();
+    expect(report.jobs.map((j) => j.id).sort()).toEqual([...ids].sort());
+    expect(report.jobs.find((j) => j.id === ids[1])?.state).toBe('queued');
   });
 });
 

@@ -535,8 +535,11 @@ export class JournalJobStore implements JobStore {
       await Promise.all([handle.datasync(), syncFolder ? syncDir(this.dir) : undefined]);
       this.folderOwed = false;
     } catch (error) {
-      for (const w of group) w.reject(error);
+      // Callers hear of it once the journal is back to a known state (or known to be broken).
+      await handle?.close().catch(() => undefined);
+      handle = undefined;
       await this.restore(error);
+      for (const w of group) w.reject(error);
       return;
     } finally {
       await handle?.close().catch(() => undefined);
