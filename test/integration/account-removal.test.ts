@@ -11,6 +11,7 @@ import type { Account } from '../../shared/model';
 import type { OutboxJobView } from '../../shared/outbox';
 import { silentLogger } from '../../src-main/services/logger';
 import { startBackend, type StartedBackend } from '../support/backend';
+import { storedJob } from '../support/outbox-fixtures';
 
 const dirs: string[] = [];
 const backends: StartedBackend[] = [];
@@ -54,6 +55,10 @@ describe('removing an account', () => {
     expect(await b.value('accounts:list', {})).toEqual([]);
     const jobs = await b.value<OutboxJobView[]>('outbox:list', {});
     expect(jobs.find((j) => j.id === job.id)?.state).toBe('cancelled');
+    // Its job is cancelled on disk too (the journal's last record of it), which holds no password.
+    expect(storedJob(join(dir, 'outbox'), job.id).state).toBe('cancelled');
+    const journal = readFileSync(join(dir, 'outbox', 'jobs.journal'), 'utf8');
+    for (const secret of ['a long passphrase', 'another passphrase']) expect(journal).not.toContain(secret);
     const drafts = await b.value<Array<{ subject: string }>>('drafts:list', {});
     expect(drafts.map((d) => d.subject)).toEqual(['Figures for Monday']);
     expect(existsSync(mailDir)).toBe(false);

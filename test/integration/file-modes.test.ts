@@ -111,7 +111,7 @@ describe('file and folder modes', () => {
     const entries = walk(dir);
     // What the session must have written, so the check below is about something.
     const paths = entries.map((e) => e.path);
-    for (const expected of ['settings.json', 'secrets.json', 'secret.key', 'drafts', 'outbox', 'mail', join('tmp', 'dropped'), join('tmp', 'forward')]) expect(paths).toContain(expected);
+    for (const expected of ['settings.json', 'secrets.json', 'secret.key', 'drafts', 'outbox', join('outbox', 'jobs.journal'), 'mail', join('tmp', 'dropped'), join('tmp', 'forward')]) expect(paths).toContain(expected);
     expect(paths.some((p) => p.startsWith(join('mail', pop3Account.id)))).toBe(true);
 
     const wrong = entries.filter((e) => e.mode !== (e.kind === 'file' ? 0o600 : 0o700));

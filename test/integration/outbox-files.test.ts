@@ -16,6 +16,7 @@ import { OutboxJobSchema, type OutboxJobView } from '../../shared/outbox';
 import type { Logger } from '../../src-main/services/logger';
 import { startBackend, type StartedBackend } from '../support/backend';
 import { jobRecord, until } from '../support/outbox-fixtures';
+import { encodeRecord, JOURNAL_FILE } from '../../src-main/services/outbox/journal';
 
 const dirs: string[] = [];
 const backends: StartedBackend[] = [];
@@ -87,7 +88,8 @@ describe('the outbox in the backend', () => {
     mkdirSync(outbox, { recursive: true });
     const job = jobRecord();
     writeFileSync(join(outbox, `${job.id}.eml`), 'From: alice@mailwright.test\r\nTo: bob@mailwright.test\r\nSubject: Kept\r\nMessage-ID: <kept@mailwright.test>\r\n\r\nHi\r\n');
-    writeFileSync(join(outbox, `${job.id}.json`), '{"format":1,"id":"');
+    // Its record in the journal damaged (a good record of something else after it: not a torn append).
+    writeFileSync(join(outbox, JOURNAL_FILE), `${encodeRecord({ t: 'add', job, draft: null }).slice(0, 60)}\n${encodeRecord({ t: 'rm', ids: ['another-job'] })}`);
     const { logger, lines } = memoryLogger();
     const b = await backend(dir, logger);
     expect(lines.some((l) => l.startsWith('error outbox: damaged job record'))).toBe(true);

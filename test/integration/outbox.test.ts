@@ -4,7 +4,7 @@
  * every kind of part, read back over IMAP part by part.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import type { StoredAccount } from '../../src-main/services/settings-store';
 import { everyFileUnder } from '../support/files';
 import { waitForMessage } from '../support/imap-read';
 import { startMailServers, type MailServers } from '../support/mail-servers';
-import { testAccount, testMessage, until } from '../support/outbox-fixtures';
+import { storedJob, testAccount, testMessage, until } from '../support/outbox-fixtures';
 import { serveSmtp, smtpError, type ServeOptions, type TestSmtpServer } from '../support/outbox-smtp-server';
 import { createTestCa, type IssuedCert, type TestCa } from '../support/test-ca';
 import { passwordCredential } from '../../src-main/services/credentials';
@@ -322,7 +322,7 @@ describe('may have been sent', () => {
     await sleep(300);
     expect(s.connections).toBe(1);
     expect(h.outbox.list()[0]!.state).toBe('uncertain');
-    expect(JSON.parse(readFileSync(join(h.folder, `${id}.json`), 'utf8'))).toMatchObject({ state: 'uncertain' });
+    expect(storedJob(h.folder, id)).toMatchObject({ state: 'uncertain' });
   });
 
   it('no final reply after the data (timeout): uncertain', async () => {

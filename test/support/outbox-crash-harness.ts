@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline';
 import { build } from 'vite';
 import type { JobRecord } from '../../src-main/services/outbox';
 import { serveSmtp, smtpError } from './outbox-smtp-server';
+import { JOURNAL_FILE, replay } from '../../src-main/services/outbox/journal';
 
 const CHILD = join(import.meta.dirname, 'outbox-crash-child.ts');
 const ROOT = join(import.meta.dirname, '../..');
@@ -305,8 +306,9 @@ export async function runOutboxCrash(options: CrashRunOptions): Promise<CrashRun
   // What is on disk, as the next start of the app would see it.
   try {
     const names = readdirSync(dir);
-    const jobs = names.filter((n) => /^[0-9a-f-]{36}\.json$/.test(n)).map((n) => JSON.parse(readFileSync(join(dir, n), 'utf8')) as JobRecord);
-    const ns = jobs.map((j) => (JSON.parse(readFileSync(join(dir, `${j.id}.draft.json`), 'utf8')) as { n: number }).n).sort((a, b) => a - b);
+    const journal = replay(readFileSync(join(dir, JOURNAL_FILE)));
+    const jobs = [...journal.jobs.values()];
+    const ns = jobs.map((j) => (journal.drafts.get(j.id) as { n: number }).n).sort((a, b) => a - b);
     const deliveriesOf = (j: JobRecord) => received.get(j.messageId) ?? 0;
     const sent = jobs.filter((j) => j.state === 'sent');
     const uncertain = jobs.filter((j) => j.state === 'uncertain');

@@ -2,7 +2,7 @@
 // delivery stand-in that answers whatever a test scripts.
 
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Security } from '../../shared/model';
@@ -11,6 +11,7 @@ import type { StoredAccount } from '../../src-main/services/settings-store';
 import type { SmtpServiceOptions } from '../../src-main/services/smtp';
 import { Outbox, type Deliver, type DeliveryOutcome, type DeliveryRequest, type JobRecord, type MessageInput, type OutboxJob } from '../../src-main/services/outbox';
 import { passwordCredential, type CredentialSource } from '../../src-main/services/credentials';
+import { encodeRecord, JOURNAL_FILE, replay } from '../../src-main/services/outbox/journal';
 
 export function testAccount(port: number, security: Security = 'tls', auth: 'password' | 'none' = 'none', username = ''): StoredAccount {
   return {
@@ -65,7 +66,25 @@ export function jobRecord(overrides: Partial<JobRecord> = {}): JobRecord {
 
 export const EML = 'From: alice@mailwright.test\r\nTo: bob@mailwright.test\r\nSubject: Hello\r\n\r\nHello\r\n';
 
-/** Writes `<id>.json` (and, unless told not to, `<id>.eml` and `<id>.draft.json`) as the outbox would. */
+/** Appends the job (with its draft) to the outbox's journal and, unless told not to, writes `<id>.eml`, as the outbox would. */
+export function writeJournalJob(dir: string, job: JobRecord, options: { eml?: boolean; draft?: unknown } = {}): void {
+  if (options.eml !== false) writeFileSync(join(dir, `${job.id}.eml`), EML);
+  appendFileSync(join(dir, JOURNAL_FILE), encodeRecord({ t: 'add', job, draft: options.draft ?? { n: job.id } }), { mode: 0o600 });
+}
+
+/** What the journal says now, as the next open would replay it: jobs and drafts by id. */
+export function journalState(dir: string) {
+  return replay(readFileSync(join(dir, JOURNAL_FILE)));
+}
+
+/** The job's record in the journal (throws when it has none). */
+export function storedJob(dir: string, id: string): JobRecord {
+  const job = journalState(dir).jobs.get(id);
+  if (!job) throw new Error(`no record of job ${id} in the journal`);
+  return job;
+}
+
+/** Writes `<id>.json` (and, unless told not to, `<id>.eml` and `<id>.draft.json`) as the version before the journal did (a folder to migrate). */
 export function writeJobFiles(dir: string, job: JobRecord, options: { eml?: boolean; draft?: unknown } = {}): void {
   if (options.eml !== false) writeFileSync(join(dir, `${job.id}.eml`), EML);
   writeFileSync(join(dir, `${job.id}.draft.json`), JSON.stringify(options.draft ?? { n: job.id }));

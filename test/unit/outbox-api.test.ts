@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { appError, fail, ok } from '../../shared/result';
 import { Outbox, type DeliveryOutcome, type OutboxJob, type OutboxOptions } from '../../src-main/services/outbox';
 import { everyFileUnder } from '../support/files';
-import { scriptedDeliver, testAccount, testMessage, until } from '../support/outbox-fixtures';
+import { journalState, scriptedDeliver, storedJob, testAccount, testMessage, until } from '../support/outbox-fixtures';
 import { passwordCredential } from '../../src-main/services/credentials';
 
 const PASSWORD = 'correct-horse-battery-staple-31337';
@@ -65,7 +65,8 @@ describe('enqueue', () => {
     });
     expect(Date.parse(job.notBefore) - before).toBeGreaterThanOrEqual(59_000);
     expect(job.messageId).toMatch(/^<[0-9a-f-]{36}@mailwright\.test>$/);
-    expect(readdirSync(dir).sort()).toEqual([`${job.id}.draft.json`, `${job.id}.eml`, `${job.id}.json`].sort());
+    expect(readdirSync(dir).sort()).toEqual([`${job.id}.eml`, 'jobs.journal'].sort());
+    expect(journalState(dir).drafts.get(job.id)).toEqual({ subject: 'Hi', body: '<p>x</p>' });
     const eml = readFileSync(join(dir, `${job.id}.eml`), 'utf8');
     expect(job.summary.sizeBytes).toBe(Buffer.byteLength(eml));
     expect(eml).toContain(`Message-ID: ${job.messageId}`);
@@ -73,7 +74,7 @@ describe('enqueue', () => {
     expect(eml).not.toMatch(/^Bcc:/im);
     expect(eml).not.toContain('dave@');
     expect(eml).toContain('\r\n');
-    expect(JSON.parse(readFileSync(join(dir, `${job.id}.json`), 'utf8'))).not.toHaveProperty('draft');
+    expect(storedJob(dir, job.id)).not.toHaveProperty('draft');
     expect(everyFileUnder(dir)).not.toContain(PASSWORD);
   });
 
@@ -92,7 +93,9 @@ describe('enqueue', () => {
       expect(r).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } });
       expect(JSON.stringify(r)).not.toContain('evil');
     }
-    expect(readdirSync(dir)).toEqual([]);
+    // Only the (empty) journal the outbox opened with.
+    expect(readdirSync(dir)).toEqual(['jobs.journal']);
+    expect(journalState(dir).records).toBe(0);
     expect(outbox.list()).toEqual([]);
   });
 });
@@ -205,10 +208,10 @@ describe('failures and the person’s actions', () => {
     for (const action of ['undo', 'cancel', 'retryNow', 'markSent'] as const) {
       expect(await outbox[action](job.id)).toMatchObject({ ok: false, error: { code: 'JOB_NOT_ALLOWED', detail: { command: `${action} when sending` } } });
     }
-    expect(JSON.parse(readFileSync(join(dir, `${job.id}.json`), 'utf8'))).toMatchObject({ state: 'sending', transmitting: true });
+    expect(storedJob(dir, job.id)).toMatchObject({ state: 'sending', transmitting: true });
     release({ kind: 'delivered', reply: '250 ok', accepted: ['bob@mailwright.test'], refused: [], deferred: [] });
     await until(() => stateOf(job.id) === 'sent');
-    expect(JSON.parse(readFileSync(join(dir, `${job.id}.json`), 'utf8'))).not.toHaveProperty('transmitting');
+    expect(storedJob(dir, job.id)).not.toHaveProperty('transmitting');
   });
 
   it('an account that disappeared fails the job for good', async () => {
@@ -230,7 +233,7 @@ describe('close', () => {
     const job = await enqueue();
     await until(() => stateOf(job.id) === 'sending');
     await outbox.close();
-    expect(JSON.parse(readFileSync(join(dir, `${job.id}.json`), 'utf8'))).toMatchObject({ state: 'sent' });
+    expect(storedJob(dir, job.id)).toMatchObject({ state: 'sent' });
     expect(await outbox.enqueue({ accountId: account.id, message: testMessage(), draft: null })).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
   });
 
@@ -240,7 +243,7 @@ describe('close', () => {
     const job = await enqueue();
     await until(() => stateOf(job.id) === 'sending');
     await outbox.close();
-    expect(JSON.parse(readFileSync(join(dir, `${job.id}.json`), 'utf8'))).toMatchObject({ state: 'queued', attempts: 0 });
+    expect(storedJob(dir, job.id)).toMatchObject({ state: 'queued', attempts: 0 });
     writeFileSync(join(dir, 'unrelated.txt'), 'x'); // not ours: left alone at the next open
     outbox = await open({ deliver: scriptedDeliver().deliver });
     await until(() => stateOf(job.id) === 'sent');

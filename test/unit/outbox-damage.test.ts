@@ -1,16 +1,17 @@
 /**
- * Damaged outbox files: a job record, a message file or a draft file truncated, emptied, or not
- * what it should be. Nothing vanishes, nothing damaged is sent, the damaged file is kept aside, and
+ * Damaged outbox files: a job's record in the journal, a message file or (in a folder of the
+ * version before the journal) a draft file cut short, zeroed, or not what it should be. Nothing vanishes, nothing damaged is sent, the damaged file is kept aside, and
  * the job says so. Also the words for a folder that cannot be written, and the outbox's log.
  */
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fail, ok } from '../../shared/result';
 import type { Logger } from '../../src-main/services/logger';
 import { Outbox, type JobRecord, type OutboxOptions } from '../../src-main/services/outbox';
-import { jobRecord, scriptedDeliver, testAccount, testMessage, until, writeJobFiles } from '../support/outbox-fixtures';
+import { jobRecord, scriptedDeliver, storedJob as journalJob, testAccount, testMessage, until, writeJobFiles } from '../support/outbox-fixtures';
+import { encodeRecord, JOURNAL_FILE } from '../../src-main/services/outbox/journal';
 import { passwordCredential } from '../../src-main/services/credentials';
 
 let dir: string;
@@ -33,7 +34,8 @@ const open = (extra: Partial<OutboxOptions> = {}) =>
     retry: { baseMs: 20, maxMs: 100, maxAttempts: 2, jitter: 0 },
     ...extra,
   });
-const readJob = (id: string) => JSON.parse(readFileSync(join(dir, `${id}.json`), 'utf8')) as JobRecord;
+const readJob = (id: string): JobRecord => journalJob(dir, id);
+const journalFile = () => join(dir, JOURNAL_FILE);
 
 function memoryLogger() {
   const lines: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
@@ -61,17 +63,32 @@ async function storedJob(draft: unknown = DRAFT): Promise<string> {
   return r.value.id;
 }
 
+/**
+ * Damages the job's record in the journal: its last record (or, with `first`, its first, which holds the
+ * draft) is spoiled and a record of something else follows, so the damage is in the middle, not a torn append.
+ */
+function spoilRecord(id: string, spoil: (line: string) => string, which: 'last' | 'first' = 'last'): void {
+  const lines = readFileSync(journalFile(), 'utf8').split('\n').filter(Boolean);
+  const mine = lines.map((l, i) => [l, i] as const).filter(([l]) => l.includes(`"id":"${id}"`));
+  const at = (which === 'first' ? mine[0] : mine[mine.length - 1])![1];
+  lines[at] = spoil(lines[at]!);
+  writeFileSync(journalFile(), lines.join('\n') + '\n' + encodeRecord({ t: 'rm', ids: ['unrelated-job'] }));
+}
+
 describe('a damaged job record', () => {
-  const damage: Array<[string, (file: string) => void]> = [
-    ['truncated', (f) => truncateSync(f, 40)],
-    ['empty', (f) => writeFileSync(f, '')],
-    ['not JSON', (f) => writeFileSync(f, 'not json at all \u0000\u0001')],
-    ['the wrong shape', (f) => writeFileSync(f, JSON.stringify({ format: 1, id: 'someone-else', state: 'flying' }))],
+  const damage: Array<[string, (line: string) => string]> = [
+    ['cut short', (l) => l.slice(0, 40)],
+    ['zeroed (a lost block)', (l) => '\u0000'.repeat(l.length)],
+    ['one byte changed', (l) => l.replace('"queued"', '"queuef"')],
+    ['not JSON', () => 'not json at all \u0001'],
+    ['the wrong shape, checksum right', () => encodeRecord({ t: 'set', job: { format: 1, id: 'someone-else', state: 'flying' } as unknown as JobRecord }).trimEnd()],
   ];
   for (const [kind, spoil] of damage) {
-    it(`${kind}: the message reappears as a job to check, never sent on its own; the record is kept aside`, async () => {
+    it(`${kind}: the message reappears as a job to check, never sent on its own; the journal is kept aside`, async () => {
       const id = await storedJob();
-      spoil(join(dir, `${id}.json`));
+      // A later state of the job (as a person's action writes), then damaged: the draft in its first record is intact.
+      appendFileSync(journalFile(), encodeRecord({ t: 'set', job: { ...readJob(id), updatedAt: new Date().toISOString() } }));
+      spoilRecord(id, spoil);
       const { deliver, calls } = scriptedDeliver();
       const { logger, lines } = memoryLogger();
       outbox = await open({ deliver, logger });
@@ -90,7 +107,7 @@ describe('a damaged job record', () => {
       expect(job!.envelope.to.sort()).toEqual(['bob@mailwright.test', 'carol@mailwright.test']);
       expect(job!.draft).toEqual(DRAFT);
       expect(calls).toHaveLength(0);
-      expect(existsSync(join(dir, `${id}.json.corrupt`))).toBe(true);
+      expect(existsSync(join(dir, 'jobs.journal.corrupt'))).toBe(true);
       expect(readJob(id)).toMatchObject({ state: 'uncertain', damaged: 'record' });
       expect(lines.some((l) => l.level === 'error' && l.message.includes('damaged job record'))).toBe(true);
 
@@ -103,29 +120,37 @@ describe('a damaged job record', () => {
     });
   }
 
+  it('a damaged record followed by a good one of the same job is harmless (each record holds the whole job)', async () => {
+    const id = await storedJob();
+    appendFileSync(journalFile(), 'garbage in the middle\n' + encodeRecord({ t: 'set', job: readJob(id) }));
+    outbox = await open({ deliver: scriptedDeliver().deliver });
+    expect(outbox.list().map((j) => [j.id, j.state, j.damaged])).toEqual([[id, 'queued', undefined]]);
+    expect(existsSync(join(dir, 'jobs.journal.corrupt'))).toBe(true);
+  });
+
   it('survives a restart as it is, and a second damage keeps both copies aside', async () => {
     const id = await storedJob();
-    writeFileSync(join(dir, `${id}.json`), '{');
+    spoilRecord(id, (l) => l.slice(0, 10));
     outbox = await open({ deliver: scriptedDeliver().deliver });
     await outbox.close();
-    writeFileSync(join(dir, `${id}.json`), '');
+    spoilRecord(id, () => '');
     outbox = await open({ deliver: scriptedDeliver().deliver });
     expect(outbox.list().map((j) => [j.id, j.state, j.damaged])).toEqual([[id, 'uncertain', 'record']]);
-    expect(readdirSync(dir).filter((n) => n.includes('.corrupt')).sort()).toEqual([`${id}.json.corrupt`, `${id}.json.corrupt-2`]);
+    expect(readdirSync(dir).filter((n) => n.includes('.corrupt')).sort()).toEqual(['jobs.journal.corrupt', 'jobs.journal.corrupt-2']);
   });
 
-  it('a record set aside by an earlier version (message left alone) is rebuilt too', async () => {
-    const id = await storedJob();
-    writeFileSync(join(dir, `${id}.json.corrupt`), '{"id": "');
-    rmSync(join(dir, `${id}.json`));
+  it('a record set aside by the version before the journal (message left alone) is rebuilt too', async () => {
+    const old = jobRecord({ accountId: account.id });
+    writeJobFiles(dir, old, { draft: DRAFT });
+    renameSync(join(dir, `${old.id}.json`), join(dir, `${old.id}.json.corrupt`));
     outbox = await open({ deliver: scriptedDeliver().deliver });
-    expect(outbox.list().map((j) => [j.id, j.state, j.damaged])).toEqual([[id, 'uncertain', 'record']]);
+    expect(outbox.list().map((j) => [j.id, j.state, j.damaged, j.draft])).toEqual([[old.id, 'uncertain', 'record', DRAFT]]);
+    expect(existsSync(join(dir, `${old.id}.json.corrupt`))).toBe(true);
   });
 
-  it('without its draft: rebuilt from the headers; it can still be deleted', async () => {
+  it('without its draft (the record that held it is damaged): rebuilt from the headers; it can still be deleted', async () => {
     const id = await storedJob();
-    writeFileSync(join(dir, `${id}.json`), 'x');
-    rmSync(join(dir, `${id}.draft.json`));
+    spoilRecord(id, () => 'x', 'first');
     outbox = await open({ deliver: scriptedDeliver().deliver });
     const job = outbox.list().find((j) => j.id === id)!;
     expect(job).toMatchObject({ state: 'uncertain', damaged: 'record', summary: { to: ['bob@mailwright.test'] } });
@@ -151,7 +176,7 @@ describe('a damaged message file', () => {
       expect(recorded.emlSha256).toMatch(/^[0-9a-f]{64}$/);
       expect(recorded.summary.sizeBytes).toBe(readFileSync(join(dir, `${id}.eml`)).length);
       // Due now, so it would be sent at once if the damage were not seen.
-      writeFileSync(join(dir, `${id}.json`), JSON.stringify({ ...recorded, notBefore: new Date(Date.now() - 1000).toISOString() }));
+      appendFileSync(journalFile(), encodeRecord({ t: 'set', job: { ...recorded, notBefore: new Date(Date.now() - 1000).toISOString() } }));
       spoil(join(dir, `${id}.eml`));
       const { deliver, calls } = scriptedDeliver();
       outbox = await open({ deliver });
@@ -188,9 +213,11 @@ describe('a damaged message file', () => {
   });
 });
 
-describe('a damaged draft file kept with a job', () => {
+describe('a damaged draft file in a folder of the version before the journal', () => {
   it('is set aside and said; the job still sends', async () => {
-    const id = await storedJob();
+    const old = jobRecord({ accountId: account.id, notBefore: new Date(Date.now() + 3_600_000).toISOString() });
+    writeJobFiles(dir, old);
+    const id = old.id;
     writeFileSync(join(dir, `${id}.draft.json`), '{"accountId": "');
     const { deliver, calls } = scriptedDeliver();
     outbox = await open({ deliver });
@@ -202,8 +229,8 @@ describe('a damaged draft file kept with a job', () => {
     // Said again after the next restart (the damaged file is no longer where it was).
     outbox = await open({ deliver });
     expect(outbox.list().find((j) => j.id === id)?.draftDamaged).toBe(true);
-    writeFileSync(join(dir, `${id}.json`), JSON.stringify({ ...readJob(id), notBefore: new Date().toISOString() }));
     await outbox.close();
+    appendFileSync(journalFile(), encodeRecord({ t: 'set', job: { ...readJob(id), notBefore: new Date().toISOString() } }));
     outbox = await open({ deliver });
     await until(() => outbox!.list().find((j) => j.id === id)?.state === 'sent');
     expect(calls).toHaveLength(1);

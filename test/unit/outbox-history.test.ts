@@ -10,7 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeliveryReportEntry } from '../../shared/outbox';
 import { ok } from '../../shared/result';
 import { Outbox, type OutboxOptions } from '../../src-main/services/outbox';
-import { jobRecord, scriptedDeliver, testAccount, writeJobFiles } from '../support/outbox-fixtures';
+import { jobRecord, journalState, scriptedDeliver, testAccount, writeJobFiles, writeJournalJob } from '../support/outbox-fixtures';
+import { encodeRecord, JOURNAL_FILE } from '../../src-main/services/outbox/journal';
 import { passwordCredential } from '../../src-main/services/credentials';
 
 let dir: string;
@@ -62,6 +63,7 @@ describe('the compact history', () => {
     // The failed one waits for the person; the recent one stays in full.
     expect(outbox.list().map((j) => j.id).sort()).toEqual([oldFailed.id, recentSent.id].sort());
     for (const gone of [oldSent, oldCancelled]) for (const ext of ['json', 'eml', 'draft.json']) expect(existsSync(join(dir, `${gone.id}.${ext}`))).toBe(false);
+    expect([...journalState(dir).jobs.keys()].sort()).toEqual([oldFailed.id, recentSent.id].sort());
     expect(existsSync(join(dir, `${recentSent.id}.eml`))).toBe(true);
     expect((await outbox.historyPage()).entries.map((e) => [e.id, e.state])).toEqual([
       [oldSent.id, 'sent'],
@@ -85,12 +87,12 @@ describe('the compact history', () => {
 
   it('a torn or damaged line is skipped; the other entries and later appends are kept', async () => {
     const a = jobRecord({ state: 'sent', createdAt: ago(9 * DAY), updatedAt: ago(9 * DAY) });
-    writeJobFiles(dir, a);
+    writeJournalJob(dir, a);
     outbox = await open();
     await outbox.close();
     appendFileSync(join(dir, 'history.jsonl'), '{"v":1,"id":"torn-by-a-cra');
     const b = jobRecord({ state: 'sent', createdAt: ago(8 * DAY), updatedAt: ago(8 * DAY) });
-    writeJobFiles(dir, b);
+    writeJournalJob(dir, b);
     outbox = await open();
     expect((await outbox.historyPage()).entries.map((e) => e.id)).toEqual([b.id, a.id]);
     await outbox.close();
@@ -104,12 +106,13 @@ describe('measured: 2,000 sent jobs', () => {
   it('open time and list size before and after the history', async () => {
     const body = 'x'.repeat(2000);
     const eml = `From: alice@mailwright.test\r\nTo: bob@mailwright.test\r\nSubject: Hello\r\n\r\n${body}\r\n`;
+    const lines: string[] = [];
     for (let i = 0; i < 2000; i++) {
       const job = jobRecord({ state: 'sent', attempts: 1, accepted: ['bob@mailwright.test'], createdAt: ago(30 * DAY - i * 60_000), updatedAt: ago(30 * DAY - i * 60_000) });
       writeFileSync(join(dir, `${job.id}.eml`), eml);
-      writeFileSync(join(dir, `${job.id}.draft.json`), JSON.stringify({ n: job.id }));
-      writeFileSync(join(dir, `${job.id}.json`), JSON.stringify(job));
+      lines.push(encodeRecord({ t: 'add', job, draft: { n: job.id } }));
     }
+    writeFileSync(join(dir, JOURNAL_FILE), lines.join(''), { mode: 0o600 });
     const size = () => readdirSync(dir).reduce((sum, n) => sum + statSync(join(dir, n)).size, 0);
     const measure = async (extra: Partial<OutboxOptions>) => {
       const t = performance.now();
@@ -123,8 +126,9 @@ describe('measured: 2,000 sent jobs', () => {
     const moving = await measure({});
     const after = await measure({});
     console.log(`outbox with 2,000 sent jobs\n  before (every job in full): ${JSON.stringify(before)}\n  first open with the history (moves them): ${JSON.stringify(moving)}\n  after: ${JSON.stringify(after)}`);
-    expect(before).toMatchObject({ listed: 2000, files: 6000, history: 0 });
-    expect(after).toMatchObject({ listed: 0, files: 1, history: 2000 });
+    // A message file per job and the journal; then the journal (now empty) and the history.
+    expect(before).toMatchObject({ listed: 2000, files: 2001, history: 0 });
+    expect(after).toMatchObject({ listed: 0, files: 2, history: 2000 });
     expect(after.folderBytes).toBeLessThan(before.folderBytes / 5);
   }, 60_000);
 });

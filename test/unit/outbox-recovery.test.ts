@@ -1,15 +1,17 @@
 /**
- * What the outbox finds on disk after a crash: job files written by hand in every state, leftovers
- * of interrupted writes, and what open() makes of them.
+ * What the outbox finds on disk after a crash: jobs in every state written into its journal by
+ * hand, leftovers of interrupted writes, a folder of the version before the journal, and what
+ * open() makes of them.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ok } from '../../shared/result';
 import { Outbox, type JobRecord, type OutboxOptions } from '../../src-main/services/outbox';
 import { writeFileAtomic } from '../../src-main/services/durable-files';
-import { EML, jobRecord, scriptedDeliver, testAccount, until, writeJobFiles } from '../support/outbox-fixtures';
+import { EML, jobRecord, scriptedDeliver, storedJob, testAccount, until, writeJobFiles, writeJournalJob } from '../support/outbox-fixtures';
+import { encodeRecord } from '../../src-main/services/outbox/journal';
 import { passwordCredential } from '../../src-main/services/credentials';
 
 let dir: string;
@@ -23,7 +25,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const readJob = (id: string) => JSON.parse(readFileSync(join(dir, `${id}.json`), 'utf8')) as JobRecord;
+const readJob = (id: string): JobRecord => storedJob(dir, id);
 const open = (extra: Partial<OutboxOptions> = {}) =>
   Outbox.open({ dir, account: () => ok({ account: testAccount(25, 'none'), credentials: passwordCredential('', undefined) }), undoSeconds: 0, ...extra });
 
@@ -38,8 +40,8 @@ describe('recovery at open', () => {
     const cancelled = jobRecord({ state: 'cancelled' });
     const uncertain = jobRecord({ state: 'uncertain', attempts: 1 });
     const noMessage = jobRecord({ state: 'queued' });
-    for (const job of [notStarted, transmitting, queued, later, sent, failed, cancelled, uncertain]) writeJobFiles(dir, job);
-    writeJobFiles(dir, noMessage, { eml: false });
+    for (const job of [notStarted, transmitting, queued, later, sent, failed, cancelled, uncertain]) writeJournalJob(dir, job);
+    writeJournalJob(dir, noMessage, { eml: false });
 
     const { deliver, calls } = scriptedDeliver();
     outbox = await open({ deliver });
@@ -73,7 +75,7 @@ describe('recovery at open', () => {
 
   it('a recovered uncertain job is sent again only when the person says so', async () => {
     const job = jobRecord({ state: 'sending', transmitting: true });
-    writeJobFiles(dir, job);
+    writeJournalJob(dir, job);
     const { deliver, calls } = scriptedDeliver();
     outbox = await open({ deliver });
     await new Promise((r) => setTimeout(r, 100));
@@ -83,7 +85,33 @@ describe('recovery at open', () => {
     expect(calls).toHaveLength(1);
   });
 
-  it('removes temporary files and messages whose job was never written; sets damaged job files aside and rebuilds the job from its message', async () => {
+  it('removes temporary files and messages whose job was never written; sets a damaged journal aside and rebuilds the job from its message', async () => {
+    const kept = jobRecord({ state: 'failed' });
+    writeJournalJob(dir, kept);
+    // A record of job 3 damaged in the middle of the journal (a later record follows it).
+    const damaged = encodeRecord({ t: 'add', job: jobRecord({ id: 'd3c1b7a2-0000-4000-8000-000000000003' }), draft: null }).replace('"queued"', '"queuedX"');
+    appendFileSync(join(dir, 'jobs.journal'), damaged);
+    writeJournalJob(dir, jobRecord({ ...kept, attempts: 3 }), { eml: false });
+    writeFileSync(join(dir, 'jobs.journal.tmp-0a1b2c3d4e5f'), 'half a snapshot');
+    writeFileSync(join(dir, 'd3c1b7a2-0000-4000-8000-000000000001.eml.tmp-aaaaaaaaaaaa'), 'From: half');
+    writeFileSync(join(dir, 'd3c1b7a2-0000-4000-8000-000000000003.eml'), EML);
+
+    outbox = await open({ deliver: scriptedDeliver().deliver });
+    expect(readdirSync(dir).sort()).toEqual([`${kept.id}.eml`, 'd3c1b7a2-0000-4000-8000-000000000003.eml', 'jobs.journal', 'jobs.journal.corrupt'].sort());
+    // The damaged one is not lost: it is back, waiting for the person (outbox-damage.test.ts has the details).
+    expect(Object.fromEntries(outbox.list().map((j) => [j.id, [j.state, j.damaged, j.attempts]]))).toEqual({
+      [kept.id]: ['failed', undefined, 3],
+      'd3c1b7a2-0000-4000-8000-000000000003': ['uncertain', 'record', 0],
+    });
+    // Without damage in the journal, a message whose job was never written is an enqueue that never answered: removed.
+    await outbox.close();
+    writeFileSync(join(dir, 'd3c1b7a2-0000-4000-8000-000000000002.eml'), EML);
+    outbox = await open({ deliver: scriptedDeliver().deliver });
+    expect(existsSync(join(dir, 'd3c1b7a2-0000-4000-8000-000000000002.eml'))).toBe(false);
+    expect(outbox.list()).toHaveLength(2);
+  });
+
+  it('a folder of the version before the journal: leftovers removed, damaged job files set aside and rebuilt, the rest moved into the journal', async () => {
     const kept = jobRecord({ state: 'failed' });
     writeJobFiles(dir, kept);
     writeFileSync(join(dir, `${kept.id}.json.tmp-0a1b2c3d4e5f`), '{"half":');
@@ -95,20 +123,14 @@ describe('recovery at open', () => {
 
     outbox = await open({ deliver: scriptedDeliver().deliver });
     expect(readdirSync(dir).sort()).toEqual(
-      [
-        `${kept.id}.draft.json`,
-        `${kept.id}.eml`,
-        `${kept.id}.json`,
-        'd3c1b7a2-0000-4000-8000-000000000003.eml',
-        'd3c1b7a2-0000-4000-8000-000000000003.json',
-        'd3c1b7a2-0000-4000-8000-000000000003.json.corrupt',
-      ].sort(),
+      [`${kept.id}.eml`, 'd3c1b7a2-0000-4000-8000-000000000003.eml', 'd3c1b7a2-0000-4000-8000-000000000003.json.corrupt', 'jobs.journal'].sort(),
     );
-    // The damaged one is not lost: it is back, waiting for the person (outbox-damage.test.ts has the details).
     expect(Object.fromEntries(outbox.list().map((j) => [j.id, [j.state, j.damaged]]))).toEqual({
       [kept.id]: ['failed', undefined],
       'd3c1b7a2-0000-4000-8000-000000000003': ['uncertain', 'record'],
     });
+    expect(outbox.list().find((j) => j.id === kept.id)?.draft).toEqual({ n: kept.id });
+    expect(readJob('d3c1b7a2-0000-4000-8000-000000000003')).toMatchObject({ state: 'uncertain', damaged: 'record' });
   });
 
   it('creates the folder when it is missing', async () => {

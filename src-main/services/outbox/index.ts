@@ -35,7 +35,8 @@ import { rebuildRecord } from './rebuild';
 import { appendHistory, findHistoryEntry, HistoryDamagedError, historyEntryOf, pastRefOf, pruneHistory, readHistory, readHistoryPage, type HistoryEntry, type PastRef } from './history';
 import { allows, applyAction, applyOutcome, isDue, isPending, isWaiting, recoverJob, remainingRecipients, resumeAfterSignIn, type Action } from './state';
 import { removeQuietly, tempName, writeFileAtomic } from '../durable-files';
-import { emlFile, FileJobStore, setAside, type JobStore } from './store';
+import { emlFile, setAside, type JobStore } from './store';
+import { JournalJobStore } from './journal';
 import {
   DEFAULT_RETRY,
   type BatchProgress,
@@ -164,7 +165,7 @@ export class Outbox {
 
   private constructor(private readonly options: OutboxOptions) {
     this.dir = options.dir;
-    this.store = new FileJobStore(options.dir);
+    this.store = new JournalJobStore(options.dir);
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.retry = { ...DEFAULT_RETRY, ...options.retry };

@@ -1,5 +1,6 @@
 /**
- * The outbox on disk: one folder, per job `<id>.json` (the job, small, rewritten atomically on
+ * The outbox's layout before the journal (journal.ts), kept to read folders written by that
+ * version: they are loaded with loadDir once and moved into the journal. The old layout: one folder, per job `<id>.json` (the job, small, rewritten atomically on
  * every state change), `<id>.eml` (the built message; removed when the job is cancelled) and
  * `<id>.draft.json` (what the editor needs
  * to reopen it; never changes). The last two are written and fsynced before the job file exists.
@@ -24,7 +25,7 @@ export const draftFile = (dir: string, id: string) => join(dir, `${id}.draft.jso
 
 export const writeJob = (dir: string, job: JobRecord) => writeFileAtomic(dir, jobFile(dir, job.id), JSON.stringify(job));
 
-function isJobRecord(value: unknown, id: string): value is JobRecord {
+export function isJobRecord(value: unknown, id: string): value is JobRecord {
   const v = value as Partial<JobRecord> | null;
   return (
     !!v &&
@@ -78,6 +79,12 @@ export interface LoadReport {
   removed: string[];
   /** Jobs whose message file is missing. */
   missingMessage: string[];
+  /**
+   * The journal (journal.ts) had a damaged line that was not a torn last append: the copy set
+   * aside before anything was changed (`jobs.journal.corrupt`, never deleted). The jobs it touched
+   * are in damagedRecords (or corrupt, when their message is gone too).
+   */
+  corruptJournal?: string;
 }
 
 /** Reads every job and cleans up what an interrupted write left behind. */
