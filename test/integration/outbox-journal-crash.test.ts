@@ -37,7 +37,9 @@ describe('the journal survives being killed at any moment', () => {
         const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
         let opened!: () => void;
         const open = new Promise<void>((resolve) => (opened = resolve));
-        createInterface({ input: child.stdout }).on('line', (line) => {
+        const lines = createInterface({ input: child.stdout });
+        const allRead = new Promise<void>((resolve) => lines.once('close', () => resolve()));
+        lines.on('line', (line) => {
           const [what, id, n] = line.split(' ');
           if (what === 'open') opened();
           else if (what === 'ack') acked.set(id!, Math.max(acked.get(id!) ?? 0, Number(n)));
@@ -48,8 +50,8 @@ describe('the journal survives being killed at any moment', () => {
         await new Promise((r) => setTimeout(r, 150 + Math.floor(Math.random() * 400)));
         child.kill('SIGKILL');
         expect(await exited).toBe(null);
-        // A pause so the last lines of its output are read.
-        await new Promise((r) => setTimeout(r, 20));
+        // Every line it wrote before it died is read (a late "gone" would otherwise look like a lost job).
+        await allRead;
         maxSize = Math.max(maxSize, statSync(join(dir, JOURNAL_FILE)).size);
 
         const store = new JournalJobStore(dir);
