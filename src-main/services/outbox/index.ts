@@ -7,12 +7,20 @@
  *                 +------ retryNow (person) -------------------+  \-> uncertain ("may have been sent": the person decides)
  *   undo / cancel -> cancelled;  markSent: uncertain -> sent
  *
- * The message is built once at enqueue into `<id>.eml` (fsynced) before the job file exists, so
+ * The message is built once at enqueue into `<id>.eml` (fsynced) before its job is recorded, so
  * the same bytes (and Message-ID) go out on every attempt; it stays after the send (a Sent copy
- * is filed from it) and goes when the job is cancelled. Before the message is handed to the
- * SMTP connection, the job is persisted with `transmitting: true`; after a crash, a job still in
- * 'sending' with that marker becomes 'uncertain' (never resent on its own: no silent duplicate),
- * one without it goes back to 'queued'. One send at a time, one timer, stopped by close().
+ * is filed from it) and goes when the job is cancelled or moves to the history. Job state lives in
+ * an append-only journal (journal.ts) whose writes are committed in groups: concurrent lanes'
+ * records share one fdatasync. 'sending' is kept in memory only; before the message is handed to
+ * the SMTP connection, the job is persisted with `transmitting: true`; after a crash, a job with
+ * that marker becomes 'uncertain' (never resent on its own: no silent duplicate), one without it
+ * is simply still queued.
+ *
+ * Scheduling: waiting jobs sit in a heap by due time (one timer for its top); a due job goes to
+ * its account's lane, which sends up to the account's maxConnections messages at once on
+ * connections it keeps open (sessions.ts). Nothing one lane's server does holds another lane.
+ * Batches (enqueueBatch) are queued whole or not at all and can be paused, resumed, cancelled.
+ * Finished jobs move to the compact history (history.ts), which the list pages through.
  *
  * Recipients answered 4xx on RCPT while others were accepted: the accepted ones get it now, the
  * deferred ones are tried again with the job's backoff (same bytes); a job out of attempts is
@@ -191,6 +199,8 @@ export class Outbox {
     if (report.removed.length) this.log.warn('outbox: cleaned up after an interrupted write', { removed: report.removed.length });
     if (report.corrupt.length) this.log.error('outbox: damaged job files without a message set aside', { corrupt: report.corrupt });
     if (report.damagedDrafts.length) this.log.error('outbox: damaged draft files set aside', { ids: report.damagedDrafts });
+    // The jobs it may have touched come back rebuilt, "check before sending": that is what the person sees.
+    if (report.corruptJournal) this.log.error('outbox: damaged journal lines; the journal was copied aside', { copy: report.corruptJournal, rebuilt: report.damagedRecords.length });
     const missing = new Set(report.missingMessage);
     const damagedDrafts = new Set(report.damagedDrafts);
     const now = this.now();

@@ -1,5 +1,5 @@
 /**
- * A job whose record (`<id>.json`) was damaged while its message file is intact is rebuilt from
+ * A job whose record (in the journal, or an old `<id>.json`) was damaged while its message file is intact is rebuilt from
  * what is left, so the message never vanishes: Message-ID, subject and recipients from the
  * message's own headers, the envelope recipients from the draft kept with the job when it is
  * there (it alone knows the Bcc addresses), the account from that draft. What the record knew of

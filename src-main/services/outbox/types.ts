@@ -107,7 +107,7 @@ export interface BatchProgress {
   done: boolean;
 }
 
-/** What `<id>.json` holds: the job plus the phase marker (the draft lives in `<id>.draft.json`). Never a password or AUTH data: only accountId. */
+/** A job as the store keeps it (journal.ts): the job plus the phase marker (the draft is kept beside it). Never a password or AUTH data: only accountId. */
 export interface JobRecord extends Omit<OutboxJob, 'progress' | 'draft'> {
   format: 1;
   /**
