@@ -268,7 +268,7 @@ describe('may have been sent', () => {
 });
 
 /** One delivery straight through deliverBySmtp (no outbox), plaintext, no sign-in. */
-function directDelivery(port: number, sessions: SmtpSessions) {
+function directDelivery(port: number, sessions: SmtpSessions, beforeTransmit: () => Promise<void> = async () => undefined) {
   const account = testAccount(port, 'none', 'none');
   const eml = join(mkdtempSync(join(dir, 'eml-')), 'm.eml');
   const raw = 'From: alice@mailwright.test\r\nTo: bob@mailwright.test\r\nSubject: Hello\r\n\r\nHello\r\n';
@@ -284,11 +284,48 @@ function directDelivery(port: number, sessions: SmtpSessions) {
       smtp: { timeouts: TIMEOUTS },
       signal: new AbortController().signal,
       sessions,
-      beforeTransmit: async () => undefined,
+      beforeTransmit,
       onProgress: () => undefined,
     });
   return { account, key: laneKey(account), deliver };
 }
+
+describe('the transmitting marker and the message data', () => {
+  it('the marker is written while MAIL, RCPT and DATA travel, and no byte of the message leaves before it is durable', async () => {
+    let durableAt = 0;
+    let dataAt = 0;
+    const s = await server({
+      secure: false,
+      authOptional: true,
+      onDataStart: (stream) => stream.once('data', () => (dataAt = Date.now())),
+    });
+    const sessions = new SmtpSessions();
+    cleanup.push(() => sessions.close());
+    const d = directDelivery(s.port, sessions, async () => {
+      await new Promise((r) => setTimeout(r, 400));
+      durableAt = Date.now();
+    });
+    expect((await d.deliver()).kind).toBe('delivered');
+    expect(durableAt).toBeGreaterThan(0);
+    expect(dataAt).toBeGreaterThanOrEqual(durableAt);
+    // DATA itself was already answered (354) before the marker was durable: the wait overlapped the commands.
+    expect(s.lines).toEqual(expect.arrayContaining(['DATA']));
+  });
+
+  it('a marker that cannot be written sends nothing of the message: not delivered, temporary, the connection not kept', async () => {
+    const s = await server({ secure: false, authOptional: true });
+    const sessions = new SmtpSessions();
+    cleanup.push(() => sessions.close());
+    const d = directDelivery(s.port, sessions, async () => {
+      throw new Error('disk full');
+    });
+    const outcome = await d.deliver();
+    expect(outcome).toMatchObject({ kind: 'not-delivered', temporary: true, error: { code: 'INTERNAL' } });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(s.deliveries).toEqual([]);
+    expect(sessions.idleCount(d.key)).toBe(0);
+  });
+});
 
 describe('SmtpSessions', () => {
   it('an idle connection is closed with QUIT after idleMs; close() ends the others at once', async () => {

@@ -1,7 +1,7 @@
 // The child of test/integration/outbox-journal-crash.test.ts: opens the outbox's journal in OUTBOX_DIR
 // and changes its jobs as fast as it can, in concurrent groups, until it is killed. Prints
 // `ack <id> <attempts>` once a record resolved (durable), `gone <id>` once a removal resolved,
-// `new <id>` once an add resolved. Each job's `attempts` only grows, so the parent can check that
+// `new <id>` once an add resolved, `removing <id>` before a removal is asked for. Each job's `attempts` only grows, so the parent can check that
 // nothing acknowledged went missing and nothing went back.
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -63,6 +63,8 @@ async function main(): Promise<void> {
       // Now and then a job finishes (removed) and a new one comes.
       const gone = ids[0]!;
       live.delete(gone);
+      // Said before it is asked: a removal can reach the disk and the kill come before its "gone".
+      say(`removing ${gone}`);
       waits.push(store.remove([gone]).then(() => say(`gone ${gone}`)));
       waits.push(add());
     }

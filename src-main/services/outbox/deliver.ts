@@ -60,18 +60,24 @@ export function splitRefusals(errors: SmtpFailure[] | undefined): { refused: Ref
   return { refused, deferred };
 }
 
-/** Streams the message file; tells when the first bytes were handed over (the data has started) and how many so far. */
+/**
+ * Streams the message (its file, or the bytes already read and checked by the outbox); tells when
+ * the first bytes were handed over (the data has started) and how many so far.
+ */
 class MessageFileStream extends Readable {
   private handle: FileHandle | undefined;
   private position = 0;
   constructor(
-    private readonly path: string,
+    private readonly source: string | Buffer,
     private readonly onBytes: (total: number) => void,
+    /** Nothing of the message is handed over before this resolves (the transmitting marker is durable); a rejection ends the stream unsent. */
+    private gate?: Promise<void>,
   ) {
     super({ highWaterMark: 64 * 1024 });
   }
   override _construct(callback: (error?: Error | null) => void): void {
-    open(this.path, 'r').then(
+    if (typeof this.source !== 'string') return callback();
+    open(this.source, 'r').then(
       (handle) => {
         this.handle = handle;
         callback();
@@ -80,6 +86,23 @@ class MessageFileStream extends Readable {
     );
   }
   override _read(size: number): void {
+    const gate = this.gate;
+    if (gate) {
+      this.gate = undefined;
+      gate.then(
+        () => this._read(size),
+        (error: Error) => this.destroy(error),
+      );
+      return;
+    }
+    if (typeof this.source !== 'string') {
+      const chunk = this.source.subarray(this.position, this.position + Math.max(size, 64 * 1024));
+      if (!chunk.length) return void this.push(null);
+      this.position += chunk.length;
+      this.push(chunk);
+      this.onBytes(this.position);
+      return;
+    }
     const buffer = Buffer.allocUnsafe(Math.max(size, 16 * 1024));
     this.handle!.read(buffer, 0, buffer.length, this.position).then(
       ({ bytesRead }) => {
@@ -343,23 +366,29 @@ function session(
         }
       }
       if (signal.aborted) return finish({ kind: 'aborted' });
-      try {
-        await request.beforeTransmit();
-      } catch {
-        // The marker could not be written: send nothing rather than risk a send we cannot account for.
-        return finish({ kind: 'not-delivered', error: appError('INTERNAL'), temporary: true, refused: [], deferred: [] });
-      }
-      if (settled) return;
-      if (signal.aborted) return finish({ kind: 'aborted' });
+      // The transmitting marker goes to disk while MAIL, RCPT and DATA are on their way: the message's
+      // first byte waits for it (the stream's first read comes after the server's 354), so nothing of
+      // the message leaves before the marker is durable, and its fsync costs no round trip of its own.
+      let markerFailed = false;
+      const marked = request.beforeTransmit().catch((error: unknown) => {
+        markerFailed = true;
+        throw error;
+      });
+      // Handled when the stream reads it; this keeps an early failure (before DATA) from going unhandled.
+      marked.catch(() => undefined);
 
       let lastReported = 0;
-      const stream = new MessageFileStream(request.emlPath, (total) => {
-        dataStarted = true;
-        if (total - lastReported >= 16 * 1024 || total >= request.sizeBytes) {
-          lastReported = total;
-          request.onProgress(total, request.sizeBytes);
-        }
-      });
+      const stream = new MessageFileStream(
+        request.content ?? request.emlPath,
+        (total) => {
+          dataStarted = true;
+          if (total - lastReported >= 16 * 1024 || total >= request.sizeBytes) {
+            lastReported = total;
+            request.onProgress(total, request.sizeBytes);
+          }
+        },
+        marked,
+      );
       // RFC 3461: the job id as ENVID whenever the server offers DSN, so a bounce names the message it
       // is about; NOTIFY only when the person asked for notices (otherwise the server's default: failures).
       const dsnOffered = (ehlo._supportedExtensions ?? []).includes('DSN');
@@ -371,6 +400,8 @@ function session(
           }
         : undefined;
       connection.send({ from: job.envelope.from, to: request.recipients, size: request.sizeBytes, ...(dsn ? { dsn } : {}) }, stream, (error, info) => {
+        // The marker could not be written: nothing of the message was sent; try again later rather than risk a send we cannot account for.
+        if (markerFailed && !dataStarted) return finish({ kind: 'not-delivered', error: appError('INTERNAL'), temporary: true, refused: [], deferred: [] });
         if (error) return failWith(error);
         const { refused, deferred } = splitRefusals(info.rejectedErrors as SmtpFailure[] | undefined);
         finish({ kind: 'delivered', reply: String(info.response ?? '').trim(), accepted: info.accepted.map(String), refused, deferred, dsnOffered }, true);

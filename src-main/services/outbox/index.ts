@@ -26,7 +26,7 @@
  * deferred ones are tried again with the job's backoff (same bytes); a job out of attempts is
  * 'sent' with them listed in `refused`. Recipients answered 5xx are `refused` at once.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import TinyQueue from 'tinyqueue';
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -74,6 +74,8 @@ const DEFAULT_HISTORY_AFTER_MS = 7 * DAY_MS;
 const LIVE_FINISHED = 100;
 const MAX_HISTORY_PAGE = 200;
 
+/** A message up to this size is read whole before an attempt (checked and sent from memory); larger ones are streamed twice. */
+const READ_WHOLE_MAX = 256 * 1024;
 /** A batch holds at most this many messages (a mail merge of a few thousand fits many times over). */
 const MAX_BATCH = 100_000;
 /** Messages of a batch built at the same time (their files written and fsynced in parallel). */
@@ -220,7 +222,7 @@ export class Outbox {
       let job = recoverJob(original, now);
       if (missing.has(job.id) && (isPending(job) || job.state === 'sending')) {
         job = { ...job, state: 'failed', updatedAt: new Date(now).toISOString(), lastError: appError('INTERNAL') };
-      } else if (isPending(job) && !(await this.messageIntact(job))) {
+      } else if (isPending(job) && !(await this.messageIntact(job, false))) {
         job = this.damagedMessage(job, now);
       }
       if (damagedDrafts.has(job.id) && !job.draftDamaged) job = { ...job, draftDamaged: true };
@@ -1018,13 +1020,21 @@ export class Outbox {
       const job = this.jobs.get(id);
       if (!job || this.isHeld(job)) continue;
       lane.active.add(id);
-      const running: Promise<void> = this.run(id)
+      // The slot frees as soon as the server has answered and the outcome is on its way to disk:
+      // the next message starts while that write joins a group (its own marker may share it).
+      let freed = false;
+      const free = () => {
+        if (freed) return;
+        freed = true;
+        lane.active.delete(id);
+        this.dispatch(accountId);
+      };
+      const running: Promise<void> = this.run(id, free)
         .catch((error: unknown) => this.log.error('outbox: send failed unexpectedly', { id, error }))
         .finally(() => {
-          lane.active.delete(id);
           this.inflight.delete(id);
           this.running.delete(running);
-          this.dispatch(accountId);
+          free();
           this.arm();
         });
       this.running.add(running);
@@ -1039,7 +1049,7 @@ export class Outbox {
     if (!lane.active.size && !lane.ready.length) this.lanes.delete(accountId);
   }
 
-  private async run(id: string): Promise<void> {
+  private async run(id: string, free: () => void): Promise<void> {
     const abort = new AbortController();
     const started = await this.serial(async () => {
       const job = this.jobs.get(id);
@@ -1063,7 +1073,8 @@ export class Outbox {
     let lastEmit = 0;
     try {
       const account = this.options.account(started.accountId);
-      if (!(await this.messageIntact(started))) {
+      const intact = await this.messageIntact(started, true);
+      if (!intact) {
         outcome = { kind: 'not-delivered', error: appError('OUTBOX_MESSAGE_DAMAGED'), temporary: false, refused: [], deferred: [] };
       } else if (!account.ok) {
         outcome = { kind: 'not-delivered', error: account.error, temporary: false, refused: [], deferred: [] };
@@ -1073,6 +1084,7 @@ export class Outbox {
         outcome = await this.deliver({
           job: this.view(started),
           emlPath: emlFile(this.dir, id),
+          ...(intact !== true ? { content: intact } : {}),
           sizeBytes: started.summary.sizeBytes,
           recipients: remainingRecipients(started),
           account: account.value.account,
@@ -1120,6 +1132,7 @@ export class Outbox {
       this.inflight.delete(id);
       return { next, durable: this.store.update(next) };
     });
+    free();
     try {
       await durable;
     } catch (error) {
@@ -1154,9 +1167,16 @@ export class Outbox {
    * Whether `<id>.eml` is still what was stored at enqueue: same size, same SHA-256. Jobs written
    * before the checksum was recorded have none and are accepted as they are.
    */
-  private async messageIntact(job: JobRecord): Promise<boolean> {
+  private async messageIntact(job: JobRecord, keep: boolean): Promise<boolean | Buffer> {
     if (!job.emlSha256) return true;
     try {
+      // A small message is read once: checked here, and sent from these very bytes (no second read).
+      if (keep && job.summary.sizeBytes <= READ_WHOLE_MAX) {
+        const content = await readFile(emlFile(this.dir, job.id));
+        if (content.length === job.summary.sizeBytes && createHash('sha256').update(content).digest('hex') === job.emlSha256) return content;
+        this.log.error('outbox: stored message damaged; not sent', { id: job.id, recordedBytes: job.summary.sizeBytes, foundBytes: content.length });
+        return false;
+      }
       const measured = await measureMessageFile(emlFile(this.dir, job.id));
       if (measured.sizeBytes === job.summary.sizeBytes && measured.sha256 === job.emlSha256) return true;
       this.log.error('outbox: stored message damaged; not sent', { id: job.id, recordedBytes: job.summary.sizeBytes, foundBytes: measured.sizeBytes });

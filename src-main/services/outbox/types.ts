@@ -167,6 +167,8 @@ export type DeliveryOutcome =
 export interface DeliveryRequest {
   job: Readonly<OutboxJob>;
   emlPath: string;
+  /** The message's bytes when the outbox has already read them (a small message, checked against its checksum): sent from memory. */
+  content?: Buffer;
   sizeBytes: number;
   /** Envelope recipients still to do (not yet accepted, not refused for good). */
   recipients: string[];

@@ -245,6 +245,13 @@ function SentEarlier(props: { exclude: ReadonlySet<string> }) {
   const [next, setNext] = useState<number | null>(null);
   const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<AppError | null>(null);
+  /** After "Show older", the first of the older entries takes focus (the button may be gone). */
+  const [focusId, setFocusId] = useState<string | null>(null);
+  const list = useRef<HTMLUListElement>(null);
+  useEffect(() => {
+    if (!focusId) return;
+    list.current?.querySelector<HTMLElement>(`[data-entry="${CSS.escape(focusId)}"]`)?.focus();
+  }, [focusId]);
   const load = async (before: number | null) => {
     const r = await getApi().outbox.history({ before, limit: HISTORY_PAGE });
     if (!r.ok) return setError(r.error);
@@ -252,7 +259,9 @@ function SentEarlier(props: { exclude: ReadonlySet<string> }) {
     // An entry changed later (a bounce) is found again further back: the newest copy is kept.
     setItems((shown) => {
       const known = new Set(shown.map((i) => i.id));
-      return [...shown, ...r.value.entries.filter((e) => !known.has(e.id))];
+      const fresh = r.value.entries.filter((e) => !known.has(e.id));
+      if (before !== null && fresh[0]) setFocusId(fresh[0].id);
+      return [...shown, ...fresh];
     });
     setNext(r.value.next);
     setLoaded(true);
@@ -267,13 +276,13 @@ function SentEarlier(props: { exclude: ReadonlySet<string> }) {
     <>
       <h2 id="outbox-earlier">Sent earlier</h2>
       {error ? <ErrorNotice error={error} /> : null}
-      <ul className="jobs" aria-labelledby="outbox-earlier">
+      <ul className="jobs" aria-labelledby="outbox-earlier" ref={list}>
         {shown.map((item) => {
           const bounced = new Set(item.deliveryReports.filter((r) => r.action === 'failed').map((r) => r.recipient.toLowerCase()));
           const problems = item.refused.length + bounced.size;
           const label = item.state === 'cancelled' ? 'Cancelled' : problems ? `Sent, ${problems} not delivered` : 'Sent';
           return (
-            <li key={item.id} className={`job job--${item.state}`} aria-label={`${item.subject || '(no subject)'}: ${label}`}>
+            <li key={item.id} data-entry={item.id} tabIndex={focusId === item.id ? -1 : undefined} className={`job job--${item.state}`} aria-label={`${item.subject || '(no subject)'}: ${label}`}>
               <div className="job__head">
                 <strong>{item.subject || '(no subject)'}</strong>
                 <span className={`badge ${problems ? 'badge--failed' : item.state === 'cancelled' ? 'badge--cancelled' : 'badge--sent'}`}>{label}</span>
