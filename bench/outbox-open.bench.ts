@@ -12,15 +12,14 @@
  *     chunks of 10,000 (the way compact() moves jobs there);
  *   - BENCH_RECENT (default 1,000) messages sent recently: enqueued and "delivered" by the engine
  *     itself (a delivery stand-in that answers 250), so they are kept in whatever form the engine
- *     keeps finished jobs (today: in full for 7 days, a job file, message and draft each).
+ *     keeps finished jobs (live: at most the newest 100; the rest moved to the history).
  * Candidates, alternating: the outbox (open + first list reply), and for scale reading the history
  * file into memory (readFile of history.jsonl), a floor that a design which reads it all at open
  * cannot beat.
  *
- * Goals (the issue): open + first list reply < 200 ms, the reply < 100 KB.
- * NOTE (today's API): 'outbox:list' answers every live job and none of the history, so today's
- * reply grows with the recent jobs only. The lead's paged list replaces the request below
- * (FIRST_PAGE_REQUEST): the one place to switch.
+ * Goals (the issue): open + first screen < 200 ms, its replies < 100 KB. The first screen is what the
+ * Outbox view asks for: 'outbox:list' (live jobs; at most 100 finished ones stay live) and the first
+ * page of 'outbox:history'.
  */
 import { cpSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -39,11 +38,9 @@ const RECENT = Number.isInteger(Number(process.env.BENCH_RECENT)) && Number(proc
 const CHUNK = 10_000;
 const TIME_GOAL_MS = 200;
 const BYTES_GOAL = 100 * 1000;
-/**
- * ONE PLACE TO SWITCH: the renderer's first 'outbox:list' request. Today the channel takes {} and
- * answers every live job; with the paged list it asks for the first page only.
- */
+/** What the renderer asks when the Outbox view opens: the live list, and the history's first page (OutboxView.tsx, 50 entries). */
 const FIRST_PAGE_REQUEST = {} as const;
+const FIRST_HISTORY_PAGE = { before: null, limit: 50 } as const;
 
 const account = testAccount(25, 'none', 'none');
 const accountOf = () => ok({ account, credentials: passwordCredential('', undefined) });
@@ -125,9 +122,10 @@ async function compare(): Promise<void> {
             const handlers = createOutboxHandlers({ outbox } as unknown as Parameters<typeof createOutboxHandlers>[0]);
             const reply = await handlers['outbox:list'](FIRST_PAGE_REQUEST);
             if (!reply.ok) throw new Error(`outbox:list: ${reply.error.code}`);
-            const json = JSON.stringify(reply.value);
-            replyBytes.push(Buffer.byteLength(json));
-            listed.push(reply.value.length);
+            const page = await handlers['outbox:history'](FIRST_HISTORY_PAGE);
+            if (!page.ok) throw new Error(`outbox:history: ${page.error.code}`);
+            replyBytes.push(Buffer.byteLength(JSON.stringify(reply.value)) + Buffer.byteLength(JSON.stringify(page.value)));
+            listed.push(reply.value.length + page.value.entries.length);
           } finally {
             await outbox.close();
           }
@@ -144,7 +142,7 @@ async function compare(): Promise<void> {
         '',
         `the outbox with ${FINISHED.toLocaleString('en')} finished messages in its history and ${RECENT.toLocaleString('en')} sent recently; ${ROUNDS} rounds, alternating, each on a fresh copy`,
         table(
-          ['candidate', 'median', 'vs readFile (median of per-round ratios)', 'reply JSON', 'jobs in reply'],
+          ['candidate', 'median', 'vs readFile (median of per-round ratios)', 'first screen JSON', 'messages in it'],
           [
             [OUTBOX, msText(ms), times(timeRatio(result, OUTBOX, FLOOR)), kb(bytes), String(median(listed))],
             [FLOOR, msText(median(result.get(FLOOR)!)), times(1), '', ''],
@@ -152,7 +150,7 @@ async function compare(): Promise<void> {
         ),
         goal('Outbox.open + first list reply', ms, '<', TIME_GOAL_MS, msText),
         goal('first list reply as JSON', bytes, '<', BYTES_GOAL, kb),
-        '(today\'s \'outbox:list\' holds the live jobs only, no history: its size follows BENCH_RECENT, not BENCH_FINISHED)',
+        '(the first screen: \'outbox:list\' (live jobs, at most 100 finished) and the first page of \'outbox:history\' (50 entries); the rest of the history is read after open, in the background)',
       ].join('\n'),
     );
   } finally {

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_UNDO_SECONDS } from '../../shared/model';
+import { DEFAULT_HISTORY_RETENTION_DAYS, DEFAULT_UNDO_SECONDS } from '../../shared/model';
 import { openSettingsInFolder } from '../../src-main/services/settings-store';
 
 let dir: string;
@@ -40,7 +40,7 @@ describe('a damaged settings file', () => {
     write(original);
     const settings = openSettingsInFolder(dir, '0.2.0');
     expect(settings.get('accounts').map((a) => a.id)).toEqual([good.id]);
-    expect(settings.get('preferences')).toEqual({ undoSeconds: 20 });
+    expect(settings.get('preferences')).toEqual({ undoSeconds: 20, historyRetentionDays: 365 });
     expect(settings.damage).toHaveLength(1);
     const [finding] = settings.damage!;
     expect(finding).toMatchObject({ kind: 'settings', path: file() });
@@ -53,7 +53,7 @@ describe('a damaged settings file', () => {
     write({ accounts: [good], preferences: { undoSeconds: 'soon' } });
     const settings = openSettingsInFolder(dir, '0.2.0');
     expect(settings.get('accounts').map((a) => a.id)).toEqual([good.id]);
-    expect(settings.get('preferences')).toEqual({ undoSeconds: DEFAULT_UNDO_SECONDS });
+    expect(settings.get('preferences')).toEqual({ undoSeconds: DEFAULT_UNDO_SECONDS, historyRetentionDays: DEFAULT_HISTORY_RETENTION_DAYS });
     expect(settings.damage![0]!.what).toContain('sending preferences');
   });
 

@@ -129,7 +129,11 @@ function parseEntry(line: string): HistoryEntry | undefined {
  * between chunks, so a long history never stalls the app); `damaged` counts lines that did not
  * parse (kept in the file, skipped).
  */
-export async function readHistory<T = HistoryEntry>(dir: string, map: (e: HistoryEntry) => T = (e) => e as unknown as T): Promise<{ entries: Map<string, T>; damaged: number }> {
+export async function readHistory<T = HistoryEntry>(
+  dir: string,
+  map: (e: HistoryEntry) => T = (e) => e as unknown as T,
+  signal?: AbortSignal,
+): Promise<{ entries: Map<string, T>; damaged: number }> {
   const entries = new Map<string, T>();
   let damaged = 0;
   const stream = createReadStream(join(dir, HISTORY_FILE), { encoding: 'utf8', highWaterMark: 64 * 1024 });
@@ -140,6 +144,10 @@ export async function readHistory<T = HistoryEntry>(dir: string, map: (e: Histor
   if (!opened) return { entries, damaged };
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   for await (const line of lines) {
+    if (signal?.aborted) {
+      stream.destroy();
+      break;
+    }
     if (!line.trim()) continue;
     const entry = parseEntry(line);
     if (!entry) damaged++;

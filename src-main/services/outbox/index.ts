@@ -130,6 +130,8 @@ export class Outbox {
    * first screen); what needs all of it awaits this.
    */
   private pastLoaded: Promise<void> = Promise.resolve();
+  /** Stops that reading when the outbox closes first. */
+  private readonly pastAbort = new AbortController();
   /** How many live jobs are sent or cancelled (kept by put() and forget()). */
   private finishedLive = 0;
   /** A compaction is due soon (many finished jobs piled up). */
@@ -251,7 +253,7 @@ export class Outbox {
   }
 
   private async loadPast(): Promise<void> {
-    const past = await readHistory(this.dir, pastRefOf).catch((error: unknown) => {
+    const past = await readHistory(this.dir, pastRefOf, this.pastAbort.signal).catch((error: unknown) => {
       this.log.error('outbox: history unreadable; kept as it is', { error });
       return { entries: new Map<string, PastRef>(), damaged: 0 };
     });
@@ -829,6 +831,7 @@ export class Outbox {
     this.closed = true;
     clearInterval(this.housekeeping);
     clearTimeout(this.compactSoon);
+    this.pastAbort.abort();
     clearTimeout(this.timer);
     this.timer = undefined;
     for (const report of this.batchReports.values()) clearTimeout(report.timer);
