@@ -178,12 +178,15 @@ describe('paging, the live cap and retention', () => {
   it('the retention setting drops older entries; a damaged line stops the pruning rather than being lost', async () => {
     writeFileSync(join(dir, 'history.jsonl'), [entryLine('old', ago(40 * DAY)), entryLine('mid', ago(20 * DAY)), entryLine('new', ago(DAY))].join('\n') + '\n');
     outbox = await open({ historyRetentionDays: () => 30 });
+    // Applied once the history has been read, after open (opening never waits for all of it).
+    for (let i = 0; i < 200 && readFileSync(join(dir, 'history.jsonl'), 'utf8').includes('"old"'); i++) await new Promise((r) => setTimeout(r, 10));
     expect((await outbox.historyPage()).entries.map((e) => e.id)).toEqual(['new', 'mid']);
     expect(readFileSync(join(dir, 'history.jsonl'), 'utf8')).not.toContain('"old"');
     await outbox.close();
 
     appendFileSync(join(dir, 'history.jsonl'), '{"v":1,"id":"damag\n');
     outbox = await open({ historyRetentionDays: () => 10 });
+    await new Promise((r) => setTimeout(r, 200));
     // Not pruned: the damaged line and everything else are still there.
     expect(readFileSync(join(dir, 'history.jsonl'), 'utf8')).toContain('"mid"');
     expect(readFileSync(join(dir, 'history.jsonl'), 'utf8')).toContain('{"v":1,"id":"damag');

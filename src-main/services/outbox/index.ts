@@ -190,7 +190,10 @@ export class Outbox {
   static async open(options: OutboxOptions): Promise<Outbox> {
     const outbox = new Outbox(options);
     await outbox.load();
-    await outbox.compact();
+    // Finished jobs leave the live set before the first list; the history's retention waits until the
+    // history has been read in the background (opening never reads all of it).
+    await outbox.serial(() => outbox.moveFinished());
+    void outbox.pastLoaded.then(() => outbox.serial(() => outbox.applyRetention()));
     outbox.housekeeping = setInterval(() => void outbox.compact(), HOUSEKEEPING_EVERY_MS);
     outbox.housekeeping.unref?.();
     outbox.arm();
@@ -563,7 +566,12 @@ export class Outbox {
     const days = this.options.historyRetentionDays?.() ?? null;
     if (days === null) return;
     await this.pastLoaded;
+    if (this.closed) return;
     const cutoff = new Date(this.now() - days * DAY_MS).toISOString();
+    // Nothing that old (known from what is in memory): the file is not read again.
+    let older = false;
+    for (const ref of this.past.values()) if (ref.finishedAt < cutoff) older = true;
+    if (!older) return;
     try {
       const dropped = await pruneHistory(this.dir, cutoff);
       if (!dropped) return;
