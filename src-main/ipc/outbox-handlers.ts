@@ -35,6 +35,20 @@ export function jobView(job: OutboxJob): OutboxJobView {
 const onFirstScreen = (job: OutboxJob) =>
   !job.batchId || job.state === 'failed' || job.state === 'uncertain' || job.state === 'signin' || job.state === 'retrying' || (job.state === 'sent' && job.refused.length > 0);
 
+/** Finished messages shown live at most (newest first); older ones are listed from the history ('outbox:history'). */
+const LIVE_FINISHED_LISTED = 100;
+
+/** The list's first screen: every message still to do or needing the person, and the newest finished ones. */
+function firstScreen(jobs: OutboxJob[]): OutboxJob[] {
+  const shown = jobs.filter(onFirstScreen);
+  const finished = shown
+    .filter((j) => j.state === 'sent' || j.state === 'cancelled')
+    .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))
+    .slice(LIVE_FINISHED_LISTED);
+  const older = new Set(finished.map((j) => j.id));
+  return older.size ? shown.filter((j) => !older.has(j.id)) : shown;
+}
+
 /** A finished message can no longer be edited or undone: its draft stays out of the list (a list of sent mail stays small). */
 function listView(job: OutboxJob): OutboxJobView {
   const view = jobView(job);
@@ -122,7 +136,7 @@ export function createOutboxHandlers(deps: {
         await inline?.cleanup();
       }
     },
-    'outbox:list': async () => ok(outbox.list().filter(onFirstScreen).map(listView)),
+    'outbox:list': async () => ok(firstScreen(outbox.list()).map(listView)),
     'outbox:history': async ({ before, limit }) => {
       const page = await outbox.historyPage({ before, limit });
       return ok({

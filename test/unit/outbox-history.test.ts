@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeliveryReportEntry } from '../../shared/outbox';
 import { ok } from '../../shared/result';
 import { Outbox, type OutboxOptions } from '../../src-main/services/outbox';
-import { jobRecord, journalState, scriptedDeliver, testAccount, writeJobFiles, writeJournalJob } from '../support/outbox-fixtures';
+import { jobRecord, journalState, scriptedDeliver, testAccount, until, writeJobFiles, writeJournalJob } from '../support/outbox-fixtures';
 import { encodeRecord, JOURNAL_FILE } from '../../src-main/services/outbox/journal';
 import { passwordCredential } from '../../src-main/services/credentials';
 
@@ -60,6 +60,8 @@ describe('the compact history', () => {
     for (const job of [oldSent, oldCancelled, oldFailed, recentSent]) writeJobFiles(dir, job);
 
     outbox = await open();
+    // Moved just after open (the first list never waits for it).
+    await until(() => outbox!.list().length === 2, 5000, 'the old finished jobs to move to the history');
     // The failed one waits for the person; the recent one stays in full.
     expect(outbox.list().map((j) => j.id).sort()).toEqual([oldFailed.id, recentSent.id].sort());
     for (const gone of [oldSent, oldCancelled]) for (const ext of ['json', 'eml', 'draft.json']) expect(existsSync(join(dir, `${gone.id}.${ext}`))).toBe(false);

@@ -190,9 +190,9 @@ export class Outbox {
   static async open(options: OutboxOptions): Promise<Outbox> {
     const outbox = new Outbox(options);
     await outbox.load();
-    // Finished jobs leave the live set before the first list; the history's retention waits until the
-    // history has been read in the background (opening never reads all of it).
-    await outbox.serial(() => outbox.moveFinished());
+    // Finished jobs beyond the newest few move to the history just after open (the first list shows
+    // only the newest anyway); the retention waits until the history has been read in the background.
+    void outbox.serial(() => outbox.moveFinished());
     void outbox.pastLoaded.then(() => outbox.serial(() => outbox.applyRetention()));
     outbox.housekeeping = setInterval(() => void outbox.compact(), HOUSEKEEPING_EVERY_MS);
     outbox.housekeeping.unref?.();
@@ -508,9 +508,9 @@ export class Outbox {
   async historyPage(options: { before?: number | null; limit?: number } = {}): Promise<{ entries: HistoryEntry[]; next: number | null }> {
     const limit = Math.max(1, Math.min(MAX_HISTORY_PAGE, options.limit ?? MAX_HISTORY_PAGE));
     try {
-      const page = await readHistoryPage(this.dir, { before: options.before ?? null, limit });
-      // A job moved while a crash interrupted the move is still live: shown there, not twice.
-      return { entries: page.entries.filter((e) => !this.jobs.has(e.id)), next: page.next };
+      // A job being moved (or whose move a crash interrupted) can be in both for a moment: the list
+      // that shows both leaves out of the history what it shows live (OutboxView's SentEarlier).
+      return await readHistoryPage(this.dir, { before: options.before ?? null, limit });
     } catch (error) {
       this.log.error('outbox: history unreadable', { error });
       return { entries: [], next: null };
