@@ -61,12 +61,40 @@ export async function validateMessage(input: MessageInput): Promise<Result<void>
   for (const [key, value] of [['inReplyTo', input.inReplyTo], ...(input.references ?? []).map((r, i) => [`references.${i}`, r])] as const) {
     if (value !== undefined && LINE_BREAK.test(value)) fields.push({ path: key, problem: 'single_line' });
   }
+  if (input.listUnsubscribe) {
+    const { mailto, https } = input.listUnsubscribe;
+    if (!mailto && !https) fields.push({ path: 'listUnsubscribe', problem: 'required' });
+    // Characters that would change the meaning of the mailto: URI are refused rather than encoded.
+    if (mailto !== undefined && (!ADDRESS_RE.test(mailto.trim()) || /[?&#%]/.test(mailto))) fields.push({ path: 'listUnsubscribe.mailto', problem: 'invalid_address' });
+    if (https !== undefined && !isHttpsUrl(https)) fields.push({ path: 'listUnsubscribe.https', problem: 'invalid_url' });
+  }
   for (const [i, a] of (input.attachments ?? []).entries()) {
     if (LINE_BREAK.test(a.filename) || (a.cid !== undefined && !/^[^\s<>]+$/.test(a.cid))) fields.push({ path: `attachments.${i}`, problem: 'single_line' });
     const info = await stat(a.path).catch(() => undefined);
     if (!info?.isFile()) fields.push({ path: `attachments.${i}.path`, problem: 'unreadable' });
   }
   return fields.length ? fail('INVALID_REQUEST', { fields }) : ok(undefined);
+}
+
+/** An https URL that can stand in a header between angle brackets: no spaces, no line breaks, no angle brackets. */
+function isHttpsUrl(value: string): boolean {
+  if (/[\s<>"]/.test(value)) return false;
+  try {
+    return new URL(value).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** RFC 2369 and RFC 8058 headers for a message that carries unsubscribe information. */
+function unsubscribeHeaders(list: MessageInput['listUnsubscribe']): Record<string, string> {
+  if (!list) return {};
+  const targets = [...(list.mailto ? [`<mailto:${list.mailto.trim()}?subject=unsubscribe>`] : []), ...(list.https ? [`<${list.https}>`] : [])];
+  return {
+    'List-Unsubscribe': targets.join(', '),
+    // One-click needs an https target to POST to (RFC 8058 section 3.1).
+    ...(list.https ? { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {}),
+  };
 }
 
 const addressesOf = (list: MailAddress[]) => list.map((a) => (a.name ? { name: a.name, address: a.address.trim() } : a.address.trim()));
@@ -88,6 +116,7 @@ function composerOf(input: MessageInput, messageId: string, date: Date): MailCom
     })),
     ...(input.inReplyTo ? { inReplyTo: input.inReplyTo } : {}),
     ...(input.references?.length ? { references: input.references } : {}),
+    ...(input.listUnsubscribe ? { headers: unsubscribeHeaders(input.listUnsubscribe) } : {}),
     messageId,
     date,
   });

@@ -138,6 +138,12 @@ export interface MessageInput {
   attachments?: Array<{ filename: string; path: string; contentType?: string; cid?: string }>;
   inReplyTo?: string;
   references?: string[];
+  /**
+   * How a recipient of a bulk send unsubscribes (RFC 2369 List-Unsubscribe): an address for a mailto:
+   * link and/or an https URL. With the URL, RFC 8058's one-click header goes too
+   * (List-Unsubscribe-Post: List-Unsubscribe=One-Click), which Gmail, Yahoo and Microsoft require of bulk mail.
+   */
+  listUnsubscribe?: { mailto?: string; https?: string };
 }
 
 export interface RetryPolicy {
