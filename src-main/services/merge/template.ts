@@ -31,18 +31,30 @@ export class TemplateError extends Error {
 export interface MergeTemplate {
   /** The columns the template uses, in the order they first appear. */
   fields: string[];
-  /** The text for one row; `html` escapes values for an HTML part. */
-  render(values: Readonly<Record<string, string>>, options?: { html?: boolean }): string;
+  /** Those used with no fallback and outside any {{#if}}: an empty value shows as a gap (the preview warns). */
+  bare: string[];
+  /**
+   * The text for one row; `html` escapes values for an HTML part; `address` (To, Cc) puts a value that
+   * is not itself an address in quotes when it holds a character that means something in an address
+   * list ("Smith, Ann" stays one name, not two addresses).
+   */
+  render(values: Readonly<Record<string, string>>, options?: { html?: boolean; address?: boolean }): string;
 }
 
 const quote = (s: string) => JSON.stringify(s);
+
+/** A display name with specials, as an RFC 5322 quoted-string; an address (it has an @) as it is. */
+function quotedForAddress(value: string): string {
+  if (value.includes('@') || !/[<>",;:()[\]\\]/.test(value)) return value;
+  return `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+}
 
 /**
  * The person's template made into Handlebars source: literal text goes through a helper (never parsed
  * by Handlebars, so no brace or backslash in it can mean anything), fields and conditions as helper
  * calls by column name.
  */
-function toHandlebars(template: string, fields: string[], literals: string[]): string {
+function toHandlebars(template: string, fields: string[], literals: string[], bare: string[]): string {
   const text = (literal: string) => {
     if (!literal) return '';
     literals.push(literal);
@@ -71,7 +83,11 @@ function toHandlebars(template: string, fields: string[], literals: string[]): s
       if (!open) throw new TemplateError('There is an {{/if}} without its {{#if …}}.', m[0]);
       open--;
       out += '{{/if}}';
-    } else out += `{{mw_value ${quote(use(column))} ${quote((fallback ?? '').trim())}}}`;
+    } else {
+      const c = use(column);
+      if (fallback === undefined && !open && !bare.includes(c)) bare.push(c);
+      out += `{{mw_value ${quote(c)} ${quote((fallback ?? '').trim())}}}`;
+    }
   }
   const rest = template.slice(at);
   if (/\{\{|\}\}/.test(rest)) throw new TemplateError('Fields are written {{Column}}, {{Column|fallback}} or {{#if Column}}…{{/if}}.', rest.slice(Math.max(0, rest.search(/\{\{|\}\}/)), 40));
@@ -83,14 +99,17 @@ function toHandlebars(template: string, fields: string[], literals: string[]): s
 export function compileTemplate(template: string): MergeTemplate {
   const fields: string[] = [];
   const literals: string[] = [];
-  const source = toHandlebars(template, fields, literals);
+  const bare: string[] = [];
+  const source = toHandlebars(template, fields, literals, bare);
   const hb = Handlebars.create();
   // The template's own text, as written (HTML in an HTML body is the person's markup, not a value).
   hb.registerHelper('mw_text', (index: number) => new hb.SafeString(literals[index] ?? ''));
   let row: Readonly<Record<string, string>> = {};
+  let inAddress = false;
   hb.registerHelper('mw_value', (name: string, fallback: string) => {
     const value = Object.prototype.hasOwnProperty.call(row, name) ? (row[name] ?? '') : '';
-    return value.trim() ? value : fallback;
+    const chosen = value.trim() ? value : fallback;
+    return inAddress ? quotedForAddress(chosen) : chosen;
   });
   hb.registerHelper('mw_has', (name: string) => Object.prototype.hasOwnProperty.call(row, name) && Boolean((row[name] ?? '').trim()));
   const compiled = {
@@ -99,12 +118,15 @@ export function compileTemplate(template: string): MergeTemplate {
   };
   return {
     fields,
+    bare,
     render(values, options = {}) {
       row = values;
+      inAddress = Boolean(options.address);
       try {
         return (options.html ? compiled.html : compiled.text)({});
       } finally {
         row = {};
+        inAddress = false;
       }
     },
   };

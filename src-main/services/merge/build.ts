@@ -1,0 +1,88 @@
+/**
+ * One personal message per row of a mail merge (issue 14): the compose window's To, Cc, Subject, text
+ * and HTML as templates (template.ts), filled with the row's values, into the outbox's MessageInput;
+ * with what the preview warns about per row: a field the row leaves empty (and the template gives no
+ * fallback for), an attachment named in the row's attachment column that is not there, an address
+ * that does not come out as one.
+ */
+import { stat } from 'node:fs/promises';
+import { parseAddressList } from '../../../shared/addresses';
+import type { MailAddress, MessageInput } from '../outbox/types';
+import { compileTemplate, type MergeTemplate } from './template';
+
+export interface MergeDraft {
+  to: string;
+  cc: string;
+  subject: string;
+  /** The text part (always), and the HTML part when the body is rich. */
+  text: string;
+  html?: string;
+  /** A column holding file paths to attach for that row (several separated by ";"), if any. */
+  attachmentColumn?: string;
+  listUnsubscribe?: MessageInput['listUnsubscribe'];
+}
+
+export type RowWarning =
+  | { kind: 'empty-field'; column: string }
+  | { kind: 'attachment-not-found'; path: string }
+  | { kind: 'bad-address'; field: 'to' | 'cc'; text: string; message: string }
+  | { kind: 'no-recipient' };
+
+export interface CompiledMerge {
+  /** Every column the templates use. */
+  fields: string[];
+  build(values: Readonly<Record<string, string>>, from: MessageInput['from']): Promise<{ message: MessageInput | null; warnings: RowWarning[] }>;
+}
+
+/** Compiles the merge's templates once (TemplateError names what is wrong in which part). */
+export function compileMerge(draft: MergeDraft): CompiledMerge {
+  const parts: Record<'to' | 'cc' | 'subject' | 'text', MergeTemplate> & { html?: MergeTemplate } = {
+    to: compileTemplate(draft.to),
+    cc: compileTemplate(draft.cc),
+    subject: compileTemplate(draft.subject),
+    text: compileTemplate(draft.text),
+    ...(draft.html !== undefined ? { html: compileTemplate(draft.html) } : {}),
+  };
+  const fields = [...new Set(Object.values(parts).flatMap((p) => p.fields))];
+  // A field with a fallback or inside a condition is not a problem when empty: only bare ones are.
+  const bare = new Set(Object.values(parts).flatMap((p) => p.bare));
+  return {
+    fields,
+    async build(values, from) {
+      const warnings: RowWarning[] = [];
+      for (const column of fields) if (bare.has(column) && !(values[column] ?? '').trim()) warnings.push({ kind: 'empty-field', column });
+      const lists = { to: parseAddressList(parts.to.render(values, { address: true })), cc: parseAddressList(parts.cc.render(values, { address: true })) };
+      for (const field of ['to', 'cc'] as const) for (const bad of lists[field].invalid) warnings.push({ kind: 'bad-address', field, text: bad.text, message: bad.message });
+      if (!lists.to.addresses.length && !lists.cc.addresses.length) warnings.push({ kind: 'no-recipient' });
+      const paths = draft.attachmentColumn
+        ? (values[draft.attachmentColumn] ?? '')
+            .split(';')
+            .map((p) => p.trim())
+            .filter(Boolean)
+        : [];
+      const attachments: NonNullable<MessageInput['attachments']> = [];
+      for (const path of paths) {
+        const info = await stat(path).catch(() => undefined);
+        if (!info?.isFile()) warnings.push({ kind: 'attachment-not-found', path });
+        else attachments.push({ filename: path.split(/[\\/]/).pop()!, path });
+      }
+      // A row with an address or attachment problem is not sent; an empty field is a warning the person sees in the preview.
+      const blocking = warnings.some((w) => w.kind !== 'empty-field');
+      const person = (a: { name: string; address: string }): MailAddress => (a.name ? { name: a.name, address: a.address } : { address: a.address });
+      const message: MessageInput | null = blocking
+        ? null
+        : {
+            from,
+            to: lists.to.addresses.map(person),
+            cc: lists.cc.addresses.map(person),
+            bcc: [],
+            subject: parts.subject.render(values).replace(/[\r\n]+/g, ' '),
+            text: parts.text.render(values),
+            ...(parts.html ? { html: parts.html.render(values, { html: true }) } : {}),
+            ...(attachments.length ? { attachments } : {}),
+            ...(draft.listUnsubscribe ? { listUnsubscribe: draft.listUnsubscribe } : {}),
+          };
+      return { message, warnings };
+    },
+  };
+}
