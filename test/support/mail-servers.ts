@@ -485,6 +485,8 @@ virtual_uid_maps = static:${mail.uid}
 virtual_gid_maps = static:${mail.gid}
 virtual_minimum_uid = ${mail.uid}
 virtual_mailbox_limit = 0
+# bob+anything@ goes to bob (a merge test sends one personal message per row to distinct addresses).
+recipient_delimiter = +
 message_size_limit = 52428800
 default_transport = error:outbound mail is disabled in Mailwright tests
 # Mail for ${BOUNCE_DOMAIN} is accepted at submission and then bounced by the nosuchuser transport
