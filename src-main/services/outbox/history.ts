@@ -7,10 +7,10 @@
  * the last line of an id wins. A torn last line (a crash mid-append) is skipped, never fatal.
  */
 import { createReadStream } from 'node:fs';
-import { appendFile, open, rename } from 'node:fs/promises';
+import { appendFile, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { removeQuietly, syncDir, tempName } from '../durable-files';
+import { writeFileAtomic } from '../durable-files';
 import type { DeliveryReportEntry } from '../../../shared/outbox';
 import type { JobRecord, Refusal } from './types';
 
@@ -253,20 +253,8 @@ export async function pruneHistory(dir: string, cutoffIso: string): Promise<numb
   const kept = [...entries.values()].filter((e) => e.finishedAt >= cutoffIso);
   const dropped = entries.size - kept.length;
   if (!dropped) return 0;
-  const file = join(dir, HISTORY_FILE);
-  const tmp = tempName(file);
-  const handle = await open(tmp, 'wx', 0o600);
-  try {
-    await handle.writeFile(kept.map((e) => JSON.stringify(e) + '\n').join(''));
-    await handle.sync();
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await removeQuietly(tmp).catch(() => undefined);
-    throw error;
-  }
-  await handle.close();
-  await rename(tmp, file);
-  await syncDir(dir);
+  // Temp file, fsync, rename, folder fsync: the durable-files way every whole-file rewrite goes.
+  await writeFileAtomic(dir, join(dir, HISTORY_FILE), kept.map((e) => JSON.stringify(e) + '\n').join(''));
   return dropped;
 }
 
