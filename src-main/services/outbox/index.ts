@@ -382,23 +382,19 @@ export class Outbox {
    */
   private async commit(prepared: readonly Prepared[], batch?: BatchRecord): Promise<Result<void>> {
     const { writes } = await this.inTurn(() => ({ writes: this.closed ? undefined : prepared.map((p) => this.store.add(p.job, p.draft)) }));
-    let error: unknown;
-    if (!writes) error = undefined;
-    else {
-      const settled = await Promise.allSettled(writes);
-      error = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')?.reason;
-      if (!error && batch) {
-        try {
-          await this.changeBatches((all) => all.set(batch.id, batch));
-        } catch (e) {
-          error = e;
-        }
-      }
+    if (!writes) {
+      // Closed meanwhile: nothing was recorded; the built messages go.
+      await Promise.all(prepared.map((p) => removeQuietly(p.eml).catch(() => undefined)));
+      return fail('CANCELLED');
     }
-    if (!writes || error !== undefined) {
-      if (writes) this.log.error('outbox: could not write the job', { count: prepared.length, error });
+    let failure: { error: unknown } | undefined;
+    const rejected = (await Promise.allSettled(writes)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (rejected) failure = { error: rejected.reason };
+    else if (batch) await this.changeBatches((all) => all.set(batch.id, batch)).catch((error: unknown) => (failure = { error }));
+    if (failure) {
+      this.log.error('outbox: could not write the job', { count: prepared.length, error: failure.error });
       // What was written is forgotten again (records, messages), so nothing half-queued stays.
-      if (writes) await this.store.remove(prepared.map((p) => p.job.id)).catch(() => undefined);
+      await this.store.remove(prepared.map((p) => p.job.id)).catch(() => undefined);
       await Promise.all(prepared.map((p) => removeQuietly(p.eml).catch(() => undefined)));
       return this.closed ? fail('CANCELLED') : fail('OUTBOX_UNWRITABLE');
     }
