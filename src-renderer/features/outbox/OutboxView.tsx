@@ -257,12 +257,10 @@ function SentEarlier(props: { exclude: ReadonlySet<string> }) {
     if (!r.ok) return setError(r.error);
     setError(null);
     // An entry changed later (a bounce) is found again further back: the newest copy is kept.
-    setItems((shown) => {
-      const known = new Set(shown.map((i) => i.id));
-      const fresh = r.value.entries.filter((e) => !known.has(e.id));
-      if (before !== null && fresh[0]) setFocusId(fresh[0].id);
-      return [...shown, ...fresh];
-    });
+    const known = new Set(items.map((i) => i.id));
+    const fresh = r.value.entries.filter((e) => !known.has(e.id));
+    setItems([...items, ...fresh]);
+    if (before !== null && fresh[0]) setFocusId(fresh[0].id);
     setNext(r.value.next);
     setLoaded(true);
   };
