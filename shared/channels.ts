@@ -49,8 +49,24 @@ export const CHANNEL_NAMES = [
   'compose:open',
   'compose:take',
   'compose:close',
+  'accounts:setSendingLimits',
+  'merge:load',
+  'merge:check',
+  'merge:review',
+  'merge:preview',
+  'merge:plan',
+  'merge:test',
+  'merge:start',
+  'merge:list',
+  'merge:pause',
+  'merge:resume',
+  'merge:cancel',
+  'merge:results',
+  'merge:retryFailed',
+  'merge:export',
+  'merge:close',
 ] as const;
-export const EVENT_NAMES = ['accounts:changed', 'accounts:verifyProgress', 'outbox:changed', 'mail:changed', 'mail:status', 'app:noticeAdded', 'app:command', 'app:open', 'compose:mailto', 'drafts:changed'] as const;
+export const EVENT_NAMES = ['accounts:changed', 'accounts:verifyProgress', 'outbox:changed', 'mail:changed', 'mail:status', 'app:noticeAdded', 'app:command', 'app:open', 'compose:mailto', 'drafts:changed', 'merge:progress'] as const;
 
 /** What the application menu asks the window to do (the 'app:command' event). */
 export const APP_COMMANDS = [

@@ -37,6 +37,15 @@ export const ERROR_CODES = {
   OUTBOX_RECORD_DAMAGED: "An outbox job's record was damaged; it was rebuilt from the stored message and waits for the person (never sent on its own).",
   OUTBOX_MESSAGE_DAMAGED: 'The stored message file of an outbox job does not match the size or SHA-256 recorded at enqueue; it was not sent.',
   UPLOAD_NOT_FOUND: 'No dropped-file upload with that id is in progress (never begun, already finished, or from before a restart).',
+  // Mail merge
+  MERGE_NOT_FOUND: 'No merge with that id is open (closed, or from before a restart): open the data again.',
+  MERGE_DATA_UNREADABLE: 'The data could not be read as a table (empty, no header row, or not text).',
+  MERGE_TOO_MANY_ROWS: 'The data has more rows than one merge may send (MERGE_ROWS_MAX).',
+  MERGE_COLUMN_UNKNOWN: 'The mapping or the template names a column the data does not have (detail.fields names it).',
+  MERGE_TEMPLATE_INVALID: 'A template could not be read (detail.fields: the part, and the text near the mistake).',
+  MERGE_NOTHING_TO_SEND: 'No row can be sent: every row was left out or has a warning that stops it.',
+  MERGE_NOT_TESTED: 'The real send was asked for before a test of this template ("send the first N to me") was queued.',
+  MERGE_UNSUBSCRIBE_MISSING: 'A merge this large has no unsubscribe address or link, and the person did not say to send without one.',
   // Reading mail
   NO_INCOMING_SERVER: 'The account has no incoming (IMAP or POP3) server set up.',
   FOLDER_NOT_FOUND: 'No folder with that path on the server (renamed or deleted meanwhile).',

@@ -34,6 +34,22 @@ import { MailtoOpenedSchema } from './mailto';
 import { DataNoticeSchema } from './notices';
 import { OpenTargetSchema } from './open-target';
 import { OAuthSignInRequestSchema, OAuthSignInResultSchema } from './oauth';
+import {
+  BatchIdSchema,
+  MergeCheckSchema,
+  MergeDataSchema,
+  MergeIdSchema,
+  MergeMappingSchema,
+  MergePlanSchema,
+  MergePreviewSchema,
+  MergeResultRowSchema,
+  MergeReviewSchema,
+  MergeRunSchema,
+  MergeSourceSchema,
+  MergeTemplateSchema,
+  MERGE_TEST_MAX,
+  SendingLimitsSchema,
+} from './merge/contract';
 import { AttachmentRefSchema, ComposeDraftSchema, ComposeOpeningSchema, DraftIdSchema, DraftSummarySchema, HISTORY_PAGE_MAX, HistoryCursorSchema, OutboxHistoryItemSchema, OutboxJobSchema } from './outbox';
 
 export { API_GLOBAL, APP_COMMANDS, CHANNEL_NAMES, EVENT_NAMES, isChannel, type AppCommand, type Channel, type EventName } from './channels';
@@ -238,6 +254,52 @@ export const CHANNELS = {
   'compose:take': channel(z.object({ token: ComposeTokenSchema }).strict(), ComposeOpeningSchema.nullable()),
   /** The compose window is done (queued, or closed with its draft kept): main closes it. */
   'compose:close': channel(z.object({ token: ComposeTokenSchema }).strict(), z.object({ closed: z.boolean() })),
+  /** An account's own sending limits for merges (shared/merge/pace.ts); null goes back to the provider's. */
+  'accounts:setSendingLimits': channel(z.object({ id: AccountIdSchema, limits: SendingLimitsSchema.nullable() }).strict(), AccountSchema),
+  /**
+   * Mail merge (issue 14; src-main/services/merge/). A merge is opened with its data and named by
+   * mergeId until it is started; its rows stay in main. Each request names the merge and, where it
+   * matters, the person's mapping of the columns and the template, so main holds no half-edited state.
+   */
+  'merge:load': channel(z.object({ source: MergeSourceSchema }).strict(), MergeDataSchema),
+  /** Which rows will be sent and which are left out, and why. */
+  'merge:check': channel(z.object({ mergeId: MergeIdSchema, mapping: MergeMappingSchema }).strict(), MergeCheckSchema),
+  /** Every row built with the template: which rows have warnings (the preview's "next warning"). */
+  'merge:review': channel(z.object({ mergeId: MergeIdSchema, mapping: MergeMappingSchema, template: MergeTemplateSchema }).strict(), MergeReviewSchema),
+  /** One row's message as its recipient will get it (index among the rows to send). */
+  'merge:preview': channel(
+    z.object({ mergeId: MergeIdSchema, mapping: MergeMappingSchema, template: MergeTemplateSchema, index: z.number().int().nonnegative().max(10_000_000) }).strict(),
+    MergePreviewSchema,
+  ),
+  /** When it would go with the account's limits, starting now. */
+  'merge:plan': channel(z.object({ mergeId: MergeIdSchema, mapping: MergeMappingSchema, template: MergeTemplateSchema }).strict(), MergePlanSchema),
+  /** "Send the first N to me": to the account's own address, each subject starting with its row; goes at once. */
+  'merge:test': channel(
+    z.object({ mergeId: MergeIdSchema, mapping: MergeMappingSchema, template: MergeTemplateSchema, count: z.number().int().min(1).max(MERGE_TEST_MAX) }).strict(),
+    MergeRunSchema,
+  ),
+  /**
+   * The real send, paced: refused (MERGE_NOT_TESTED) until a test of this template was queued, and
+   * (MERGE_UNSUBSCRIBE_MISSING) when the plan asks about unsubscribing and the person did not answer.
+   */
+  'merge:start': channel(
+    z.object({ mergeId: MergeIdSchema, mapping: MergeMappingSchema, template: MergeTemplateSchema, withoutUnsubscribe: z.boolean().default(false) }).strict(),
+    MergeRunSchema,
+  ),
+  /** Every merge started (newest first), with its progress. */
+  'merge:list': channel(z.object({}).strict(), z.array(MergeRunSchema)),
+  'merge:pause': channel(z.object({ batchId: BatchIdSchema }).strict(), MergeRunSchema),
+  'merge:resume': channel(z.object({ batchId: BatchIdSchema }).strict(), MergeRunSchema),
+  /** Cancels what has not gone yet; what was sent stays sent. */
+  'merge:cancel': channel(z.object({ batchId: BatchIdSchema }).strict(), MergeRunSchema),
+  /** Every row's outcome, in row order. */
+  'merge:results': channel(z.object({ batchId: BatchIdSchema }).strict(), z.array(MergeResultRowSchema)),
+  /** Sends the rows that failed again (not those that may have been sent: each of those is the person's call in the Outbox). */
+  'merge:retryFailed': channel(z.object({ batchId: BatchIdSchema }).strict(), z.object({ retried: z.number().int() })),
+  /** Saves the results as CSV where the person chooses (the system's save dialog); saved false when cancelled. */
+  'merge:export': channel(z.object({ batchId: BatchIdSchema }).strict(), z.object({ saved: z.boolean() })),
+  /** The person left a merge that was not started: its data is forgotten. */
+  'merge:close': channel(z.object({ mergeId: MergeIdSchema }).strict(), z.object({ closed: z.boolean() })),
 } as const satisfies Record<Channel, { request: z.ZodType; response: z.ZodType }>;
 
 export const EVENTS = {
@@ -260,6 +322,8 @@ export const EVENTS = {
   'compose:mailto': MailtoOpenedSchema,
   /** A draft was saved or deleted in some compose window: a Drafts list on screen reloads. */
   'drafts:changed': z.object({}).strict(),
+  /** A started merge made progress (at a bounded rate) or was paused, resumed, cancelled or finished. */
+  'merge:progress': MergeRunSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type RequestOf<C extends Channel> = z.input<(typeof CHANNELS)[C]['request']>;
