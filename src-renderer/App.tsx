@@ -6,6 +6,7 @@ import { AccountList } from './features/accounts/AccountList';
 import { useMailtoLinks } from './features/compose/mailto';
 import { DraftsView } from './features/drafts/DraftsView';
 import { MailView } from './features/mailbox/LazyMailView';
+import { MergeView } from './features/merge/LazyMergeView';
 import { DataNoticeBanner } from './ui/DataNoticeBanner';
 import { ErrorBoundary } from './ui/ErrorBoundary';
 import { OutboxView } from './features/outbox/OutboxView';
@@ -21,7 +22,7 @@ import { useScreenFocus } from './ui/useScreenFocus';
 import { rememberAccounts } from './ui/start-hint';
 import { useOutcomeAnnouncer } from './features/outbox/useOutcomeAnnouncer';
 
-type View = { name: 'mail' } | { name: 'drafts' } | { name: 'outbox' } | { name: 'accounts' } | { name: 'wizard'; account?: Account } | { name: 'ready'; account: Account };
+type View = { name: 'mail' } | { name: 'drafts' } | { name: 'outbox' } | { name: 'merge' } | { name: 'accounts' } | { name: 'wizard'; account?: Account } | { name: 'ready'; account: Account };
 
 const byNewest = (a: OutboxJobView, b: OutboxJobView) => b.createdAt.localeCompare(a.createdAt);
 
@@ -150,9 +151,9 @@ export function App() {
             <button type="button" className="primary" onClick={() => openCompose(null)}>
               New message
             </button>
-            {(['mail', 'drafts', 'outbox', 'accounts'] as const).map((name) => (
+            {(['mail', 'drafts', 'outbox', 'merge', 'accounts'] as const).map((name) => (
               <button key={name} type="button" aria-label={name === 'outbox' ? outboxTabName(counts) : undefined} aria-current={view.name === name || (name === 'accounts' && view.name === 'wizard') ? 'page' : undefined} onClick={() => setView({ name } as View)}>
-                {name === 'mail' ? 'Mail' : name === 'drafts' ? 'Drafts' : name === 'outbox' ? <OutboxTabLabel counts={counts} /> : 'Accounts'}
+                {name === 'mail' ? 'Mail' : name === 'drafts' ? 'Drafts' : name === 'outbox' ? <OutboxTabLabel counts={counts} /> : name === 'merge' ? 'Mail merge' : 'Accounts'}
               </button>
             ))}
           </nav>
@@ -219,6 +220,8 @@ export function App() {
             <MailView accounts={accounts} jobs={jobs} onCompose={openCompose} onEditAccount={(account) => setView({ name: 'wizard', account })} />
           ) : view.name === 'outbox' ? (
             <OutboxView jobs={jobs} accounts={accounts} onEdit={openDraft} select={outboxSelect} />
+          ) : view.name === 'merge' ? (
+            <MergeView accounts={accounts} />
           ) : (
             <DraftsView onOpen={(id, saved) => openCompose(saved, { draftId: id })} />
           )}

@@ -131,7 +131,20 @@ interface ToolButton {
   run(): void;
 }
 
-export function RichEditor(props: { label: string; value: RichValue; onChange(v: RichValue): void; disabled?: boolean }): JSX.Element {
+/** What a parent may do to the editor from outside (the mail merge's "Insert field"). */
+export interface RichEditorHandle {
+  /** Puts text where the cursor was (rich or plain), replacing a selection, and focuses the editor. */
+  insertText(text: string): void;
+}
+
+export function RichEditor(props: {
+  label: string;
+  value: RichValue;
+  onChange(v: RichValue): void;
+  disabled?: boolean;
+  /** Filled with the editor's handle (insertText) while it is shown. */
+  handleRef?: { current: RichEditorHandle | null };
+}): JSX.Element {
   const disabled = props.disabled ?? false;
   const id = useId();
   const labelId = `${id}-label`;
@@ -432,6 +445,28 @@ export function RichEditor(props: { label: string; value: RichValue; onChange(v:
   }
 
   const focusBody = () => (rich ? editor?.commands.focus() : textarea.current?.focus());
+
+  if (props.handleRef)
+    props.handleRef.current = {
+      insertText(text) {
+        if (disabled) return;
+        // The editor keeps its selection while focus is elsewhere: focus() puts the cursor back there.
+        if (rich) {
+          editor?.chain().focus().insertContent({ type: 'text', text }).run();
+          return;
+        }
+        const area = textarea.current;
+        if (!area) return;
+        const start = area.selectionStart;
+        const next = area.value.slice(0, start) + text + area.value.slice(area.selectionEnd);
+        setPlainText(next);
+        emit({ mode: 'plain', html: '', text: next });
+        requestAnimationFrame(() => {
+          area.focus();
+          area.setSelectionRange(start + text.length, start + text.length);
+        });
+      },
+    };
 
   return (
     <div className={`rich-editor${disabled ? ' rich-editor--disabled' : ''}`}>
