@@ -125,6 +125,7 @@ export function SendStep(props: {
   const reason = !plan ? 'Waiting for the plan.' : plan.count === 0 ? 'No row can be sent.' : !plan.tested ? 'Send the test first: the real send opens once a test of this very message has gone to you.' : '';
   const sendLabel = plan ? `Send ${plural(plan.count, 'message')}` : 'Send';
   const pace = plan ? `${paceText(plan.limits)} (${limitsFromText(plan)})` : '';
+  const providerLink = plan?.limitsFrom === 'provider' && plan.provider && /^https?:\/\//i.test(plan.provider.source) ? plan.provider : null;
 
   return (
     <section aria-labelledby={`${id}-heading`} className="merge-step">
@@ -136,13 +137,8 @@ export function SendStep(props: {
         <div className="merge-plan" role="group" aria-labelledby={`${id}-plan`}>
           <h3 id={`${id}-plan`}>When it goes</h3>
           <p>
-            <strong>{plural(plan.count, 'message')}</strong> from {from}; {pace}.
-            {plan.provider ? (
-              <>
-                {' '}
-                <ProviderSource name={plan.provider.name} source={plan.provider.source} />
-              </>
-            ) : null}
+            <strong>{plural(plan.count, 'message')}</strong> from {from}; {paceText(plan.limits)} (
+            {providerLink ? <ProviderSource name={providerLink.name} source={providerLink.source} /> : limitsFromText(plan)}).
           </p>
           <p>
             {finishText(plan)}
@@ -258,24 +254,15 @@ export function SendStep(props: {
   );
 }
 
-/** The provider whose limits apply, with a link to where it publishes them (opened in the browser). */
+/** The provider's published limits as a link to its page (opened in the browser; shown as text when that fails). */
 function ProviderSource(props: { name: string; source: string }) {
-  const [error, setError] = useState<AppError | null>(null);
-  if (!/^https?:\/\//i.test(props.source)) return <span className="muted">(Source: {props.source})</span>;
+  const [failed, setFailed] = useState(false);
   return (
     <>
-      <button
-        type="button"
-        className="link"
-        onClick={() =>
-          void getApi()
-            .app.openExternal({ url: props.source })
-            .then((r) => setError(r.ok ? null : r.error))
-        }
-      >
+      <button type="button" className="link" onClick={() => void getApi().app.openExternal({ url: props.source }).then((r) => setFailed(!r.ok))}>
         {props.name}’s published limits
       </button>
-      {error ? <ErrorNotice error={error} /> : null}
+      {failed ? <span className="merge-plan__source"> {props.source}</span> : null}
     </>
   );
 }
