@@ -74,7 +74,9 @@ test('mail merge: open a CSV, see what is left out and why, write the message wi
     await expect(merge.header('To')).toContainText(bob.address);
     await expect(merge.header('Subject')).toHaveText('Hello Bob - your invitation');
     await expect(merge.body.locator('body')).toContainText('Dear Bob, see you at Acme.');
-    await expect(merge.summary).toHaveText('1 row has warnings; 0 will not be sent.');
+    // Carol has no Company, row 6 no Name (the subject uses it without a fallback): warnings, but both can go.
+    await expect(merge.summary).toHaveText('2 rows have warnings; 0 will not be sent.');
+    await expect(merge.rowWarnings).toHaveCount(0);
     await page.getByRole('button', { name: 'Next row with a warning' }).click();
     await expect(merge.position).toHaveText('Row 2 of 3 (line 3 in the file)');
     await expect(merge.header('To')).toContainText(carol.address);
@@ -82,8 +84,10 @@ test('mail merge: open a CSV, see what is left out and why, write the message wi
     await page.getByLabel('Go to row').fill('3');
     await page.getByLabel('Go to row').press('Enter');
     await expect(merge.position).toHaveText('Row 3 of 3 (line 6 in the file)');
-    // The fallback: row 6 has no Name.
+    // The fallback in the body: row 6 has no Name; the subject has none, and the row warns.
     await expect(merge.body.locator('body')).toContainText('Dear friend, see you at Wonderland.');
+    await expect(merge.header('Subject')).toHaveText('Hello - your invitation');
+    await expect(merge.rowWarnings).toContainText('Name is empty in this row');
     await page.getByRole('button', { name: 'Previous' }).click();
     await expect(merge.position).toHaveText('Row 2 of 3 (line 3 in the file)');
 

@@ -113,7 +113,7 @@ export function MessageStep(props: {
       {textField('to', 'To', 'One message per row: usually just the address column.')}
       {textField('cc', 'Cc')}
       {textField('subject', 'Subject')}
-      <div className="merge-insert" role="group" aria-labelledby={`${id}-insert-note`}>
+      <div className="merge-insert" role="group" aria-label="Insert a field" aria-describedby={`${id}-insert-note`}>
         <Field label="Field to insert">
           {({ id: selectId }) => (
             <select id={selectId} value={column} onChange={(e) => setColumn(e.target.value)}>
@@ -129,7 +129,7 @@ export function MessageStep(props: {
           Insert field
         </button>
         <p id={`${id}-insert-note`} className="field__hint merge-insert__note">
-          Insert field: goes where the cursor was in {TARGET_NAME[target]}.
+          The field goes where the cursor was in {TARGET_NAME[target]}.
         </p>
       </div>
       <div className={errors.body ? 'merge-body merge-body--invalid' : 'merge-body'} onFocus={() => setTarget('body')}>

@@ -75,6 +75,8 @@ const FIELD_OF_PATH: Array<[RegExp, TemplateField]> = [
  */
 export function templateErrors(error: AppError): TemplateErrors | null {
   if (error.code !== 'MERGE_TEMPLATE_INVALID' && error.code !== 'MERGE_COLUMN_UNKNOWN') return null;
+  // A column of the mapping (the data step's choice), not of the message: a notice, not a field's error.
+  if (error.detail?.fields?.some((f) => f.path === 'mapping')) return null;
   const errors: TemplateErrors = {};
   const fields = error.detail?.fields?.length ? error.detail.fields : [{ path: 'body', problem: '' }];
   for (const { path, problem } of fields) {
