@@ -29,7 +29,7 @@ test('a failure and a partial refusal are notified, counted in the badge apart f
   await expect(page.getByRole('heading', { name: 'Outbox' })).toBeVisible();
   await expect(tab).toHaveAccessibleName('Outbox (1 waiting)');
   // Away from the Outbox (what it shows counts as seen).
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Mail' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Mail', exact: true }).click();
 
   // One refused for one of its two recipients (Postfix: 550 5.1.1 for an unknown local user), one refused outright.
   const partly = `Partly ${stamp}`;

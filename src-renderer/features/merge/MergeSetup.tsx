@@ -40,7 +40,8 @@ export function MergeSetup(props: { accounts: Account[]; onStarted: (run: MergeR
   const toIsDefault = useRef(true);
   const [fieldErrors, setFieldErrors] = useState<TemplateErrors>({});
   const [review, setReview] = useState<MergeReview | null>(null);
-  const [tested, setTested] = useState(false);
+  /** The template (and mapping) a test was sent for: the mark goes when the message changes after it. */
+  const [testedKey, setTestedKey] = useState<string | null>(null);
 
   // The merge open in main, closed when it is replaced or left unstarted.
   const openMerge = useRef<string | null>(null);
@@ -71,7 +72,7 @@ export function MergeSetup(props: { accounts: Account[]; onStarted: (run: MergeR
     setData(loaded);
     setCheck(null);
     setReview(null);
-    setTested(false);
+    setTestedKey(null);
     const addressColumn = loaded.addressColumn ?? '';
     setMapping(addressColumn ? { addressColumn, required: [] } : null);
     if (toIsDefault.current) setDraft((d) => ({ ...d, to: addressColumn ? `{{${addressColumn}}}` : '' }));
@@ -165,7 +166,7 @@ export function MergeSetup(props: { accounts: Account[]; onStarted: (run: MergeR
         ? { text: `${plural(review.withWarnings, 'row')} with warnings`, tone: review.sendable < review.total ? 'problem' : 'warning' }
         : { text: 'no warnings', tone: 'done' }
       : null,
-    send: tested ? { text: 'test sent', tone: 'plain' } : null,
+    send: testedKey !== null && testedKey === JSON.stringify({ mapping, template: built.template }) ? { text: 'test sent', tone: 'plain' } : null,
   };
 
   return (
@@ -229,7 +230,7 @@ export function MergeSetup(props: { accounts: Account[]; onStarted: (run: MergeR
           mergeId={data.mergeId}
           mapping={mapping}
           template={built.template}
-          onTested={() => setTested(true)}
+          onTested={() => setTestedKey(JSON.stringify({ mapping, template: built.template }))}
           onTemplateError={onTemplateError}
           onBack={() => go('preview')}
           onStarted={(run) => {
