@@ -138,3 +138,52 @@ test('mail merge: open a CSV, see what is left out and why, write the message wi
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('mail merge: pasted rows (tabs, a look-alike address); a large merge without unsubscribe asks once, and a changed message needs a new test', async ({ app }) => {
+  test.skip(app.mode !== 'bridge', 'the same renderer in both; run once');
+  test.setTimeout(120_000);
+  const { page, servers } = app;
+  const alice = servers.users[0]!;
+  // 101 good rows (more than MERGE_UNSUBSCRIBE_ASK_OVER) and one whose address mixes Latin and Cyrillic.
+  const rows = ['Name\tEmail', ...Array.from({ length: 101 }, (_, i) => `Guest ${i + 1}\tguest${i + 1}@example.org`), 'Paypal\tbilling@p\u0430ypal.com'];
+  await new WizardPage(page).addAccount(servers, alice, { smtp: 'STARTTLS' });
+  const merge = new MergePage(page);
+  await merge.open();
+  await merge.paste(rows.join('\n'));
+  await expect(merge.count).toHaveText('101 rows will be sent · 1 left out');
+  await expect(page.getByText(/columns separated by tabs\.$/)).toBeVisible();
+  await expect(merge.leftOut).toHaveText([/^Row 103: looks like another address \(mixed scripts\)/]);
+
+  await page.getByRole('button', { name: 'Next: message' }).click();
+  await page.getByLabel('Subject').fill('News for {{Name}}');
+  await merge.editor.click();
+  await page.keyboard.type('Hello {{Name}}.');
+  await merge.goTo('Send');
+  await page.getByLabel('How many').fill('1');
+  await page.getByRole('button', { name: 'Send the first 1 to me' }).click();
+  await expect(merge.testStatus).toContainText('1 test message queued');
+  await merge.sendButton.click();
+  await expect(merge.confirm).toContainText('no unsubscribe address or link');
+  await expect(merge.confirm.getByRole('button', { name: 'Send 101 messages' })).toHaveCount(0);
+  await expect(merge.confirm.getByRole('button', { name: 'Send without unsubscribe link' })).toBeVisible();
+  await merge.confirm.getByRole('button', { name: 'Cancel' }).click();
+  await expect(merge.confirm).toHaveCount(0);
+
+  // An unsubscribe link: the message changed, so the real send waits for a new test; then it no longer asks.
+  await merge.goTo('Message');
+  await page.getByLabel('Unsubscribe link').fill('not a link');
+  await page.getByRole('button', { name: 'Next: preview' }).click();
+  await expect(page.getByText('Use a web address that starts with https://.')).toBeVisible();
+  await page.getByLabel('Unsubscribe link').fill('https://example.org/unsubscribe');
+  await merge.goTo('Send');
+  await expect(merge.sendButton).toBeDisabled();
+  await expect(page.getByText(/^Send the test first/)).toBeVisible();
+  await page.getByLabel('How many').fill('1');
+  await page.getByRole('button', { name: 'Send the first 1 to me' }).click();
+  await expect(merge.sendButton).toBeEnabled();
+  await merge.sendButton.click();
+  await expect(merge.confirm).not.toContainText('no unsubscribe address or link');
+  await expect(merge.confirm.getByRole('button', { name: 'Send 101 messages' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(merge.confirm).toHaveCount(0);
+});
