@@ -590,8 +590,12 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
       const members = await outbox.batchMembers(batchId);
       if (!members) return fail('JOB_NOT_FOUND');
       let retried = 0;
-      // Failed rows only: one that may have been sent is the person's call, in the Outbox.
-      for (const job of members.live) if (job.state === 'failed' && (await outbox.retryNow(job.id)).ok) retried++;
+      // Failed rows only: one that may have been sent is the person's call, in the Outbox; one whose
+      // every recipient the server refused for good would only be refused again.
+      for (const job of members.live) {
+        if (job.state !== 'failed' || (job.refused.length && !job.accepted.length)) continue;
+        if ((await outbox.retryNow(job.id)).ok) retried++;
+      }
       return ok({ retried });
     },
 
