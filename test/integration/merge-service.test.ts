@@ -176,6 +176,31 @@ describe('data, mapping and template', () => {
   });
 });
 
+describe('the server’s SIZE', () => {
+  it('once the server said its SIZE, a row whose message is larger is flagged too large and not sent', async () => {
+    const h = await harness({ smtp: { size: 20_000 } });
+    const big = join(h.folder, 'big.bin');
+    writeFileSync(big, Buffer.alloc(30_000, 7));
+    const small = join(h.folder, 'small.txt');
+    writeFileSync(small, 'hello');
+    const csv = ['Name,Email,Code,Files', `Ann,ann@example.org,A1,${small}`, `Cid,cid@example.org,C3,${big}`].join('\n');
+    const { mergeId } = must(await h.merge.load(csvSource(csv)));
+    const template = templateFor(h.account, { attachmentColumn: 'Files' });
+    // Not known before the server took a message of this account.
+    expect(must(await h.merge.review(mergeId, mapping, template))).toMatchObject({ sendable: 2, withWarnings: 0 });
+    const test = must(await h.merge.test(mergeId, mapping, template, 1));
+    await settledRun(h, test.batchId);
+    const review = must(await h.merge.review(mergeId, mapping, template));
+    expect(review).toMatchObject({ total: 2, sendable: 1, withWarnings: 1 });
+    expect(review.rows).toEqual([{ index: 1, row: 3, warnings: [{ kind: 'too-large', sizeBytes: expect.any(Number), limitBytes: 20_000 }] }]);
+    expect(review.rows[0]!.warnings[0]).toMatchObject({ sizeBytes: expect.toSatisfy((n: number) => n > 40_000) });
+    const preview = must(await h.merge.preview(mergeId, mapping, template, 1));
+    expect(preview).toMatchObject({ sendable: false, attachments: [{ name: 'big.bin', size: 30_000 }] });
+    const run = must(await h.merge.start(mergeId, mapping, template, false));
+    expect(run.total).toBe(1);
+  });
+});
+
 describe('test first, then the real send', () => {
   it('the real send is refused until a test of this very template went to the person’s own address, with [Row N] subjects', async () => {
     const h = await harness();

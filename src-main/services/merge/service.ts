@@ -263,12 +263,30 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
     return ok({ merge: merge.value, rows: rows.value, account, from });
   };
 
-  const buildRow = async (merge: CompiledMerge, from: MessageInput['from'], good: CheckedRows['good'][number], index: number): Promise<BuiltRow> => {
-    const built = await merge.build(good.values, from);
-    return { index, row: good.row, values: good.values, message: built.message, warnings: built.warnings };
+  /**
+   * A message larger than the server accepts (the SIZE it announced when it last took a message of
+   * this account) would be refused: a warning that stops the row. Measured only when a rough guess
+   * comes near the limit (measuring reads every attachment).
+   */
+  const sizeWarning = async (message: MessageInput, limit: number | undefined): Promise<MergeWarning | undefined> => {
+    if (!limit) return undefined;
+    let attached = 0;
+    for (const a of message.attachments ?? []) attached += (await stat(a.path).catch(() => undefined))?.size ?? 0;
+    const guess = 4000 + (message.text.length + (message.html?.length ?? 0)) * 1.1 + attached * 1.4;
+    if (guess < limit * 0.8) return undefined;
+    const sizeBytes = await measureMessage(message).catch(() => undefined);
+    return sizeBytes !== undefined && sizeBytes > limit ? { kind: 'too-large', sizeBytes, limitBytes: limit } : undefined;
   };
 
-  const buildAll = (setup: Setup, merge: CompiledMerge) => mapLimit(setup.rows.good, BUILD_AT_ONCE, (good, i) => buildRow(merge, setup.from, good, i));
+  const buildRow = async (setup: Setup, merge: CompiledMerge, good: CheckedRows['good'][number], index: number): Promise<BuiltRow & { rendered: MessageInput }> => {
+    const built = await merge.build(good.values, setup.from);
+    const warnings: MergeWarning[] = [...built.warnings];
+    const tooLarge = built.message ? await sizeWarning(built.message, outbox.serverSizeLimit(setup.account.id)) : undefined;
+    if (tooLarge) warnings.push(tooLarge);
+    return { index, row: good.row, values: good.values, message: tooLarge ? null : built.message, rendered: built.rendered, warnings };
+  };
+
+  const buildAll = (setup: Setup, merge: CompiledMerge) => mapLimit(setup.rows.good, BUILD_AT_ONCE, (good, i) => buildRow(setup, merge, good, i));
 
   /** The limits a merge of this account follows, and where they come from. */
   const limitsOf = (account: StoredAccount): { limits: SendingLimits; from: MergePlan['limitsFrom']; provider: MergePlan['provider'] } => {
@@ -474,7 +492,7 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
       const warned: MergeReview['rows'] = [];
       let withWarnings = 0;
       await mapLimit(setup.value.rows.good, BUILD_AT_ONCE, async (good, index) => {
-        const built = await buildRow(merge.value, setup.value.from, good, index);
+        const built = await buildRow(setup.value, merge.value, good, index);
         if (built.message) sendable++;
         if (built.warnings.length) {
           withWarnings++;
@@ -492,7 +510,7 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
       if (!good) return fail('INVALID_REQUEST', { fields: [{ path: 'index', problem: 'too_big' }] });
       const merge = compiled(setup.value.merge, template, htmlOf(template));
       if (!merge.ok) return merge;
-      const built = await merge.value.build(good.values, setup.value.from);
+      const built = await buildRow(setup.value, merge.value, good, index);
       // A row a warning stops is still shown as the template fills it, with the warnings.
       const m = built.rendered;
       const attachments = await Promise.all((m.attachments ?? []).filter((a) => !a.cid).map(async (a) => ({ name: a.filename, size: (await stat(a.path).catch(() => undefined))?.size ?? 0 })));
@@ -533,7 +551,7 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
         // The first `count` rows that can be sent, in order (rows with a stopping warning are skipped, as the real send skips them).
         const rows: BuiltRow[] = [];
         for (let i = 0; i < setup.value.rows.good.length && rows.length < Math.min(count, MERGE_TEST_MAX); i++) {
-          const built = await buildRow(merge, from, setup.value.rows.good[i]!, i);
+          const built = await buildRow(setup.value, merge, setup.value.rows.good[i]!, i);
           if (built.message) rows.push(built);
         }
         if (!rows.length) return fail('MERGE_NOTHING_TO_SEND');
