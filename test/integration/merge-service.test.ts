@@ -263,6 +263,27 @@ describe('test first, then the real send', () => {
   });
 });
 
+describe('inline images', () => {
+  it('an image pasted into the body goes as a cid: part of every message, and its temporary copy is removed', async () => {
+    const h = await harness();
+    const { mergeId } = must(await h.merge.load(csvSource(MEMBERS)));
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+    const template = templateFor(h.account, { body: { mode: 'rich', html: `<p>Dear {{Name}}</p><img alt="logo" src="data:image/png;base64,${png}">`, text: 'Dear {{Name}}' } });
+    const test = must(await h.merge.test(mergeId, mapping, template, 2));
+    await settledRun(h, test.batchId);
+    for (const d of h.server.deliveries) {
+      const parsed = await simpleParser(d.raw);
+      const image = parsed.attachments.find((a) => a.contentType === 'image/png')!;
+      expect(image.content.toString('base64')).toBe(png);
+      // The HTML part refers to the part (mailparser turns it back into a data: URL when it reads it).
+      expect(image.cid).toMatch(/@mailwright\.test$/);
+      expect(d.raw.toString('utf8')).not.toContain('data:image');
+      expect(parsed.html).toContain('<img alt="logo" src="data:image/png;base64,');
+    }
+    expect(existsSync(join(h.folder, 'tmp')) ? readdirSync(join(h.folder, 'tmp')) : []).toEqual([]);
+  });
+});
+
 describe('pace', () => {
   it('follows the account’s own limits: 2 a minute spreads 3 messages over a minute, and they wait', async () => {
     const h = await harness({ account: { sendingLimits: { recipientsPerDay: 1000, messagesPerMinute: 2 } } });

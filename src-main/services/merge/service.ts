@@ -351,13 +351,24 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
 
   const nameOf = (merge: OpenMerge, template: MergeTemplate) => `${merge.source}: ${template.subject}`.slice(0, 300);
 
+  /** The account of a batch with no record (looked up once among the outbox's jobs, then remembered). */
+  const batchAccounts = new Map<string, string>();
+  const accountOfBatch = (batchId: string): string => {
+    let id = batchAccounts.get(batchId);
+    if (id === undefined) {
+      id = outbox.list().find((j) => j.batchId === batchId)?.accountId ?? '';
+      if (id) batchAccounts.set(batchId, id);
+    }
+    return id;
+  };
+
   /** A started merge as the view shows it: the outbox's counts with the merge's record. */
   const runOf = (p: BatchProgress, accountHint?: string): MergeRun => {
     const record = records.get(p.batchId);
     return {
       batchId: p.batchId,
       name: record?.name ?? p.label ?? 'Mail merge',
-      accountId: record?.accountId ?? accountHint ?? outbox.list().find((j) => j.batchId === p.batchId)?.accountId ?? '',
+      accountId: record?.accountId ?? accountHint ?? accountOfBatch(p.batchId),
       test: record?.test ?? (p.label ?? '').startsWith('Test: '),
       createdAt: record?.createdAt ?? p.createdAt,
       ...(record?.finishesAt ? { finishesAt: record.finishesAt } : {}),
