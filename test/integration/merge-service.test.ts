@@ -237,6 +237,20 @@ describe('test first, then the real send', () => {
     ]);
   });
 
+  it('asked twice at once (a double click), the real send goes once and both answers name the same merge', async () => {
+    const h = await harness();
+    const { mergeId } = must(await h.merge.load(csvSource(MEMBERS)));
+    const template = templateFor(h.account);
+    const test = must(await h.merge.test(mergeId, mapping, template, 1));
+    await settledRun(h, test.batchId);
+    const [a, b] = await Promise.all([h.merge.start(mergeId, mapping, template, false), h.merge.start(mergeId, mapping, template, false)]);
+    expect(must(a).batchId).toBe(must(b).batchId);
+    await settledRun(h, must(a).batchId);
+    expect(must(await h.merge.start(mergeId, mapping, template, false)).batchId).toBe(must(a).batchId);
+    expect(h.server.deliveries.map((d) => d.to[0]).sort()).toEqual(['alice@mailwright.test', 'ann@example.org', 'cid@example.org']);
+    expect(h.merge.list()).toHaveLength(2);
+  });
+
   it('a merge over the threshold without unsubscribe asks once; with unsubscribe every message carries the headers and the line', async () => {
     const h = await harness();
     const rows = Array.from({ length: 101 }, (_, i) => `Member ${i},m${i}@example.org,C${i}`);

@@ -69,6 +69,11 @@ interface OpenMerge {
   tested: Set<string>;
   used: number;
   checked?: { key: string; rows: CheckedRows };
+  /**
+   * The real send of each mapping and template, started or being started: asked again (a second
+   * click, a window reloaded mid-way) it answers the same merge instead of sending everyone a second copy.
+   */
+  started: Map<string, Promise<Result<MergeRun>>>;
 }
 
 export interface MergeServiceOptions {
@@ -466,7 +471,7 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
       if (!table.columns.length || !table.rows.length || binary) return fail('MERGE_DATA_UNREADABLE');
       if (table.rows.length > MERGE_ROWS_MAX) return fail('MERGE_TOO_MANY_ROWS');
       const id = randomUUID();
-      merges.set(id, { id, source: source.kind === 'file' ? source.name : 'Pasted rows', table, tested: new Set(), used: now() });
+      merges.set(id, { id, source: source.kind === 'file' ? source.name : 'Pasted rows', table, tested: new Set(), started: new Map(), used: now() });
       // The newest few stay; an older one set up and left is forgotten.
       if (merges.size > OPEN_MERGES_MAX) {
         const oldest = [...merges.values()].sort((a, b) => a.used - b.used).slice(0, merges.size - OPEN_MERGES_MAX);
@@ -582,8 +587,15 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
     async start(mergeId: string, mapping: MergeMapping, template: MergeTemplate, withoutUnsubscribe: boolean): Promise<Result<MergeRun>> {
       const setup = setUp(mergeId, mapping, template);
       if (!setup.ok) return setup;
-      if (!setup.value.merge.tested.has(setupKey(mapping, template))) return fail('MERGE_NOT_TESTED');
-      return forSending(setup.value, template, async (merge) => {
+      const key = setupKey(mapping, template);
+      if (!setup.value.merge.tested.has(key)) return fail('MERGE_NOT_TESTED');
+      const already = setup.value.merge.started.get(key);
+      if (already) {
+        const earlier = await already;
+        const progress = earlier.ok ? outbox.batchProgress(earlier.value.batchId) : undefined;
+        if (progress) return ok(runOf(progress));
+      }
+      const starting = forSending(setup.value, template, async (merge) => {
         const sendable = (await buildAll(setup.value, merge)).filter((b) => b.message);
         const { plan, pace } = await planFor(setup.value, template, mapping, sendable);
         if (plan.askUnsubscribe && !withoutUnsubscribe) return fail('MERGE_UNSUBSCRIBE_MISSING');
@@ -599,6 +611,11 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
         if (!inputs.length) return fail('MERGE_NOTHING_TO_SEND');
         return queue(setup.value, inputs, { name: nameOf(setup.value.merge, template), accountId: setup.value.account.id, test: false, finishesAt: plan.finishesAt });
       });
+      setup.value.merge.started.set(key, starting);
+      const result = await starting;
+      // Refused (not tested, no unsubscribe, nothing to send, the outbox could not write): may be asked again.
+      if (!result.ok && setup.value.merge.started.get(key) === starting) setup.value.merge.started.delete(key);
+      return result;
     },
 
     /** Every started merge, newest first. */
