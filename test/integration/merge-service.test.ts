@@ -136,6 +136,18 @@ describe('data, mapping and template', () => {
     expect(await h.merge.check(pasted.mergeId, mapping)).toMatchObject({ ok: false, error: { code: 'MERGE_NOT_FOUND' } });
   });
 
+  it('data that is no text, too many rows, and the ninth merge opened forgets the oldest', async () => {
+    const h = await harness();
+    const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+    expect(await h.merge.load({ kind: 'file', name: 'photo.csv', data: png.toString('base64') })).toMatchObject({ ok: false, error: { code: 'MERGE_DATA_UNREADABLE' } });
+    const many = ['Email', ...Array.from({ length: 50_001 }, (_, i) => `m${i}@example.org`)].join('\n');
+    expect(await h.merge.load({ kind: 'paste', text: many })).toMatchObject({ ok: false, error: { code: 'MERGE_TOO_MANY_ROWS' } });
+    const ids: string[] = [];
+    for (let i = 0; i < 9; i++) ids.push(must(await h.merge.load({ kind: 'paste', text: `Email\nm${i}@example.org\n` })).mergeId);
+    expect(await h.merge.check(ids[0]!, mapping)).toMatchObject({ ok: false, error: { code: 'MERGE_NOT_FOUND' } });
+    for (const id of ids.slice(1)) expect(must(await h.merge.check(id, mapping)).good).toBe(1);
+  });
+
   it('a template mistake is named by its part and the text near it; a field that is no column is named', async () => {
     const h = await harness();
     const { mergeId } = must(await h.merge.load(csvSource(MEMBERS)));

@@ -466,8 +466,10 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
         logger.warn('merge: data unreadable', { error: (error as Error).name });
         return fail('MERGE_DATA_UNREADABLE');
       }
-      // A header and at least one row, and text: a binary file decodes to control characters.
-      const binary = [...table.columns.join('')].some((c) => c.charCodeAt(0) < 0x20 && c !== '\t' && c !== '\n' && c !== '\r');
+      // A header and at least one row, and text: a binary file (a picture, a spreadsheet's own format)
+      // decodes to control characters, which no table a person typed has.
+      const control = (text: string) => [...text].some((c) => c.charCodeAt(0) < 0x20 && c !== '\t' && c !== '\n' && c !== '\r');
+      const binary = control(table.columns.join('')) || table.rows.slice(0, 200).some((r) => control(Object.values(r.values).join('')));
       if (!table.columns.length || !table.rows.length || binary) return fail('MERGE_DATA_UNREADABLE');
       if (table.rows.length > MERGE_ROWS_MAX) return fail('MERGE_TOO_MANY_ROWS');
       const id = randomUUID();
