@@ -698,6 +698,17 @@ export class Outbox {
     return { live, past: [...moved].flatMap((id) => read.entries.get(id) ?? []) };
   }
 
+  /**
+   * The largest message the account's server accepts, as it said (SIZE) when it last took one of the
+   * messages still in the outbox: undefined when not known, 0 when it named no limit.
+   */
+  serverSizeLimit(accountId: string): number | undefined {
+    let newest: JobRecord | undefined;
+    for (const job of this.jobs.values())
+      if (job.accountId === accountId && job.sizeLimit !== undefined && (!newest || job.updatedAt > newest.updatedAt)) newest = job;
+    return newest?.sizeLimit;
+  }
+
   /** How many messages of a batch were sent and then bounced (a linked delivery report says not delivered). */
   batchBounced(batchId: string): number {
     let bounced = 0;
@@ -1172,6 +1183,7 @@ export class Outbox {
       // Nothing was attempted: not counted as an attempt, and never 'sent' (even when earlier attempts reached some recipients).
       if (outcome.kind === 'not-delivered' && outcome.error.code === 'OUTBOX_MESSAGE_DAMAGED') next = this.damagedMessage(this.jobs.get(id)!, this.now());
       if (outcome.kind === 'delivered' && outcome.dsnOffered !== undefined) next = { ...next, dsnOffered: outcome.dsnOffered };
+      if (outcome.kind === 'delivered' && outcome.sizeLimit !== undefined) next = { ...next, sizeLimit: outcome.sizeLimit };
       this.inflight.delete(id);
       return { next, durable: this.store.update(next) };
     });
