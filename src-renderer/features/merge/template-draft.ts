@@ -6,7 +6,7 @@
  */
 import { UnsubscribeSchema, type MergeTemplate } from '../../../shared/merge/contract';
 import type { AppError } from '../../../shared/result';
-import type { RichValue } from '../compose/RichEditor';
+import type { Body } from '../../../shared/outbox';
 
 export interface TemplateDraft {
   accountId: string;
@@ -14,7 +14,8 @@ export interface TemplateDraft {
   to: string;
   cc: string;
   subject: string;
-  body: RichValue;
+  /** The editor's value (compose/RichEditor.tsx RichValue: its document too, so a return to the step shows it as it was). */
+  body: Body & { doc?: unknown };
   /** '' for none. */
   attachmentColumn: string;
   unsubscribeMailto: string;
