@@ -43,6 +43,12 @@ export function MergeSetup(props: { accounts: Account[]; onStarted: (run: MergeR
   /** The template (and mapping) a test was sent for: the mark goes when the message changes after it. */
   const [testedKey, setTestedKey] = useState<string | null>(null);
 
+  // The account sent from was removed: the first one that is left.
+  const { accounts } = props;
+  useEffect(() => {
+    if (!accounts.some((a) => a.id === draft.accountId)) setDraft((d) => ({ ...d, accountId: accounts[0]?.id ?? '', identityId: '' }));
+  }, [accounts, draft.accountId]);
+
   // The merge open in main, closed when it is replaced or left unstarted.
   const openMerge = useRef<string | null>(null);
   const closeOpen = () => {
