@@ -56,12 +56,14 @@ export function MergeSetup(props: { accounts: Account[]; onStarted: (run: MergeR
     openMerge.current = null;
     if (id) void getApi().merge.close({ mergeId: id });
   };
-  useEffect(
-    () => () => {
+  const left = useRef(false);
+  useEffect(() => {
+    left.current = false;
+    return () => {
+      left.current = true;
       if (openMerge.current) void getApi().merge.close({ mergeId: openMerge.current });
-    },
-    [],
-  );
+    };
+  }, []);
 
   async function load(source: MergeSource) {
     setLoading(true);
@@ -72,6 +74,8 @@ export function MergeSetup(props: { accounts: Account[]; onStarted: (run: MergeR
       setLoadError(result.error);
       return;
     }
+    // Left while the data was being read: main forgets it at once.
+    if (left.current) return void getApi().merge.close({ mergeId: result.value.mergeId });
     closeOpen();
     openMerge.current = result.value.mergeId;
     const loaded = result.value;
@@ -107,6 +111,7 @@ export function MergeSetup(props: { accounts: Account[]; onStarted: (run: MergeR
   function changeMapping(next: MergeMapping) {
     if (mapping && toIsDefault.current && next.addressColumn !== mapping.addressColumn) setDraft((d) => ({ ...d, to: `{{${next.addressColumn}}}` }));
     setMapping(next);
+    setReview(null);
   }
 
   function changeDraft(next: TemplateDraft) {
@@ -121,6 +126,8 @@ export function MergeSetup(props: { accounts: Account[]; onStarted: (run: MergeR
       });
     }
     setDraft(next);
+    // The preview's count of warnings was for the message as it was.
+    if (changed.length) setReview(null);
   }
 
   const built = toTemplate(draft);
