@@ -63,7 +63,7 @@ describe('one personal message per row', () => {
     expect(message?.text).toBe('Hello\n\nTo stop receiving these messages, unsubscribe: write to leave+a&b@club.example.org with the subject "unsubscribe"\n');
     expect(message?.html).toBe(
       '<html><body><p>Hello</p><p style="font-size:small;color:#555">To stop receiving these messages, unsubscribe: ' +
-        '<a href="mailto:leave+a&#38;b@club.example.org?subject=unsubscribe">leave+a&#38;b@club.example.org</a></p></body></html>',
+        '<a href="mailto:leave+a&amp;b@club.example.org?subject=unsubscribe">leave+a&amp;b@club.example.org</a></p></body></html>',
     );
     // Without unsubscribe information nothing is added.
     const plain = await compileMerge({ to: '{{Email}}', cc: '', subject: 'Hi', text: 'Hello' }).build({ Email: 'ann@example.org' }, from);

@@ -7,6 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { parseAddressList } from '../../../shared/addresses';
+import { escapeHtml } from '../../../shared/richtext';
 import type { MailAddress, MessageInput } from '../outbox/types';
 import { compileTemplate, type MergeTemplate } from './template';
 
@@ -27,8 +28,6 @@ export interface MergeDraft {
   /** Parts every message carries, such as the body's inline images (cid:), already on disk. */
   inline?: NonNullable<MessageInput['attachments']>;
 }
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
  * The visible unsubscribe line (issue 14, step 6): the bulk-sender rules want the way out in the
