@@ -48,6 +48,9 @@ describe('one personal message per row', () => {
     const r = await merge.build({ Name: 'Bob', Email: 'not-an-address', Invoice: 'B-1', Amount: '1', Files: missing }, from);
     expect(r.message).toBeNull();
     expect(r.warnings.map((w) => w.kind).sort()).toEqual(['attachment-not-found', 'bad-address', 'empty-field', 'no-recipient']);
+    // A relative path is not looked up from wherever the app runs.
+    const relative = await merge.build({ Name: 'Bob', Email: 'bob@example.org', Invoice: 'B-1', Amount: '1', Files: 'package.json' }, from);
+    expect(relative.warnings).toEqual([{ kind: 'empty-field', column: 'Accountant' }, { kind: 'attachment-not-found', path: 'package.json' }]);
     // A name with a comma stays one name in To, not two addresses.
     const comma = await merge.build({ Name: 'Smith, Ann "Annie"', Email: 'ann@example.org', Invoice: 'C-3', Amount: '1' }, from);
     expect(comma.message?.to).toEqual([{ name: 'Smith, Ann "Annie"', address: 'ann@example.org' }]);
