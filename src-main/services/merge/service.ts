@@ -83,7 +83,7 @@ export interface MergeServiceOptions {
   /** Where the body's inline images are written while the messages are built. */
   tmpDir: string;
   /** The system's save dialog: the chosen path, or null when cancelled. */
-  saveFile: (suggestedName: string) => Promise<string | null>;
+  saveFile: (suggestedName: string, title?: string) => Promise<string | null>;
   notices: DamageReporter;
   logger: Logger;
   now?: () => number;
@@ -666,7 +666,7 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
           .replace(/\s+/g, ' ')
           .trim()
           .slice(0, 80) || 'merge';
-      const path = await options.saveFile(`${base} results.csv`);
+      const path = await options.saveFile(`${base} results.csv`, 'Save the merge results');
       if (!path) return ok({ saved: false });
       try {
         // With a BOM, so spreadsheets read it as UTF-8; written whole or not at all.
