@@ -453,9 +453,20 @@ describe('results', () => {
     const rows = must(await h.merge.results(run.batchId));
     expect(rows.map((r) => [r.row, r.recipient, r.state])).toEqual(expected);
     for (const r of rows) expect(r.reply).toMatch(/^250/);
+    // A bounce linked to a message already in the history still reaches its row and the count.
+    const moved = rows.find((r) => !live.some((j) => j.id === r.jobId))!;
+    must(
+      await h.outbox.recordDeliveryReports(moved.jobId, [
+        { recipient: moved.recipient, action: 'failed', status: '5.1.1', diagnostic: '550 5.1.1 No such user', reportedAt: new Date().toISOString(), reportMessageId: '<b1@example.org>', matchedBy: 'message-id' },
+      ]),
+    );
+    expect(h.merge.list().find((r) => r.batchId === run.batchId)!.bounced).toBe(1);
+    const bounced = expected.map(([row, recipient, state]) => [row, recipient, row === moved.row ? 'bounced' : state]);
+    expect(must(await h.merge.results(run.batchId)).map((r) => [r.row, r.recipient, r.state])).toEqual(bounced);
     await h.reopen();
-    expect(must(await h.merge.results(run.batchId)).map((r) => [r.row, r.recipient, r.state])).toEqual(expected);
-    expect(h.merge.list().find((r) => r.batchId === run.batchId)).toMatchObject({ sent: 3, done: true, name: 'members.csv: Your code {{Code}}' });
+    expect(must(await h.merge.results(run.batchId)).map((r) => [r.row, r.recipient, r.state])).toEqual(bounced);
+    expect(must(await h.merge.results(run.batchId)).find((r) => r.row === moved.row)!.reply).toBe('550 5.1.1 No such user');
+    expect(h.merge.list().find((r) => r.batchId === run.batchId)).toMatchObject({ sent: 3, bounced: 1, done: true, name: 'members.csv: Your code {{Code}}' });
   });
 
   it('a damaged record file is set aside and reported; the merge still shows, by its label', async () => {
