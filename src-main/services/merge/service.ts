@@ -277,7 +277,8 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
     if (!limit) return undefined;
     let attached = 0;
     for (const a of message.attachments ?? []) attached += (await stat(a.path).catch(() => undefined))?.size ?? 0;
-    const guess = 4000 + (message.text.length + (message.html?.length ?? 0)) * 1.1 + attached * 1.4;
+    // At most 4 bytes a character once encoded (UTF-8, then base64); attachments grow by a third in base64.
+    const guess = 4000 + (message.text.length + (message.html?.length ?? 0)) * 4 + attached * 1.4;
     if (guess < limit * 0.8) return undefined;
     const sizeBytes = await measureMessage(message).catch(() => undefined);
     return sizeBytes !== undefined && sizeBytes > limit ? { kind: 'too-large', sizeBytes, limitBytes: limit } : undefined;
