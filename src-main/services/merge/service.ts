@@ -83,7 +83,7 @@ export interface MergeServiceOptions {
   /** Where the body's inline images are written while the messages are built. */
   tmpDir: string;
   /** The system's save dialog: the chosen path, or null when cancelled. */
-  saveFile: (suggestedName: string) => Promise<string | null>;
+  saveFile: (suggestedName: string, title?: string) => Promise<string | null>;
   notices: DamageReporter;
   logger: Logger;
   now?: () => number;
@@ -277,7 +277,8 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
     if (!limit) return undefined;
     let attached = 0;
     for (const a of message.attachments ?? []) attached += (await stat(a.path).catch(() => undefined))?.size ?? 0;
-    const guess = 4000 + (message.text.length + (message.html?.length ?? 0)) * 1.1 + attached * 1.4;
+    // At most 4 bytes a character once encoded (UTF-8, then base64); attachments grow by a third in base64.
+    const guess = 4000 + (message.text.length + (message.html?.length ?? 0)) * 4 + attached * 1.4;
     if (guess < limit * 0.8) return undefined;
     const sizeBytes = await measureMessage(message).catch(() => undefined);
     return sizeBytes !== undefined && sizeBytes > limit ? { kind: 'too-large', sizeBytes, limitBytes: limit } : undefined;
@@ -666,7 +667,7 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
           .replace(/\s+/g, ' ')
           .trim()
           .slice(0, 80) || 'merge';
-      const path = await options.saveFile(`${base} results.csv`);
+      const path = await options.saveFile(`${base} results.csv`, 'Save the merge results');
       if (!path) return ok({ saved: false });
       try {
         // With a BOM, so spreadsheets read it as UTF-8; written whole or not at all.

@@ -691,9 +691,10 @@ export class Outbox {
       else if (this.past.has(id)) moved.add(id);
     }
     if (!moved.size) return { live, past: [] };
-    const read = await readHistory(this.dir).catch((error: unknown) => {
+    // Only this batch's entries are kept of the file as it streams by (the last line of an id wins).
+    const read = await readHistory<HistoryEntry | null>(this.dir, (e) => (moved.has(e.id) ? e : null)).catch((error: unknown) => {
       this.log.error('outbox: history unreadable', { error });
-      return { entries: new Map<string, HistoryEntry>(), damaged: 0 };
+      return { entries: new Map<string, HistoryEntry | null>(), damaged: 0 };
     });
     return { live, past: [...moved].flatMap((id) => read.entries.get(id) ?? []) };
   }
