@@ -165,6 +165,17 @@ test('mail merge: pasted rows (tabs, a look-alike address); a large merge withou
   await page.getByLabel('Subject').fill('News for {{Name}}');
   await merge.editor.click();
   await page.keyboard.type('Hello {{Name}}.');
+  // Plain text, as the compose window offers: Insert field goes into the text where the cursor was.
+  await page.getByRole('button', { name: 'Plain text' }).click();
+  const text = page.getByRole('textbox', { name: 'Message', exact: true });
+  await expect(text).toHaveValue('Hello {{Name}}.');
+  await text.press('End');
+  await text.pressSequentially(' Bye ');
+  await merge.insertField('Name');
+  await expect(text).toHaveValue('Hello {{Name}}. Bye {{Name}}');
+  await merge.goTo('Preview');
+  await expect(merge.preview.getByLabel('Message text')).toHaveText('Hello Guest 1. Bye Guest 1');
+  await expect(merge.preview.locator('iframe')).toHaveCount(0);
   await merge.goTo('Send');
   await page.getByLabel('How many').fill('1');
   await page.getByRole('button', { name: 'Send the first 1 to me' }).click();
