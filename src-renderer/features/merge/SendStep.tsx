@@ -240,7 +240,7 @@ export function SendStep(props: {
       {confirming && plan ? (
         <ConfirmSend
           plan={plan}
-          from={from}
+          from={account ? `${from} (${account.description})` : from}
           pace={pace}
           onCancel={() => setConfirming(false)}
           send={async () => {
