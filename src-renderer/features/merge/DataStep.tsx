@@ -1,4 +1,4 @@
-import { useId, useState, type ChangeEvent } from 'react';
+import { useEffect, useId, useRef, useState, type ChangeEvent } from 'react';
 import { MERGE_DATA_MAX_BYTES, type MergeCheck, type MergeData, type MergeMapping, type MergeSource } from '../../../shared/merge/contract';
 import type { AppError } from '../../../shared/result';
 import { ErrorNotice } from '../../ui/ErrorNotice';
@@ -42,6 +42,13 @@ export function DataStep(props: {
   const { data, check, mapping } = props;
   const id = useId();
   const [pasted, setPasted] = useState('');
+  const [pasteOpen, setPasteOpen] = useState(false);
+  const showPaste = !data || pasteOpen || pasted !== '';
+  const pasteBox = useRef<HTMLTextAreaElement>(null);
+  // Unfolded by its button: the cursor goes into the box.
+  useEffect(() => {
+    if (pasteOpen) pasteBox.current?.focus();
+  }, [pasteOpen]);
 
   async function open(event: ChangeEvent<HTMLInputElement>) {
     const file = event.target.files?.[0];
@@ -74,20 +81,29 @@ export function DataStep(props: {
           <label htmlFor={`${id}-file`}>Data file (CSV or TSV)</label>
           <input id={`${id}-file`} type="file" accept=".csv,.tsv,.tab,.txt,text/csv,text/tab-separated-values,text/plain" disabled={props.loading} onChange={(e) => void open(e)} />
         </div>
-        <div className="merge-paste">
-          <Field label="Paste rows" hint="Or copy the cells with their header row from a spreadsheet and paste them here.">
-            {({ id: pasteId, describedBy }) => (
-              <textarea id={pasteId} aria-describedby={describedBy} spellCheck={false} value={pasted} onChange={(e) => setPasted(e.target.value)} />
-            )}
-          </Field>
-          <div className="actions actions--start">
-            <button type="button" disabled={!pasted.trim() || props.loading} onClick={() => props.onLoad({ kind: 'paste', text: pasted })}>
-              Use pasted rows
+        {/* Once a file is read, the paste box folds away so the count of rows comes next, in view. */}
+        {showPaste ? (
+          <div className="merge-paste">
+            <Field label="Paste rows" hint="Or copy the cells with their header row from a spreadsheet and paste them here.">
+              {({ id: pasteId, describedBy }) => (
+                <textarea id={pasteId} ref={pasteBox} aria-describedby={describedBy} spellCheck={false} value={pasted} onChange={(e) => setPasted(e.target.value)} />
+              )}
+            </Field>
+            <div className="actions actions--start">
+              <button type="button" disabled={!pasted.trim() || props.loading} onClick={() => props.onLoad({ kind: 'paste', text: pasted })}>
+                Use pasted rows
+              </button>
+            </div>
+          </div>
+        ) : (
+          <div className="merge-paste merge-paste--folded">
+            <button type="button" aria-expanded="false" onClick={() => setPasteOpen(true)}>
+              Paste rows instead…
             </button>
           </div>
-        </div>
+        )}
       </div>
-      <p role="status" className="muted">
+      <p role="status" className={props.loading ? 'muted' : 'visually-hidden-status'}>
         {props.loading ? 'Reading the data…' : ''}
       </p>
       {props.loadError ? (
