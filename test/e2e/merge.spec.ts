@@ -177,6 +177,18 @@ test('mail merge: pasted rows (tabs, a look-alike address); a large merge withou
   await expect(merge.preview.getByLabel('Message text')).toHaveText('Hello Guest 1. Bye Guest 1');
   await expect(merge.preview.locator('iframe')).toHaveCount(0);
   await merge.goTo('Send');
+  // The account's own limits: saved, then the plan follows them; and back to the default.
+  await expect(page.getByText(/^101 messages from Alice Liddell <.*\(Mailwright’s default\)\.$/)).toBeVisible();
+  await page.getByLabel('Recipients a day').fill('');
+  await page.getByLabel('Messages a minute').fill('5');
+  await page.getByRole('button', { name: 'Save limits for this account' }).click();
+  await expect(page.getByText('Limits saved for this account.')).toBeVisible();
+  await expect(page.getByText(/at most 5 a minute, no daily limit \(the limits you set for this account\)\.$/)).toBeVisible();
+  await page.getByLabel('Messages a minute').fill('0');
+  await page.getByRole('button', { name: 'Save limits for this account' }).click();
+  await expect(page.getByText('Use whole numbers from 1 up, or leave a field empty for no limit.')).toBeVisible();
+  await page.getByRole('button', { name: 'Use the provider’s limits' }).click();
+  await expect(page.getByText(/\(Mailwright’s default\)\.$/)).toBeVisible();
   await page.getByLabel('How many').fill('1');
   await page.getByRole('button', { name: 'Send the first 1 to me' }).click();
   await expect(merge.testStatus).toContainText('1 test message queued');
