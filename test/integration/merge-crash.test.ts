@@ -194,10 +194,11 @@ it(`a ${ROWS}-row merge killed ${KILLS} times: every good row delivered exactly 
   const dir = join(work, 'outbox');
   const config: MergeCrashConfig = { dir, csv, port: servers.submission.starttlsPort, ca: servers.ca, user: alice, tag, ...(requeue ? { requeue } : {}) };
 
-  // The kills: the first two while the batch is being queued, when a chosen number of its messages
-  // are built in the folder (its record not yet written: the next start finds no batch, the outbox
-  // removes what was built, and the merge is queued again); the third just after the batch was
-  // queued; the rest while it sends, each after the run saw some messages sent and a few ms more.
+  // The kills: the first two while the batch is being queued, before its own record is written (the
+  // next start finds no batch, the outbox removes what was written, and the merge is queued again):
+  // once with some of its messages built, once with all built and their job records in the journal.
+  // The third just after the batch was queued; the rest while it sends, each after the run saw some
+  // messages sent and a few ms more.
   const emls = () => readdirSync(dir).filter((n) => n.endsWith('.eml')).length;
   const journalSize = () => statSync(join(dir, JOURNAL_FILE), { throwIfNoEntry: false })?.size ?? 0;
   /** Jobs on disk whose batch has no record (a batch enqueue that never answered), as the next start will find them. */
