@@ -102,12 +102,31 @@ function canonical(value: unknown): string {
 }
 const setupKey = (mapping: MergeMapping, template: MergeTemplate) => createHash('sha256').update(canonical({ mapping, template })).digest('hex');
 
-/** Runs `fn` over the items, `limit` at a time, results in order. */
+/** How long building may hold the event loop before it lets it turn (ms). */
+const TURN_MS = 5;
+
+/**
+ * Runs `fn` over the items, `limit` at a time, results in order. Every TURN_MS all the workers wait
+ * together for the event loop to turn: a row without attachments builds with no real await, and
+ * 10,000 of them in one go held the main process (IPC, the outbox's sending) for 300 ms.
+ */
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
+  let turnStart = performance.now();
+  let turn: Promise<void> | undefined;
+  const yieldTurn = () =>
+    (turn ??= new Promise<void>((resolve) =>
+      setImmediate(() => {
+        turn = undefined;
+        turnStart = performance.now();
+        resolve();
+      }),
+    ));
   const worker = async () => {
     while (next < items.length) {
+      if (performance.now() - turnStart > TURN_MS) await yieldTurn();
+      if (next >= items.length) break;
       const i = next++;
       out[i] = await fn(items[i]!, i);
     }
