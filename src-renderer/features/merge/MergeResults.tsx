@@ -93,7 +93,7 @@ function Details(props: { row: MergeResultRow; paused: boolean }) {
  * filtered, a page at a time; "Retry failed rows" and "Export as CSV". Fetched again (at a bounded
  * rate) while the merge makes progress.
  */
-export function MergeResults(props: { run: MergeRun; onClose: () => void }) {
+export function MergeResults(props: { run: MergeRun }) {
   const { run } = props;
   const [rows, setRows] = useState<MergeResultRow[] | null>(null);
   const [error, setError] = useState<AppError | null>(null);
@@ -170,14 +170,9 @@ export function MergeResults(props: { run: MergeRun; onClose: () => void }) {
 
   return (
     <section className="merge-results" aria-labelledby={headingId}>
-      <div className="merge-results__head">
-        <h3 id={headingId} ref={heading} tabIndex={-1}>
-          Results of “{run.name}”
-        </h3>
-        <button type="button" onClick={props.onClose}>
-          Close results
-        </button>
-      </div>
+      <h3 id={headingId} ref={heading} tabIndex={-1}>
+        Results of “{run.name}”
+      </h3>
       {error ? <ErrorNotice error={error} /> : null}
       <div className="merge-results__tools">
         <Field label="Show">
@@ -224,6 +219,12 @@ export function MergeResults(props: { run: MergeRun; onClose: () => void }) {
                 : `${filtered.length.toLocaleString()} of ${rows.length.toLocaleString()} rows`}
               {visible.length < filtered.length ? `, the first ${visible.length.toLocaleString()} shown` : ''}
             </caption>
+            <colgroup>
+              <col className="col-row" />
+              <col className="col-recipient" />
+              <col className="col-result" />
+              <col />
+            </colgroup>
             <thead>
               <tr>
                 <th scope="col">Row</th>

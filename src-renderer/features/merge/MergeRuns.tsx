@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { MergeRun } from '../../../shared/merge/contract';
 import type { Account } from '../../../shared/model';
 import type { AppError } from '../../../shared/result';
@@ -118,12 +118,16 @@ function RunItem(props: {
   onResults: () => void;
   /** Keeps each button to give focus back to (after the dialog, after closing the results). */
   register: (kind: 'cancel' | 'results', el: HTMLButtonElement | null) => void;
+  /** Its results, when open: beneath the merge they belong to. */
+  children?: ReactNode;
 }) {
   const { run, now } = props;
   const [error, setError] = useState<AppError | null>(null);
   const [busy, setBusy] = useState(false);
   const status = runStatus(run);
   const left = timeLeftText(run, props.rate, props.stalled, now);
+  // A rate of nothing says less than the time left (the pace is holding the merge back): not shown.
+  const rate = props.rate ? rateText(props.rate) : '';
   const headingId = `merge-run-${run.batchId}`;
   async function pauseOrResume() {
     setBusy(true);
@@ -146,11 +150,7 @@ function RunItem(props: {
       </div>
       <ProgressBar run={run} tone={status.tone} />
       <p className="merge-run__counts">{countsLine(run)}</p>
-      {!run.done && !run.paused && (props.rate !== null || left) ? (
-        <p className="merge-run__pace">
-          {[props.rate !== null ? rateText(props.rate) : '', left ?? ''].filter(Boolean).join(' · ')}
-        </p>
-      ) : null}
+      {!run.done && !run.paused && (rate || left) ? <p className="merge-run__pace">{[rate, left ?? ''].filter(Boolean).join(' · ')}</p> : null}
       {run.paused && !run.done ? (
         <p className="notice notice--warning">Paused: nothing more is sent until you resume. A message already being handed over finishes.</p>
       ) : null}
@@ -172,6 +172,7 @@ function RunItem(props: {
           {props.resultsOpen ? 'Hide results' : 'Results'}
         </button>
       </div>
+      {props.children}
     </li>
   );
 }
@@ -219,7 +220,6 @@ export function MergeRuns({ accounts }: { accounts: Account[] }) {
   /** The button, or the results button when it is gone (a cancelled or finished merge has no Cancel). */
   const focusButton = (batchId: string, kind: 'cancel' | 'results') =>
     (buttons.current.get(`${batchId}:${kind}`) ?? buttons.current.get(`${batchId}:results`))?.focus();
-  const shown = runs?.find((r) => r.batchId === resultsOf);
 
   return (
     <section className="merge-runs" aria-labelledby="merge-runs-heading">
@@ -243,20 +243,13 @@ export function MergeRuns({ accounts }: { accounts: Account[] }) {
               register={(kind, el) => {
                 if (el) buttons.current.set(`${run.batchId}:${kind}`, el);
                 else buttons.current.delete(`${run.batchId}:${kind}`);
-              }}
-            />
+              }}>
+              {resultsOf === run.batchId ? (
+<MergeResults run={run} />
+              ) : null}
+            </RunItem>
           ))}
         </ul>
-      ) : null}
-      {shown ? (
-        <MergeResults
-          key={shown.batchId}
-          run={shown}
-          onClose={() => {
-            setResultsOf(null);
-            focusButton(shown.batchId, 'results');
-          }}
-        />
       ) : null}
       {cancelling ? (
         <CancelDialog
