@@ -148,6 +148,17 @@ export type AccountInput = z.infer<typeof AccountInputSchema>;
 export const AccountIdSchema = z.uuid();
 
 /**
+ * An account's own sending limits for mail merges (shared/merge/pace.ts): recipients in any 24 hours,
+ * messages a minute; null: no limit. Defined here, with the stored account; the merge contract uses it.
+ */
+export const SendingLimitsSchema = z
+  .object({
+    recipientsPerDay: z.number().int().min(1).max(10_000_000).nullable(),
+    messagesPerMinute: z.number().int().min(1).max(100_000).nullable(),
+  })
+  .strict();
+
+/**
  * An account as the settings file keeps it: the one definition of the stored shape. Defaults fill
  * fields that older files lack; unknown keys are refused, so a password can never be written into
  * the settings file, even by mistake.
@@ -169,6 +180,8 @@ export const StoredAccountSchema = z
     updatedAt: z.string(),
     /** The last check of its servers (shared/verify.ts): absent when it was never checked with these settings. */
     lastCheck: AccountCheckSchema.optional(),
+    /** Set by the person for mail merges (accounts:setSendingLimits); absent: the provider's published limits, or Mailwright's. */
+    sendingLimits: SendingLimitsSchema.optional(),
   })
   .strict();
 export type StoredAccount = z.infer<typeof StoredAccountSchema>;

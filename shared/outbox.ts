@@ -102,8 +102,9 @@ export const OutboxJobSchema = z.object({
   damaged: z.enum(['record', 'message']).optional(),
   /** The editor's copy kept with the job was damaged and set aside; the message itself is fine. */
   draftDamaged: z.boolean().optional(),
-  /** The batch (a mail merge) it was queued with. */
+  /** The batch (a mail merge) it was queued with, and its row in the merge's data. */
   batchId: z.string().optional(),
+  batchRow: z.number().int().optional(),
 });
 export type OutboxJobView = z.infer<typeof OutboxJobSchema>;
 
@@ -122,6 +123,7 @@ export const OutboxHistoryItemSchema = z.object({
   lastReply: z.string().optional(),
   deliveryReports: z.array(DeliveryReportEntrySchema),
   batchId: z.string().optional(),
+  batchRow: z.number().int().optional(),
 });
 export type OutboxHistoryItem = z.infer<typeof OutboxHistoryItemSchema>;
 

@@ -26,6 +26,8 @@ import { createAccountRemoval } from './services/account-removal';
 import { verifyAccount, type VerifyOptions } from './services/verify';
 import { createRouter, type IpcSender, type Router } from './ipc/router';
 import { createMailHandlers } from './ipc/mail-handlers';
+import { createMergeHandlers } from './ipc/merge-handlers';
+import { openMergeService, type MergeService } from './services/merge/service';
 import { MailService, type MailServiceOptions } from './services/mail';
 import { createOAuthService, type ClientRegistrations } from './services/oauth';
 import { createAccountCredentials } from './services/account-credentials';
@@ -95,7 +97,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   options.cipher.onDamage?.((finding) => notices.report(finding));
   const vault = createSecretVault(options.secretFile, options.cipher);
   /** Made after the outbox it reports into; account changes before that have nothing to tell it. */
-  const late: { mail?: MailService; outbox?: Outbox } = {};
+  const late: { mail?: MailService; outbox?: Outbox; merge?: MergeService } = {};
   const accounts = createAccountService({
     settings: options.settings,
     vault,
@@ -177,6 +179,10 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     onWaitingForSignIn: (job) => notify(signInNotice(job, accounts.get(job.accountId)?.description)),
     onPartlyRefused: (job) => notify(partlyRefusedNotice(job)),
     onBounced: (job, bounced) => notify(bounceNotice(job, bounced)),
+    // A started merge's progress, at the outbox's bounded rate, named as the merge view shows it.
+    onBatchProgress: (progress) => {
+      if (late.merge) options.emit('merge:progress', late.merge.progress(progress));
+    },
   });
   const mailService = await MailService.open({
     dataDir: options.dataDir,
@@ -207,6 +213,16 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     forgetTokens: (id) => oauth.tokens.forget(id),
     logger: options.logger,
   });
+  const merge = await openMergeService({
+    dataDir: options.dataDir,
+    outbox,
+    accounts,
+    tmpDir: join(options.dataDir, 'tmp'),
+    saveFile: options.saveFile ?? (async () => null),
+    notices,
+    logger: options.logger,
+  });
+  late.merge = merge;
   const handlers = createHandlers({
     accounts,
     outbox: createOutboxHandlers({
@@ -220,6 +236,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       onDraftsChanged: () => options.emit('drafts:changed', {}),
     }),
     mail: createMailHandlers({ mail: mailService, openExternal }),
+    merge: createMergeHandlers(merge),
     oauth,
     credentials,
     onSignedIn: resumeSignIn,
@@ -252,6 +269,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       oauth.close();
       await mailService.close();
       await outbox.close();
+      await merge.settled();
     },
   };
 }

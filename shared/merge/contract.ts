@@ -4,7 +4,7 @@
  * messages built in main (src-main/services/merge/); the renderer shows, steps through and asks.
  */
 import { z } from 'zod';
-import { AccountIdSchema } from '../model';
+import { AccountIdSchema, SendingLimitsSchema as StoredSendingLimitsSchema } from '../model';
 import { BodySchema } from '../outbox';
 import { AppErrorSchema } from '../result';
 
@@ -156,12 +156,7 @@ export const MergeReviewSchema = z.object({
 export type MergeReview = z.infer<typeof MergeReviewSchema>;
 
 /** An account's sending limits: recipients in any 24 hours, messages a minute; null: no limit. */
-export const SendingLimitsSchema = z
-  .object({
-    recipientsPerDay: z.number().int().min(1).max(10_000_000).nullable(),
-    messagesPerMinute: z.number().int().min(1).max(100_000).nullable(),
-  })
-  .strict();
+export const SendingLimitsSchema = StoredSendingLimitsSchema;
 export type SendingLimitsView = z.infer<typeof SendingLimitsSchema>;
 
 /** When the merge will go: the limits it follows (and where they come from), and when it finishes. */

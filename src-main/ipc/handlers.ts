@@ -15,6 +15,7 @@ import type { MailtoInbox } from '../services/mailto';
 import type { ComposeWindows } from '../services/compose-windows';
 import type { createMailHandlers } from './mail-handlers';
 import type { createOutboxHandlers } from './outbox-handlers';
+import type { createMergeHandlers } from './merge-handlers';
 import type { Handlers } from './router';
 
 export type Emit = <E extends EventName>(event: E, payload: EventPayloadOf<E>) => void;
@@ -27,6 +28,7 @@ export function createHandlers(deps: {
   onSignedIn: (accountId: string) => void;
   outbox: ReturnType<typeof createOutboxHandlers>;
   mail: ReturnType<typeof createMailHandlers>;
+  merge: ReturnType<typeof createMergeHandlers>;
   discover: (email: string, allowHttp: boolean, signal: AbortSignal) => Promise<DiscoveryResult>;
   /** Removes an account with everything of it (services/account-removal.ts). */
   removeAccount: (id: string) => Promise<Result<{ id: string }>>;
@@ -83,6 +85,8 @@ export function createHandlers(deps: {
       }
       return saved;
     },
+    // Saved like any account change: accounts:changed tells every window (the account service's onChange).
+    'accounts:setSendingLimits': async ({ id, limits }) => accounts.setSendingLimits(id, limits),
     'accounts:delete': async ({ id }) => {
       const removed = await deps.removeAccount(id);
       return removed.ok ? ok({ id: removed.value.id }) : removed;
@@ -153,5 +157,6 @@ export function createHandlers(deps: {
     },
     ...deps.outbox,
     ...deps.mail,
+    ...deps.merge,
   };
 }

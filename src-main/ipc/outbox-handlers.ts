@@ -12,6 +12,7 @@ import { TooMuchDataError, UploadNotFoundError, type AttachmentRegistry, type Dr
 import type { DraftStore } from '../services/drafts';
 import { extractInlineImages } from '../services/inline-images';
 import type { MessageInput, Outbox, OutboxJob } from '../services/outbox';
+import { senderOf } from '../services/outbox/message';
 
 type OutboxChannel = Extract<Channel, `outbox:${string}` | `drafts:${string}` | `attachments:${string}`>;
 type OutboxHandlers = { [C in OutboxChannel]: (request: ParsedRequestOf<C>) => Promise<Result<ResponseOf<C>>> };
@@ -113,10 +114,10 @@ export function createOutboxHandlers(deps: {
       const rich = draft.body.mode === 'rich' && draft.body.html.trim() !== '';
       const inline = rich ? await extractInlineImages(draft.body.html, deps.tmpDir, account.email.split('@')[1] ?? '') : null;
       const person = (a: { name: string; address: string }) => (a.name ? { name: a.name, address: a.address } : { address: a.address });
-      const identity = draft.identityId ? account.identities.find((i) => i.id === draft.identityId) : undefined;
-      if (draft.identityId && !identity) return fail('INVALID_REQUEST', { fields: [{ path: 'draft.identityId', problem: 'not_found' }] });
+      const from = senderOf(account, draft.identityId);
+      if (!from) return fail('INVALID_REQUEST', { fields: [{ path: 'draft.identityId', problem: 'not_found' }] });
       const message: MessageInput = {
-        from: identity ? { name: identity.name, address: identity.email } : { name: account.displayName, address: account.email },
+        from,
         to: lists.to.addresses.map(person),
         cc: lists.cc.addresses.map(person),
         bcc: lists.bcc.addresses.map(person),
@@ -154,6 +155,7 @@ export function createOutboxHandlers(deps: {
           ...(e.lastReply !== undefined ? { lastReply: e.lastReply } : {}),
           deliveryReports: e.deliveryReports,
           ...(e.batchId ? { batchId: e.batchId } : {}),
+          ...(e.batchRow !== undefined ? { batchRow: e.batchRow } : {}),
         })),
         next: page.next,
       });

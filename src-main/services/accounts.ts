@@ -11,6 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Account, AccountInput, IncomingSettings, PinnedCertificate, SmtpSettings } from '../../shared/model';
+import type { SendingLimits } from '../../shared/merge/pace';
 import type { OAuthSettings } from '../../shared/oauth';
 import { incomingServerKey, smtpServerKey } from '../../shared/server-identity';
 import type { AccountCheck } from '../../shared/account-check';
@@ -35,6 +36,8 @@ export interface AccountService {
   }): Result<Account>;
   /** Records a check of an account's saved settings ("Check again"); ignored when they changed meanwhile. */
   recordCheck(id: string, settingsKey: string, check: AccountCheck): void;
+  /** The account's own sending limits for mail merges; null goes back to the provider's (or Mailwright's). */
+  setSendingLimits(id: string, limits: SendingLimits | null): Result<Account>;
   delete(id: string): Result<{ id: string }>;
   /**
    * The SMTP password of an account, for sending and verification only; never sent to the
@@ -198,6 +201,8 @@ export function createAccountService(options: {
       };
       const lastCheck = check ?? (existing?.lastCheck && checkedSettingsKey(existing) === checkedSettingsKey(stored) ? existing.lastCheck : undefined);
       if (lastCheck) stored.lastCheck = lastCheck;
+      // Set apart from the wizard (the merge's pace): saving the account's servers keeps them.
+      if (existing?.sendingLimits) stored.sendingLimits = existing.sendingLimits;
 
       // A password kept from before must have been stored for the very server saved now: a changed
       // host, port, security or username asks for it again.
@@ -252,6 +257,22 @@ export function createAccountService(options: {
         return;
       }
       changed();
+    },
+
+    setSendingLimits(id, limits) {
+      const accounts = settings.get('accounts');
+      const target = accounts.find((a) => a.id === id);
+      if (!target) return fail('ACCOUNT_NOT_FOUND');
+      const { sendingLimits: _old, ...rest } = target;
+      const next: StoredAccount = limits ? { ...rest, sendingLimits: limits } : rest;
+      try {
+        settings.set('accounts', accounts.map((a) => (a.id === id ? next : a)));
+      } catch (error) {
+        logger.error('accounts: could not save the sending limits', { error });
+        return fail('SETTINGS_UNWRITABLE');
+      }
+      changed();
+      return ok(toAccount(next));
     },
 
     delete(id) {

@@ -73,6 +73,23 @@ const TEXT: Record<ErrorCode, Explanation> = {
     title: 'Another program is reading this mailbox right now.',
     advice: 'The server lets one program at a time download mail. Close the other mail program, or wait a minute; Mailwright will try again.',
   },
+  MERGE_NOT_FOUND: { title: 'That merge is no longer open.', advice: 'Mailwright forgets data that was left for a while or before a restart. Open the file or paste the rows again.' },
+  MERGE_DATA_UNREADABLE: {
+    title: 'The data could not be read as a table.',
+    advice: 'Use a CSV or TSV file (as a spreadsheet saves it) whose first row names the columns and which has at least one row below it.',
+  },
+  MERGE_TOO_MANY_ROWS: { title: 'The data has too many rows for one merge.', advice: 'Split it into files of at most 50,000 rows and send them as separate merges.' },
+  MERGE_COLUMN_UNKNOWN: { title: 'A field names a column the data does not have.', advice: 'Check the spelling of each {{Column}} against the column names, or choose the column again.' },
+  MERGE_TEMPLATE_INVALID: {
+    title: 'A field in the message could not be read.',
+    advice: 'Write fields as {{Column}}, {{Column|fallback}} or {{#if Column}}…{{/if}}, with two braces on each side.',
+  },
+  MERGE_NOTHING_TO_SEND: { title: 'No row can be sent.', advice: 'Every row was left out or has a problem that stops it. The preview and the list of left-out rows say why.' },
+  MERGE_NOT_TESTED: { title: 'Send a test to yourself first.', advice: 'Use “Send the first ones to me” with this very message, check them, then send the merge.' },
+  MERGE_UNSUBSCRIBE_MISSING: {
+    title: 'This merge has no way to unsubscribe.',
+    advice: 'Large providers refuse bulk mail without one. Give an unsubscribe address or link, or confirm that you want to send without one.',
+  },
   FILE_UNWRITABLE: { title: 'The file could not be saved there.', advice: 'Choose another folder, or check that the disk is not full.' },
   JOB_NOT_FOUND: { title: 'That message is no longer in the outbox.', advice: 'It may have been removed or sent already.' },
   JOB_NOT_ALLOWED: {

@@ -33,8 +33,11 @@ describe('one personal message per row', () => {
       to: [{ name: 'Ann <Boss>', address: 'ann@example.org' }],
       cc: [],
       subject: 'Invoice A-17 for Ann <Boss>',
-      text: 'Dear Ann <Boss>,\nFor Smith & Co.\nAmount: € 40',
-      html: '<p>Dear Ann &lt;Boss&gt;,</p><p>For Smith &amp; Co.</p><p>Amount: € 40</p>',
+      // With an unsubscribe link, every message shows it at the end too (not only in a header).
+      text: 'Dear Ann <Boss>,\nFor Smith & Co.\nAmount: € 40\n\nTo stop receiving these messages, unsubscribe: https://club.example.org/u\n',
+      html:
+        '<p>Dear Ann &lt;Boss&gt;,</p><p>For Smith &amp; Co.</p><p>Amount: € 40</p>' +
+        '<p style="font-size:small;color:#555">To stop receiving these messages, unsubscribe: <a href="https://club.example.org/u">https://club.example.org/u</a></p>',
       attachments: [{ filename: 'invoice-17.pdf', path: invoice }],
       listUnsubscribe: { https: 'https://club.example.org/u' },
     });
@@ -52,5 +55,18 @@ describe('one personal message per row', () => {
     const sneaky = await merge.build({ Name: '{{Email}}', Email: 'c@example.org', Invoice: 'X\r\nBcc: evil@example.org', Amount: '1' }, from);
     expect(sneaky.message?.subject).toBe('Invoice X Bcc: evil@example.org for {{Email}}');
     expect(sneaky.message?.to).toEqual([{ name: '{{Email}}', address: 'c@example.org' }]);
+  });
+
+  it('the visible unsubscribe line names the address when there is no link, escaped in the HTML, before </body>', async () => {
+    const bare = compileMerge({ to: '{{Email}}', cc: '', subject: 'Hi', text: 'Hello\n\n', html: '<html><body><p>Hello</p></body></html>', listUnsubscribe: { mailto: 'leave+a&b@club.example.org' } });
+    const { message } = await bare.build({ Email: 'ann@example.org' }, from);
+    expect(message?.text).toBe('Hello\n\nTo stop receiving these messages, unsubscribe: write to leave+a&b@club.example.org with the subject "unsubscribe"\n');
+    expect(message?.html).toBe(
+      '<html><body><p>Hello</p><p style="font-size:small;color:#555">To stop receiving these messages, unsubscribe: ' +
+        '<a href="mailto:leave+a&#38;b@club.example.org?subject=unsubscribe">leave+a&#38;b@club.example.org</a></p></body></html>',
+    );
+    // Without unsubscribe information nothing is added.
+    const plain = await compileMerge({ to: '{{Email}}', cc: '', subject: 'Hi', text: 'Hello' }).build({ Email: 'ann@example.org' }, from);
+    expect(plain.message?.text).toBe('Hello');
   });
 });

@@ -61,6 +61,17 @@ const draft: ComposeDraft = {
   dsn: { notify: ['failure'], ret: 'headers' },
 };
 const ref = { accountId: uuid, folder: 'INBOX', uid: 1 };
+const mapping = { addressColumn: 'Email', required: ['Name'] };
+const template = {
+  accountId: uuid,
+  identityId: '',
+  to: '{{Name}} <{{Email}}>',
+  cc: '',
+  subject: 'Hello {{Name|there}}',
+  body: { mode: 'rich' as const, html: '<p>Hi {{Name}}</p>', text: 'Hi {{Name}}' },
+  attachmentColumn: 'Files',
+  unsubscribe: { mailto: 'leave@example.org', https: 'https://example.org/u' },
+};
 
 /** One valid request per channel; the compiler checks that none is missing and each has its channel's shape. */
 const VALID: { [C in Channel]: RequestOf<C> } = {
@@ -122,6 +133,22 @@ const VALID: { [C in Channel]: RequestOf<C> } = {
   'mail:statuses': {},
   'mail:wake': {},
   'app:openExternal': { url: 'https://example.com/page' },
+  'accounts:setSendingLimits': { id: uuid, limits: { recipientsPerDay: 500, messagesPerMinute: 20 } },
+  'merge:load': { source: { kind: 'file', name: 'members.csv', data: 'TmFtZSxFbWFpbA0KQW5uLGFubkBleGFtcGxlLm9yZw==' } },
+  'merge:check': { mergeId: uuid, mapping },
+  'merge:review': { mergeId: uuid, mapping, template },
+  'merge:preview': { mergeId: uuid, mapping, template, index: 2 },
+  'merge:plan': { mergeId: uuid, mapping, template },
+  'merge:test': { mergeId: uuid, mapping, template, count: 3 },
+  'merge:start': { mergeId: uuid, mapping, template, withoutUnsubscribe: false },
+  'merge:list': {},
+  'merge:pause': { batchId: uuid },
+  'merge:resume': { batchId: uuid },
+  'merge:cancel': { batchId: uuid },
+  'merge:results': { batchId: uuid },
+  'merge:retryFailed': { batchId: uuid },
+  'merge:export': { batchId: uuid },
+  'merge:close': { mergeId: uuid },
 };
 
 function setup() {

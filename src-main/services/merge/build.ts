@@ -19,7 +19,35 @@ export interface MergeDraft {
   html?: string;
   /** A column holding file paths to attach for that row (several separated by ";"), if any. */
   attachmentColumn?: string;
+  /**
+   * How to unsubscribe: the List-Unsubscribe headers (RFC 2369, RFC 8058) and a visible line at the
+   * end of the text and the HTML part (unsubscribeLine), in every message.
+   */
   listUnsubscribe?: MessageInput['listUnsubscribe'];
+  /** Parts every message carries, such as the body's inline images (cid:), already on disk. */
+  inline?: NonNullable<MessageInput['attachments']>;
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * The visible unsubscribe line (issue 14, step 6): the bulk-sender rules want the way out in the
+ * message too, not only in a header most mail programs hide. The https link when there is one (one
+ * click), else the address to write to.
+ */
+export function unsubscribeLine(list: NonNullable<MessageInput['listUnsubscribe']>): { text: string; html: string } {
+  const words = 'To stop receiving these messages, unsubscribe:';
+  const target = list.https ? { href: list.https, shown: list.https } : { href: `mailto:${list.mailto!.trim()}?subject=unsubscribe`, shown: list.mailto!.trim() };
+  return {
+    text: `\n\n${words} ${list.https ?? `write to ${target.shown} with the subject "unsubscribe"`}\n`,
+    html: `<p style="font-size:small;color:#555">${escapeHtml(words)} <a href="${escapeHtml(target.href)}">${escapeHtml(target.shown)}</a></p>`,
+  };
+}
+
+/** The line at the end of the HTML: before </body> when the part has one. */
+function appendHtml(html: string, line: string): string {
+  const end = html.search(/<\/body\s*>/i);
+  return end >= 0 ? html.slice(0, end) + line + html.slice(end) : html + line;
 }
 
 export type RowWarning =
@@ -31,7 +59,11 @@ export type RowWarning =
 export interface CompiledMerge {
   /** Every column the templates use. */
   fields: string[];
-  build(values: Readonly<Record<string, string>>, from: MessageInput['from']): Promise<{ message: MessageInput | null; warnings: RowWarning[] }>;
+  /**
+   * `message`: what to send, null when a warning stops the row; `rendered`: the row's parts as filled
+   * in either way (the preview shows a stopped row too, with its warnings).
+   */
+  build(values: Readonly<Record<string, string>>, from: MessageInput['from']): Promise<{ message: MessageInput | null; rendered: MessageInput; warnings: RowWarning[] }>;
 }
 
 /** Compiles the merge's templates once (TemplateError names what is wrong in which part). */
@@ -69,20 +101,21 @@ export function compileMerge(draft: MergeDraft): CompiledMerge {
       // A row with an address or attachment problem is not sent; an empty field is a warning the person sees in the preview.
       const blocking = warnings.some((w) => w.kind !== 'empty-field');
       const person = (a: { name: string; address: string }): MailAddress => (a.name ? { name: a.name, address: a.address } : { address: a.address });
-      const message: MessageInput | null = blocking
-        ? null
-        : {
-            from,
-            to: lists.to.addresses.map(person),
-            cc: lists.cc.addresses.map(person),
-            bcc: [],
-            subject: parts.subject.render(values).replace(/[\r\n]+/g, ' '),
-            text: parts.text.render(values),
-            ...(parts.html ? { html: parts.html.render(values, { html: true }) } : {}),
-            ...(attachments.length ? { attachments } : {}),
-            ...(draft.listUnsubscribe ? { listUnsubscribe: draft.listUnsubscribe } : {}),
-          };
-      return { message, warnings };
+      const line = draft.listUnsubscribe ? unsubscribeLine(draft.listUnsubscribe) : undefined;
+      const html = parts.html?.render(values, { html: true });
+      const every = [...(draft.inline ?? []), ...attachments];
+      const rendered: MessageInput = {
+        from,
+        to: lists.to.addresses.map(person),
+        cc: lists.cc.addresses.map(person),
+        bcc: [],
+        subject: parts.subject.render(values).replace(/[\r\n]+/g, ' '),
+        text: line ? parts.text.render(values).replace(/\s*$/, '') + line.text : parts.text.render(values),
+        ...(html !== undefined ? { html: line ? appendHtml(html, line.html) : html } : {}),
+        ...(every.length ? { attachments: every } : {}),
+        ...(draft.listUnsubscribe ? { listUnsubscribe: draft.listUnsubscribe } : {}),
+      };
+      return { message: blocking ? null : rendered, rendered, warnings };
     },
   };
 }

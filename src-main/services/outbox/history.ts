@@ -39,8 +39,9 @@ export interface HistoryEntry {
   refused: Refusal[];
   lastReply?: string;
   deliveryReports: DeliveryReportEntry[];
-  /** The batch it was queued with, if any. */
+  /** The batch it was queued with, if any, and its row in the batch's data. */
   batchId?: string;
+  batchRow?: number;
 }
 
 export function historyEntryOf(job: JobRecord): HistoryEntry {
@@ -63,6 +64,7 @@ export function historyEntryOf(job: JobRecord): HistoryEntry {
     ...(job.lastReply !== undefined ? { lastReply: job.lastReply } : {}),
     deliveryReports: (job.deliveryReports ?? []).map((r) => ({ ...r })),
     ...(job.batchId ? { batchId: job.batchId } : {}),
+    ...(job.batchRow !== undefined ? { batchRow: job.batchRow } : {}),
   };
 }
 
@@ -99,6 +101,9 @@ export interface PastRef {
   accepted: number;
   refused: number;
   batchId?: string;
+  batchRow?: number;
+  /** A delivery report linked to it says it was not delivered to some recipient (a bounce). */
+  bounced?: true;
 }
 
 export const pastRefOf = (e: HistoryEntry): PastRef => ({
@@ -113,6 +118,8 @@ export const pastRefOf = (e: HistoryEntry): PastRef => ({
   accepted: e.accepted.length,
   refused: e.refused.length,
   ...(e.batchId ? { batchId: e.batchId } : {}),
+  ...(e.batchRow !== undefined ? { batchRow: e.batchRow } : {}),
+  ...(e.deliveryReports.some((r) => r.action === 'failed') ? { bounced: true as const } : {}),
 });
 
 function parseEntry(line: string): HistoryEntry | undefined {

@@ -105,6 +105,8 @@ export interface EnqueueInput {
   draft: unknown;
   /** Delivery notifications to ask for, when the server offers DSN. */
   dsn?: DsnOptions;
+  /** In a batch: the row of the data this message was made from (a mail merge's file row). */
+  batchRow?: number;
 }
 
 interface Inflight {
@@ -371,6 +373,7 @@ export class Outbox {
       refused: [],
       ...(input.dsn ? { dsn: input.dsn } : {}),
       ...(batchId ? { batchId } : {}),
+      ...(batchId && input.batchRow !== undefined ? { batchRow: input.batchRow } : {}),
       deliveryReports: [],
     };
     return ok({ job, draft: input.draft ?? null, eml });
@@ -649,6 +652,7 @@ export class Outbox {
     const p: BatchProgress = {
       batchId,
       ...(batch.label ? { label: batch.label } : {}),
+      createdAt: batch.createdAt,
       total: batch.total,
       paused: batch.paused,
       waiting: 0,
@@ -670,6 +674,38 @@ export class Outbox {
     }
     p.done = p.waiting + p.sending + p.signin === 0;
     return p;
+  }
+
+  /**
+   * Every message of a batch wherever it is now: live jobs, and the entries of those moved to the
+   * history (read from the file only when some are there). Undefined for an unknown batch.
+   */
+  async batchMembers(batchId: string): Promise<{ live: OutboxJob[]; past: HistoryEntry[] } | undefined> {
+    if (!this.batches.has(batchId)) return undefined;
+    await this.pastLoaded;
+    const live: OutboxJob[] = [];
+    const moved = new Set<string>();
+    for (const id of this.members.get(batchId) ?? []) {
+      const job = this.jobs.get(id);
+      if (job) live.push(this.view(job));
+      else if (this.past.has(id)) moved.add(id);
+    }
+    if (!moved.size) return { live, past: [] };
+    const read = await readHistory(this.dir).catch((error: unknown) => {
+      this.log.error('outbox: history unreadable', { error });
+      return { entries: new Map<string, HistoryEntry>(), damaged: 0 };
+    });
+    return { live, past: [...moved].flatMap((id) => read.entries.get(id) ?? []) };
+  }
+
+  /** How many messages of a batch were sent and then bounced (a linked delivery report says not delivered). */
+  batchBounced(batchId: string): number {
+    let bounced = 0;
+    for (const id of this.members.get(batchId) ?? []) {
+      const job = this.jobs.get(id);
+      if (job ? job.state === 'sent' && (job.deliveryReports ?? []).some((r) => r.action === 'failed') : this.past.get(id)?.bounced) bounced++;
+    }
+    return bounced;
   }
 
   /** Every batch the outbox knows, oldest first. */

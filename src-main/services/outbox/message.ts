@@ -11,6 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { domainToASCII } from 'node:url';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { fail, ok, type Result } from '../../../shared/result';
+import type { StoredAccount } from '../settings-store';
 import type { MailAddress, MessageInput } from './types';
 
 /** "user@bücher.example" -> "user@xn--bcher-kva.example". The local part is kept as it is. */
@@ -120,6 +121,23 @@ function composerOf(input: MessageInput, messageId: string, date: Date): MailCom
     messageId,
     date,
   });
+}
+
+/**
+ * The From of a message sent with an account: one of its other addresses (identityId), or its own
+ * ('' ). Undefined when the account has no such identity. The compose window and a mail merge both use it.
+ */
+export function senderOf(account: Pick<StoredAccount, 'displayName' | 'email' | 'identities'>, identityId: string): MessageInput['from'] | undefined {
+  if (!identityId) return { name: account.displayName, address: account.email };
+  const identity = account.identities.find((i) => i.id === identityId);
+  return identity ? { name: identity.name, address: identity.email } : undefined;
+}
+
+/** The size in bytes the message will have once built (the same composer, counted as it streams; nothing is written). */
+export async function measureMessage(input: MessageInput): Promise<number> {
+  let size = 0;
+  for await (const chunk of composerOf(input, newMessageId(input.from.address), new Date()).compile().createReadStream() as AsyncIterable<Buffer>) size += chunk.length;
+  return size;
 }
 
 /** A failure to write into the outbox folder (as opposed to reading an attachment): full disk, read-only or missing folder. */

@@ -74,6 +74,8 @@ export interface OutboxJob {
   draftDamaged?: boolean;
   /** The batch it was queued with (Outbox.enqueueBatch), if any. */
   batchId?: string;
+  /** Its row in the batch's data (a mail merge's file row), so results can name rows after a restart. */
+  batchRow?: number;
 }
 
 /** A batch as the outbox keeps it (`batches.state`): written once all its jobs are durable. */
@@ -91,6 +93,8 @@ export interface BatchRecord {
 export interface BatchProgress {
   batchId: string;
   label?: string;
+  /** When it was queued (ISO). */
+  createdAt: string;
   total: number;
   paused: boolean;
   /** Waiting to go (queued, retrying, or held by a pause). */
