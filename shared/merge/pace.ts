@@ -12,7 +12,7 @@
  * Pure and shared (no Node, no DOM): the merge view shows the plan, the main process uses it to set
  * each message's "not before" time.
  */
-import limitsData from './sending-limits.json';
+import limitsData from './sending-limits.json' with { type: 'json' };
 
 const DAY_MS = 24 * 3600_000;
 const MINUTE_MS = 60_000;
