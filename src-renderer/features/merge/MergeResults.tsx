@@ -143,6 +143,7 @@ export function MergeResults(props: { run: MergeRun }) {
   const filtered = useMemo(() => (rows ?? []).filter((r) => matchesFilter(r.state, filter)), [rows, filter]);
   const visible = filtered.slice(0, limit);
   const retryable = (rows ?? []).filter((r) => RETRYABLE.has(r.state)).length;
+  const refused = counts.get('problems')! - retryable;
   const now = Date.now();
 
   async function retry() {
@@ -193,17 +194,25 @@ export function MergeResults(props: { run: MergeRun }) {
           )}
         </Field>
         <div className="merge-results__buttons">
-          <button type="button" onClick={() => void retry()} disabled={busy !== null || retryable === 0} aria-describedby={retryable === 0 ? retryReason : undefined}>
+          {/* aria-disabled, not disabled: the buttons keep the focus while they work and after, and a
+              keyboard user can still reach the one that cannot act and hear why. */}
+          <button
+            type="button"
+            onClick={() => void (busy === null && retryable > 0 ? retry() : undefined)}
+            aria-disabled={busy !== null || retryable === 0}
+            aria-describedby={retryable === 0 && rows ? retryReason : undefined}>
             {busy === 'retry' ? 'Retrying…' : 'Retry failed rows'}
           </button>
-          <button type="button" onClick={() => void exportCsv()} disabled={busy !== null || !rows}>
+          <button type="button" onClick={() => void (busy === null && rows ? exportCsv() : undefined)} aria-disabled={busy !== null || !rows}>
             {busy === 'export' ? 'Exporting…' : 'Export as CSV'}
           </button>
         </div>
       </div>
       {retryable === 0 && rows ? (
         <p className="field__hint" id={retryReason}>
-          Nothing to retry: no row failed or was refused.
+          {refused > 0
+            ? 'Nothing to retry: no row failed. A refused address would be refused again: correct it and send those rows in a new merge.'
+            : 'Nothing to retry: no row failed.'}
         </p>
       ) : null}
       <p role="status" className="merge-results__said">

@@ -130,6 +130,7 @@ function RunItem(props: {
   const rate = props.rate ? rateText(props.rate) : '';
   const headingId = `merge-run-${run.batchId}`;
   async function pauseOrResume() {
+    if (busy) return;
     setBusy(true);
     const api = getApi().merge;
     const r = run.paused ? await api.resume({ batchId: run.batchId }) : await api.pause({ batchId: run.batchId });
@@ -159,12 +160,13 @@ function RunItem(props: {
       <div className="actions actions--start">
         {!run.done ? (
           // One button that changes its words keeps the focus where the person left it.
-          <button type="button" key="pause-resume" onClick={() => void pauseOrResume()} disabled={busy}>
+          // Not disabled while it works: a disabled button would drop the focus.
+          <button type="button" key="pause-resume" onClick={() => void pauseOrResume()} aria-disabled={busy || undefined}>
             {run.paused ? 'Resume' : 'Pause'}
           </button>
         ) : null}
         {!run.done ? (
-          <button type="button" ref={(el) => props.register('cancel', el)} onClick={props.onAskCancel} disabled={busy}>
+          <button type="button" ref={(el) => props.register('cancel', el)} onClick={props.onAskCancel}>
             Cancel…
           </button>
         ) : null}
@@ -217,9 +219,17 @@ export function MergeRuns({ accounts }: { accounts: Account[] }) {
     meter.current.add(run, Date.now());
     setRuns((prev) => upsert(prev ?? [], run));
   };
-  /** The button, or the results button when it is gone (a cancelled or finished merge has no Cancel). */
-  const focusButton = (batchId: string, kind: 'cancel' | 'results') =>
-    (buttons.current.get(`${batchId}:${kind}`) ?? buttons.current.get(`${batchId}:results`))?.focus();
+  /**
+   * Where focus goes once the list has been drawn again (the dialog gone, the buttons as they are
+   * now): the button, or the results button when it is gone (a cancelled or finished merge has no Cancel).
+   */
+  const [focusAfter, setFocusAfter] = useState<{ batchId: string; kind: 'cancel' | 'results' } | null>(null);
+  useEffect(() => {
+    if (!focusAfter) return;
+    (buttons.current.get(`${focusAfter.batchId}:${focusAfter.kind}`) ?? buttons.current.get(`${focusAfter.batchId}:results`))?.focus();
+    setFocusAfter(null);
+  }, [focusAfter]);
+  const focusButton = (batchId: string, kind: 'cancel' | 'results') => setFocusAfter({ batchId, kind });
 
   return (
     <section className="merge-runs" aria-labelledby="merge-runs-heading">
@@ -262,7 +272,7 @@ export function MergeRuns({ accounts }: { accounts: Account[] }) {
             changed(run);
             setCancelling(null);
             // The Pause and Cancel buttons are gone with what was left to send: focus goes to the results.
-            requestAnimationFrame(() => focusButton(run.batchId, 'results'));
+            focusButton(run.batchId, 'results');
           }}
         />
       ) : null}

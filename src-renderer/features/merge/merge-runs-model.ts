@@ -180,5 +180,8 @@ export function matchesFilter(state: MergeRowState, filter: ResultFilter): boole
   return states === null || (states as readonly MergeRowState[]).includes(state);
 }
 
-/** Rows "Retry failed rows" sends again: failed ones (never one that may have been sent: that is the person's call). */
-export const RETRYABLE: ReadonlySet<MergeRowState> = new Set(['failed', 'refused']);
+/**
+ * Rows "Retry failed rows" sends again (merge:retryFailed): failed ones. Not one that may have been
+ * sent (the person's call, in the Outbox), nor one the server refused for good (it would be refused again).
+ */
+export const RETRYABLE: ReadonlySet<MergeRowState> = new Set(['failed']);

@@ -6,7 +6,7 @@ export class MergeRunsPage {
 
   /** The merge view, from the main navigation. */
   async open() {
-    await this.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: /merge/i }).click();
+    await this.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Mail merge', exact: true }).click();
     await expect(this.section).toBeVisible();
   }
 
