@@ -7,7 +7,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
 import AxeBuilder from '@axe-core/playwright';
+import { SMTPServer } from 'smtp-server';
 import type { Page } from '@playwright/test';
 import type { MailwrightApi } from '../../shared/client';
 import { expect, test } from './fixture';
@@ -202,4 +204,76 @@ test('cancelling a merge stops what has not gone; what was sent stays sent', asy
   const retry = merges.results(run.name).getByRole('button', { name: 'Retry failed rows' });
   await expect(retry).toBeDisabled();
   await expect(retry).toHaveAccessibleDescription('Nothing to retry: no row failed.');
+});
+
+test('a row that failed is sent again with "Retry failed rows", and the results follow', async ({ app }) => {
+  test.skip(app.mode !== 'bridge', 'the merge is started through the bridge');
+  test.setTimeout(120_000);
+  // A server that takes every recipient but turns down the first copy of one message after its data
+  // (554): a failure of the message, not a refused address, so sending it again can help.
+  const delivered: string[] = [];
+  let turnedDown = 0;
+  const smtp = new SMTPServer({
+    secure: false,
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    disableReverseLookup: true,
+    onData: (stream, session, cb) => {
+      stream.on('end', () => {
+        const to = session.envelope.rcptTo.map((r) => r.address);
+        if (to.includes('second@lan.test') && turnedDown === 0) {
+          turnedDown++;
+          return cb(Object.assign(new Error('5.7.1 Message content rejected, try again later by hand'), { responseCode: 554 }));
+        }
+        delivered.push(...to);
+        cb();
+      });
+      stream.resume();
+    },
+  });
+  smtp.on('error', () => {});
+  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+  try {
+    const { page } = app;
+    const wizard = new WizardPage(page);
+    await wizard.fillDetails({ displayName: 'Grey', email: 'grey@lan.test', password: 'unused' });
+    await wizard.setUpManually();
+    await wizard.fillServer({ host: '127.0.0.1', security: 'None', port: String((smtp.server.address() as AddressInfo).port) });
+    await page.getByLabel('Authentication method').selectOption({ label: 'No authentication' });
+    await wizard.check();
+    expect(await wizard.checkResult()).toBe('passed');
+    await wizard.save();
+
+    const csv = ['Name,Email', 'First,first@lan.test', 'Second,second@lan.test', 'Third,third@lan.test'].join('\n');
+    const { run } = await startMerge(page, csv, `Retry ${Date.now().toString(36)}`, 600);
+    const merges = new MergeRunsPage(page);
+    await merges.open();
+    await expect(merges.run(run.name).getByText('Finished with problems', { exact: true })).toBeVisible({ timeout: 30_000 });
+    await expect(merges.counts(run.name)).toHaveText('2 of 3 sent · 1 failed');
+
+    await merges.openResults(run.name);
+    const second = merges.resultRow(run.name, 'second@lan.test');
+    await expect(second.getByRole('cell').nth(2)).toHaveText('Failed');
+    await expect(second.locator('q')).toContainText('554');
+    expect(await merges.show(run.name, 'Refused or failed')).toBe('Refused or failed (1)');
+
+    const retry = merges.results(run.name).getByRole('button', { name: 'Retry failed rows' });
+    await expect(retry).toBeEnabled();
+    await retry.click();
+    await expect(merges.said(run.name)).toHaveText('1 row is being sent again.');
+    // It goes; the merge, now sent to everyone, looks it; the filter follows.
+    await expect(merges.run(run.name).getByText('All sent', { exact: true })).toBeVisible({ timeout: 30_000 });
+    await expect(merges.counts(run.name)).toHaveText('3 of 3 sent');
+    await expect
+      .poll(async () => (await merges.results(run.name).getByLabel('Show').locator('option').allTextContents()).find((o) => o.startsWith('Sent (')), { timeout: 10_000 })
+      .toBe('Sent (3)');
+    await merges.show(run.name, 'Sent');
+    await expect(second.getByRole('cell').nth(2)).toHaveText('Sent');
+    await expect(retry).toBeDisabled();
+    await expect(retry).toHaveAccessibleDescription('Nothing to retry: no row failed.');
+    expect(delivered.filter((a) => a === 'second@lan.test')).toEqual(['second@lan.test']);
+  } finally {
+    await new Promise<void>((r) => smtp.close(() => r()));
+  }
 });
