@@ -1,4 +1,4 @@
-import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { enhancedStatusOf } from '../../../shared/errors';
 import type { MergeResultRow, MergeRun } from '../../../shared/merge/contract';
 import type { AppError } from '../../../shared/result';
@@ -10,8 +10,13 @@ import { matchesFilter, RESULT_FILTERS, RETRYABLE, rowStateText, type ResultFilt
 
 /** Rows drawn at a time: a merge can have 50,000; a table of 200 stays quick, "Show more" draws the next. */
 export const RESULTS_PAGE = 200;
-/** While a merge runs, its results are fetched again at most this often (progress comes far more often). */
+/**
+ * While a merge runs, its results are fetched again at most this often (progress comes far more
+ * often), and less often for a long merge: every 2 s up to 2,000 rows, then 1 s more per 1,000 rows
+ * (10 s for 10,000), so a big merge's results do not keep main and the window busy.
+ */
 export const RESULTS_REFRESH_MS = 2000;
+const refreshEvery = (total: number) => Math.max(RESULTS_REFRESH_MS, Math.ceil(total / 1000) * 1000);
 
 /** The counts a results refresh depends on: a report that changes none of them changes no row. */
 const versionOf = (run: MergeRun) =>
@@ -93,7 +98,8 @@ function Details(props: { row: MergeResultRow; paused: boolean }) {
  * filtered, a page at a time; "Retry failed rows" and "Export as CSV". Fetched again (at a bounded
  * rate) while the merge makes progress.
  */
-export function MergeResults(props: { run: MergeRun }) {
+// Memoised: the list around it re-renders every second (the clock of the time left); the table need not.
+export const MergeResults = memo(function MergeResults(props: { run: MergeRun }) {
   const { run } = props;
   const [rows, setRows] = useState<MergeResultRow[] | null>(null);
   const [error, setError] = useState<AppError | null>(null);
@@ -125,7 +131,7 @@ export function MergeResults(props: { run: MergeRun }) {
   // The first load at once; later ones when the counts change, at most every RESULTS_REFRESH_MS.
   const version = versionOf(run);
   useEffect(() => {
-    const wait = Math.max(0, lastLoad.current + RESULTS_REFRESH_MS - Date.now());
+    const wait = Math.max(0, lastLoad.current + refreshEvery(run.total) - Date.now());
     const timer = setTimeout(() => void load(), lastLoad.current === 0 ? 0 : wait);
     return () => clearTimeout(timer);
   }, [version]);
@@ -276,4 +282,4 @@ export function MergeResults(props: { run: MergeRun }) {
       ) : null}
     </section>
   );
-}
+});
