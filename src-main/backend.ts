@@ -60,7 +60,7 @@ export interface BackendOptions {
   /** Outbox timing (tests shorten it). */
   outbox?: Pick<OutboxOptions, 'retry'>;
   /** The system's save dialog (Electron's dialog in the app; a chosen path in tests): the path, or null when cancelled. */
-  saveFile?: (suggestedName: string) => Promise<string | null>;
+  saveFile?: (suggestedName: string, title?: string) => Promise<string | null>;
   /** Opens an http(s) URL in the system browser (shell.openExternal in the app; recorded in tests). */
   openExternal?: (url: string) => Promise<void>;
   /** Calls back after the system wakes from sleep or the network changes (Electron's powerMonitor). */

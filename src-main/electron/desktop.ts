@@ -38,10 +38,10 @@ export function notify(notice: { title: string; body: string }, onClick: () => v
   notification.show();
 }
 
-/** The system's "save as" dialog for an attachment; null when cancelled. */
-export async function saveFile(suggestedName: string): Promise<string | null> {
+/** The system's "save as" dialog (an attachment unless the title says otherwise); null when cancelled. */
+export async function saveFile(suggestedName: string, title = 'Save attachment'): Promise<string | null> {
   const window = BrowserWindow.getFocusedWindow();
-  const options: Electron.SaveDialogOptions = { title: 'Save attachment', defaultPath: join(app.getPath('downloads'), suggestedName), buttonLabel: 'Save' };
+  const options: Electron.SaveDialogOptions = { title, defaultPath: join(app.getPath('downloads'), suggestedName), buttonLabel: 'Save' };
   const result = window ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options);
   return result.canceled || !result.filePath ? null : result.filePath;
 }

@@ -19,7 +19,7 @@ type OutboxHandlers = { [C in OutboxChannel]: (request: ParsedRequestOf<C>) => P
 
 /** What the renderer sees of a job: no envelope, the draft only when it is a valid draft. */
 export function jobView(job: OutboxJob): OutboxJobView {
-  const { envelope: _envelope, draft, dsn, dsnOffered, deliveryReports, draftDamaged, ...rest } = job;
+  const { envelope: _envelope, draft, dsn, dsnOffered, deliveryReports, draftDamaged, sizeLimit: _sizeLimit, ...rest } = job;
   const parsed = ComposeDraftSchema.safeParse(draft);
   // A draft that is there but not one the editor can open is as good as damaged: say so.
   const unusable = draftDamaged || (draft !== null && draft !== undefined && !parsed.success);

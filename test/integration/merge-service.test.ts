@@ -39,7 +39,7 @@ interface Harness {
   merge: MergeService;
   notices: DataNotices;
   progress: BatchProgress[];
-  save: { path: string | null };
+  save: { path: string | null; asked: Array<{ name: string; title: string | undefined }> };
   /** Closes the outbox and opens it and the merge service again on the same folder (a restart). */
   reopen(): Promise<void>;
 }
@@ -54,7 +54,7 @@ async function harness(options: { smtp?: ServeOptions; account?: Partial<StoredA
   const account: StoredAccount = { ...testAccount(server.port, 'none', 'none'), sendingLimits: FAST, ...options.account };
   const progress: BatchProgress[] = [];
   const notices = createDataNotices({ dataDir: folder });
-  const save = { path: join(folder, 'results.csv') as string | null };
+  const save: Harness['save'] = { path: join(folder, 'results.csv'), asked: [] };
   const open = async () => {
     const outbox = await Outbox.open({
       dir: join(folder, 'outbox'),
@@ -71,7 +71,10 @@ async function harness(options: { smtp?: ServeOptions; account?: Partial<StoredA
       outbox,
       accounts: { get: (id) => (id === account.id ? account : undefined) },
       tmpDir: join(folder, 'tmp'),
-      saveFile: async () => save.path,
+      saveFile: async (name, title) => {
+        save.asked.push({ name, title });
+        return save.path;
+      },
       notices,
       logger: silentLogger,
     });
@@ -136,6 +139,18 @@ describe('data, mapping and template', () => {
     expect(await h.merge.check(pasted.mergeId, mapping)).toMatchObject({ ok: false, error: { code: 'MERGE_NOT_FOUND' } });
   });
 
+  it('data that is no text, too many rows, and the ninth merge opened forgets the oldest', async () => {
+    const h = await harness();
+    const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+    expect(await h.merge.load({ kind: 'file', name: 'photo.csv', data: png.toString('base64') })).toMatchObject({ ok: false, error: { code: 'MERGE_DATA_UNREADABLE' } });
+    const many = ['Email', ...Array.from({ length: 50_001 }, (_, i) => `m${i}@example.org`)].join('\n');
+    expect(await h.merge.load({ kind: 'paste', text: many })).toMatchObject({ ok: false, error: { code: 'MERGE_TOO_MANY_ROWS' } });
+    const ids: string[] = [];
+    for (let i = 0; i < 9; i++) ids.push(must(await h.merge.load({ kind: 'paste', text: `Email\nm${i}@example.org\n` })).mergeId);
+    expect(await h.merge.check(ids[0]!, mapping)).toMatchObject({ ok: false, error: { code: 'MERGE_NOT_FOUND' } });
+    for (const id of ids.slice(1)) expect(must(await h.merge.check(id, mapping)).good).toBe(1);
+  });
+
   it('a template mistake is named by its part and the text near it; a field that is no column is named', async () => {
     const h = await harness();
     const { mergeId } = must(await h.merge.load(csvSource(MEMBERS)));
@@ -176,6 +191,31 @@ describe('data, mapping and template', () => {
   });
 });
 
+describe('the server’s SIZE', () => {
+  it('once the server said its SIZE, a row whose message is larger is flagged too large and not sent', async () => {
+    const h = await harness({ smtp: { size: 20_000 } });
+    const big = join(h.folder, 'big.bin');
+    writeFileSync(big, Buffer.alloc(30_000, 7));
+    const small = join(h.folder, 'small.txt');
+    writeFileSync(small, 'hello');
+    const csv = ['Name,Email,Code,Files', `Ann,ann@example.org,A1,${small}`, `Cid,cid@example.org,C3,${big}`].join('\n');
+    const { mergeId } = must(await h.merge.load(csvSource(csv)));
+    const template = templateFor(h.account, { attachmentColumn: 'Files' });
+    // Not known before the server took a message of this account.
+    expect(must(await h.merge.review(mergeId, mapping, template))).toMatchObject({ sendable: 2, withWarnings: 0 });
+    const test = must(await h.merge.test(mergeId, mapping, template, 1));
+    await settledRun(h, test.batchId);
+    const review = must(await h.merge.review(mergeId, mapping, template));
+    expect(review).toMatchObject({ total: 2, sendable: 1, withWarnings: 1 });
+    expect(review.rows).toEqual([{ index: 1, row: 3, warnings: [{ kind: 'too-large', sizeBytes: expect.any(Number), limitBytes: 20_000 }] }]);
+    expect(review.rows[0]!.warnings[0]).toMatchObject({ sizeBytes: expect.toSatisfy((n: number) => n > 40_000) });
+    const preview = must(await h.merge.preview(mergeId, mapping, template, 1));
+    expect(preview).toMatchObject({ sendable: false, attachments: [{ name: 'big.bin', size: 30_000 }] });
+    const run = must(await h.merge.start(mergeId, mapping, template, false));
+    expect(run.total).toBe(1);
+  });
+});
+
 describe('test first, then the real send', () => {
   it('the real send is refused until a test of this very template went to the person’s own address, with [Row N] subjects', async () => {
     const h = await harness();
@@ -212,6 +252,20 @@ describe('test first, then the real send', () => {
     ]);
   });
 
+  it('asked twice at once (a double click), the real send goes once and both answers name the same merge', async () => {
+    const h = await harness();
+    const { mergeId } = must(await h.merge.load(csvSource(MEMBERS)));
+    const template = templateFor(h.account);
+    const test = must(await h.merge.test(mergeId, mapping, template, 1));
+    await settledRun(h, test.batchId);
+    const [a, b] = await Promise.all([h.merge.start(mergeId, mapping, template, false), h.merge.start(mergeId, mapping, template, false)]);
+    expect(must(a).batchId).toBe(must(b).batchId);
+    await settledRun(h, must(a).batchId);
+    expect(must(await h.merge.start(mergeId, mapping, template, false)).batchId).toBe(must(a).batchId);
+    expect(h.server.deliveries.map((d) => d.to[0]).sort()).toEqual(['alice@mailwright.test', 'ann@example.org', 'cid@example.org']);
+    expect(h.merge.list()).toHaveLength(2);
+  });
+
   it('a merge over the threshold without unsubscribe asks once; with unsubscribe every message carries the headers and the line', async () => {
     const h = await harness();
     const rows = Array.from({ length: 101 }, (_, i) => `Member ${i},m${i}@example.org,C${i}`);
@@ -225,16 +279,39 @@ describe('test first, then the real send', () => {
     expect(asked.total).toBe(101);
     must(await h.merge.cancel(asked.batchId));
 
-    const withLink = templateFor(h.account, { unsubscribe: { https: 'https://club.example.org/u', mailto: 'leave@club.example.org' } });
+    const withLink = templateFor(h.account, { subject: 'Linked {{Code}}', unsubscribe: { https: 'https://club.example.org/u', mailto: 'leave@club.example.org' } });
     expect(must(await h.merge.plan(mergeId, mapping, withLink)).askUnsubscribe).toBe(false);
     const test = must(await h.merge.test(mergeId, mapping, withLink, 1));
     await settledRun(h, test.batchId);
-    const raw = h.server.deliveries.at(-1)!.raw.toString('utf8');
+    // Some of the cancelled merge may have gone meanwhile: the test is found by its subject.
+    const delivery = h.server.deliveries.find((d) => subjectOf(d.raw) === '[Row 2] Linked C0')!;
+    const raw = delivery.raw.toString('utf8');
     expect(raw.replace(/\r\n\s+/g, ' ')).toContain('List-Unsubscribe: <mailto:leave@club.example.org?subject=unsubscribe>, <https://club.example.org/u>');
     expect(raw).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
-    const parsed = await simpleParser(h.server.deliveries.at(-1)!.raw);
+    const parsed = await simpleParser(delivery.raw);
     expect(parsed.text).toContain('To stop receiving these messages, unsubscribe: https://club.example.org/u');
     expect(parsed.html).toContain('<a href="https://club.example.org/u">');
+  });
+});
+
+describe('inline images', () => {
+  it('an image pasted into the body goes as a cid: part of every message, and its temporary copy is removed', async () => {
+    const h = await harness();
+    const { mergeId } = must(await h.merge.load(csvSource(MEMBERS)));
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+    const template = templateFor(h.account, { body: { mode: 'rich', html: `<p>Dear {{Name}}</p><img alt="logo" src="data:image/png;base64,${png}">`, text: 'Dear {{Name}}' } });
+    const test = must(await h.merge.test(mergeId, mapping, template, 2));
+    await settledRun(h, test.batchId);
+    for (const d of h.server.deliveries) {
+      const parsed = await simpleParser(d.raw);
+      const image = parsed.attachments.find((a) => a.contentType === 'image/png')!;
+      expect(image.content.toString('base64')).toBe(png);
+      // The HTML part refers to the part (mailparser turns it back into a data: URL when it reads it).
+      expect(image.cid).toMatch(/@mailwright\.test$/);
+      expect(d.raw.toString('utf8')).not.toContain('data:image');
+      expect(parsed.html).toContain('<img alt="logo" src="data:image/png;base64,');
+    }
+    expect(existsSync(join(h.folder, 'tmp')) ? readdirSync(join(h.folder, 'tmp')) : []).toEqual([]);
   });
 });
 
@@ -274,12 +351,14 @@ describe('pace', () => {
     const template = templateFor(h.account);
     must(await h.merge.test(mergeId, mapping, template, 1));
     const run = must(await h.merge.start(mergeId, mapping, template, false));
+    // The first goes at once; the others wait a minute each.
+    await until(() => h.merge.list().find((r) => r.batchId === run.batchId)?.sent === 1, 5000, 'the first of the merge');
     const paused = must(await h.merge.pause(run.batchId));
     expect(paused.paused).toBe(true);
     await h.reopen();
     const listed = h.merge.list().find((r) => r.batchId === run.batchId)!;
     expect(listed).toMatchObject({ paused: true, name: 'members.csv: Your code {{Code}}', test: false, finishesAt: run.finishesAt, accountId: h.account.id });
-    expect(listed.waiting + listed.sent).toBe(3);
+    expect(listed).toMatchObject({ sent: 1, waiting: 2 });
     const resumed = must(await h.merge.resume(run.batchId));
     expect(resumed.paused).toBe(false);
     must(await h.merge.cancel(run.batchId));
@@ -334,6 +413,7 @@ describe('results', () => {
 
     // Export: every row, the formula guard on values a spreadsheet would run.
     expect(must(await h.merge.export(run.batchId))).toEqual({ saved: true });
+    expect(h.save.asked).toEqual([{ name: 'members.csv Your code {{Code}} results.csv', title: 'Save the merge results' }]);
     const text = readFileSync(h.save.path!, 'utf8');
     expect(text.charCodeAt(0)).toBe(0xfeff);
     const lines = text.slice(1).trim().split('\r\n');
@@ -373,9 +453,20 @@ describe('results', () => {
     const rows = must(await h.merge.results(run.batchId));
     expect(rows.map((r) => [r.row, r.recipient, r.state])).toEqual(expected);
     for (const r of rows) expect(r.reply).toMatch(/^250/);
+    // A bounce linked to a message already in the history still reaches its row and the count.
+    const moved = rows.find((r) => !live.some((j) => j.id === r.jobId))!;
+    must(
+      await h.outbox.recordDeliveryReports(moved.jobId, [
+        { recipient: moved.recipient, action: 'failed', status: '5.1.1', diagnostic: '550 5.1.1 No such user', reportedAt: new Date().toISOString(), reportMessageId: '<b1@example.org>', matchedBy: 'message-id' },
+      ]),
+    );
+    expect(h.merge.list().find((r) => r.batchId === run.batchId)!.bounced).toBe(1);
+    const bounced = expected.map(([row, recipient, state]) => [row, recipient, row === moved.row ? 'bounced' : state]);
+    expect(must(await h.merge.results(run.batchId)).map((r) => [r.row, r.recipient, r.state])).toEqual(bounced);
     await h.reopen();
-    expect(must(await h.merge.results(run.batchId)).map((r) => [r.row, r.recipient, r.state])).toEqual(expected);
-    expect(h.merge.list().find((r) => r.batchId === run.batchId)).toMatchObject({ sent: 3, done: true, name: 'members.csv: Your code {{Code}}' });
+    expect(must(await h.merge.results(run.batchId)).map((r) => [r.row, r.recipient, r.state])).toEqual(bounced);
+    expect(must(await h.merge.results(run.batchId)).find((r) => r.row === moved.row)!.reply).toBe('550 5.1.1 No such user');
+    expect(h.merge.list().find((r) => r.batchId === run.batchId)).toMatchObject({ sent: 3, bounced: 1, done: true, name: 'members.csv: Your code {{Code}}' });
   });
 
   it('a damaged record file is set aside and reported; the merge still shows, by its label', async () => {

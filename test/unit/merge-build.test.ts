@@ -48,6 +48,9 @@ describe('one personal message per row', () => {
     const r = await merge.build({ Name: 'Bob', Email: 'not-an-address', Invoice: 'B-1', Amount: '1', Files: missing }, from);
     expect(r.message).toBeNull();
     expect(r.warnings.map((w) => w.kind).sort()).toEqual(['attachment-not-found', 'bad-address', 'empty-field', 'no-recipient']);
+    // A relative path is not looked up from wherever the app runs.
+    const relative = await merge.build({ Name: 'Bob', Email: 'bob@example.org', Invoice: 'B-1', Amount: '1', Files: 'package.json' }, from);
+    expect(relative.warnings).toEqual([{ kind: 'empty-field', column: 'Accountant' }, { kind: 'attachment-not-found', path: 'package.json' }]);
     // A name with a comma stays one name in To, not two addresses.
     const comma = await merge.build({ Name: 'Smith, Ann "Annie"', Email: 'ann@example.org', Invoice: 'C-3', Amount: '1' }, from);
     expect(comma.message?.to).toEqual([{ name: 'Smith, Ann "Annie"', address: 'ann@example.org' }]);
@@ -63,7 +66,7 @@ describe('one personal message per row', () => {
     expect(message?.text).toBe('Hello\n\nTo stop receiving these messages, unsubscribe: write to leave+a&b@club.example.org with the subject "unsubscribe"\n');
     expect(message?.html).toBe(
       '<html><body><p>Hello</p><p style="font-size:small;color:#555">To stop receiving these messages, unsubscribe: ' +
-        '<a href="mailto:leave+a&#38;b@club.example.org?subject=unsubscribe">leave+a&#38;b@club.example.org</a></p></body></html>',
+        '<a href="mailto:leave+a&amp;b@club.example.org?subject=unsubscribe">leave+a&amp;b@club.example.org</a></p></body></html>',
     );
     // Without unsubscribe information nothing is added.
     const plain = await compileMerge({ to: '{{Email}}', cc: '', subject: 'Hi', text: 'Hello' }).build({ Email: 'ann@example.org' }, from);

@@ -6,7 +6,9 @@
  * that does not come out as one.
  */
 import { stat } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
 import { parseAddressList } from '../../../shared/addresses';
+import { escapeHtml } from '../../../shared/richtext';
 import type { MailAddress, MessageInput } from '../outbox/types';
 import { compileTemplate, type MergeTemplate } from './template';
 
@@ -27,8 +29,6 @@ export interface MergeDraft {
   /** Parts every message carries, such as the body's inline images (cid:), already on disk. */
   inline?: NonNullable<MessageInput['attachments']>;
 }
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
  * The visible unsubscribe line (issue 14, step 6): the bulk-sender rules want the way out in the
@@ -94,7 +94,8 @@ export function compileMerge(draft: MergeDraft): CompiledMerge {
         : [];
       const attachments: NonNullable<MessageInput['attachments']> = [];
       for (const path of paths) {
-        const info = await stat(path).catch(() => undefined);
+        // A relative path would be looked up from wherever the app was started: only a full path names a file.
+        const info = isAbsolute(path) ? await stat(path).catch(() => undefined) : undefined;
         if (!info?.isFile()) warnings.push({ kind: 'attachment-not-found', path });
         else attachments.push({ filename: path.split(/[\\/]/).pop()!, path });
       }

@@ -69,6 +69,11 @@ interface OpenMerge {
   tested: Set<string>;
   used: number;
   checked?: { key: string; rows: CheckedRows };
+  /**
+   * The real send of each mapping and template, started or being started: asked again (a second
+   * click, a window reloaded mid-way) it answers the same merge instead of sending everyone a second copy.
+   */
+  started: Map<string, Promise<Result<MergeRun>>>;
 }
 
 export interface MergeServiceOptions {
@@ -78,7 +83,7 @@ export interface MergeServiceOptions {
   /** Where the body's inline images are written while the messages are built. */
   tmpDir: string;
   /** The system's save dialog: the chosen path, or null when cancelled. */
-  saveFile: (suggestedName: string) => Promise<string | null>;
+  saveFile: (suggestedName: string, title?: string) => Promise<string | null>;
   notices: DamageReporter;
   logger: Logger;
   now?: () => number;
@@ -263,12 +268,30 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
     return ok({ merge: merge.value, rows: rows.value, account, from });
   };
 
-  const buildRow = async (merge: CompiledMerge, from: MessageInput['from'], good: CheckedRows['good'][number], index: number): Promise<BuiltRow> => {
-    const built = await merge.build(good.values, from);
-    return { index, row: good.row, values: good.values, message: built.message, warnings: built.warnings };
+  /**
+   * A message larger than the server accepts (the SIZE it announced when it last took a message of
+   * this account) would be refused: a warning that stops the row. Measured only when a rough guess
+   * comes near the limit (measuring reads every attachment).
+   */
+  const sizeWarning = async (message: MessageInput, limit: number | undefined): Promise<MergeWarning | undefined> => {
+    if (!limit) return undefined;
+    let attached = 0;
+    for (const a of message.attachments ?? []) attached += (await stat(a.path).catch(() => undefined))?.size ?? 0;
+    const guess = 4000 + (message.text.length + (message.html?.length ?? 0)) * 1.1 + attached * 1.4;
+    if (guess < limit * 0.8) return undefined;
+    const sizeBytes = await measureMessage(message).catch(() => undefined);
+    return sizeBytes !== undefined && sizeBytes > limit ? { kind: 'too-large', sizeBytes, limitBytes: limit } : undefined;
   };
 
-  const buildAll = (setup: Setup, merge: CompiledMerge) => mapLimit(setup.rows.good, BUILD_AT_ONCE, (good, i) => buildRow(merge, setup.from, good, i));
+  const buildRow = async (setup: Setup, merge: CompiledMerge, good: CheckedRows['good'][number], index: number): Promise<BuiltRow & { rendered: MessageInput }> => {
+    const built = await merge.build(good.values, setup.from);
+    const warnings: MergeWarning[] = [...built.warnings];
+    const tooLarge = built.message ? await sizeWarning(built.message, outbox.serverSizeLimit(setup.account.id)) : undefined;
+    if (tooLarge) warnings.push(tooLarge);
+    return { index, row: good.row, values: good.values, message: tooLarge ? null : built.message, rendered: built.rendered, warnings };
+  };
+
+  const buildAll = (setup: Setup, merge: CompiledMerge) => mapLimit(setup.rows.good, BUILD_AT_ONCE, (good, i) => buildRow(setup, merge, good, i));
 
   /** The limits a merge of this account follows, and where they come from. */
   const limitsOf = (account: StoredAccount): { limits: SendingLimits; from: MergePlan['limitsFrom']; provider: MergePlan['provider'] } => {
@@ -333,13 +356,24 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
 
   const nameOf = (merge: OpenMerge, template: MergeTemplate) => `${merge.source}: ${template.subject}`.slice(0, 300);
 
+  /** The account of a batch with no record (looked up once among the outbox's jobs, then remembered). */
+  const batchAccounts = new Map<string, string>();
+  const accountOfBatch = (batchId: string): string => {
+    let id = batchAccounts.get(batchId);
+    if (id === undefined) {
+      id = outbox.list().find((j) => j.batchId === batchId)?.accountId ?? '';
+      if (id) batchAccounts.set(batchId, id);
+    }
+    return id;
+  };
+
   /** A started merge as the view shows it: the outbox's counts with the merge's record. */
   const runOf = (p: BatchProgress, accountHint?: string): MergeRun => {
     const record = records.get(p.batchId);
     return {
       batchId: p.batchId,
       name: record?.name ?? p.label ?? 'Mail merge',
-      accountId: record?.accountId ?? accountHint ?? outbox.list().find((j) => j.batchId === p.batchId)?.accountId ?? '',
+      accountId: record?.accountId ?? accountHint ?? accountOfBatch(p.batchId),
       test: record?.test ?? (p.label ?? '').startsWith('Test: '),
       createdAt: record?.createdAt ?? p.createdAt,
       ...(record?.finishesAt ? { finishesAt: record.finishesAt } : {}),
@@ -432,12 +466,14 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
         logger.warn('merge: data unreadable', { error: (error as Error).name });
         return fail('MERGE_DATA_UNREADABLE');
       }
-      // A header and at least one row, and text: a binary file decodes to control characters.
-      const binary = [...table.columns.join('')].some((c) => c.charCodeAt(0) < 0x20 && c !== '\t' && c !== '\n' && c !== '\r');
+      // A header and at least one row, and text: a binary file (a picture, a spreadsheet's own format)
+      // decodes to control characters, which no table a person typed has.
+      const control = (text: string) => [...text].some((c) => c.charCodeAt(0) < 0x20 && c !== '\t' && c !== '\n' && c !== '\r');
+      const binary = control(table.columns.join('')) || table.rows.slice(0, 200).some((r) => control(Object.values(r.values).join('')));
       if (!table.columns.length || !table.rows.length || binary) return fail('MERGE_DATA_UNREADABLE');
       if (table.rows.length > MERGE_ROWS_MAX) return fail('MERGE_TOO_MANY_ROWS');
       const id = randomUUID();
-      merges.set(id, { id, source: source.kind === 'file' ? source.name : 'Pasted rows', table, tested: new Set(), used: now() });
+      merges.set(id, { id, source: source.kind === 'file' ? source.name : 'Pasted rows', table, tested: new Set(), started: new Map(), used: now() });
       // The newest few stay; an older one set up and left is forgotten.
       if (merges.size > OPEN_MERGES_MAX) {
         const oldest = [...merges.values()].sort((a, b) => a.used - b.used).slice(0, merges.size - OPEN_MERGES_MAX);
@@ -474,7 +510,7 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
       const warned: MergeReview['rows'] = [];
       let withWarnings = 0;
       await mapLimit(setup.value.rows.good, BUILD_AT_ONCE, async (good, index) => {
-        const built = await buildRow(merge.value, setup.value.from, good, index);
+        const built = await buildRow(setup.value, merge.value, good, index);
         if (built.message) sendable++;
         if (built.warnings.length) {
           withWarnings++;
@@ -492,7 +528,7 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
       if (!good) return fail('INVALID_REQUEST', { fields: [{ path: 'index', problem: 'too_big' }] });
       const merge = compiled(setup.value.merge, template, htmlOf(template));
       if (!merge.ok) return merge;
-      const built = await merge.value.build(good.values, setup.value.from);
+      const built = await buildRow(setup.value, merge.value, good, index);
       // A row a warning stops is still shown as the template fills it, with the warnings.
       const m = built.rendered;
       const attachments = await Promise.all((m.attachments ?? []).filter((a) => !a.cid).map(async (a) => ({ name: a.filename, size: (await stat(a.path).catch(() => undefined))?.size ?? 0 })));
@@ -533,7 +569,7 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
         // The first `count` rows that can be sent, in order (rows with a stopping warning are skipped, as the real send skips them).
         const rows: BuiltRow[] = [];
         for (let i = 0; i < setup.value.rows.good.length && rows.length < Math.min(count, MERGE_TEST_MAX); i++) {
-          const built = await buildRow(merge, from, setup.value.rows.good[i]!, i);
+          const built = await buildRow(setup.value, merge, setup.value.rows.good[i]!, i);
           if (built.message) rows.push(built);
         }
         if (!rows.length) return fail('MERGE_NOTHING_TO_SEND');
@@ -553,8 +589,15 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
     async start(mergeId: string, mapping: MergeMapping, template: MergeTemplate, withoutUnsubscribe: boolean): Promise<Result<MergeRun>> {
       const setup = setUp(mergeId, mapping, template);
       if (!setup.ok) return setup;
-      if (!setup.value.merge.tested.has(setupKey(mapping, template))) return fail('MERGE_NOT_TESTED');
-      return forSending(setup.value, template, async (merge) => {
+      const key = setupKey(mapping, template);
+      if (!setup.value.merge.tested.has(key)) return fail('MERGE_NOT_TESTED');
+      const already = setup.value.merge.started.get(key);
+      if (already) {
+        const earlier = await already;
+        const progress = earlier.ok ? outbox.batchProgress(earlier.value.batchId) : undefined;
+        if (progress) return ok(runOf(progress));
+      }
+      const starting = forSending(setup.value, template, async (merge) => {
         const sendable = (await buildAll(setup.value, merge)).filter((b) => b.message);
         const { plan, pace } = await planFor(setup.value, template, mapping, sendable);
         if (plan.askUnsubscribe && !withoutUnsubscribe) return fail('MERGE_UNSUBSCRIBE_MISSING');
@@ -570,6 +613,11 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
         if (!inputs.length) return fail('MERGE_NOTHING_TO_SEND');
         return queue(setup.value, inputs, { name: nameOf(setup.value.merge, template), accountId: setup.value.account.id, test: false, finishesAt: plan.finishesAt });
       });
+      setup.value.merge.started.set(key, starting);
+      const result = await starting;
+      // Refused (not tested, no unsubscribe, nothing to send, the outbox could not write): may be asked again.
+      if (!result.ok && setup.value.merge.started.get(key) === starting) setup.value.merge.started.delete(key);
+      return result;
     },
 
     /** Every started merge, newest first. */
@@ -618,7 +666,7 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
           .replace(/\s+/g, ' ')
           .trim()
           .slice(0, 80) || 'merge';
-      const path = await options.saveFile(`${base} results.csv`);
+      const path = await options.saveFile(`${base} results.csv`, 'Save the merge results');
       if (!path) return ok({ saved: false });
       try {
         // With a BOM, so spreadsheets read it as UTF-8; written whole or not at all.

@@ -404,7 +404,7 @@ function session(
         if (markerFailed && !dataStarted) return finish({ kind: 'not-delivered', error: appError('INTERNAL'), temporary: true, refused: [], deferred: [] });
         if (error) return failWith(error);
         const { refused, deferred } = splitRefusals(info.rejectedErrors as SmtpFailure[] | undefined);
-        finish({ kind: 'delivered', reply: String(info.response ?? '').trim(), accepted: info.accepted.map(String), refused, deferred, dsnOffered }, true);
+        finish({ kind: 'delivered', reply: String(info.response ?? '').trim(), accepted: info.accepted.map(String), refused, deferred, dsnOffered, sizeLimit: maxSize }, true);
       });
     };
 

@@ -691,11 +691,23 @@ export class Outbox {
       else if (this.past.has(id)) moved.add(id);
     }
     if (!moved.size) return { live, past: [] };
-    const read = await readHistory(this.dir).catch((error: unknown) => {
+    // Only this batch's entries are kept of the file as it streams by (the last line of an id wins).
+    const read = await readHistory<HistoryEntry | null>(this.dir, (e) => (moved.has(e.id) ? e : null)).catch((error: unknown) => {
       this.log.error('outbox: history unreadable', { error });
-      return { entries: new Map<string, HistoryEntry>(), damaged: 0 };
+      return { entries: new Map<string, HistoryEntry | null>(), damaged: 0 };
     });
     return { live, past: [...moved].flatMap((id) => read.entries.get(id) ?? []) };
+  }
+
+  /**
+   * The largest message the account's server accepts, as it said (SIZE) when it last took one of the
+   * messages still in the outbox: undefined when not known, 0 when it named no limit.
+   */
+  serverSizeLimit(accountId: string): number | undefined {
+    let newest: JobRecord | undefined;
+    for (const job of this.jobs.values())
+      if (job.accountId === accountId && job.sizeLimit !== undefined && (!newest || job.updatedAt > newest.updatedAt)) newest = job;
+    return newest?.sizeLimit;
   }
 
   /** How many messages of a batch were sent and then bounced (a linked delivery report says not delivered). */
@@ -1172,6 +1184,7 @@ export class Outbox {
       // Nothing was attempted: not counted as an attempt, and never 'sent' (even when earlier attempts reached some recipients).
       if (outcome.kind === 'not-delivered' && outcome.error.code === 'OUTBOX_MESSAGE_DAMAGED') next = this.damagedMessage(this.jobs.get(id)!, this.now());
       if (outcome.kind === 'delivered' && outcome.dsnOffered !== undefined) next = { ...next, dsnOffered: outcome.dsnOffered };
+      if (outcome.kind === 'delivered' && outcome.sizeLimit !== undefined) next = { ...next, sizeLimit: outcome.sizeLimit };
       this.inflight.delete(id);
       return { next, durable: this.store.update(next) };
     });

@@ -58,6 +58,8 @@ export interface OutboxJob {
   dsn?: DsnOptions;
   /** Whether the server offered DSN at the last attempt that reached its EHLO (undefined: not known yet). */
   dsnOffered?: boolean;
+  /** The SIZE the server announced when this message was delivered (0: none); a mail merge warns of a message over it. */
+  sizeLimit?: number;
   /** Delivery reports (bounces, delays, delivery notices) linked to this message, oldest first. */
   deliveryReports?: DeliveryReportEntry[];
   /** While sending; reported through onChange, not persisted. */
@@ -166,7 +168,16 @@ export const DEFAULT_RETRY: RetryPolicy = { baseMs: 30_000, maxMs: 30 * 60_000, 
 /** How one delivery attempt ended. */
 export type DeliveryOutcome =
   /** The server answered 250 to the data: the accepted recipients have it. `deferred`: 4xx on RCPT, to try again later. */
-  | { kind: 'delivered'; reply: string; accepted: string[]; refused: Refusal[]; deferred: Refusal[]; dsnOffered?: boolean }
+  | {
+      kind: 'delivered';
+      reply: string;
+      accepted: string[];
+      refused: Refusal[];
+      deferred: Refusal[];
+      dsnOffered?: boolean;
+      /** The largest message the server said it accepts (SIZE in its EHLO reply); 0 when it named none. */
+      sizeLimit?: number;
+    }
   /** Nothing was delivered, for certain (a reply said no, or the data never started). */
   | { kind: 'not-delivered'; error: AppError; temporary: boolean; refused: Refusal[]; deferred: Refusal[] }
   /** The data started going out and no final reply came: may have been sent. */
