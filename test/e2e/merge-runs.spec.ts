@@ -73,8 +73,8 @@ test('a merge shows its progress, pauses and resumes, finishes without a success
   await merges.open();
   // Newest first; the test ("send the first 1 to me") is there too, marked as such.
   await expect(merges.runs.first()).toContainText(run.name);
-  await expect(merges.run(testRun.name).getByText('Test', { exact: true })).toBeVisible();
-  await expect(merges.run(run.name).getByText('Sending', { exact: true })).toBeVisible();
+  await expect(merges.state(testRun.name, 'Test')).toBeVisible();
+  await expect(merges.state(run.name, 'Sending')).toBeVisible();
   await expect(merges.progress(run.name)).toHaveAttribute('aria-valuemax', '20');
 
   // It moves: one a second (the limit set above).
@@ -84,7 +84,7 @@ test('a merge shows its progress, pauses and resumes, finishes without a success
   // Pause: the state says so, and nothing more goes (a message being handed over may finish).
   const pause = merges.button(run.name, 'Pause');
   await pause.click();
-  await expect(merges.run(run.name).getByText('Paused', { exact: true })).toBeVisible();
+  await expect(merges.state(run.name, 'Paused')).toBeVisible();
   await expect(merges.run(run.name).getByText(/^Paused: nothing more is sent until you resume/)).toBeVisible();
   // The same button, now Resume, keeps the focus.
   await expect(merges.button(run.name, 'Resume')).toBeFocused();
@@ -107,13 +107,13 @@ test('a merge shows its progress, pauses and resumes, finishes without a success
 
   // Resume: it goes on and finishes.
   await merges.button(run.name, 'Resume').click();
-  await expect(merges.run(run.name).getByText('Sending', { exact: true })).toBeVisible();
+  await expect(merges.state(run.name, 'Sending')).toBeVisible();
   await expect.poll(() => merges.ended(run.name), { timeout: 10_000 }).toBeGreaterThan(atPause);
-  await expect(merges.run(run.name).getByText('Finished with problems', { exact: true })).toBeVisible({ timeout: 60_000 });
+  await expect(merges.state(run.name, 'Finished with problems')).toBeVisible({ timeout: 60_000 });
   await expect(merges.counts(run.name)).toHaveText('19 of 20 sent · 1 failed');
   // Never the success look for a merge with a refused row.
-  await expect(merges.run(run.name).getByText('All sent', { exact: true })).toHaveCount(0);
-  await expect(merges.run(testRun.name).getByText('Test sent', { exact: true })).toBeVisible();
+  await expect(merges.state(run.name, 'All sent')).toHaveCount(0);
+  await expect(merges.state(testRun.name, 'Test sent')).toBeVisible();
 
   // Results: every row, the refused one with Postfix's reply, explained.
   await merges.openResults(run.name);
@@ -188,7 +188,7 @@ test('cancelling a merge stops what has not gone; what was sent stays sent', asy
   await expect(dialog).toContainText('will not be sent');
   await dialog.getByRole('button', { name: 'Cancel the rest' }).click();
   await expect(dialog).toBeHidden();
-  await expect(merges.run(run.name).getByText('Cancelled', { exact: true })).toBeVisible();
+  await expect(merges.state(run.name, 'Cancelled')).toBeVisible();
   // Nothing left to pause or cancel; focus lands on the results button.
   await expect(merges.button(run.name, 'Pause')).toHaveCount(0);
   await expect(merges.button(run.name, 'Results')).toBeFocused();
@@ -249,7 +249,7 @@ test('a row that failed is sent again with "Retry failed rows", and the results 
     const { run } = await startMerge(page, csv, `Retry ${Date.now().toString(36)}`, 600);
     const merges = new MergeRunsPage(page);
     await merges.open();
-    await expect(merges.run(run.name).getByText('Finished with problems', { exact: true })).toBeVisible({ timeout: 30_000 });
+    await expect(merges.state(run.name, 'Finished with problems')).toBeVisible({ timeout: 30_000 });
     await expect(merges.counts(run.name)).toHaveText('2 of 3 sent · 1 failed');
 
     await merges.openResults(run.name);
@@ -263,7 +263,7 @@ test('a row that failed is sent again with "Retry failed rows", and the results 
     await retry.click();
     await expect(merges.said(run.name)).toHaveText('1 row is being sent again.');
     // It goes; the merge, now sent to everyone, looks it; the filter follows.
-    await expect(merges.run(run.name).getByText('All sent', { exact: true })).toBeVisible({ timeout: 30_000 });
+    await expect(merges.state(run.name, 'All sent')).toBeVisible({ timeout: 30_000 });
     await expect(merges.counts(run.name)).toHaveText('3 of 3 sent');
     await expect
       .poll(async () => (await merges.results(run.name).getByLabel('Show').locator('option').allTextContents()).find((o) => o.startsWith('Sent (')), { timeout: 10_000 })

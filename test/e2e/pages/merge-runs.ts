@@ -38,9 +38,9 @@ export class MergeRunsPage {
     return this.run(name).getByText(/^[\d,]+ of [\d,]+ sent/);
   }
 
-  /** The merge's state in words: Sending, Paused, All sent, Finished with problems, Cancelled… */
-  status(name: string): Locator {
-    return this.run(name).locator('.merge-run__head .merge-badge');
+  /** The merge's state in words, exactly: Sending, Paused, All sent, Finished with problems, Cancelled… */
+  state(name: string, words: string): Locator {
+    return this.run(name).getByText(words, { exact: true });
   }
 
   button(name: string, label: string): Locator {
