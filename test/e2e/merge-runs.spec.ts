@@ -25,9 +25,9 @@ interface Started {
  * Opens `csv` as pasted rows and starts it through the API the page has (window.mailwright): a test
  * of the first row to the account's own address, then the real merge. Answers both runs.
  */
-async function startMerge(page: Page, csv: string, subject: string, perMinute: number): Promise<Started> {
+async function startMerge(page: Page, csv: string, subject: string, perMinute: number, unsubscribe?: string): Promise<Started> {
   return page.evaluate(
-    async ({ csv, subject, perMinute }) => {
+    async ({ csv, subject, perMinute, unsubscribe }) => {
       const api = (window as unknown as { mailwright: MailwrightApi }).mailwright;
       const unwrap = <T,>(r: { ok: true; value: T } | { ok: false; error: { code: string } }): T => {
         if (!r.ok) throw new Error(`merge API: ${r.error.code}`);
@@ -43,13 +43,27 @@ async function startMerge(page: Page, csv: string, subject: string, perMinute: n
         to: '{{Name}} <{{Email}}>',
         subject: `${subject} {{Name}}`,
         body: { mode: 'plain' as const, html: '', text: 'Dear {{Name}},\nsee you on Saturday.\n' },
+        // Over 100 messages, a merge without a way to unsubscribe is not started unasked.
+        ...(unsubscribe ? { unsubscribe: { mailto: unsubscribe } } : {}),
       };
       const tested = unwrap(await api.merge.test({ mergeId: data.mergeId, mapping, template, count: 1 }));
       const run = unwrap(await api.merge.start({ mergeId: data.mergeId, mapping, template }));
       return { test: { name: tested.name }, run: { name: run.name, batchId: run.batchId } };
     },
-    { csv, subject, perMinute },
+    { csv, subject, perMinute, unsubscribe },
   );
+}
+
+/** An account on an in-process smtp-server (no TLS, no sign-in), checked and saved through the wizard. */
+async function addLocalAccount(page: Page, smtp: SMTPServer) {
+  const wizard = new WizardPage(page);
+  await wizard.fillDetails({ displayName: 'Grey', email: 'grey@lan.test', password: 'unused' });
+  await wizard.setUpManually();
+  await wizard.fillServer({ host: '127.0.0.1', security: 'None', port: String((smtp.server.address() as AddressInfo).port) });
+  await page.getByLabel('Authentication method').selectOption({ label: 'No authentication' });
+  await wizard.check();
+  expect(await wizard.checkResult()).toBe('passed');
+  await wizard.save();
 }
 
 async function addPostfixAccount(page: Page, servers: Parameters<WizardPage['addAccount']>[0]) {
@@ -236,14 +250,7 @@ test('a row that failed is sent again with "Retry failed rows", and the results 
   await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
   try {
     const { page } = app;
-    const wizard = new WizardPage(page);
-    await wizard.fillDetails({ displayName: 'Grey', email: 'grey@lan.test', password: 'unused' });
-    await wizard.setUpManually();
-    await wizard.fillServer({ host: '127.0.0.1', security: 'None', port: String((smtp.server.address() as AddressInfo).port) });
-    await page.getByLabel('Authentication method').selectOption({ label: 'No authentication' });
-    await wizard.check();
-    expect(await wizard.checkResult()).toBe('passed');
-    await wizard.save();
+    await addLocalAccount(page, smtp);
 
     const csv = ['Name,Email', 'First,first@lan.test', 'Second,second@lan.test', 'Third,third@lan.test'].join('\n');
     const { run } = await startMerge(page, csv, `Retry ${Date.now().toString(36)}`, 600);
@@ -273,6 +280,45 @@ test('a row that failed is sent again with "Retry failed rows", and the results 
     await expect(retry).toBeDisabled();
     await expect(retry).toHaveAccessibleDescription('Nothing to retry: no row failed.');
     expect(delivered.filter((a) => a === 'second@lan.test')).toEqual(['second@lan.test']);
+  } finally {
+    await new Promise<void>((r) => smtp.close(() => r()));
+  }
+});
+
+test('a long merge’s results come 200 rows at a time; "Show more" draws the next and takes the focus there', async ({ app }) => {
+  test.skip(app.mode !== 'bridge', 'the merge is started through the bridge');
+  test.setTimeout(150_000);
+  const smtp = new SMTPServer({
+    secure: false,
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    disableReverseLookup: true,
+    onData: (stream, _session, cb) => {
+      stream.on('end', () => cb());
+      stream.resume();
+    },
+  });
+  smtp.on('error', () => {});
+  await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
+  try {
+    const { page } = app;
+    await addLocalAccount(page, smtp);
+    const csv = ['Name,Email', ...Array.from({ length: 250 }, (_, i) => `Member ${i},member${i}@lan.test`)].join('\n');
+    const { run } = await startMerge(page, csv, `Long ${Date.now().toString(36)}`, 100_000, 'leave@lan.test');
+    const merges = new MergeRunsPage(page);
+    await merges.open();
+    await expect(merges.state(run.name, 'All sent')).toBeVisible({ timeout: 90_000 });
+    await merges.openResults(run.name);
+    const table = merges.resultsTable(run.name);
+    await expect(table.getByRole('caption')).toHaveText('250 rows, the first 200 shown');
+    await expect(merges.resultRows(run.name)).toHaveCount(200);
+    await merges.results(run.name).getByRole('button', { name: 'Show more (50 of 50 left)' }).click();
+    await expect(merges.resultRows(run.name)).toHaveCount(250);
+    await expect(table.getByRole('caption')).toHaveText('250 rows');
+    // The first of the new rows (file row 202: the header is row 1) has the focus; the button is gone.
+    await expect(merges.resultRow(run.name, 'member200@lan.test')).toBeFocused();
+    await expect(merges.results(run.name).getByRole('button', { name: /^Show more/ })).toHaveCount(0);
   } finally {
     await new Promise<void>((r) => smtp.close(() => r()));
   }
