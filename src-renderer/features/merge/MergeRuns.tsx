@@ -254,9 +254,7 @@ export function MergeRuns({ accounts }: { accounts: Account[] }) {
                 if (el) buttons.current.set(`${run.batchId}:${kind}`, el);
                 else buttons.current.delete(`${run.batchId}:${kind}`);
               }}>
-              {resultsOf === run.batchId ? (
-<MergeResults run={run} />
-              ) : null}
+              {resultsOf === run.batchId ? <MergeResults run={run} /> : null}
             </RunItem>
           ))}
         </ul>
