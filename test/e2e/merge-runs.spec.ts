@@ -113,6 +113,7 @@ test('a merge shows its progress, pauses and resumes, finishes without a success
   await merges.button(run.name, 'Cancel…').click();
   const dialog = merges.cancelDialog(run.name);
   await expect(dialog).toBeVisible();
+  await expect(dialog).toHaveAttribute('aria-modal', 'true');
   await expect(dialog).toContainText('stay sent');
   await expect(dialog.getByRole('button', { name: 'Keep sending' })).toBeFocused();
   await page.keyboard.press('Escape');

@@ -52,6 +52,8 @@ function CancelDialog(props: { run: MergeRun; onDone: (run: MergeRun) => void; o
     <dialog
       ref={ref}
       className="confirm"
+      // showModal() makes it modal; said outright too, for assistive technology that reads the attribute.
+      aria-modal="true"
       aria-labelledby="merge-cancel-title"
       aria-describedby="merge-cancel-what"
       onCancel={(e) => {
