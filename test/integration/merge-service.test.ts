@@ -185,6 +185,11 @@ describe('data, mapping and template', () => {
       [2, ['bad-address']],
       [4, ['bad-address']],
     ]);
+    // A To that does not name the row's own address would send every row to the same people: stopped.
+    const fixed = must(await h.merge.review(mergeId, mapping, templateFor(h.account, { to: 'board@example.org' })));
+    expect(fixed).toMatchObject({ total: 2, sendable: 0, withWarnings: 2 });
+    expect(fixed.rows[0]!.warnings).toEqual([{ kind: 'bad-address', field: 'to', text: 'board@example.org', message: expect.stringContaining('(ann@example.org)') }]);
+    expect(must(await h.merge.review(mergeId, mapping, templateFor(h.account, { to: 'board@example.org', cc: '{{Email}}' }))).sendable).toBe(2);
     const stopped = must(await h.merge.preview(mergeId, mapping, withCc, 0));
     expect(stopped).toMatchObject({ sendable: false, subject: 'Hi Ann', to: ['Ann <ann@example.org>'] });
     expect(stopped.sizeBytes).toBeUndefined();

@@ -277,7 +277,8 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
     if (!limit) return undefined;
     let attached = 0;
     for (const a of message.attachments ?? []) attached += (await stat(a.path).catch(() => undefined))?.size ?? 0;
-    const guess = 4000 + (message.text.length + (message.html?.length ?? 0)) * 1.1 + attached * 1.4;
+    // At most 4 bytes a character once encoded (UTF-8, then base64); attachments grow by a third in base64.
+    const guess = 4000 + (message.text.length + (message.html?.length ?? 0)) * 4 + attached * 1.4;
     if (guess < limit * 0.8) return undefined;
     const sizeBytes = await measureMessage(message).catch(() => undefined);
     return sizeBytes !== undefined && sizeBytes > limit ? { kind: 'too-large', sizeBytes, limitBytes: limit } : undefined;
@@ -286,9 +287,21 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
   const buildRow = async (setup: Setup, merge: CompiledMerge, good: CheckedRows['good'][number], index: number): Promise<BuiltRow & { rendered: MessageInput }> => {
     const built = await merge.build(good.values, setup.from);
     const warnings: MergeWarning[] = [...built.warnings];
-    const tooLarge = built.message ? await sizeWarning(built.message, outbox.serverSizeLimit(setup.account.id)) : undefined;
+    // The row was checked for its address column: a To and Cc without that address would send every
+    // row to the same people (a To typed as a fixed address). That stops the row.
+    const own = good.recipient.address.toLowerCase();
+    const sent = built.message ? [...built.message.to, ...built.message.cc] : [];
+    const elsewhere = built.message !== null && !sent.some((a) => a.address.trim().toLowerCase() === own);
+    if (elsewhere)
+      warnings.push({
+        kind: 'bad-address',
+        field: 'to',
+        text: sent.map((a) => a.address).join(', '),
+        message: `it does not include this row’s own address (${good.recipient.address}), so the message would go to someone else`,
+      });
+    const tooLarge = built.message && !elsewhere ? await sizeWarning(built.message, outbox.serverSizeLimit(setup.account.id)) : undefined;
     if (tooLarge) warnings.push(tooLarge);
-    return { index, row: good.row, values: good.values, message: tooLarge ? null : built.message, rendered: built.rendered, warnings };
+    return { index, row: good.row, values: good.values, message: tooLarge || elsewhere ? null : built.message, rendered: built.rendered, warnings };
   };
 
   const buildAll = (setup: Setup, merge: CompiledMerge) => mapLimit(setup.rows.good, BUILD_AT_ONCE, (good, i) => buildRow(setup, merge, good, i));
