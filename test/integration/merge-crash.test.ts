@@ -32,6 +32,7 @@ import { checkRows, parseTable } from '../../shared/merge/table';
 import { readHistory } from '../../src-main/services/outbox/history';
 import { JOURNAL_FILE, replay } from '../../src-main/services/outbox/journal';
 import { startMailServers, type MailServers } from '../support/mail-servers';
+import { seeded } from '../support/outbox-crash-harness';
 import type { MergeCrashConfig } from '../support/merge-crash-child';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -84,17 +85,6 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-/** mulberry32: a seeded random, so a run can be replayed. */
-function seeded(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A look-alike of the domain: its first a, e or o in Cyrillic. */

@@ -81,7 +81,7 @@ export interface CrashFigures {
 }
 
 /** mulberry32: a seeded random, so a run can be replayed. */
-function seeded(seed: number): () => number {
+export function seeded(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

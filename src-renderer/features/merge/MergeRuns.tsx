@@ -7,6 +7,7 @@ import { ErrorNotice } from '../../ui/ErrorNotice';
 import { MergeResults } from './MergeResults';
 import { clockTime, countsLine, handled, problemCount, RateMeter, rateText, runStatus, timeLeftText } from './merge-runs-model';
 import './merge-runs.css';
+import { useNow } from '../../ui/useNow';
 
 const byNewest = (a: MergeRun, b: MergeRun) => b.createdAt.localeCompare(a.createdAt);
 
@@ -16,16 +17,6 @@ function upsert(runs: MergeRun[], run: MergeRun): MergeRun[] {
   return [...rest, run].sort(byNewest);
 }
 
-/** Re-renders every second while a merge runs (rate and time left move on with the clock). */
-function useNow(active: boolean): number {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [active]);
-  return now;
-}
 
 /**
  * "Cancel <merge>?": says before it happens that what was sent stays sent. A modal dialog (focus

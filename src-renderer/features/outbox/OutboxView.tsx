@@ -11,6 +11,7 @@ import { formatBytes, formatTime, formatUntil } from '../../ui/format';
 import { SignInHelp } from '../advisor/SignInHelp';
 import { SignInAgain } from '../oauth/SignInAgain';
 import { partlyRefused } from './attention';
+import { useNow } from '../../ui/useNow';
 
 const STATE_LABEL: Record<JobState, string> = {
   queued: 'Waiting to send',
@@ -63,16 +64,6 @@ function RefusedRecipients(props: { refused: ReadonlyArray<{ address: string; se
   );
 }
 
-/** Re-renders every second while something is counting down. */
-function useNow(active: boolean): number {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    if (!active) return;
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [active]);
-  return now;
-}
 
 const REPORT_LABEL: Record<DeliveryReportEntry['action'], string> = {
   failed: 'Bounced',
