@@ -392,6 +392,36 @@ describe('pace', () => {
   });
 });
 
+describe('pace after a pause', () => {
+  it('a merge resumed after its rows fell due keeps its pace: the rows the pause held do not all go at once', async () => {
+    // 10 a second: the pause below holds rows that fall due while it lasts.
+    const h = await harness({ account: { sendingLimits: { recipientsPerDay: null, messagesPerMinute: 600 } } });
+    const rows = ['Name,Email,Code', ...Array.from({ length: 6 }, (_, i) => `N${i},n${i}@example.org,C${i}`)].join('\n');
+    const { mergeId } = must(await h.merge.load(csvSource(rows)));
+    const template = templateFor(h.account);
+    must(await h.merge.test(mergeId, mapping, template, 1));
+    await until(() => h.server.deliveries.length === 1, 5000, 'the test');
+    const run = must(await h.merge.start(mergeId, mapping, template, false));
+    must(await h.merge.pause(run.batchId));
+    // Every row is due now; meanwhile the account's limit became 1 a minute.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    h.account.sendingLimits = { recipientsPerDay: null, messagesPerMinute: 1 };
+    const held = h.merge.list().find((r) => r.batchId === run.batchId)!;
+    expect(held.waiting).toBeGreaterThanOrEqual(2);
+    const sentAtResume = held.sent;
+    must(await h.merge.resume(run.batchId));
+    await until(() => h.merge.list().find((r) => r.batchId === run.batchId)!.sent === sentAtResume + 1, 5000, 'the first row after the pause');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // One went at once; the others wait a minute apart, as the new plan says.
+    expect(h.merge.list().find((r) => r.batchId === run.batchId)!.sent).toBe(sentAtResume + 1);
+    const waiting = must(await h.merge.results(run.batchId)).filter((r) => r.state === 'waiting');
+    expect(waiting.length).toBe(held.waiting - 1);
+    const times = waiting.map((r) => Date.parse(r.at)).sort((a, b) => a - b);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(59_000);
+    must(await h.merge.cancel(run.batchId));
+  });
+});
+
 describe('results', () => {
   it('names each row’s outcome: sent with the reply, refused with the server’s words, failed, bounced; retries the failed; exports CSV', async () => {
     let refusedOnce = false;

@@ -335,11 +335,11 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
   };
 
   /** What the account sent in the last 24 hours, and what it has queued, as the planner counts it (oldest first). */
-  const sentBefore = async (accountId: string, at: number) => {
+  const sentBefore = async (accountId: string, at: number, except?: ReadonlySet<string>) => {
     const events: Array<{ at: number; recipients: number }> = [];
     for (const ref of await outbox.sentMessages(accountId, at - DAY_MS)) events.push({ at: Date.parse(ref.sentAt), recipients: ref.recipients.length });
     for (const job of outbox.list())
-      if (job.accountId === accountId && (job.state === 'queued' || job.state === 'retrying' || job.state === 'sending' || job.state === 'signin'))
+      if (job.accountId === accountId && !except?.has(job.id) && (job.state === 'queued' || job.state === 'retrying' || job.state === 'sending' || job.state === 'signin'))
         events.push({ at: Math.max(at, Date.parse(job.notBefore)), recipients: job.summary.to.length });
     return events.filter((e) => !Number.isNaN(e.at) && e.at > at - DAY_MS).sort((a, b) => a.at - b.at);
   };
@@ -660,7 +660,27 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
         .reverse();
     },
     pause: (batchId: string) => batchRun(outbox.pauseBatch(batchId)),
-    resume: (batchId: string) => batchRun(outbox.resumeBatch(batchId)),
+    /**
+     * Resumes a merge with its pace planned again from now: the rows the pause held would otherwise
+     * all be due at once, past the account's per-minute and daily limits.
+     */
+    async resume(batchId: string): Promise<Result<MergeRun>> {
+      const members = await outbox.batchMembers(batchId);
+      const waiting = (members?.live ?? []).filter((j) => j.state === 'queued').sort((a, b) => a.notBefore.localeCompare(b.notBefore));
+      const account = waiting[0] && options.accounts.get(waiting[0].accountId);
+      if (!account) return batchRun(outbox.resumeBatch(batchId));
+      const startAt = now();
+      const before = await sentBefore(account.id, startAt, new Set(waiting.map((j) => j.id)));
+      const pace = planPace({ messages: waiting.map((j) => ({ recipients: j.summary.to })), limits: limitsOf(account).limits, startAt, sentBefore: before });
+      const times = new Map<string, Date>();
+      waiting.forEach((job, i) => {
+        const at = pace.sendAt[i];
+        if (at !== null && at !== undefined) times.set(job.id, new Date(at));
+      });
+      const record = records.get(batchId);
+      if (record) await keep({ ...record, finishesAt: new Date(pace.finishesAt).toISOString() }).catch((error: unknown) => logger.error('merge: record not written', { code: (error as NodeJS.ErrnoException).code }));
+      return batchRun(outbox.resumeBatch(batchId, { notBefore: times }));
+    },
     cancel: (batchId: string) => batchRun(outbox.cancelBatch(batchId)),
     /** For the outbox's onBatchProgress: the merge as the view shows it. */
     progress: (p: BatchProgress): MergeRun => runOf(p),

@@ -730,9 +730,41 @@ export class Outbox {
     return this.setPaused(batchId, true);
   }
 
-  /** Lets the batch's waiting messages go again, each when it is due. */
-  resumeBatch(batchId: string): Promise<Result<BatchProgress>> {
+  /**
+   * Lets the batch's waiting messages go again, each when it is due. `notBefore` gives queued messages
+   * new times first (a mail merge plans its pace again from now: what a long pause held would
+   * otherwise all be due at once, past the account's per-minute and daily limits). The new times are
+   * durable before the batch is resumed.
+   */
+  async resumeBatch(batchId: string, options: { notBefore?: ReadonlyMap<string, Date> } = {}): Promise<Result<BatchProgress>> {
+    if (options.notBefore?.size) {
+      const retimed = await this.retime(batchId, options.notBefore);
+      if (!retimed.ok) return retimed;
+    }
     return this.setPaused(batchId, false);
+  }
+
+  /** New due times for queued messages of a batch (others, and unknown ids, are left as they are). */
+  private retime(batchId: string, times: ReadonlyMap<string, Date>): Promise<Result<void>> {
+    return this.serial(async (): Promise<Result<void>> => {
+      if (!this.batches.has(batchId)) return fail('JOB_NOT_FOUND');
+      if (this.closed) return fail('CANCELLED');
+      const updatedAt = new Date(this.now()).toISOString();
+      const changed: JobRecord[] = [];
+      for (const [id, at] of times) {
+        const job = this.jobs.get(id);
+        if (!job || job.batchId !== batchId || job.state !== 'queued' || Number.isNaN(at.getTime())) continue;
+        changed.push({ ...job, notBefore: at.toISOString(), updatedAt });
+      }
+      try {
+        await Promise.all(changed.map((job) => this.store.update(job)));
+      } catch (error) {
+        this.log.error('outbox: could not write the job', { batch: batchId, error });
+        return fail('OUTBOX_UNWRITABLE');
+      }
+      for (const job of changed) this.put(job);
+      return ok(undefined);
+    });
   }
 
   /** Cancels every message of the batch that has not gone yet (queued, retrying, waiting for sign-in); the others stay as they are. */
