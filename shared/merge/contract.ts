@@ -185,6 +185,11 @@ export const MergePlanSchema = z.object({
   askUnsubscribe: z.boolean(),
   /** A test ("send the first N to me") of this very template was queued: the real send is allowed. */
   tested: z.boolean(),
+  /**
+   * Files the attachment column attaches, over all rows, and the folders they are in (at most 10
+   * listed): the data names files on this computer, so the real send says which leave with the mail.
+   */
+  attachments: z.object({ files: z.number().int().nonnegative(), folders: z.array(z.string()).max(10), moreFolders: z.number().int().nonnegative() }),
 });
 export type MergePlan = z.infer<typeof MergePlanSchema>;
 

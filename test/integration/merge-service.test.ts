@@ -229,6 +229,9 @@ describe('the server’s SIZE', () => {
     const template = templateFor(h.account, { attachmentColumn: 'Files' });
     // Not known before the server took a message of this account.
     expect(must(await h.merge.review(mergeId, mapping, template))).toMatchObject({ sendable: 2, withWarnings: 0 });
+    // The files the data names on this computer are said before the real send.
+    expect(must(await h.merge.plan(mergeId, mapping, template)).attachments).toEqual({ files: 2, folders: [h.folder], moreFolders: 0 });
+    expect(must(await h.merge.plan(mergeId, mapping, templateFor(h.account))).attachments).toEqual({ files: 0, folders: [], moreFolders: 0 });
     const test = must(await h.merge.test(mergeId, mapping, template, 1));
     await settledRun(h, test.batchId);
     const review = must(await h.merge.review(mergeId, mapping, template));

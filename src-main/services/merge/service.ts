@@ -344,6 +344,21 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
     return events.filter((e) => !Number.isNaN(e.at) && e.at > at - DAY_MS).sort((a, b) => a.at - b.at);
   };
 
+  /** Which files on this computer the merge attaches: their count and folders. */
+  const attachmentsOf = (sendable: readonly BuiltRow[]): MergePlan['attachments'] => {
+    const files = new Set<string>();
+    const folders = new Set<string>();
+    for (const b of sendable)
+      for (const a of b.message?.attachments ?? [])
+        // An inline image (cid) is the body's own picture, written to the app's temporary folder: not a file the data named.
+        if (a.path && !a.cid) {
+          files.add(a.path);
+          folders.add(dirname(a.path));
+        }
+    const listed = [...folders].sort();
+    return { files: files.size, folders: listed.slice(0, 10), moreFolders: Math.max(0, listed.length - 10) };
+  };
+
   const recipientsOf = (m: MessageInput) => [...m.to, ...m.cc, ...m.bcc].map((a) => a.address);
 
   const planFor = async (setup: Setup, template: MergeTemplate, mapping: MergeMapping, sendable: BuiltRow[]): Promise<{ plan: MergePlan; pace: PacePlan }> => {
@@ -368,6 +383,7 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
       ),
       askUnsubscribe: !template.unsubscribe && sendable.length > MERGE_UNSUBSCRIBE_ASK_OVER,
       tested: setup.merge.tested.has(setupKey(mapping, template)),
+      attachments: attachmentsOf(sendable),
     };
     return { plan, pace };
   };

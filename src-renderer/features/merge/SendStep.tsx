@@ -316,6 +316,12 @@ function ConfirmSend(props: {
         </li>
         <li>Pace: {props.pace}.</li>
         <li>{finishText(plan)}</li>
+        {plan.attachments.files ? (
+          <li>
+            Attaches {plural(plan.attachments.files, 'file')} from this computer, in {plan.attachments.folders.join(', ')}
+            {plan.attachments.moreFolders ? ` and ${plural(plan.attachments.moreFolders, 'other folder')}` : ''}.
+          </li>
+        ) : null}
         {plan.askUnsubscribe ? (
           <li className="merge-confirm__unsubscribe">
             These messages have no unsubscribe address or link. Gmail, Yahoo and Microsoft expect one-click unsubscribe on bulk mail and may refuse it or file it as spam.
