@@ -12,6 +12,7 @@ import type { MailServers, MailUser } from '../support/mail-servers';
 import { expect, test, type LaunchedApp } from './fixture';
 import { ComposePage, OutboxPage } from './pages/compose';
 import { MailboxPage } from './pages/mailbox';
+import { MergePage } from './pages/merge';
 import { WizardPage } from './pages/wizard';
 import { SCREENSHOT_DIR } from './paths';
 
@@ -192,6 +193,32 @@ test('every screen with an account (ready, compose and its question, outbox, dra
   await mailbox.frame.locator('#go').click();
   await expect(mailbox.linkDialog).toBeVisible();
   await audit(page, 'mail-link-dialog', found, testInfo);
+
+  expect(found, found.join('\n')).toEqual([]);
+});
+
+test('the mail merge steps (data with a row left out, preview of a row, send) pass axe, light and dark', async ({ app }, testInfo) => {
+  test.skip(app.mode !== 'bridge', 'the same renderer in both; run once');
+  test.setTimeout(300_000);
+  const { page, servers } = app;
+  const [alice, bob] = [servers.users[0]!, servers.users[1]!];
+  const found: string[] = [];
+  await addImapAccount(app);
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+  // Mail merge: the data with a row left out, then the preview of a row, and the send step.
+  const merge = new MergePage(page);
+  await merge.open();
+  await merge.paste(`Name\tEmail\nBob\t${bob.address}\nAlice\t${alice.address}\nNobody\tnot-an-address\n`);
+  await expect(merge.count).toHaveText('2 rows will be sent · 1 left out');
+  await audit(page, 'merge-data', found, testInfo);
+  await page.getByRole('button', { name: 'Next: message' }).click();
+  await page.getByLabel('Subject').fill('Hello {{Name}}');
+  await page.getByRole('button', { name: 'Next: preview' }).click();
+  await expect(merge.position).toHaveText('Row 1 of 2 (line 2 in the file)');
+  await audit(page, 'merge-preview', found, testInfo);
+  await merge.goTo('Send');
+  await expect(page.getByRole('button', { name: /^Send the first/ })).toBeVisible();
+  await audit(page, 'merge-send', found, testInfo);
 
   expect(found, found.join('\n')).toEqual([]);
 });

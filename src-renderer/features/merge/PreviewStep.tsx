@@ -178,7 +178,7 @@ export function PreviewStep(props: {
           {mail ? (
             <MessageFrame mail={mail} allowRemote={false} onLink={() => undefined} />
           ) : (
-            <pre className="message-text merge-preview__text" aria-label="Message text">
+            <pre className="message-text merge-preview__text" role="region" aria-label="Message text">
               {shown.text}
             </pre>
           )}
