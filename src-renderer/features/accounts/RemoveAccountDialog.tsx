@@ -1,9 +1,10 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import type { Account } from '../../../shared/model';
 import type { OutboxJobView } from '../../../shared/outbox';
 import type { AppError } from '../../../shared/result';
 import { getApi } from '../../api';
 import { ErrorNotice } from '../../ui/ErrorNotice';
+import { useModalDialog } from '../../ui/useModalDialog';
 
 /** Messages that would still go out on their own; removal cancels them and keeps each as a draft. */
 const WAITING = new Set(['queued', 'retrying', 'signin']);
@@ -15,13 +16,9 @@ export const waitingFor = (account: Account, jobs: OutboxJobView[]) => jobs.filt
  */
 export function RemoveAccountDialog(props: { account: Account; jobs: OutboxJobView[]; onDone: () => void; onCancel: () => void }) {
   const { account } = props;
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModalDialog();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<AppError | null>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-  }, []);
   const waiting = waitingFor(account, props.jobs);
   async function remove() {
     setBusy(true);

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { SEND_QUESTION_TEXT, type SendQuestion } from '../../../shared/compose-checks';
+import { useModalDialog } from '../../ui/useModalDialog';
 
 /**
  * Asked once before a message goes that may not be ready: no subject, no text, or an attachment it mentions
@@ -7,12 +8,10 @@ import { SEND_QUESTION_TEXT, type SendQuestion } from '../../../shared/compose-c
  * the message. Focus starts on "Go back", the safe choice.
  */
 export function AskBeforeSending(props: { questions: SendQuestion[]; onSend: () => void; onCancel: () => void }) {
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModalDialog();
   const back = useRef<HTMLButtonElement>(null);
+  // After the hook's effect has shown the dialog: focus on the safe choice.
   useEffect(() => {
-    const dialog = ref.current;
-    // No close() on cleanup: removing the element ends the modal state, and a close event would reach onCancel.
-    if (dialog && !dialog.open) dialog.showModal();
     back.current?.focus();
   }, []);
   const only = props.questions.length === 1 ? props.questions[0] : undefined;

@@ -1,8 +1,9 @@
-import { useEffect, useRef, useState } from 'react';
+import { useState } from 'react';
 import type { AppError } from '../../../shared/result';
 import { getApi } from '../../api';
 import { ErrorNotice } from '../../ui/ErrorNotice';
 import { deceptiveHost, disguisedAs } from './links';
+import { useModalDialog } from '../../ui/useModalDialog';
 
 export interface PendingLink {
   /** The real target, as the browser would open it. */
@@ -14,16 +15,11 @@ export interface PendingLink {
 
 /** Before a link from a message opens in the browser, the person sees where it really goes. */
 export function LinkDialog(props: { link: PendingLink; onClose: () => void }) {
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModalDialog();
   const [error, setError] = useState<AppError | null>(null);
   const disguise = disguisedAs(props.link.url);
   const shown = disguise ?? deceptiveHost(props.link.text, props.link.host);
 
-  useEffect(() => {
-    const dialog = ref.current;
-    // No close() on cleanup: removing the element ends the modal state, and a close event would reach onClose.
-    if (dialog && !dialog.open) dialog.showModal();
-  }, []);
 
   async function open() {
     const result = await getApi().app.openExternal({ url: props.link.url });

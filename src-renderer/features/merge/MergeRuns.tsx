@@ -8,6 +8,7 @@ import { MergeResults } from './MergeResults';
 import { clockTime, countsLine, handled, problemCount, RateMeter, rateText, runStatus, timeLeftText } from './merge-runs-model';
 import './merge-runs.css';
 import { useNow } from '../../ui/useNow';
+import { useModalDialog } from '../../ui/useModalDialog';
 
 const byNewest = (a: MergeRun, b: MergeRun) => b.createdAt.localeCompare(a.createdAt);
 
@@ -24,13 +25,9 @@ function upsert(runs: MergeRun[], run: MergeRun): MergeRun[] {
  */
 function CancelDialog(props: { run: MergeRun; onDone: (run: MergeRun) => void; onClose: () => void }) {
   const { run } = props;
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModalDialog();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<AppError | null>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-  }, []);
   const toGo = run.waiting + run.signin;
   async function cancel() {
     setBusy(true);

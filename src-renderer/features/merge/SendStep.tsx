@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { MERGE_TEST_MAX, type MergeMapping, type MergePlan, type MergeRun, type MergeTemplate } from '../../../shared/merge/contract';
 import type { Account } from '../../../shared/model';
 import type { AppError } from '../../../shared/result';
@@ -6,6 +6,7 @@ import { getApi } from '../../api';
 import { ErrorNotice } from '../../ui/ErrorNotice';
 import { Field } from '../../ui/Field';
 import { finishText, limitsFromText, paceText, planWarningText, plural } from './merge-text';
+import { useModalDialog } from '../../ui/useModalDialog';
 
 /** "" (no limit) or a whole number from 1 up; undefined when the text is neither. */
 function limitValue(text: string, max: number): number | null | undefined {
@@ -279,15 +280,10 @@ function ConfirmSend(props: {
   send: () => Promise<{ ok: true } | { ok: false; error: AppError }>;
 }) {
   const { plan } = props;
-  const ref = useRef<HTMLDialogElement>(null);
+  const ref = useModalDialog();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<AppError | null>(null);
   const id = useId();
-  useEffect(() => {
-    const dialog = ref.current;
-    // No close() on cleanup: removing the element ends the modal state.
-    if (dialog && !dialog.open) dialog.showModal();
-  }, []);
   async function go() {
     if (busy) return;
     setBusy(true);
