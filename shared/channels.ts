@@ -65,8 +65,16 @@ export const CHANNEL_NAMES = [
   'merge:retryFailed',
   'merge:export',
   'merge:close',
+  'sandbox:status',
+  'sandbox:list',
+  'sandbox:open',
+  'sandbox:saveSource',
+  'sandbox:delete',
+  'sandbox:clear',
+  'sandbox:setFaults',
+  'sandbox:setHidden',
 ] as const;
-export const EVENT_NAMES = ['accounts:changed', 'accounts:verifyProgress', 'outbox:changed', 'mail:changed', 'mail:status', 'app:noticeAdded', 'app:command', 'app:open', 'compose:mailto', 'drafts:changed', 'merge:progress'] as const;
+export const EVENT_NAMES = ['accounts:changed', 'accounts:verifyProgress', 'outbox:changed', 'mail:changed', 'mail:status', 'app:noticeAdded', 'app:command', 'app:open', 'compose:mailto', 'drafts:changed', 'merge:progress', 'sandbox:changed'] as const;
 
 /** What the application menu asks the window to do (the 'app:command' event). */
 export const APP_COMMANDS = [

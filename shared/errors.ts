@@ -46,6 +46,10 @@ export const ERROR_CODES = {
   MERGE_NOTHING_TO_SEND: 'No row can be sent: every row was left out or has a warning that stops it.',
   MERGE_NOT_TESTED: 'The real send was asked for before a test of this template ("send the first N to me") was queued.',
   MERGE_UNSUBSCRIBE_MISSING: 'A merge this large has no unsubscribe address or link, and the person did not say to send without one.',
+  // The sandbox (issue 15)
+  SANDBOX_UNAVAILABLE: 'The sandbox\'s capture server is not running (it could not start: detail says why).',
+  SANDBOX_MESSAGE_NOT_FOUND: 'No captured message with that id (cleared or deleted meanwhile).',
+  SANDBOX_ACCOUNT_FIXED: 'The Sandbox account cannot be edited or removed (it can be hidden).',
   // Reading mail
   NO_INCOMING_SERVER: 'The account has no incoming (IMAP or POP3) server set up.',
   FOLDER_NOT_FOUND: 'No folder with that path on the server (renamed or deleted meanwhile).',

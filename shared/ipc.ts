@@ -50,6 +50,7 @@ import {
   MERGE_TEST_MAX,
   SendingLimitsSchema,
 } from './merge/contract';
+import { FaultsSchema, SandboxMessageIdSchema, SandboxMessageSchema, SandboxStatusSchema, SandboxSummarySchema } from './sandbox';
 import { AttachmentRefSchema, ComposeDraftSchema, ComposeOpeningSchema, DraftIdSchema, DraftSummarySchema, HISTORY_PAGE_MAX, HistoryCursorSchema, OutboxHistoryItemSchema, OutboxJobSchema } from './outbox';
 
 export { API_GLOBAL, APP_COMMANDS, CHANNEL_NAMES, EVENT_NAMES, isChannel, type AppCommand, type Channel, type EventName } from './channels';
@@ -144,6 +145,11 @@ export const CHANNELS = {
         draft: ComposeDraftSchema,
         /** "Send later": not before this time (ISO 8601). Absent: after the undo window. */
         sendAt: z.iso.datetime({ offset: true }).optional(),
+        /**
+         * "Send to the sandbox instead": built exactly as for the draft's account (its From, its server's
+         * SIZE for the lint) and handed to the built-in sandbox; never to the account's server.
+         */
+        rehearse: z.boolean().default(false),
       })
       .strict(),
     OutboxJobSchema,
@@ -283,7 +289,20 @@ export const CHANNELS = {
    * (MERGE_UNSUBSCRIBE_MISSING) when the plan asks about unsubscribing and the person did not answer.
    */
   'merge:start': channel(
-    z.object({ mergeId: MergeIdSchema, mapping: MergeMappingSchema, template: MergeTemplateSchema, withoutUnsubscribe: z.boolean().default(false) }).strict(),
+    z
+      .object({
+        mergeId: MergeIdSchema,
+        mapping: MergeMappingSchema,
+        template: MergeTemplateSchema,
+        withoutUnsubscribe: z.boolean().default(false),
+        /**
+         * Rehearse the whole merge in the sandbox: every row built as for real and captured, at once
+         * (no pace), nothing to a real server. Needs no test first and asks nothing about unsubscribing
+         * (the sandbox's lint says it).
+         */
+        rehearse: z.boolean().default(false),
+      })
+      .strict(),
     MergeRunSchema,
   ),
   /** Every merge started (newest first), with its progress. */
@@ -300,6 +319,27 @@ export const CHANNELS = {
   'merge:export': channel(z.object({ batchId: BatchIdSchema }).strict(), z.object({ saved: z.boolean() })),
   /** The person left a merge that was not started: its data is forgotten. */
   'merge:close': channel(z.object({ mergeId: MergeIdSchema }).strict(), z.object({ closed: z.boolean() })),
+  /**
+   * The built-in sandbox (issue 15; src-main/services/sandbox/): where it listens, what it holds,
+   * whether the Sandbox account is hidden, the faults in play.
+   */
+  'sandbox:status': channel(z.object({}).strict(), SandboxStatusSchema),
+  /** Captured messages, newest first, a page at a time; `batchId` keeps a rehearsed merge's messages only (in row order). */
+  'sandbox:list': channel(
+    z.object({ offset: z.number().int().nonnegative().max(10_000_000), limit: z.number().int().min(1).max(500), batchId: BatchIdSchema.optional() }).strict(),
+    z.object({ total: z.number().int(), messages: z.array(SandboxSummarySchema) }),
+  ),
+  /** One captured message: rendered, headers, source, MIME tree, envelope and lint. */
+  'sandbox:open': channel(z.object({ id: SandboxMessageIdSchema }).strict(), SandboxMessageSchema),
+  /** Saves the whole source (.eml) where the person chooses (the system's save dialog); saved false when cancelled. */
+  'sandbox:saveSource': channel(z.object({ id: SandboxMessageIdSchema }).strict(), z.object({ saved: z.boolean() })),
+  'sandbox:delete': channel(z.object({ id: SandboxMessageIdSchema }).strict(), SandboxStatusSchema),
+  /** Removes every captured message. */
+  'sandbox:clear': channel(z.object({}).strict(), SandboxStatusSchema),
+  /** Replaces the faults in play (an empty list: the sandbox behaves). */
+  'sandbox:setFaults': channel(z.object({ faults: FaultsSchema }).strict(), SandboxStatusSchema),
+  /** Hides the Sandbox account from the account list and From menus, or shows it again (accounts:changed follows). */
+  'sandbox:setHidden': channel(z.object({ hidden: z.boolean() }).strict(), SandboxStatusSchema),
 } as const satisfies Record<Channel, { request: z.ZodType; response: z.ZodType }>;
 
 export const EVENTS = {
@@ -324,6 +364,8 @@ export const EVENTS = {
   'drafts:changed': z.object({}).strict(),
   /** A started merge made progress (at a bounded rate) or was paused, resumed, cancelled or finished. */
   'merge:progress': MergeRunSchema,
+  /** A message was captured, deleted or cleared, or the faults or the Sandbox account's visibility changed. */
+  'sandbox:changed': SandboxStatusSchema,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type RequestOf<C extends Channel> = z.input<(typeof CHANNELS)[C]['request']>;

@@ -219,6 +219,11 @@ export const AccountSchema = StoredAccountSchema.extend({
    * "Sign in again": revoked, expired, never signed in, or the servers changed since.
    */
   signedIn: z.boolean(),
+  /**
+   * The built-in Sandbox account (shared/sandbox.ts): not stored, cannot be edited or removed; what it
+   * sends is kept by the sandbox on this computer and never leaves it.
+   */
+  sandbox: z.boolean().optional(),
 });
 export type Account = z.infer<typeof AccountSchema>;
 

@@ -105,6 +105,8 @@ export const OutboxJobSchema = z.object({
   /** The batch (a mail merge) it was queued with, and its row in the merge's data. */
   batchId: z.string().optional(),
   batchRow: z.number().int().optional(),
+  /** Sent "to the sandbox instead": built for its account, handed to the built-in sandbox, never to the account's server. */
+  rehearsal: z.boolean().optional(),
 });
 export type OutboxJobView = z.infer<typeof OutboxJobSchema>;
 
@@ -124,6 +126,7 @@ export const OutboxHistoryItemSchema = z.object({
   deliveryReports: z.array(DeliveryReportEntrySchema),
   batchId: z.string().optional(),
   batchRow: z.number().int().optional(),
+  rehearsal: z.boolean().optional(),
 });
 export type OutboxHistoryItem = z.infer<typeof OutboxHistoryItemSchema>;
 

@@ -27,6 +27,7 @@ import { verifyAccount, type VerifyOptions } from './services/verify';
 import { createRouter, type IpcSender, type Router } from './ipc/router';
 import { createMailHandlers } from './ipc/mail-handlers';
 import { createMergeHandlers } from './ipc/merge-handlers';
+import { createSandboxHandlers } from './ipc/sandbox-handlers';
 import { openMergeService, type MergeService } from './services/merge/service';
 import { MailService, type MailServiceOptions } from './services/mail';
 import { createOAuthService, type ClientRegistrations } from './services/oauth';
@@ -237,6 +238,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     }),
     mail: createMailHandlers({ mail: mailService, openExternal }),
     merge: createMergeHandlers(merge),
+    sandbox: createSandboxHandlers(),
     oauth,
     credentials,
     onSignedIn: resumeSignIn,

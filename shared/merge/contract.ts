@@ -201,6 +201,8 @@ export const MergeRunSchema = z.object({
   accountId: z.string(),
   /** A test ("send the first N to me"), not the real merge. */
   test: z.boolean(),
+  /** Rehearsed in the sandbox: every row captured there, nothing sent to a real server. */
+  rehearsal: z.boolean().optional(),
   createdAt: z.string(),
   /** When the pace lets the last one go (ISO); absent when not known (a merge from before a restart without its record). */
   finishesAt: z.string().optional(),

@@ -16,6 +16,7 @@ import type { ComposeWindows } from '../services/compose-windows';
 import type { createMailHandlers } from './mail-handlers';
 import type { createOutboxHandlers } from './outbox-handlers';
 import type { createMergeHandlers } from './merge-handlers';
+import type { SandboxHandlers } from './sandbox-handlers';
 import type { Handlers } from './router';
 
 export type Emit = <E extends EventName>(event: E, payload: EventPayloadOf<E>) => void;
@@ -29,6 +30,7 @@ export function createHandlers(deps: {
   outbox: ReturnType<typeof createOutboxHandlers>;
   mail: ReturnType<typeof createMailHandlers>;
   merge: ReturnType<typeof createMergeHandlers>;
+  sandbox: SandboxHandlers;
   discover: (email: string, allowHttp: boolean, signal: AbortSignal) => Promise<DiscoveryResult>;
   /** Removes an account with everything of it (services/account-removal.ts). */
   removeAccount: (id: string) => Promise<Result<{ id: string }>>;
@@ -158,5 +160,6 @@ export function createHandlers(deps: {
     ...deps.outbox,
     ...deps.mail,
     ...deps.merge,
+    ...deps.sandbox,
   };
 }

@@ -73,6 +73,15 @@ const TEXT: Record<ErrorCode, Explanation> = {
     title: 'Another program is reading this mailbox right now.',
     advice: 'The server lets one program at a time download mail. Close the other mail program, or wait a minute; Mailwright will try again.',
   },
+  SANDBOX_UNAVAILABLE: {
+    title: 'The sandbox is not running.',
+    advice: 'Mailwright could not start it on this computer. Restart Mailwright; if it still does not start, the log in the data folder says why.',
+  },
+  SANDBOX_MESSAGE_NOT_FOUND: { title: 'That message is no longer in the sandbox.', advice: 'It was deleted or the sandbox was cleared meanwhile.' },
+  SANDBOX_ACCOUNT_FIXED: {
+    title: 'The Sandbox account cannot be changed or removed.',
+    advice: 'It is built in and keeps what it sends on this computer. To have it out of the way, hide it on the Accounts page.',
+  },
   MERGE_NOT_FOUND: { title: 'That merge is no longer open.', advice: 'Mailwright forgets data that was left for a while or before a restart. Open the file or paste the rows again.' },
   MERGE_DATA_UNREADABLE: {
     title: 'The data could not be read as a table.',

@@ -149,6 +149,23 @@ const VALID: { [C in Channel]: RequestOf<C> } = {
   'merge:retryFailed': { batchId: uuid },
   'merge:export': { batchId: uuid },
   'merge:close': { mergeId: uuid },
+  'sandbox:status': {},
+  'sandbox:list': { offset: 0, limit: 50, batchId: uuid },
+  'sandbox:open': { id: uuid },
+  'sandbox:saveSource': { id: uuid },
+  'sandbox:delete': { id: uuid },
+  'sandbox:clear': {},
+  'sandbox:setFaults': {
+    faults: {
+      rules: [
+        { kind: 'reply', stage: 'rcpt', code: 550, text: '5.1.1 No such user', probability: 1, recipients: '*@example.com' },
+        { kind: 'drop', at: 'after-final-dot', probability: 0.5 },
+        { kind: 'slow', delayMs: 2000, probability: 1 },
+        { kind: 'tls', probability: 1 },
+      ],
+    },
+  },
+  'sandbox:setHidden': { hidden: true },
 };
 
 function setup() {
