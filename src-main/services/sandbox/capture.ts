@@ -25,6 +25,7 @@ import { Transform } from 'node:stream';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerSession } from 'smtp-server';
 import { makePrivateFolder, removeQuietly, syncDir, tempName, writeFileAtomic } from '../durable-files';
 import type { Logger } from '../logger';
+import type { Faults } from '../../../shared/sandbox';
 
 /** What the sandbox keeps of one message beside its bytes. */
 export interface CapturedMessage {
@@ -62,6 +63,10 @@ export interface CaptureServer {
   clear(): Promise<void>;
   /** Bytes the store holds now. */
   storedBytes(): number;
+  /** The faults in play (shared/sandbox.ts); none at start. */
+  faults(): Faults;
+  /** Replaces the faults in play; connections already open follow them from their next step. */
+  setFaults(faults: Faults): void;
   close(): Promise<void>;
 }
 
@@ -121,6 +126,8 @@ export async function startCaptureServer(options: CaptureServerOptions): Promise
   /** Bytes of messages being received now, counted against the limit before they are kept. */
   let reserved = 0;
   const credentials = { user: 'mailwright', pass: randomBytes(24).toString('base64url') };
+  // BASE ONLY: kept, not played yet (helper "faults" makes the server play them).
+  let faults: Faults = { rules: [] };
 
   const server = new SMTPServer({
     name: 'sandbox.mailwright.invalid',
@@ -238,6 +245,10 @@ export async function startCaptureServer(options: CaptureServerOptions): Promise
       await syncDir(dir);
     },
     storedBytes: () => stored,
+    faults: () => faults,
+    setFaults: (next) => {
+      faults = next;
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
