@@ -13,19 +13,27 @@
  * message that would pass it is refused with 452 (full: clear the sandbox), one over the per-message
  * SIZE with 552.
  *
+ * Faults on demand (shared/sandbox.ts): the server can be told to answer like a real server gone
+ * wrong, each rule with its probability, drawn per event: a 4xx/5xx reply at the greeting, AUTH,
+ * MAIL, RCPT (per recipient pattern) or the end of DATA (the message is then not kept); a connection
+ * dropped before the greeting, mid-DATA (nothing kept) or right after the final dot (kept: it
+ * arrived, and the 250 never goes out); a slow link (every reply waits); STARTTLS offered with a
+ * certificate no one trusts. The rules are read at each step, so a change applies to the next step
+ * of connections already open. See `faultPlayer` and the hooks below.
+ *
  * smtp-server (nodemailer's own server library) does the protocol; this file only decides and stores.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { open, readdir, readFile, rename, stat } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerSession } from 'smtp-server';
 import { makePrivateFolder, removeQuietly, syncDir, tempName, writeFileAtomic } from '../durable-files';
 import type { Logger } from '../logger';
-import type { Faults } from '../../../shared/sandbox';
+import type { Fault, FaultStage, Faults } from '../../../shared/sandbox';
 
 /** What the sandbox keeps of one message beside its bytes. */
 export interface CapturedMessage {
@@ -47,6 +55,8 @@ export interface CaptureServerOptions {
   logger: Logger;
   /** Called once a message is kept (its record durable). */
   onCaptured?: (message: CapturedMessage) => void;
+  /** Where the faults' probabilities are drawn from (default Math.random); tests pass their own. */
+  random?: () => number;
 }
 
 export interface CaptureServer {
@@ -116,6 +126,58 @@ async function loadStore(dir: string, logger: Logger): Promise<Map<string, Captu
   return new Map([...kept.values()].sort((a, b) => a.receivedAt.localeCompare(b.receivedAt)).map((m) => [m.id, m]));
 }
 
+type ReplyFault = Extract<Fault, { kind: 'reply' }>;
+
+/** A recipient pattern ('*' any characters, case-insensitive) as a regular expression matching the whole address. */
+function recipientPattern(pattern: string): RegExp {
+  const parts = pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('.*')}$`, 'i');
+}
+
+/**
+ * Decides, event by event, whether a fault plays. The rules are read anew at each event (a change
+ * applies at once); a probability strictly between 0 and 1 takes one draw from `random` per rule
+ * asked, 1 always plays and 0 never does (no draw for either, so a test's sequence of draws is
+ * only spent on the rules that are left to chance).
+ */
+function faultPlayer(current: () => Faults, random: () => number) {
+  const plays = (probability: number) => probability >= 1 || (probability > 0 && random() < probability);
+  return {
+    /** The error to answer this stage with, if a reply rule plays; for RCPT only rules whose pattern matches `recipient`. */
+    reply(stage: FaultStage, recipient?: string): Error | undefined {
+      for (const rule of current().rules) {
+        if (rule.kind !== 'reply' || rule.stage !== stage) continue;
+        if (stage === 'rcpt' && rule.recipients && !recipientPattern(rule.recipients).test(recipient ?? '')) continue;
+        if (plays(rule.probability)) return faultError(rule);
+      }
+      return undefined;
+    },
+    drop(at: 'before-greeting' | 'mid-data' | 'after-final-dot'): boolean {
+      return current().rules.some((rule) => rule.kind === 'drop' && rule.at === at && plays(rule.probability));
+    },
+    /** How long this reply waits (the first slow rule that plays), 0 for none. */
+    delay(): number {
+      for (const rule of current().rules) if (rule.kind === 'slow' && plays(rule.probability)) return rule.delayMs;
+      return 0;
+    },
+    tls(): boolean {
+      return current().rules.some((rule) => rule.kind === 'tls' && plays(rule.probability));
+    },
+  };
+}
+
+/** The reply a rule asks for; smtp-server sends `responseCode` and the message as the line (the text said why, as the person wrote it). */
+function faultError(rule: ReplyFault): Error {
+  return smtpError(rule.code, rule.text || (rule.code >= 500 ? 'Refused (sandbox fault)' : 'Try again later (sandbox fault)'));
+}
+
+/** What this file reaches of smtp-server's connection (not in its types): its id, socket and reply writer. */
+interface RawConnection {
+  id: string;
+  _socket: Socket;
+  send(code: number, data?: unknown, context?: unknown): void;
+}
+
 export async function startCaptureServer(options: CaptureServerOptions): Promise<CaptureServer> {
   const { dir, logger } = options;
   const maxStore = options.maxStoreBytes ?? DEFAULT_STORE;
@@ -126,21 +188,30 @@ export async function startCaptureServer(options: CaptureServerOptions): Promise
   /** Bytes of messages being received now, counted against the limit before they are kept. */
   let reserved = 0;
   const credentials = { user: 'mailwright', pass: randomBytes(24).toString('base64url') };
-  // BASE ONLY: kept, not played yet (helper "faults" makes the server play them).
   let faults: Faults = { rules: [] };
+  const player = faultPlayer(() => faults, options.random ?? Math.random);
+  /** Replies held back by a slow link, cleared when their connection closes or the server does. */
+  const delayed = new Set<NodeJS.Timeout>();
 
   const server = new SMTPServer({
     name: 'sandbox.mailwright.invalid',
     banner: 'Mailwright sandbox: messages are kept here, never delivered',
-    // Loopback only, and the secret never leaves this process: TLS would protect nothing here.
-    disabledCommands: ['STARTTLS'],
+    // Loopback only, and the secret never leaves this process: TLS would protect nothing here, so
+    // STARTTLS is offered only while the 'tls' fault plays (onConnect sets it per connection), with
+    // smtp-server's built-in self-signed certificate for localhost, which no client trusts.
+    disabledCommands: [],
     allowInsecureAuth: true,
     authOptional: false,
     authMethods: ['PLAIN', 'LOGIN'],
     size: maxMessage,
     hideSize: false,
     logger: false,
+    onConnect(session, callback) {
+      playAtConnect(session, callback);
+    },
     onAuth(auth: SMTPServerAuthentication, _session, callback) {
+      const fault = player.reply('auth');
+      if (fault) return callback(fault);
       if (same(auth.username, credentials.user) && same(auth.password ?? undefined, credentials.pass)) return callback(null, { user: credentials.user });
       callback(smtpError(535, '5.7.8 Authentication failed: this sandbox accepts only Mailwright itself'));
     },
@@ -149,15 +220,20 @@ export async function startCaptureServer(options: CaptureServerOptions): Promise
       const args = address.args ? (address.args as Record<string, string>) : {};
       const declared = Number(args.SIZE) || 0;
       if (stored + reserved + declared > maxStore) return callback(smtpError(452, '4.3.1 The sandbox is full: clear it in Mailwright'));
-      callback();
+      callback(player.reply('mail'));
     },
-    onRcptTo(_address, session, callback) {
+    onRcptTo(address, session, callback) {
       if (!session.user) return callback(smtpError(530, '5.7.0 Authentication required'));
-      callback();
+      callback(player.reply('rcpt', address.address));
     },
     onData(stream, session: SMTPServerSession, callback) {
-      void keep(stream, session).then(
-        () => callback(),
+      const play = dataFaults(session);
+      void keep(stream, session, play).then(
+        () => {
+          // Dropped right after the final dot: the message arrived and is kept, the 250 never goes out.
+          if (player.drop('after-final-dot')) connectionOf(session)?._socket.destroy();
+          callback();
+        },
         (error: unknown) => {
           // Whatever arrived is drained so the connection can answer.
           stream.resume();
@@ -167,15 +243,92 @@ export async function startCaptureServer(options: CaptureServerOptions): Promise
     },
   });
 
-  async function keep(stream: NodeJS.ReadableStream & { sizeExceeded?: boolean }, session: SMTPServerSession): Promise<void> {
+  /** The smtp-server connection of a session (found by id in its open connections). */
+  function connectionOf(session: SMTPServerSession): RawConnection | undefined {
+    for (const c of (server as unknown as { connections: Set<RawConnection> }).connections) if (c.id === session.id) return c;
+    return undefined;
+  }
+
+  /**
+   * At a new connection: a slow link for every reply of it, then a drop before the greeting, a reply
+   * fault as the greeting, and STARTTLS offered or not (the 'tls' fault).
+   */
+  function playAtConnect(session: SMTPServerSession, callback: (error?: Error | null) => void): void {
+    const connection = connectionOf(session);
+    if (connection) slowReplies(connection);
+    if (player.drop('before-greeting')) {
+      // Accepted, then closed without a word; the callback is never called, so nothing is sent.
+      connection?._socket.destroy();
+      return;
+    }
+    const fault = player.reply('greeting');
+    if (fault) return callback(fault);
+    (session as SMTPServerSession & { disabledCommands?: string[] }).disabledCommands = player.tls() ? [] : ['STARTTLS'];
+    callback();
+  }
+
+  /**
+   * A slow link: each reply of the connection waits what the 'slow' rule says at the time it is
+   * given. Replies keep their order (one never overtakes another held back longer); held replies
+   * are dropped when the connection closes.
+   */
+  function slowReplies(connection: RawConnection): void {
+    const send = connection.send.bind(connection);
+    const mine = new Set<NodeJS.Timeout>();
+    let last = 0;
+    connection.send = (code, data, context) => {
+      const wait = player.delay();
+      const at = Math.max(Date.now() + wait, last);
+      if (at <= Date.now() && mine.size === 0) return send(code, data, context);
+      last = at;
+      const timer = setTimeout(() => {
+        mine.delete(timer);
+        delayed.delete(timer);
+        send(code, data, context);
+      }, at - Date.now());
+      mine.add(timer);
+      delayed.add(timer);
+    };
+    connection._socket.once('close', () => {
+      for (const timer of mine) {
+        clearTimeout(timer);
+        delayed.delete(timer);
+      }
+      mine.clear();
+    });
+  }
+
+  /** The faults that play while a message's data comes in: a drop mid-DATA, a reply to the final dot. */
+  function dataFaults(session: SMTPServerSession): DataFaults {
+    let dropped = false;
+    return {
+      chunk() {
+        if (dropped || !player.drop('mid-data')) return;
+        // Some of the data arrived: the connection goes without a word and nothing is kept.
+        dropped = true;
+        connectionOf(session)?._socket.destroy();
+      },
+      end() {
+        if (dropped) return smtpError(421, '4.4.2 The connection was dropped in the middle of the data (sandbox fault)');
+        return player.reply('data-end');
+      },
+    };
+  }
+
+  async function keep(stream: NodeJS.ReadableStream & { sizeExceeded?: boolean }, session: SMTPServerSession, play?: DataFaults): Promise<void> {
     const id = randomUUID();
     const eml = join(dir, `${id}.eml`);
     const tmp = tempName(eml);
     const hash = createHash('sha256');
     let size = 0;
     let over = false;
+    let first = true;
     const count = new Transform({
       transform(chunk: Buffer, _enc, done) {
+        if (first) {
+          first = false;
+          play?.chunk();
+        }
         size += chunk.length;
         reserved += chunk.length;
         if (stored + reserved > maxStore) over = true;
@@ -187,6 +340,9 @@ export async function startCaptureServer(options: CaptureServerOptions): Promise
       await pipeline(stream, count, createWriteStream(tmp, { mode: 0o600 }));
       if (stream.sizeExceeded) throw smtpError(552, `5.3.4 The message is larger than the sandbox takes (${maxMessage} bytes)`);
       if (over) throw smtpError(452, '4.3.1 The sandbox is full: clear it in Mailwright');
+      // A fault at the final dot: the reply it asks for instead of 250, and the message is not kept.
+      const fault = play?.end();
+      if (fault) throw fault;
       const handle = await open(tmp, 'r+');
       try {
         await handle.sync();
@@ -249,6 +405,19 @@ export async function startCaptureServer(options: CaptureServerOptions): Promise
     setFaults: (next) => {
       faults = next;
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => {
+      for (const timer of delayed) clearTimeout(timer);
+      delayed.clear();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Nothing is left waiting on a client (smtp-server would give open connections 30 s).
+      for (const c of (server as unknown as { connections: Set<RawConnection> }).connections) c._socket.destroy();
+      return closed;
+    },
   };
+}
+
+/** What a message's data stream tells the fault player: its first bytes arrived; it ended (an error to refuse it). */
+interface DataFaults {
+  chunk(): void;
+  end(): Error | undefined;
 }
