@@ -313,8 +313,9 @@ describe('permanent failures fail at once', () => {
 });
 
 describe('may have been sent', () => {
-  it('connection dropped in the middle of the data: uncertain, never retried on its own', async () => {
-    const s = await server({ onDataStart: (stream, session, api) => stream.once('data', () => api.drop(session)) });
+  it('connection dropped after every byte was handed over (no reply to the final dot): uncertain, never retried on its own', async () => {
+    // Dropped once the whole message arrived: the client wrote its final dot and never heard back.
+    const s = await server({ onMessage: (_delivery, session, api) => new Promise(() => api.drop(session)) });
     const h = await harness(s.port);
     const id = await h.send({ text: 'line of text\n'.repeat(50_000) });
     const job = await h.settled(id);
@@ -324,6 +325,19 @@ describe('may have been sent', () => {
     expect(h.outbox.list()[0]!.state).toBe('uncertain');
     expect(storedJob(h.folder, id)).toMatchObject({ state: 'uncertain' });
   });
+
+  it('connection dropped in the middle of the data, before the final dot went out: not taken, tried again', async () => {
+    // A message far larger than the socket buffers, dropped at its first bytes: the client is still
+    // writing it, its final dot never goes out, so no server can have taken it.
+    const s = await server({ onDataStart: (stream, session, api) => stream.once('data', () => api.drop(session)) });
+    const h = await harness(s.port);
+    const id = await h.send({ text: 'line of text\n'.repeat(800_000) });
+    const job = await h.settled(id, ['sent', 'failed', 'uncertain'], 20_000);
+    expect(job).toMatchObject({ state: 'failed', attempts: 3, lastError: { code: 'CONNECTION_LOST' } });
+    expect(h.states(id)).not.toContain('uncertain');
+    expect(s.connections).toBe(3);
+    expect(s.deliveries).toEqual([]);
+  }, 30_000);
 
   it('no final reply after the data (timeout): uncertain', async () => {
     const s = await server({ onMessage: () => new Promise(() => {}) });

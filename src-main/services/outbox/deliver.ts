@@ -8,7 +8,9 @@
  *
  * - a reply from the server (4xx, 5xx) always means "not taken": temporary or permanent;
  * - no reply (connection lost, timeout) before the data started: nothing went out, temporary;
- * - no reply after the data started: "uncertain", never retried on its own.
+ * - no reply after the data started but before all of it was handed over: the final dot never went
+ *   out, so the server cannot have taken the message: temporary as well;
+ * - no reply after all the data was handed over: "uncertain", never retried on its own.
  *
  * With `request.sessions`, the connection of a clean delivery is kept for the lane's next message
  * (sessions.ts), which then starts with RSET instead of connect, TLS and AUTH. A kept connection that
@@ -308,6 +310,8 @@ function session(
   return new Promise<DeliveryOutcome | typeof STALE>((resolve) => {
     let settled = false;
     let dataStarted = false;
+    /** The whole message was read out to the connection, which then writes the final dot: from here on the server may have taken it. */
+    let dataEnded = false;
     const onEnd = () => failWith(Object.assign(new Error('Connection closed'), { code: 'ECONNECTION' }));
     /** `reusable`: the session is in a clean state (a transaction completed, or none was begun) and may carry the next message. */
     const finish = (outcome: DeliveryOutcome | typeof STALE, reusable = false) => {
@@ -326,7 +330,9 @@ function session(
     function failWith(error: unknown) {
       // A kept connection found dead before the data: nothing of this message reached the server.
       if (reused && !dataStarted && !signal.aborted && connectionGone(error)) return finish(STALE);
-      finish(outcomeOfError(error, dataStarted));
+      // A message cut off before its end never reached its final dot: no server takes it, so it is
+      // safe to try again. Only once every byte was handed over is the outcome unknown.
+      finish(outcomeOfError(error, dataStarted && dataEnded));
     }
     function onAbort() {
       finish(dataStarted ? { kind: 'uncertain', error: appError('CONNECTION_LOST', { command: 'DATA' }) } : { kind: 'aborted' });
@@ -389,6 +395,9 @@ function session(
         },
         marked,
       );
+      stream.once('end', () => {
+        dataEnded = true;
+      });
       // RFC 3461: the job id as ENVID whenever the server offers DSN, so a bounce names the message it
       // is about; NOTIFY only when the person asked for notices (otherwise the server's default: failures).
       const dsnOffered = (ehlo._supportedExtensions ?? []).includes('DSN');
