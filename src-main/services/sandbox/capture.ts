@@ -57,6 +57,11 @@ export interface CaptureServerOptions {
   onCaptured?: (message: CapturedMessage) => void;
   /** Where the faults' probabilities are drawn from (default Math.random); tests pass their own. */
   random?: () => number;
+  /**
+   * The certificate STARTTLS shows while the 'tls' fault plays. Default: smtp-server's built-in
+   * self-signed one for localhost (expired since 2025), which no client trusts.
+   */
+  tlsCertificate?: { key: string; cert: string };
 }
 
 export interface CaptureServer {
@@ -198,8 +203,9 @@ export async function startCaptureServer(options: CaptureServerOptions): Promise
     banner: 'Mailwright sandbox: messages are kept here, never delivered',
     // Loopback only, and the secret never leaves this process: TLS would protect nothing here, so
     // STARTTLS is offered only while the 'tls' fault plays (onConnect sets it per connection), with
-    // smtp-server's built-in self-signed certificate for localhost, which no client trusts.
+    // a certificate no client trusts (options.tlsCertificate).
     disabledCommands: [],
+    ...(options.tlsCertificate ? { key: options.tlsCertificate.key, cert: options.tlsCertificate.cert } : {}),
     allowInsecureAuth: true,
     authOptional: false,
     authMethods: ['PLAIN', 'LOGIN'],
