@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src-main/services/logger';
 import { startCaptureServer, type CaptureServer } from '../../src-main/services/sandbox/capture';
@@ -19,7 +20,7 @@ afterEach(async () => {
   for (const s of open.splice(0)) await s.close();
 });
 
-async function start(dir: string, over: { maxStoreBytes?: number; maxMessageBytes?: number } = {}) {
+async function start(dir: string, over: { maxStoreBytes?: number; maxMessageBytes?: number; random?: () => number } = {}) {
   const server = await startCaptureServer({ dir, logger: silentLogger, ...over });
   open.push(server);
   return server;
@@ -102,5 +103,75 @@ describe('the sandbox capture server', () => {
     await server.clear();
     await send('After clearing', 'z'.repeat(2500));
     expect(server.list()).toHaveLength(1);
+  });
+});
+
+/** One client connection, driven step by step (nodemailer's own SMTP client, as the outbox uses). */
+function client(server: CaptureServer) {
+  const c = new SMTPConnection({ host: '127.0.0.1', port: server.port, ignoreTLS: true, connectionTimeout: 5000, greetingTimeout: 5000, socketTimeout: 5000, logger: false });
+  const errors: Error[] = [];
+  c.on('error', (e: Error) => errors.push(e));
+  const closed = new Promise<void>((resolve) => c.once('end', () => resolve()));
+  return {
+    c,
+    errors,
+    closed,
+    // A failure while connecting (a refused greeting) comes as an 'error' event, not to the callback.
+    connect: () =>
+      new Promise<void>((resolve, reject) => {
+        c.once('error', reject);
+        c.connect((e) => (e ? reject(e) : resolve()));
+      }),
+    login: () => new Promise<void>((resolve, reject) => c.login(server.credentials, (e) => (e ? reject(e) : resolve()))),
+    send: (to: string[], subject: string) =>
+      new Promise<SMTPConnection.SentMessageInfo>((resolve, reject) => c.send({ from: 'a@example.org', to }, raw(subject), (e, info) => (e ? reject(e) : resolve(info)))),
+  };
+}
+
+describe('the sandbox’s faults at the protocol level', () => {
+  it('a change of faults reaches a connection already open at its next step', async () => {
+    const server = await start(join(root, 'live'));
+    const one = client(server);
+    await one.connect();
+    await one.login();
+    await one.send(['b@example.org'], 'Before');
+    server.setFaults({ rules: [{ kind: 'reply', stage: 'mail', code: 451, text: '4.3.0 Not now', probability: 1 }] });
+    await expect(one.send(['b@example.org'], 'During')).rejects.toMatchObject({ responseCode: 451, response: expect.stringContaining('Not now') });
+    expect(server.list()).toHaveLength(1);
+    one.c.close();
+  });
+
+  it('recipient patterns: "*" stands for any characters, case does not matter, other recipients are accepted', async () => {
+    const server = await start(join(root, 'pattern'));
+    server.setFaults({ rules: [{ kind: 'reply', stage: 'rcpt', code: 550, text: '5.1.1 Unknown', probability: 1, recipients: '*@Bounce.example.org' }] });
+    const info = await transport(server, server.credentials).sendMail({ envelope: { from: 'a@example.org', to: ['x@bounce.EXAMPLE.org', 'y@example.org', 'z@bounce.example.org.evil'] }, raw: raw('Pattern') });
+    expect(info.accepted).toEqual(['y@example.org', 'z@bounce.example.org.evil']);
+    expect(info.rejected).toEqual(['x@bounce.example.org']);
+    expect(server.list().map((m) => m.envelope.rcptTo)).toEqual([['y@example.org', 'z@bounce.example.org.evil']]);
+  });
+
+  it('a slow link holds a refusal back and still sends it before closing; close() does not wait for held replies', async () => {
+    const server = await start(join(root, 'slow'));
+    server.setFaults({
+      rules: [
+        { kind: 'slow', delayMs: 400, probability: 1 },
+        { kind: 'reply', stage: 'greeting', code: 421, text: '4.3.2 Going away', probability: 1 },
+      ],
+    });
+    const started = Date.now();
+    const refused = client(server);
+    await expect(refused.connect()).rejects.toMatchObject({ responseCode: 421 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+
+    // A reply held for a minute: close() ends the connection at once, and no timer keeps the server alive.
+    server.setFaults({ rules: [{ kind: 'slow', delayMs: 60_000, probability: 1 }] });
+    const waiting = client(server);
+    void waiting.connect().catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    const closing = Date.now();
+    await server.close();
+    open.splice(open.indexOf(server), 1);
+    await waiting.closed;
+    expect(Date.now() - closing).toBeLessThan(2000);
   });
 });

@@ -181,6 +181,7 @@ interface RawConnection {
   id: string;
   _socket: Socket;
   send(code: number, data?: unknown, context?: unknown): void;
+  close(): void;
 }
 
 export async function startCaptureServer(options: CaptureServerOptions): Promise<CaptureServer> {
@@ -275,13 +276,16 @@ export async function startCaptureServer(options: CaptureServerOptions): Promise
 
   /**
    * A slow link: each reply of the connection waits what the 'slow' rule says at the time it is
-   * given. Replies keep their order (one never overtakes another held back longer); held replies
-   * are dropped when the connection closes.
+   * given. Replies keep their order (one never overtakes another held back longer), a close asked
+   * for meanwhile (after a refusal) waits for them, and held replies are dropped when the connection
+   * goes (or the server closes).
    */
   function slowReplies(connection: RawConnection): void {
     const send = connection.send.bind(connection);
+    const close = connection.close.bind(connection);
     const mine = new Set<NodeJS.Timeout>();
     let last = 0;
+    let closeAsked = false;
     connection.send = (code, data, context) => {
       const wait = player.delay();
       const at = Math.max(Date.now() + wait, last);
@@ -291,9 +295,14 @@ export async function startCaptureServer(options: CaptureServerOptions): Promise
         mine.delete(timer);
         delayed.delete(timer);
         send(code, data, context);
+        if (closeAsked && mine.size === 0) close();
       }, at - Date.now());
       mine.add(timer);
       delayed.add(timer);
+    };
+    connection.close = () => {
+      if (mine.size === 0) return close();
+      closeAsked = true;
     };
     connection._socket.once('close', () => {
       for (const timer of mine) {
