@@ -286,6 +286,14 @@ describe('a TLS failure', () => {
     expect(r.sandbox.list()).toEqual([]);
   });
 
+  it('on a slow link too: still the certificate, not a timeout', async () => {
+    const ca = await createTestCa(mkdtempSync(join(root, 'ca-')));
+    const r = await rig({ security: 'starttls', tlsCertificate: await ca.issue('sandbox') });
+    r.play({ kind: 'slow', delayMs: 300, probability: 1 }, { kind: 'tls', probability: 1 });
+    const id = await r.send();
+    expect(await r.settled(id, ['failed', 'retrying', 'sent', 'uncertain'])).toMatchObject({ state: 'failed', lastError: { code: 'TLS_UNTRUSTED_CERTIFICATE' } });
+  });
+
   it('with its default certificate (smtp-server’s own): failed as a certificate problem; without the fault, no STARTTLS is offered', async () => {
     const r = await rig({ security: 'starttls' });
     r.play({ kind: 'tls', probability: 1 });

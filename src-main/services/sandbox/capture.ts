@@ -287,6 +287,9 @@ export async function startCaptureServer(options: CaptureServerOptions): Promise
     let last = 0;
     let closeAsked = false;
     connection.send = (code, data, context) => {
+      // STARTTLS's go-ahead goes at once: smtp-server starts the handshake right after it and
+      // writes nothing in clear from then on, so a held one would never go out.
+      if (code === 220 && data === 'Ready to start TLS') return send(code, data, context);
       const wait = player.delay();
       const at = Math.max(Date.now() + wait, last);
       if (at <= Date.now() && mine.size === 0) return send(code, data, context);
