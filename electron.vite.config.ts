@@ -18,7 +18,7 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       // cli: the `mailwright` command line (src-main/cli), plain Node; bin/mailwright.mjs runs it.
-      rollupOptions: { input: { main: resolve('src-main/main.ts'), cli: resolve('src-main/cli/entry.ts') } },
+      rollupOptions: { input: { main: resolve('src-main/main.ts'), cli: resolve('src-main/cli/cli.ts') } },
     },
   },
   preload: {

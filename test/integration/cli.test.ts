@@ -5,7 +5,7 @@
  * the same createBackend the app runs) holding accounts and their app-key secrets.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -314,6 +314,42 @@ describe('mailwright send', () => {
     expect(again.pushed.filter((p) => p.event === 'app:noticeAdded')).toEqual([]);
     await close(again);
   }, 120_000);
+});
+
+describe('the installed app\'s mailwright script', () => {
+  it('runs the app\'s own binary with --mailwright-cli, marked as installed: the command line, no window', async () => {
+    // The installed layout (Linux): <app>/mailwright (the binary) and <app>/resources/mailwright (the
+    // script). The binary here is a stand-in: Node running the built out/main/main.js with the
+    // recording stand-in for electron (test/support/electron-stand-in), which proves our dispatch
+    // in main.ts, not Electron itself.
+    const app = folder();
+    const userData = folder();
+    mkdirSync(join(app, 'resources'));
+    copyFileSync(join(PROJECT_ROOT, 'bin/packaged/mailwright'), join(app, 'resources/mailwright'));
+    chmodSync(join(app, 'resources/mailwright'), 0o755);
+    const standIn = join(PROJECT_ROOT, 'test/support/electron-stand-in/register.mjs');
+    writeFileSync(
+      join(app, 'mailwright'),
+      `#!/bin/sh\necho "packaged=$MAILWRIGHT_CLI_PACKAGED" >&2\nexec "${process.execPath}" --import "${standIn}" "${join(PROJECT_ROOT, 'out/main/main.js')}" "$@"\n`,
+      { mode: 0o755 },
+    );
+    const run = await new Promise<Run>((resolve) => {
+      const child = spawn(join(app, 'resources/mailwright'), ['check', `127.0.0.1:1`, '--from', 'a@example.org', '--json'], {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, MAILWRIGHT_USER_DATA: userData, STAND_IN_APP_PATH: PROJECT_ROOT },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(run.stderr).toContain('packaged=1');
+    expect(run.code, run.stdout + run.stderr).toBe(10);
+    expect(JSON.parse(run.stdout)).toMatchObject({ command: 'check', exitCode: 10, failed: { stage: 'connect', code: 'CONNECTION_REFUSED' } });
+    // The app itself did not start: it would have written its settings and logs into the data folder.
+    expect(readdirSync(userData)).toEqual([]);
+  });
 });
 
 describe('mailwright sandbox', () => {

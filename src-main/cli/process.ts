@@ -1,7 +1,8 @@
 /**
- * The process around runCli (out/main/cli.js): the real terminal, stdin, Ctrl-C and the exit code.
- * bin/mailwright.mjs runs it with Node; the packaged app's `mailwright` script with the app's own
- * binary as Node (ELECTRON_RUN_AS_NODE).
+ * The process around runCli: the real terminal, stdin, Ctrl-C and the exit code. Two ways in:
+ * out/main/cli.js (cli.ts), which bin/mailwright.mjs runs with Node; and the app's own binary with
+ * --mailwright-cli first (main.ts), which the packaged app's `mailwright` script runs: the app's
+ * fuses switch ELECTRON_RUN_AS_NODE off, and this switch runs only our own bundled command line.
  */
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
@@ -43,11 +44,20 @@ function askPassword(prompt: string): Promise<string | undefined> {
 }
 
 /** Only the sandbox waits for Ctrl-C; every other command stops at Ctrl-C as usual. */
-const untilInterrupted = () =>
+const untilInterrupted = (): Promise<void> =>
   new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
+
+/** The switch that makes the app's binary run the command line (packaging/mailwright). */
+export const CLI_SWITCH = '--mailwright-cli';
+
+/** The command line's arguments when the app's binary was started as `mailwright`; null otherwise. */
+export function commandLineArguments(argv: readonly string[]): string[] | null {
+  const at = argv.indexOf(CLI_SWITCH);
+  return at < 0 ? null : argv.slice(at + 1);
+}
 
 const io: CliIo = {
   out: (text) => void process.stdout.write(text),
@@ -58,6 +68,9 @@ const io: CliIo = {
   untilInterrupted,
 };
 
-const code = await runCli(process.argv.slice(2), io);
-// Let stdout drain (a pipe), then leave with the code (open handles of a finished command do not keep it).
-process.stdout.write('', () => process.exit(code));
+/** Runs one command and ends the process with its exit code. */
+export async function runAsProcess(argv: readonly string[]): Promise<void> {
+  const code = await runCli(argv, io);
+  // Let stdout drain (a pipe), then leave with the code (open handles of a finished command do not keep it).
+  process.stdout.write('', () => process.exit(code));
+}
