@@ -1,4 +1,5 @@
 /** The command line's grammar, its fault specs, its exit codes and its data folder (src-main/cli). */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FaultSchema } from '../../shared/sandbox';
 import { HELP, parseCommand, parseServer, UsageError } from '../../src-main/cli/args';
@@ -135,6 +136,11 @@ describe('mailwright exit codes', () => {
     // The table printed by --help lists every code once.
     expect(EXIT_CODE_TABLE.map(([c]) => c).sort((a, b) => a - b)).toEqual([...codes].sort((a, b) => a - b));
     for (const [code] of EXIT_CODE_TABLE) expect(HELP.main).toMatch(new RegExp(`\\n\\s+${code}  `));
+  });
+
+  it('are documented in the README exactly as --help prints them', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    for (const [code, words] of EXIT_CODE_TABLE) expect(readme, String(code)).toContain(`| ${code} | ${words.replace('--fault', '`--fault`')} |`);
   });
 });
 
