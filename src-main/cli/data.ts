@@ -4,6 +4,7 @@
  * like the tests' backend) and the same secrets file. Only passwords the app-key cipher protects
  * can be read here; those the OS keychain protects (Electron's safeStorage, "os1:") need the app.
  */
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { userDataFolder } from '../electron/lifecycle';
@@ -13,6 +14,8 @@ import { silentLogger } from '../services/logger';
 import { createAppKeyCipher, createSecretVault, openSecretFileInFolder, type SecretFile } from '../services/secrets';
 import { openSettingsInFolder } from '../services/settings-store';
 import { fail } from '../../shared/result';
+import { EXIT } from './exit-codes';
+import { CliFailure } from './io';
 import pkg from '../../package.json';
 
 export const APP_VERSION: string = pkg.version;
@@ -40,6 +43,12 @@ export function dataFolder(given: string | undefined, env: NodeJS.ProcessEnv = p
   });
 }
 
+/** The app's accounts live in `dataDir`: a folder that does not exist is a mistake to name, not one to create. */
+export function requireDataFolder(dataDir: string): void {
+  if (!existsSync(dataDir))
+    throw new CliFailure(EXIT.ACCOUNT_NOT_FOUND, `There is no Mailwright data folder at ${dataDir}. Start Mailwright once and add an account, or point --data-dir (or MAILWRIGHT_USER_DATA) at the app's data folder.`);
+}
+
 export interface AppData {
   accounts: AccountService;
   credentials: AccountCredentials;
@@ -48,6 +57,7 @@ export interface AppData {
 
 /** The app's accounts and their saved passwords (app-key only), for check --account and send. */
 export function openAppData(dataDir: string): AppData {
+  requireDataFolder(dataDir);
   const settings = openSettingsInFolder(dataDir, APP_VERSION);
   const secretFile = openSecretFileInFolder(dataDir);
   const accounts = createAccountService({ settings, vault: createSecretVault(secretFile, createAppKeyCipher(dataDir, 'command line')), logger: silentLogger });

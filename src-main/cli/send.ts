@@ -18,7 +18,7 @@ import { Outbox, type OutboxJob } from '../services/outbox';
 import { tryLockOutbox, type OutboxLock } from '../services/outbox-lock';
 import type { SendCommand } from './args';
 import { accountNotFound } from './check';
-import { dataFolder, keptByKeychain, openAppData } from './data';
+import { dataFolder, keptByKeychain, openAppData, requireDataFolder } from './data';
 import { EXIT, type ExitCode } from './exit-codes';
 import { CliFailure, errorLines, errorWords, readCaFiles, type CliIo } from './io';
 
@@ -170,6 +170,7 @@ async function viaOutbox(dataDir: string, send: CliSend, cmd: SendCommand, extra
 export async function runSend(cmd: SendCommand, io: CliIo): Promise<number> {
   const send = await message(cmd, io);
   const dataDir = dataFolder(cmd.dataDir, io.env);
+  requireDataFolder(dataDir);
   const extraCas = await readCaFiles(cmd.caFiles);
   // Wait for another `mailwright send` holding the lock; hand over to the app at once.
   const deadline = Date.now() + Math.max(cmd.waitSeconds, 30) * 1000;

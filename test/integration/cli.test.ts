@@ -210,6 +210,12 @@ describe('mailwright check against Postfix', () => {
     const missing = await cli(['check', '--account', 'Nobody', '--json'], { env: { MAILWRIGHT_USER_DATA: dir } });
     expect(missing.code).toBe(20);
     expect(JSON.parse(missing.stdout)).toMatchObject({ ok: false, exitCode: 20, error: { message: expect.stringContaining('No account of Mailwright is called "Nobody"') } });
+    // A data folder that does not exist is named, not created.
+    const nowhere = join(dir, 'not-here');
+    const none = await cli(['send', '--data-dir', nowhere, '--account', 'Alice checked', '--to', 'a@example.org', '--subject', 's'], { input: 'x' });
+    expect(none.code).toBe(20);
+    expect(none.stderr).toContain(`There is no Mailwright data folder at ${nowhere}`);
+    expect(existsSync(nowhere)).toBe(false);
   });
 });
 
