@@ -14,7 +14,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppError } from '../../shared/result';
 import { enqueueCliSend, findAccount, handToApp, type CliSend } from '../services/cli-spool';
 import { silentLogger } from '../services/logger';
-import { Outbox, type OutboxJob } from '../services/outbox';
+import { Outbox, type Deliver, type OutboxJob } from '../services/outbox';
+import { deliverBySmtp } from '../services/outbox/deliver';
 import { tryLockOutbox, type OutboxLock } from '../services/outbox-lock';
 import type { SendCommand } from './args';
 import { accountNotFound } from './check';
@@ -123,9 +124,25 @@ async function viaOutbox(dataDir: string, send: CliSend, cmd: SendCommand, extra
 
   let ours: string | undefined;
   let wake: (() => void) | undefined;
+  /**
+   * Messages of this account that were already due go out in their turn, as when the app starts
+   * (they share its lane, before ours). Messages of other accounts are not touched: their passwords
+   * may be in the keychain, their sign-in the app's, their account the sandbox's. Each is held
+   * until close, which puts it back in the queue as it was (no attempt counted, nothing sent).
+   */
+  const deliver: Deliver = (request) =>
+    request.job.accountId === account.id
+      ? deliverBySmtp(request)
+      : new Promise((resolve) => {
+          if (request.signal.aborted) resolve({ kind: 'aborted' });
+          request.signal.addEventListener('abort', () => resolve({ kind: 'aborted' }), { once: true });
+        });
   const outbox = await Outbox.open({
     dir: join(dataDir, 'outbox'),
     logger: silentLogger,
+    deliver,
+    // Held messages of other accounts are put back at once on close; this account's have finished (below).
+    closeGraceMs: 1000,
     // The undo window is for the app's Send button; from a terminal the command itself is the decision.
     undoSeconds: 0,
     smtp: { extraCertificateAuthorities: extraCas },
@@ -159,8 +176,8 @@ async function viaOutbox(dataDir: string, send: CliSend, cmd: SendCommand, extra
       });
     }
     const outcome = outcomeOf(current(), ours);
-    // Others' messages that were due went out too (as when the app starts): let those in flight finish.
-    for (let i = 0; i < 60 && outbox.list().some((j) => j.state === 'sending'); i++) await sleep(500);
+    // This account's other due messages went out too (as when the app starts): let those in flight finish.
+    for (let i = 0; i < 60 && outbox.list().some((j) => j.state === 'sending' && j.accountId === account.id); i++) await sleep(500);
     return outcome;
   } finally {
     await outbox.close();

@@ -13,6 +13,8 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Account } from '../../shared/model';
 import type { OutboxJobView } from '../../shared/outbox';
+import { fail } from '../../shared/result';
+import { Outbox } from '../../src-main/services/outbox';
 import { startBackend, type StartedBackend } from '../support/backend';
 import { PROJECT_ROOT } from '../support/builder-config';
 import { waitForMessage } from '../support/imap-read';
@@ -243,6 +245,35 @@ describe('mailwright send', () => {
     expect(job).toMatchObject({ state: 'sent', accountId: account.id, summary: { subject: `From the terminal ${tag}` } });
     expect(job?.draftDamaged).toBeUndefined();
     await close(b);
+  });
+
+  it('leaves other accounts’ due messages as they are (their passwords may be the keychain’s): queued, no attempt counted', async () => {
+    const { dir } = await dataFolderWithAlice();
+    const bob = servers.users[1]!;
+    // Bob's account, its password in the OS keychain, with a message due in the outbox when the app quit.
+    const b = await startBackend(dir, { undoSeconds: 1, smtp: { extraCertificateAuthorities: [servers.ca] } });
+    const bobs = await b.value<Account>('accounts:save', {
+      account: { description: 'Bob', email: bob.address, displayName: 'Bob', smtp: { host: servers.host, port: servers.submission.starttlsPort, security: 'starttls', auth: 'password', username: bob.username } },
+      password: bob.password,
+    });
+    const tag = tagged('held');
+    const queued = await b.value<OutboxJobView>('outbox:enqueue', {
+      draft: { accountId: bobs.id, to: servers.users[2]!.address, cc: '', bcc: '', subject: `Waiting ${tag}`, body: { mode: 'plain', html: '', text: 'x' }, attachments: [] },
+    });
+    await b.close();
+    const secrets = JSON.parse(readFileSync(join(dir, 'secrets.json'), 'utf8')) as { entries: Record<string, string> };
+    for (const name of Object.keys(secrets.entries)) if (name.startsWith(`account:${bobs.id}:`)) secrets.entries[name] = 'os1:AAAA';
+    writeFileSync(join(dir, 'secrets.json'), JSON.stringify(secrets));
+    await new Promise((r) => setTimeout(r, 1200)); // Bob's message is due now
+
+    const run = await cli(['send', '--data-dir', dir, '--account', 'Alice work', '--to', bob.address, '--subject', `Mine ${tag}`, '--ca', servers.caFile], { input: 'x' });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    // The outbox as recorded, read with a clock at 1970 so that nothing is due and nothing is tried.
+    const recorded = await Outbox.open({ dir: join(dir, 'outbox'), now: () => 0, account: () => fail('ACCOUNT_NOT_FOUND') });
+    const held = recorded.list().find((j) => j.id === queued.id);
+    await recorded.close();
+    expect(held).toMatchObject({ state: 'queued', attempts: 0 });
+    expect(held?.lastError).toBeUndefined();
   });
 
   it('a refused recipient is exit 22 with the server’s words', async () => {
