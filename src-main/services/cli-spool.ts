@@ -277,6 +277,8 @@ export async function watchSpool(options: { dataDir: string; handle: (request: S
   try {
     watcher = watch(dir, kick);
     watcher.on('error', () => undefined);
+    // Never what keeps a process alive (the backend's close() stops it; a test that never closes still exits).
+    watcher.unref();
   } catch {
     // the poll below still finds requests
   }
