@@ -186,6 +186,19 @@ describe('mailwright check against Postfix', () => {
     expect(run.stdout).not.toContain(Buffer.from(`\0${alice().username}\0wrong-Pa55word`).toString('base64'));
   });
 
+  it('asks for the password on a terminal without echoing it (a real pseudo-terminal, through util-linux script)', async () => {
+    const port = await closedPort();
+    const child = spawn('script', ['-qec', `"${process.execPath}" "${BUNDLE}" check 127.0.0.1:${port} --user ${alice().username}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    const ended = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await until('the prompt', () => output.includes(`Password for ${alice().username}:`), 15_000);
+    child.stdin.write('Typed-Secret-42\r');
+    expect(await ended).toBe(10); // the password was taken, then the closed port failed the check
+    expect(output).toContain('The server refused the connection on that port.');
+    expect(output).not.toContain('Typed-Secret-42');
+  });
+
   it('exit 14 when the server refuses RCPT TO', async () => {
     const run = await cli(['check', `127.0.0.1:${servers.submission.starttlsPort}`, '--user', alice().username, '--from', `nobody@${servers.domain}`, '--ca', servers.caFile], withPassword(alice().password));
     expect(run.code).toBe(14);
