@@ -49,6 +49,8 @@ describe('hand-off to the running app', () => {
     const jobs = outbox.list();
     expect(jobs.map((j) => j.id)).toEqual([handed.answer.jobId]);
     expect(jobs[0]).toMatchObject({ accountId: account.id, summary: { subject: 'From the terminal', to: ['bob@example.org'] }, envelope: { to: ['bob@example.org'] } });
+    // The app removes its claim right after writing the answer the command has already read.
+    for (let i = 0; i < 100 && readdirSync(spoolDir(dataDir)).length; i++) await new Promise((r) => setTimeout(r, 20));
     expect(readdirSync(spoolDir(dataDir))).toEqual([]);
     if (process.platform !== 'win32') expect(statSync(spoolDir(dataDir)).mode & 0o777).toBe(0o700);
   });
@@ -77,6 +79,7 @@ describe('hand-off to the running app', () => {
     for (let i = 0; i < 100 && !readdirSync(dir).includes(`${id}.answer.json`); i++) await new Promise((r) => setTimeout(r, 50));
     expect(JSON.parse(readFileSync(answer, 'utf8'))).toEqual({ id, ok: true, jobId: first.ok ? first.value.id : '' });
     expect(outbox.list()).toHaveLength(1);
+    for (let i = 0; i < 100 && readdirSync(dir).length > 1; i++) await new Promise((r) => setTimeout(r, 20));
     expect(readdirSync(dir)).toEqual([`${id}.answer.json`]);
   });
 
