@@ -17,7 +17,8 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { main: resolve('src-main/main.ts') } },
+      // cli: the `mailwright` command line (src-main/cli), plain Node; bin/mailwright.mjs runs it.
+      rollupOptions: { input: { main: resolve('src-main/main.ts'), cli: resolve('src-main/cli/cli.ts') } },
     },
   },
   preload: {

@@ -60,7 +60,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**/*.mjs', '*.config.{js,ts}', 'eslint.config.js'],
+    files: ['scripts/**/*.mjs', 'bin/**/*.mjs', '*.config.{js,ts}', 'eslint.config.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setTimeout: 'readonly' } },
   },
 );

@@ -78,6 +78,23 @@ export function inReportOrder<T extends { protocol: ServerProtocol }>(items: rea
   return [...items].sort((a, b) => rank(a.protocol) - rank(b.protocol));
 }
 
+/** How people see each server and stage, in the wizard and in `mailwright check`. */
+export const PROTOCOL_LABEL: Record<ServerProtocol, string> = { smtp: 'Outgoing server (SMTP)', imap: 'Incoming server (IMAP)', pop3: 'Incoming server (POP3)' };
+
+export const STAGE_LABEL: Record<ServerProtocol, Partial<Record<StageName, string>>> = {
+  smtp: {
+    connect: 'Connect',
+    tls: 'Secure connection (TLS)',
+    greeting: 'Server greeting',
+    ehlo: 'EHLO and capabilities',
+    auth: 'Sign in',
+    envelope: 'Sender and recipient accepted',
+    close: 'RSET and QUIT (no message sent)',
+  },
+  imap: { connect: 'Connect', tls: 'Secure connection (TLS)', greeting: 'Server greeting', login: 'Sign in', list: 'List folders', close: 'Log out' },
+  pop3: { connect: 'Connect and greeting', tls: 'Secure connection (TLS)', login: 'Sign in', stat: 'Mailbox status', close: 'Log out' },
+};
+
 export const VerifyProgressSchema = z.object({ runId: z.string(), stage: StageSchema });
 export type VerifyProgress = z.infer<typeof VerifyProgressSchema>;
 

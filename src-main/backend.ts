@@ -35,6 +35,8 @@ import { createAccountCredentials } from './services/account-credentials';
 import { createMailtoInbox } from './services/mailto';
 import { bounceNotice, failedNotice, partlyRefusedNotice, signInNotice, type DesktopNotice } from './services/desktop-notices';
 import { createComposeWindows, type ComposeWindowHost } from './services/compose-windows';
+import { lockOutboxForApp } from './services/outbox-lock';
+import { startCliHandOff } from './services/cli-spool';
 
 export interface BackendOptions {
   /** The app's data folder; the outbox lives in <dataDir>/outbox. */
@@ -148,6 +150,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   };
   // A click on a notification opens what it is about in the window.
   const notify = (notice: DesktopNotice) => options.notify?.(notice, () => options.emit('app:open', notice.target));
+  // One writer: `mailwright send` takes the same lock, or hands its message over (below) while the app holds it.
+  const outboxLock = await lockOutboxForApp(options.dataDir);
   const outbox = await Outbox.open({
     dir: outboxDir,
     logger: options.logger,
@@ -201,6 +205,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   });
   late.mail = mailService;
   late.outbox = outbox;
+  const cliHandOff = await startCliHandOff({ dataDir: options.dataDir, outbox, accounts: () => accounts.list(), logger: options.logger });
   // Messages that waited for a sign-in which happened before a restart (or before the outbox opened).
   for (const account of accounts.list()) if (account.signedIn) resumeSignIn(account.id);
   options.onWake?.(() => mailService.wake());
@@ -269,9 +274,11 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     openMailto: (url) => void mailto.open(url),
     close: async () => {
       oauth.close();
+      await cliHandOff.close();
       await mailService.close();
       await outbox.close();
       await merge.settled();
+      outboxLock.release();
     },
   };
 }

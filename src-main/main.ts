@@ -12,11 +12,16 @@ import { createSenderPolicy } from './ipc/router';
 import { createAppLogger } from './services/log-file';
 import { openSecretFileInFolder } from './services/secrets';
 import { defaultRegistrationsFile, loadRegistrations } from './services/oauth/registrations';
+import { commandLineArguments, runAsProcess } from './cli/process';
+
+// The packaged app's `mailwright` script runs this binary with --mailwright-cli: the command line, no window.
+const cliArguments = commandLineArguments(process.argv);
+if (cliArguments) void runAsProcess(cliArguments);
 
 // Before runApp: macOS hands over the link that launched the app before "ready".
 const mailtoLinks = collectMailtoLinks();
 
-runApp(async (env) => {
+if (!cliArguments) runApp(async (env) => {
   // The same redacted lines to the console and to logs/main.log in the data folder.
   const { logger } = createAppLogger(env.userData);
   const backend = await createBackend({

@@ -164,6 +164,15 @@ describe('electron-builder --linux dir with a stand-in Electron', () => {
     expect(entries).not.toContain('/out/oauth-clients.json');
   });
 
+  it('ships the mailwright command-line scripts beside app.asar, the Unix one executable, and out/main/cli.js in it', () => {
+    const script = join(unpacked, 'resources', 'mailwright');
+    expect(existsSync(script)).toBe(true);
+    expect(statSync(script).mode & 0o111).not.toBe(0);
+    expect(readFileSync(script, 'utf8')).toContain('--mailwright-cli');
+    expect(readFileSync(join(unpacked, 'resources', 'mailwright.cmd'), 'utf8')).toContain('--mailwright-cli');
+    expect(entries).toContain('/out/main/cli.js');
+  });
+
   it('ships the production dependencies and nothing else', () => {
     const shipped = packagesIn(entries);
     const closure = productionClosure();

@@ -53,6 +53,8 @@ export interface CaptureServerOptions {
   /** The largest single message, announced as SIZE (default 50 MiB). */
   maxMessageBytes?: number;
   logger: Logger;
+  /** The port to listen on (127.0.0.1); default: a free one chosen at start. `mailwright sandbox --port` sets it. */
+  port?: number;
   /** Called once a message is kept (its record durable). */
   onCaptured?: (message: CapturedMessage) => void;
   /** Where the faults' probabilities are drawn from (default Math.random); tests pass their own. */
@@ -390,7 +392,7 @@ export async function startCaptureServer(options: CaptureServerOptions): Promise
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });

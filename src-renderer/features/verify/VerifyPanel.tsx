@@ -1,26 +1,13 @@
 import { Fragment, useState, type ReactNode } from 'react';
 import type { ServerProtocol } from '../../../shared/discovery';
 import type { AppError } from '../../../shared/result';
-import { inReportOrder, type CertificateInfo, type Stage, type StageName, type VerifyReport } from '../../../shared/verify';
+import { inReportOrder, PROTOCOL_LABEL, STAGE_LABEL, type CertificateInfo, type Stage, type VerifyReport } from '../../../shared/verify';
 import { copyText } from '../../ui/clipboard';
 import { ErrorNotice } from '../../ui/ErrorNotice';
 import { certificateChangedText } from '../../ui/error-text';
 
-export const PROTOCOL_LABEL: Record<ServerProtocol, string> = { smtp: 'Outgoing server (SMTP)', imap: 'Incoming server (IMAP)', pop3: 'Incoming server (POP3)' };
-
-export const STAGE_LABEL: Record<ServerProtocol, Partial<Record<StageName, string>>> = {
-  smtp: {
-    connect: 'Connect',
-    tls: 'Secure connection (TLS)',
-    greeting: 'Server greeting',
-    ehlo: 'EHLO and capabilities',
-    auth: 'Sign in',
-    envelope: 'Sender and recipient accepted',
-    close: 'RSET and QUIT (no message sent)',
-  },
-  imap: { connect: 'Connect', tls: 'Secure connection (TLS)', greeting: 'Server greeting', login: 'Sign in', list: 'List folders', close: 'Log out' },
-  pop3: { connect: 'Connect and greeting', tls: 'Secure connection (TLS)', login: 'Sign in', stat: 'Mailbox status', close: 'Log out' },
-};
+// The stages' names live in shared/verify.ts: the command line (`mailwright check`) prints the same ones.
+export { PROTOCOL_LABEL, STAGE_LABEL };
 
 const MARK = { running: '…', passed: '✓', failed: '✗', skipped: '–' } as const;
 const STATUS_WORD = { running: 'in progress', passed: 'passed', failed: 'failed', skipped: 'skipped' } as const;
