@@ -107,6 +107,8 @@ export interface EnqueueInput {
   dsn?: DsnOptions;
   /** In a batch: the row of the data this message was made from (a mail merge's file row). */
   batchRow?: number;
+  /** Send to the sandbox instead (OutboxJob.rehearsal). */
+  rehearsal?: boolean;
 }
 
 interface Inflight {
@@ -374,6 +376,7 @@ export class Outbox {
       ...(input.dsn ? { dsn: input.dsn } : {}),
       ...(batchId ? { batchId } : {}),
       ...(batchId && input.batchRow !== undefined ? { batchRow: input.batchRow } : {}),
+      ...(input.rehearsal ? { rehearsal: true } : {}),
       deliveryReports: [],
     };
     return ok({ job, draft: input.draft ?? null, eml });
@@ -476,11 +479,11 @@ export class Outbox {
     await this.pastLoaded;
     const refs: SentMessageRef[] = [];
     for (const j of this.jobs.values()) {
-      if (j.accountId !== accountId || (j.state !== 'sent' && j.state !== 'uncertain') || Date.parse(j.createdAt) < sinceMs) continue;
+      if (j.accountId !== accountId || j.rehearsal || (j.state !== 'sent' && j.state !== 'uncertain') || Date.parse(j.createdAt) < sinceMs) continue;
       refs.push({ jobId: j.id, messageId: j.messageId, envelopeId: j.dsnOffered ? j.id : null, recipients: [...j.envelope.to], sentAt: j.updatedAt });
     }
     for (const e of this.past.values()) {
-      if (e.accountId !== accountId || e.state !== 'sent' || this.jobs.has(e.id) || Date.parse(e.createdAt) < sinceMs) continue;
+      if (e.accountId !== accountId || e.rehearsal || e.state !== 'sent' || this.jobs.has(e.id) || Date.parse(e.createdAt) < sinceMs) continue;
       refs.push({ jobId: e.id, messageId: e.messageId, envelopeId: e.envelopeId, recipients: [...e.recipients], sentAt: e.finishedAt });
     }
     return refs;
@@ -494,8 +497,9 @@ export class Outbox {
     await this.pastLoaded;
     const saved = Date.parse(sinceIso);
     const since = Number.isNaN(saved) ? -Infinity : saved;
-    for (const j of this.jobs.values()) if (j.accountId === accountId && j.accepted.length > 0 && Date.parse(j.updatedAt) >= since) return true;
-    for (const e of this.past.values()) if (e.accountId === accountId && e.accepted > 0 && Date.parse(e.finishedAt) >= since) return true;
+    // A rehearsal reached the sandbox, which proves nothing about the account's own server.
+    for (const j of this.jobs.values()) if (j.accountId === accountId && !j.rehearsal && j.accepted.length > 0 && Date.parse(j.updatedAt) >= since) return true;
+    for (const e of this.past.values()) if (e.accountId === accountId && !e.rehearsal && e.accepted > 0 && Date.parse(e.finishedAt) >= since) return true;
     return false;
   }
 
@@ -697,6 +701,23 @@ export class Outbox {
       return { entries: new Map<string, HistoryEntry | null>(), damaged: 0 };
     });
     return { live, past: [...moved].flatMap((id) => read.entries.get(id) ?? []) };
+  }
+
+  /**
+   * The jobs (live, or in the history) that sent these Message-IDs (with angle brackets): their
+   * account and merge row. One pass over the jobs for many ids; how the sandbox names what it captured.
+   */
+  async messageOrigins(messageIds: readonly string[]): Promise<Map<string, { accountId: string; batchId?: string; batchRow?: number }>> {
+    await this.pastLoaded;
+    const wanted = new Set(messageIds);
+    const found = new Map<string, { accountId: string; batchId?: string; batchRow?: number }>();
+    const note = (r: { messageId: string; accountId: string; batchId?: string | undefined; batchRow?: number | undefined }) => {
+      if (!wanted.has(r.messageId) || found.has(r.messageId)) return;
+      found.set(r.messageId, { accountId: r.accountId, ...(r.batchId ? { batchId: r.batchId } : {}), ...(r.batchRow !== undefined ? { batchRow: r.batchRow } : {}) });
+    };
+    for (const j of this.jobs.values()) note(j);
+    for (const e of this.past.values()) note(e);
+    return found;
   }
 
   /**
@@ -1159,7 +1180,7 @@ export class Outbox {
     let pinnedNow = false;
     let lastEmit = 0;
     try {
-      const account = this.options.account(started.accountId);
+      const account = this.options.account(started.accountId, this.view(started));
       const intact = await this.messageIntact(started, true);
       if (!intact) {
         outcome = { kind: 'not-delivered', error: appError('OUTBOX_MESSAGE_DAMAGED'), temporary: false, refused: [], deferred: [] };
@@ -1216,7 +1237,8 @@ export class Outbox {
       // Nothing was attempted: not counted as an attempt, and never 'sent' (even when earlier attempts reached some recipients).
       if (outcome.kind === 'not-delivered' && outcome.error.code === 'OUTBOX_MESSAGE_DAMAGED') next = this.damagedMessage(this.jobs.get(id)!, this.now());
       if (outcome.kind === 'delivered' && outcome.dsnOffered !== undefined) next = { ...next, dsnOffered: outcome.dsnOffered };
-      if (outcome.kind === 'delivered' && outcome.sizeLimit !== undefined) next = { ...next, sizeLimit: outcome.sizeLimit };
+      // The sandbox's SIZE is not the account's server's: a rehearsal keeps none.
+      if (outcome.kind === 'delivered' && outcome.sizeLimit !== undefined && !started.rehearsal) next = { ...next, sizeLimit: outcome.sizeLimit };
       this.inflight.delete(id);
       return { next, durable: this.store.update(next) };
     });

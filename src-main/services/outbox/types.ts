@@ -78,6 +78,11 @@ export interface OutboxJob {
   batchId?: string;
   /** Its row in the batch's data (a mail merge's file row), so results can name rows after a restart. */
   batchRow?: number;
+  /**
+   * "Send to the sandbox instead" (issue 15): built exactly as for its account, delivered to the
+   * built-in sandbox by the account resolver, never to the account's server.
+   */
+  rehearsal?: boolean;
 }
 
 /** A batch as the outbox keeps it (`batches.state`): written once all its jobs are durable. */
@@ -213,8 +218,10 @@ export interface OutboxOptions {
   /**
    * The account and where its sending credential comes from (a password, or the OAuth2 token
    * service: read only when a delivery starts), or an AppError (ACCOUNT_NOT_FOUND, SECRET_UNREADABLE ...).
+   * When a delivery starts it is given the job: a rehearsal (or the Sandbox account's message) is
+   * answered with the sandbox's server and credentials instead of the account's own.
    */
-  account: (accountId: string) => Result<{ account: StoredAccount; credentials: CredentialSource }>;
+  account: (accountId: string, job?: Readonly<OutboxJob>) => Result<{ account: StoredAccount; credentials: CredentialSource }>;
   /** Extra CAs and timeouts, as for the SMTP service. */
   smtp?: SmtpServiceOptions;
   /** Default 5. */
