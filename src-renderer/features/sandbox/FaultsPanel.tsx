@@ -83,6 +83,7 @@ export function FaultsPanel(props: { status: SandboxStatus | null; onStatus: (st
     <section className="sandbox__faults" aria-labelledby="sandbox-faults-title">
       <h2 id="sandbox-faults-title">
         <button type="button" className="disclosure" aria-expanded={expanded} aria-controls="sandbox-faults-body" onClick={() => setExpanded((e) => !e)}>
+          <span aria-hidden="true">{expanded ? '▾ ' : '▸ '}</span>
           Faults (advanced){rules.length ? `: ${rules.length} in play` : ''}
         </button>
       </h2>

@@ -186,7 +186,7 @@ export function SandboxView(props: {
           <button type="button" disabled={index <= 0} onClick={() => setIndex((i) => Math.max(0, i - 1))}>
             Previous
           </button>
-          <span aria-live="polite">{total ? `Row ${rowMessage?.batchRow ?? index + 1} of ${total}` : 'No rows captured yet'}</span>
+          <span role="status" aria-label="Row shown">{total ? `Row ${index + 1} of ${total}${rowMessage?.batchRow !== undefined ? ` (line ${rowMessage.batchRow} in the file)` : ''}` : 'No rows captured yet'}</span>
           <button type="button" disabled={index >= total - 1} onClick={() => setIndex((i) => Math.min(total - 1, i + 1))}>
             Next
           </button>
@@ -206,7 +206,7 @@ export function SandboxView(props: {
                 <th scope="col">For</th>
                 <th scope="col">Warnings</th>
                 <th scope="col">
-                  <span className="visually-hidden">Actions</span>
+                  <span className="visually-hidden-status">Actions</span>
                 </th>
               </tr>
             </thead>
@@ -215,9 +215,9 @@ export function SandboxView(props: {
                 const current = m.id === shownId;
                 return (
                   <tr key={m.id} className={current ? 'sandbox__row--current' : undefined} aria-current={current ? 'true' : undefined}>
-                    <td>{m.from?.address ?? m.envelope.mailFrom ?? ''}</td>
-                    <td>{m.envelope.rcptTo.join(', ')}</td>
-                    <td>
+                    <td className="sandbox__addr">{m.from?.address ?? m.envelope.mailFrom ?? ''}</td>
+                    <td className="sandbox__addr">{m.envelope.rcptTo.join(', ')}</td>
+                    <td className="sandbox__subject">
                       <button
                         type="button"
                         className="linklike"

@@ -13,7 +13,7 @@ export function sandboxProblemText(code: string | null): string {
 
 /** Who a captured message was for: its account, a merge's row, or the sandbox's own. */
 export function rehearsedFor(summary: SandboxSummary, accounts: Account[]): string {
-  if (summary.batchRow !== undefined) return `Row ${summary.batchRow}`;
+  if (summary.batchRow !== undefined) return `Merge, line ${summary.batchRow} in the file`;
   if (summary.accountId === null) return 'From outside Mailwright';
   if (summary.accountId === SANDBOX_ACCOUNT_ID) return 'Sandbox';
   return accounts.find((a) => a.id === summary.accountId)?.description ?? 'A removed account';
