@@ -6,7 +6,8 @@
  * 50-row merge rehearsed is captured whole, each row paged with its own values; a client without the
  * run's secret is refused and nothing is kept; open, delete and clear.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
@@ -16,6 +17,8 @@ import type { Account } from '../../shared/model';
 import type { OutboxJobView } from '../../shared/outbox';
 import { SANDBOX_ACCOUNT_ID, SANDBOX_ADDRESS, type SandboxStatus, type SandboxSummary } from '../../shared/sandbox';
 import { createAppKeyCipher, type SecretCipher } from '../../src-main/services/secrets';
+import { silentLogger } from '../../src-main/services/logger';
+import { openSandbox, type MessageOrigin } from '../../src-main/services/sandbox/service';
 import { startBackend, type StartedBackend } from '../support/backend';
 import { startMailServers, type MailServers } from '../support/mail-servers';
 import { until } from '../support/outbox-fixtures';
@@ -250,4 +253,84 @@ describe('the sandbox through the backend', () => {
     expect(await postfixConnections()).toBe(connectionsBefore);
     expect(b.router.offSchema).toEqual([]);
   }, 60_000);
+
+  it('says it is not running when the capture server cannot start, and the rest of the app works', async () => {
+    const dir = newDir();
+    // The sandbox's folder cannot be made: a file is in its place.
+    writeFileSync(join(dir, 'sandbox'), 'not a folder');
+    const b = await open(dir);
+    expect(await b.value<SandboxStatus>('sandbox:status', {})).toMatchObject({ running: false, problem: 'SANDBOX_UNAVAILABLE', port: null, count: 0 });
+    expect((await b.errorOf('sandbox:list', { offset: 0, limit: 10 })).code).toBe('SANDBOX_UNAVAILABLE');
+    // The account is still listed; a message from it, or a rehearsal, is refused in words instead of going anywhere.
+    expect((await b.value<Account[]>('accounts:list', {})).map((a) => a.id)).toEqual([SANDBOX_ACCOUNT_ID]);
+    const nowhere = draftOf(SANDBOX_ACCOUNT_ID, { to: 'bob@example.org', subject: 'Nowhere', text: 'x' });
+    expect((await b.errorOf('outbox:enqueue', { draft: nowhere })).code).toBe('SANDBOX_UNAVAILABLE');
+    const real = await b.value<Account>('accounts:save', {
+      account: { description: 'Other', email: 'o@example.org', displayName: '', smtp: { host: '127.0.0.1', port: 2525, security: 'none', auth: 'none', username: '' }, incoming: null },
+    });
+    expect((await b.value<Account[]>('accounts:list', {})).map((a) => a.id)).toEqual([real.id, SANDBOX_ACCOUNT_ID]);
+    expect((await b.errorOf('outbox:enqueue', { draft: { ...nowhere, accountId: real.id }, rehearse: true })).code).toBe('SANDBOX_UNAVAILABLE');
+    expect(await b.value('outbox:list', {})).toEqual([]);
+    expect(b.router.offSchema).toEqual([]);
+  });
+
+  it('lists 10,000 captured messages fast: a page reads only its own messages, a merge’s page once every header', async () => {
+    const dir = newDir();
+    const store = join(dir, 'sandbox');
+    mkdirSync(store, { mode: 0o700 });
+    const origins = new Map<string, MessageOrigin>();
+    const batchId = randomUUID();
+    const start = Date.parse('2026-12-05T00:00:00Z');
+    for (let i = 0; i < 10_000; i++) {
+      const id = randomUUID();
+      const messageId = `<m${i}@example.org>`;
+      const eml = Buffer.from(`From: Sender ${i} <s${i}@example.org>\r\nTo: r${i}@example.org\r\nSubject: Message ${i}\r\nMessage-ID: ${messageId}\r\n\r\nBody ${i}\r\n`);
+      writeFileSync(join(store, `${id}.eml`), eml);
+      const envelope = { mailFrom: `s${i}@example.org`, rcptTo: [`r${i}@example.org`] };
+      writeFileSync(join(store, `${id}.json`), JSON.stringify({ id, receivedAt: new Date(start + i * 1000).toISOString(), envelope, size: eml.length, sha256: 'x' }));
+      // Every tenth is a row of one merge, its rows in reverse order of arrival.
+      if (i % 10 === 0) origins.set(messageId, { accountId: 'a', batchId, batchRow: 2000 - i / 10 });
+    }
+    let lookups = 0;
+    const sandbox = await openSandbox({
+      dataDir: dir,
+      logger: silentLogger,
+      hidden: () => false,
+      setHidden: () => undefined,
+      origins: async (ids) => {
+        lookups++;
+        return new Map(ids.flatMap((id) => (origins.has(id) ? [[id, origins.get(id)!] as const] : [])));
+      },
+      sizeLimit: () => undefined,
+      saveFile: async () => null,
+      onChanged: () => undefined,
+      onAccountChanged: () => undefined,
+    });
+    try {
+      let t = performance.now();
+      const first = await sandbox.list(0, 50);
+      const firstMs = performance.now() - t;
+      expect(first.ok && first.value.total).toBe(10_000);
+      expect(first.ok && first.value.messages.map((m) => m.subject).slice(0, 2)).toEqual(['Message 9999', 'Message 9998']);
+      expect(firstMs).toBeLessThan(1_000);
+
+      t = performance.now();
+      const rows = await sandbox.list(0, 100, batchId);
+      const batchMs = performance.now() - t;
+      expect(rows.ok && rows.value.total).toBe(1_000);
+      expect(rows.ok && rows.value.messages.map((m) => m.batchRow).slice(0, 3)).toEqual([1001, 1002, 1003]);
+      // Generous: the machine running the tests may be busy; on a quiet one this takes about a second.
+      expect(batchMs).toBeLessThan(10_000);
+
+      // Everything is known now: the next pages cost no reading and no look-up.
+      const before = lookups;
+      t = performance.now();
+      const later = await sandbox.list(900, 100, batchId);
+      expect(performance.now() - t).toBeLessThan(1_000);
+      expect(later.ok && later.value.messages.at(-1)?.batchRow).toBe(2000);
+      expect(lookups).toBe(before);
+    } finally {
+      await sandbox.close();
+    }
+  }, 120_000);
 });

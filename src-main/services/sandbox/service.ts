@@ -84,6 +84,8 @@ export interface SandboxService {
 
 /** Enough bytes to hold any sane header block; the rest of the message is not read for a summary. */
 const HEADER_BYTES = 64 * 1024;
+/** Most header blocks fit in this: read first. */
+const FIRST_READ = 8 * 1024;
 /** Header blocks read at once while summarizing many captures. */
 const READ_AT_ONCE = 8;
 
@@ -139,12 +141,17 @@ export async function openSandbox(options: SandboxServiceOptions): Promise<Sandb
     logger.error('sandbox: the capture server could not start', { error });
   }
 
+  /** The message's header block (what headerSummary needs): a small read, a larger one only for a long header. */
   const readHead = async (id: string): Promise<Buffer | undefined> => {
     const handle = await openFile(join(dir, `${id}.eml`), 'r').catch(() => undefined);
     if (!handle) return undefined;
     try {
-      const buffer = Buffer.alloc(HEADER_BYTES);
-      const { bytesRead } = await handle.read(buffer, 0, HEADER_BYTES, 0);
+      let buffer = Buffer.alloc(FIRST_READ);
+      let { bytesRead } = await handle.read(buffer, 0, FIRST_READ, 0);
+      if (bytesRead === FIRST_READ && buffer.indexOf('\r\n\r\n') < 0 && buffer.indexOf('\n\n') < 0) {
+        buffer = Buffer.alloc(HEADER_BYTES);
+        ({ bytesRead } = await handle.read(buffer, 0, HEADER_BYTES, 0));
+      }
       return buffer.subarray(0, bytesRead);
     } finally {
       await handle.close();
