@@ -212,6 +212,12 @@ describe('the sandbox through the backend', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(await postfixConnections()).toBe(connectionsBefore);
     expect(b.router.offSchema).toEqual([]);
+
+    // The mark is kept with the job across a restart, and the sandbox still names the account.
+    await b.close();
+    const again = await open(dir);
+    expect((await again.value<OutboxJobView[]>('outbox:list', {})).find((j) => j.id === job.id)).toMatchObject({ rehearsal: true, state: 'sent' });
+    expect((await again.value<{ messages: SandboxSummary[] }>('sandbox:list', { offset: 0, limit: 10 })).messages[0]).toMatchObject({ accountId: account.id, subject: 'Rehearsed' });
   }, 30_000);
 
   it('rehearses a 50-row merge in full: every row captured with its own values, paged by batch in row order', async () => {
@@ -234,6 +240,11 @@ describe('the sandbox through the backend', () => {
     const progress = () => b.pushed.filter((p) => p.event === 'merge:progress').map((p) => p.payload as MergeRun);
     await until(() => progress().some((p) => p.batchId === run.batchId && p.done && p.sent === 50), 30_000, 'the rehearsal sent in full');
     expect((await b.value<MergeRun[]>('merge:list', {})).find((r) => r.batchId === run.batchId)).toMatchObject({ rehearsal: true });
+    // The real send's pace does not count the rehearsal: 50 of 60 a day still fit in one day.
+    await b.value('accounts:setSendingLimits', { id: account.id, limits: { recipientsPerDay: 60, messagesPerMinute: null } });
+    const plan = await b.value('merge:plan', { mergeId: data.mergeId, mapping, template });
+    expect(plan).toMatchObject({ sentLastDay: 0, firstDay: 50 });
+    expect(Date.parse(plan.finishesAt) - Date.parse(plan.startsAt)).toBeLessThan(3_600_000);
 
     const seen: SandboxSummary[] = [];
     for (let offset = 0; offset < 60; offset += 20) {
@@ -252,6 +263,12 @@ describe('the sandbox through the backend', () => {
     expect((await b.value('sandbox:list', { offset: 0, limit: 10 })).total).toBe(50);
     expect(await postfixConnections()).toBe(connectionsBefore);
     expect(b.router.offSchema).toEqual([]);
+
+    // Still a rehearsal after a restart (merges.json keeps it), and its rows still page by batch.
+    await b.close();
+    const again = await open(dir);
+    expect((await again.value<MergeRun[]>('merge:list', {})).find((r) => r.batchId === run.batchId)).toMatchObject({ rehearsal: true, total: 50 });
+    expect((await again.value('sandbox:list', { offset: 0, limit: 5, batchId: run.batchId })).messages.map((m) => m.batchRow)).toEqual([2, 3, 4, 5, 6]);
   }, 60_000);
 
   it('says it is not running when the capture server cannot start, and the rest of the app works', async () => {
