@@ -163,6 +163,9 @@ describe('the sandbox through the backend', () => {
     expect(opened.rendered.bcc).toEqual([]);
     expect(opened.headers.find((h) => h.name.toLowerCase() === 'message-id')?.value).toBe(job.messageId);
     expect(opened.source).toBe(kept.toString('utf8'));
+    // A single message built by the outbox: nothing for the lint to warn about.
+    expect(opened.lint.filter((l) => l.severity === 'warning')).toEqual([]);
+    expect(captured!.warnings).toBe(0);
 
     // A second message, then one deleted and all cleared.
     const second = await b.value<OutboxJobView>('outbox:enqueue', { draft: draftOf(SANDBOX_ACCOUNT_ID, { to: 'bob@example.org', subject: 'Second', text: 'Two' }) });
@@ -258,6 +261,9 @@ describe('the sandbox through the backend', () => {
     });
     const row7 = await b.value('sandbox:open', { id: seen[6]!.id });
     expect(row7.rendered.text).toContain('Dear Person 7, this is row person7@example.org.');
+    // One of a merge without List-Unsubscribe: the lint says so, and the list counts it as a warning.
+    expect(row7.lint).toContainEqual({ severity: 'warning', finding: { kind: 'no-list-unsubscribe' } });
+    expect(seen.every((m) => m.warnings >= 1)).toBe(true);
     // Another batch id finds nothing; the whole list has the 50.
     expect((await b.value('sandbox:list', { offset: 0, limit: 10, batchId: '00000000-0000-4000-8000-000000000000' })).total).toBe(0);
     expect((await b.value('sandbox:list', { offset: 0, limit: 10 })).total).toBe(50);
@@ -350,4 +356,54 @@ describe('the sandbox through the backend', () => {
       await sandbox.close();
     }
   }, 120_000);
+
+  it('lints a rehearsal against the SIZE of the rehearsed account’s own server, and a merge’s message as bulk', async () => {
+    const dir = newDir();
+    const store = join(dir, 'sandbox');
+    mkdirSync(store, { mode: 0o700 });
+    const put = (n: number, messageId: string) => {
+      const id = randomUUID();
+      const eml = Buffer.from(`From: Alice <alice@example.org>\r\nTo: bob@example.org\r\nSubject: S${n}\r\nDate: Sat, 05 Dec 2026 04:00:00 +0000\r\nMessage-ID: ${messageId}\r\n\r\nHello\r\n`);
+      writeFileSync(join(store, `${id}.eml`), eml);
+      writeFileSync(join(store, `${id}.json`), JSON.stringify({ id, receivedAt: new Date(Date.UTC(2026, 11, 5, 4, n)).toISOString(), envelope: { mailFrom: 'alice@example.org', rcptTo: ['bob@example.org'] }, size: eml.length, sha256: 'x' }));
+      return id;
+    };
+    const rehearsal = put(1, '<r@example.org>');
+    const row = put(2, '<row@example.org>');
+    const own = put(3, '<own@example.org>');
+    const sandbox = await openSandbox({
+      dataDir: dir,
+      logger: silentLogger,
+      hidden: () => false,
+      setHidden: () => undefined,
+      origins: async () =>
+        new Map<string, MessageOrigin>([
+          ['<r@example.org>', { accountId: 'alice' }],
+          ['<row@example.org>', { accountId: 'alice', batchId: randomUUID(), batchRow: 2 }],
+          ['<own@example.org>', { accountId: SANDBOX_ACCOUNT_ID }],
+        ]),
+      sizeLimit: (accountId) => (accountId === 'alice' ? { bytes: 100, account: 'Alice' } : { bytes: 1, account: 'not asked for the sandbox' }),
+      saveFile: async () => null,
+      onChanged: () => undefined,
+      onAccountChanged: () => undefined,
+    });
+    try {
+      const kinds = async (id: string) => {
+        const opened = await sandbox.open(id);
+        if (!opened.ok) throw new Error(opened.error.code);
+        return opened.value.lint.filter((l) => l.severity === 'warning').map((l) => l.finding.kind);
+      };
+      expect(await kinds(rehearsal)).toEqual(['over-size']);
+      expect((await kinds(row)).sort()).toEqual(['no-list-unsubscribe', 'over-size']);
+      expect(await kinds(own)).toEqual([]);
+      const page = await sandbox.list(0, 10);
+      expect(page.ok && page.value.messages.map((m) => [m.subject, m.warnings])).toEqual([
+        ['S3', 0],
+        ['S2', 2],
+        ['S1', 1],
+      ]);
+    } finally {
+      await sandbox.close();
+    }
+  });
 });
