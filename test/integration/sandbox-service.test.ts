@@ -117,6 +117,12 @@ describe('the sandbox through the backend', () => {
     const real = await b.value<Account>('accounts:save', { account: input });
     expect((await b.value<Account[]>('accounts:list', {})).map((a) => a.id)).toEqual([real.id, SANDBOX_ACCOUNT_ID]);
 
+    // A TLS fault makes the account ask for STARTTLS (so the handshake fails as the fault promises); the list is told.
+    await b.value('sandbox:setFaults', { faults: { rules: [{ kind: 'tls', probability: 1 }] } });
+    expect((await b.value<Account[]>('accounts:list', {})).find((a) => a.sandbox)?.smtp.security).toBe('starttls');
+    expect((b.pushed.filter((p) => p.event === 'accounts:changed').at(-1)!.payload as Account[]).find((a) => a.sandbox)?.smtp.security).toBe('starttls');
+    expect((await b.value<SandboxStatus>('sandbox:status', {})).faults.rules).toHaveLength(1);
+
     const hidden = await b.value<SandboxStatus>('sandbox:setHidden', { hidden: true });
     expect(hidden.hidden).toBe(true);
     expect((await b.value<Account[]>('accounts:list', {})).map((a) => a.id)).toEqual([real.id]);
@@ -126,16 +132,19 @@ describe('the sandbox through the backend', () => {
     await b.close();
 
     const again = await open(dir);
-    expect((await again.value<SandboxStatus>('sandbox:status', {})).hidden).toBe(true);
+    // Faults are kept in memory only: a restart brings a sandbox that works.
+    expect(await again.value<SandboxStatus>('sandbox:status', {})).toMatchObject({ hidden: true, faults: { rules: [] } });
     expect((await again.value<Account[]>('accounts:list', {})).map((a) => a.id)).toEqual([real.id]);
     await again.value('sandbox:setHidden', { hidden: false });
     expect((await again.value<Account[]>('accounts:list', {})).map((a) => a.id)).toEqual([real.id, SANDBOX_ACCOUNT_ID]);
+    expect((await again.value<Account[]>('accounts:list', {})).find((a) => a.sandbox)?.smtp.security).toBe('none');
     expect(again.router.offSchema).toEqual([]);
   });
 
-  it('captures what the Sandbox account sends byte for byte, with its envelope (Bcc only there); opens, deletes and clears', async () => {
+  it('captures what the Sandbox account sends byte for byte, with its envelope (Bcc only there); opens, saves, deletes and clears', async () => {
     const dir = newDir();
-    const b = await open(dir);
+    let saveTo: string | null = join(dir, 'saved.eml');
+    const b = await open(dir, { saveFile: async () => saveTo });
     const queued = await b.value<OutboxJobView>('outbox:enqueue', {
       draft: draftOf(SANDBOX_ACCOUNT_ID, { to: 'Bob <bob@example.org>', cc: 'carol@example.org', bcc: 'dave@example.org', subject: 'First message', text: 'Hello sandbox.\n.\nA dot line.' }),
     });
@@ -166,6 +175,12 @@ describe('the sandbox through the backend', () => {
     // A single message built by the outbox: nothing for the lint to warn about.
     expect(opened.lint.filter((l) => l.severity === 'warning')).toEqual([]);
     expect(captured!.warnings).toBe(0);
+
+    // Saved whole where the person chose (the dialog's answer), or nothing when cancelled.
+    expect(await b.value('sandbox:saveSource', { id: captured!.id })).toEqual({ saved: true });
+    expect(readFileSync(join(dir, 'saved.eml')).equals(kept)).toBe(true);
+    saveTo = null;
+    expect(await b.value('sandbox:saveSource', { id: captured!.id })).toEqual({ saved: false });
 
     // A second message, then one deleted and all cleared.
     const second = await b.value<OutboxJobView>('outbox:enqueue', { draft: draftOf(SANDBOX_ACCOUNT_ID, { to: 'bob@example.org', subject: 'Second', text: 'Two' }) });
