@@ -86,6 +86,8 @@ export interface SandboxService {
 const HEADER_BYTES = 64 * 1024;
 /** Most header blocks fit in this: read first. */
 const FIRST_READ = 8 * 1024;
+/** Captures are told (onChanged) at most this often. */
+const CAPTURED_EVERY_MS = 250;
 /** Header blocks read at once while summarizing many captures. */
 const READ_AT_ONCE = 8;
 
@@ -123,6 +125,26 @@ export async function openSandbox(options: SandboxServiceOptions): Promise<Sandb
       logger.warn('sandbox: a change listener threw', { error });
     }
   };
+  /**
+   * Captures are told at a bounded rate (a rehearsed merge of 800 rows arrives in a few seconds): the
+   * first at once, then at most one every CAPTURED_EVERY_MS, the last one always.
+   */
+  let lastTold = 0;
+  let pending: NodeJS.Timeout | undefined;
+  const captured = () => {
+    const wait = lastTold + CAPTURED_EVERY_MS - Date.now();
+    if (wait <= 0) {
+      lastTold = Date.now();
+      changed();
+    } else if (!pending) {
+      pending = setTimeout(() => {
+        pending = undefined;
+        lastTold = Date.now();
+        changed();
+      }, wait);
+      pending.unref?.();
+    }
+  };
 
   try {
     capture = await startCaptureServer({
@@ -132,7 +154,7 @@ export async function openSandbox(options: SandboxServiceOptions): Promise<Sandb
       logger,
       onCaptured: (message) => {
         logger.info('sandbox: message captured', { id: message.id, size: message.size });
-        changed();
+        captured();
       },
     });
     logger.info('sandbox: capture server listening', { port: capture.port });
@@ -320,6 +342,7 @@ export async function openSandbox(options: SandboxServiceOptions): Promise<Sandb
     },
 
     close: async () => {
+      clearTimeout(pending);
       await capture?.close();
     },
   };
