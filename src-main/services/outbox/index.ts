@@ -323,7 +323,7 @@ export class Outbox {
   /** Checks one message and builds its file (fsynced, in the folder under its final name); nothing is queued yet. */
   private async prepare(input: EnqueueInput, batchId?: string): Promise<Result<Prepared>> {
     if (this.closed) return fail('CANCELLED');
-    const account = this.options.account(input.accountId);
+    const account = this.options.account(input.accountId, { rehearsal: Boolean(input.rehearsal) });
     if (!account.ok) return account;
     const valid = await validateMessage(input.message);
     if (!valid.ok) return valid;

@@ -218,10 +218,11 @@ export interface OutboxOptions {
   /**
    * The account and where its sending credential comes from (a password, or the OAuth2 token
    * service: read only when a delivery starts), or an AppError (ACCOUNT_NOT_FOUND, SECRET_UNREADABLE ...).
-   * When a delivery starts it is given the job: a rehearsal (or the Sandbox account's message) is
+   * It is given the job (at enqueue, whether it is a rehearsal, so a rehearsal with no sandbox running
+   * is refused at once; when a delivery starts, the job itself): a rehearsal (or the Sandbox account's message) is
    * answered with the sandbox's server and credentials instead of the account's own.
    */
-  account: (accountId: string, job?: Readonly<OutboxJob>) => Result<{ account: StoredAccount; credentials: CredentialSource }>;
+  account: (accountId: string, job?: Pick<OutboxJob, 'rehearsal'>) => Result<{ account: StoredAccount; credentials: CredentialSource }>;
   /** Extra CAs and timeouts, as for the SMTP service. */
   smtp?: SmtpServiceOptions;
   /** Default 5. */

@@ -84,6 +84,10 @@ export interface SandboxService {
 
 /** Enough bytes to hold any sane header block; the rest of the message is not read for a summary. */
 const HEADER_BYTES = 64 * 1024;
+/** Most header blocks fit in this: read first. */
+const FIRST_READ = 8 * 1024;
+/** Captures are told (onChanged) at most this often. */
+const CAPTURED_EVERY_MS = 250;
 /** Header blocks read at once while summarizing many captures. */
 const READ_AT_ONCE = 8;
 
@@ -121,6 +125,26 @@ export async function openSandbox(options: SandboxServiceOptions): Promise<Sandb
       logger.warn('sandbox: a change listener threw', { error });
     }
   };
+  /**
+   * Captures are told at a bounded rate (a rehearsed merge of 800 rows arrives in a few seconds): the
+   * first at once, then at most one every CAPTURED_EVERY_MS, the last one always.
+   */
+  let lastTold = 0;
+  let pending: NodeJS.Timeout | undefined;
+  const captured = () => {
+    const wait = lastTold + CAPTURED_EVERY_MS - Date.now();
+    if (wait <= 0) {
+      lastTold = Date.now();
+      changed();
+    } else if (!pending) {
+      pending = setTimeout(() => {
+        pending = undefined;
+        lastTold = Date.now();
+        changed();
+      }, wait);
+      pending.unref?.();
+    }
+  };
 
   try {
     capture = await startCaptureServer({
@@ -130,7 +154,7 @@ export async function openSandbox(options: SandboxServiceOptions): Promise<Sandb
       logger,
       onCaptured: (message) => {
         logger.info('sandbox: message captured', { id: message.id, size: message.size });
-        changed();
+        captured();
       },
     });
     logger.info('sandbox: capture server listening', { port: capture.port });
@@ -139,12 +163,17 @@ export async function openSandbox(options: SandboxServiceOptions): Promise<Sandb
     logger.error('sandbox: the capture server could not start', { error });
   }
 
+  /** The message's header block (what headerSummary needs): a small read, a larger one only for a long header. */
   const readHead = async (id: string): Promise<Buffer | undefined> => {
     const handle = await openFile(join(dir, `${id}.eml`), 'r').catch(() => undefined);
     if (!handle) return undefined;
     try {
-      const buffer = Buffer.alloc(HEADER_BYTES);
-      const { bytesRead } = await handle.read(buffer, 0, HEADER_BYTES, 0);
+      let buffer = Buffer.alloc(FIRST_READ);
+      let { bytesRead } = await handle.read(buffer, 0, FIRST_READ, 0);
+      if (bytesRead === FIRST_READ && buffer.indexOf('\r\n\r\n') < 0 && buffer.indexOf('\n\n') < 0) {
+        buffer = Buffer.alloc(HEADER_BYTES);
+        ({ bytesRead } = await handle.read(buffer, 0, HEADER_BYTES, 0));
+      }
       return buffer.subarray(0, bytesRead);
     } finally {
       await handle.close();
@@ -313,6 +342,7 @@ export async function openSandbox(options: SandboxServiceOptions): Promise<Sandb
     },
 
     close: async () => {
+      clearTimeout(pending);
       await capture?.close();
     },
   };
