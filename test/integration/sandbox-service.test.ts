@@ -120,6 +120,14 @@ describe('the sandbox through the backend', () => {
     expect(listed[0]).toMatchObject({ id: SANDBOX_ACCOUNT_ID, sandbox: true, email: SANDBOX_ADDRESS, description: 'Sandbox', incoming: null, hasPassword: true, signedIn: false });
     expect(listed[0]!.smtp).toMatchObject({ host: '127.0.0.1', port: status.port, security: 'none', auth: 'password' });
 
+    // Its secret goes only to the capture server itself: checking it against another port asks for a password instead.
+    const own = listed[0]!;
+    const asInput = (port: number) => ({ description: own.description, email: own.email, displayName: own.displayName, smtp: { ...own.smtp, port }, incoming: null });
+    expect((await b.errorOf('accounts:verify', { runId: 'elsewhere', accountId: SANDBOX_ACCOUNT_ID, account: asInput(status.port! + 1) })).code).toBe('PASSWORD_MISSING');
+    const checked = await b.value('accounts:verify', { runId: 'own', accountId: SANDBOX_ACCOUNT_ID, account: asInput(status.port!) });
+    expect(checked.ok).toBe(true);
+    expect(checked.stages.find((st) => st.name === 'auth')?.status).toBe('passed');
+
     // Neither saved, nor removed, nor given limits.
     const input = { description: 'Mine now', email: 'me@example.org', displayName: 'Me', smtp: { host: '127.0.0.1', port: 2525, security: 'none', auth: 'none', username: '' }, incoming: null };
     expect((await b.errorOf('accounts:save', { id: SANDBOX_ACCOUNT_ID, account: input })).code).toBe('SANDBOX_ACCOUNT_FIXED');
