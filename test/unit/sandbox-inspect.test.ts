@@ -120,6 +120,17 @@ describe('inspectMessage: a message the app built', () => {
     const { mime } = await inspectMessage(message, context);
     expect(mime.children).toHaveLength(200);
   });
+
+  it('shows 12 levels below the top at most', async () => {
+    const lines: string[] = [...CLEAN_HEAD, 'Content-Type: multipart/mixed; boundary=b0', ''];
+    for (let i = 1; i < 20; i++) lines.push(`--b${i - 1}`, `Content-Type: multipart/mixed; boundary=b${i}`, '');
+    lines.push('--b19', 'Content-Type: text/plain', '', 'deep');
+    for (let i = 19; i >= 0; i--) lines.push(`--b${i}--`);
+    const { mime } = await inspectMessage(raw([...lines, '']), context);
+    let depth = 0;
+    for (let node = mime; node.children[0]; node = node.children[0]) depth += 1;
+    expect(depth).toBe(12);
+  });
 });
 
 describe('headers and source', () => {
@@ -143,6 +154,16 @@ describe('headers and source', () => {
       { name: 'X-Empty', value: '' },
       { name: 'Received', value: 'second' },
     ]);
+  });
+
+  it('a message without headers has none, and a broken one still gives a view', async () => {
+    const bodyOnly = await inspectMessage(Buffer.from('\r\nJust a body.\r\n'), context);
+    expect(bodyOnly.headers).toEqual([]);
+    expect(kinds(bodyOnly.lint)).toEqual(['no-date', 'no-message-id']);
+    const unterminated = raw(['Content-Type: multipart/mixed; boundary=x', '', '--x', 'Content-Type: text/plain', '', 'no closing boundary']);
+    const view = await inspectMessage(unterminated, context);
+    expect(view.mime.children.map((c) => c.contentType)).toEqual(['text/plain']);
+    expect(view.rendered.text).toContain('no closing boundary');
   });
 
   it('headerSummary decodes From and Subject from the header block alone', () => {
@@ -193,6 +214,20 @@ describe('lint', () => {
       html: '<table><tr><td>Here are the</td><td><a href="https://example.com/q3">quarterly numbers</a></td></tr></table><div>for the north&nbsp;region. Report</div>',
     });
     expect(kinds((await inspectMessage(same, context)).lint)).toEqual([]);
+    // The threshold: 20 words in both; 3 more only in the HTML (13% of all) is the usual extra line, 6 more (23%) is a finding.
+    const shared = 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty';
+    const footer = await built({ text: shared, html: `<p>${shared}</p><p>View in browser</p>` });
+    expect(kinds((await inspectMessage(footer, context)).lint)).toEqual([]);
+    const more = await built({ text: shared, html: `<p>${shared}</p><p>View this in your web browser</p>` });
+    expect(finding((await inspectMessage(more, context)).lint, 'text-differs-from-html')).toEqual({
+      kind: 'text-differs-from-html',
+      textWords: 20,
+      htmlWords: 26,
+      sample: 'view this in your web browser',
+    });
+    // A short note with one word more in one part (a third of its words) is not worth a finding.
+    const note = await built({ text: 'Thanks, Bob', html: '<p>Thanks, Bob.<br>Alice</p>' });
+    expect(kinds((await inspectMessage(note, context)).lint)).toEqual([]);
     // Only one of the two: nothing to compare.
     const htmlOnly = raw([...CLEAN_HEAD, 'Content-Type: text/html; charset=utf-8', '', '<p>Only HTML here.</p>']);
     expect(kinds((await inspectMessage(htmlOnly, context)).lint)).toEqual([]);

@@ -57,6 +57,7 @@ export function headersOf(raw: Buffer): Array<{ name: string; value: string }> {
   const block = raw.subarray(0, headerEnd(raw));
   const out: Array<{ name: string; value: string }> = [];
   for (const { line } of new Headers(block).getList()) {
+    if (!line.trim()) continue;
     const colon = line.indexOf(':');
     const name = colon < 0 ? line : line.slice(0, colon);
     const value = colon < 0 ? '' : line.slice(colon + 1);

@@ -122,15 +122,16 @@ export function remoteImages(html: string): { count: number; hosts: string[] } {
     const host = (m[1] ?? '').replace(/^[^@]*@/, '').replace(/:\d+$/, '').toLowerCase();
     if (host && hosts.size < HOSTS_MAX) hosts.add(host);
   };
-  // Linear scans: [^>]* stops at the tag's end, the attribute and url() patterns cannot backtrack far.
-  for (const tag of html.matchAll(/<img\b[^>]*>/gi)) {
+  // Linear scans: [^<>]* stops at the tag's end or the next tag's start (so a run of unclosed '<img' cannot
+  // make it quadratic), and the attribute and url() patterns cannot backtrack far.
+  for (const tag of html.matchAll(/<img\b[^<>]*>?/gi)) {
     for (const attr of tag[0].matchAll(/\s(src|srcset)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi)) {
       const value = attr[2] ?? attr[3] ?? attr[4] ?? '';
       if (attr[1]?.toLowerCase() === 'srcset') for (const candidate of value.split(',')) note(candidate.trim());
       else note(value);
     }
   }
-  for (const attr of html.matchAll(/<[a-z][^>]*?\sbackground\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi)) note(attr[1] ?? attr[2] ?? attr[3] ?? '');
+  for (const attr of html.matchAll(/<[a-z][^<>]*?\sbackground\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi)) note(attr[1] ?? attr[2] ?? attr[3] ?? '');
   for (const url of html.matchAll(/url\(\s*(?:&quot;|["'])?([^"')&]*)/gi)) note(url[1] ?? '');
   return { count, hosts: [...hosts] };
 }
