@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { afterAll, describe, expect, it } from 'vitest';
+import { docToPlainText, type RichNode } from '../../shared/richtext';
 import { SandboxMessageSchema, SANDBOX_SOURCE_SHOWN_MAX, type LintFinding } from '../../shared/sandbox';
 import { writeMessageFile } from '../../src-main/services/outbox/message';
 import type { MessageInput } from '../../src-main/services/outbox/types';
@@ -225,9 +226,28 @@ describe('lint', () => {
       htmlWords: 26,
       sample: 'view this in your web browser',
     });
+    // The app's own text rendering of a rich message (lists numbered, images named, links written out) says the same.
+    const doc: RichNode = {
+      type: 'doc',
+      content: [
+        { type: 'paragraph', content: [{ type: 'text', text: 'Agenda for ' }, { type: 'text', text: 'Monday', marks: [{ type: 'bold' }] }] },
+        { type: 'orderedList', attrs: { type: 'i' }, content: ['budget', 'hiring', 'office move', 'travel', 'training', 'any other business'].map((t) => ({ type: 'listItem', content: [{ type: 'paragraph', content: [{ type: 'text', text: t }] }] })) },
+        { type: 'paragraph', content: [{ type: 'image', attrs: { src: 'cid:chart@mw', alt: 'Quarterly sales chart by region' } }] },
+        { type: 'paragraph', content: [{ type: 'text', text: 'minutes', marks: [{ type: 'link', attrs: { href: 'https://example.com/minutes' } }] }] },
+      ],
+    };
+    const html = '<p>Agenda for <strong>Monday</strong></p><ol type="i">' +
+      ['budget', 'hiring', 'office move', 'travel', 'training', 'any other business'].map((t) => `<li><p>${t}</p></li>`).join('') +
+      '</ol><p><img src="cid:chart@mw" alt="Quarterly sales chart by region"></p><p><a href="https://example.com/minutes">minutes</a></p>';
+    const rich = await built({ text: docToPlainText(doc), html });
+    expect(docToPlainText(doc)).toContain('vi. any other business');
+    expect(kinds((await inspectMessage(rich, context)).lint)).toEqual([]);
     // A short note with one word more in one part (a third of its words) is not worth a finding.
     const note = await built({ text: 'Thanks, Bob', html: '<p>Thanks, Bob.<br>Alice</p>' });
     expect(kinds((await inspectMessage(note, context)).lint)).toEqual([]);
+    // A line's first word followed by a full stop is a word, not a list marker.
+    const lines = await built({ text: 'Thanks. Got it\nAgreed. Noon works\nSure. See you there', html: '<p>Thanks. Got it<br>Agreed. Noon works<br>Sure. See you there</p>' });
+    expect(kinds((await inspectMessage(lines, context)).lint)).toEqual([]);
     // Only one of the two: nothing to compare.
     const htmlOnly = raw([...CLEAN_HEAD, 'Content-Type: text/html; charset=utf-8', '', '<p>Only HTML here.</p>']);
     expect(kinds((await inspectMessage(htmlOnly, context)).lint)).toEqual([]);

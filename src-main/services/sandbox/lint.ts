@@ -89,9 +89,32 @@ export function wordsOf(text: string): string[] {
   );
 }
 
+/**
+ * What a text part adds that is layout, not words (the app's own text rendering, shared/richtext.ts
+ * docToPlainText, and most clients' do the same): list markers ("- ", "3. ", "b. ", "iv. "; a line
+ * starting "Thanks. " keeps its word) and image
+ * placeholders ("[image: alt]", whose alt text the HTML side keeps).
+ */
+function textPartWords(text: string): string[] {
+  return wordsOf(
+    text
+      .slice(0, COMPARE_MAX_CHARS)
+      .replace(/^[ \t>]*(?:[-*\u2022]|\d{1,9}[.)]|[a-z][.)]|[ivxlcdm]{1,7}[.)])[ \t]+/gim, '')
+      .replace(/\[image(?::\s*([^\]\n]*))?\]/gi, ' $1 '),
+  );
+}
+
+/** The words of the HTML as shown: its text, plus the alt text of its images (a text part names them). */
+function htmlPartWords(html: string): string[] {
+  const withAlt = html
+    .slice(0, COMPARE_MAX_CHARS * 4)
+    .replace(/<img\b[^<>]*?\salt\s*=\s*(?:"([^"]*)"|'([^']*)')[^<>]*>?/gi, (_, d?: string, q?: string) => ` ${d ?? q ?? ''} `);
+  return wordsOf(htmlToText(withAlt));
+}
+
 export function textDiffersFromHtml(text: string, html: string): Extract<LintFinding, { kind: 'text-differs-from-html' }> | null {
-  const textWords = wordsOf(text);
-  const htmlWords = wordsOf(htmlToText(html.slice(0, COMPARE_MAX_CHARS * 4)));
+  const textWords = textPartWords(text);
+  const htmlWords = htmlPartWords(html);
   const inText = new Set(textWords);
   const inHtml = new Set(htmlWords);
   const union = new Set([...inText, ...inHtml]);
