@@ -143,6 +143,7 @@ describe('headers and source', () => {
       'Subject: =?utf-8?B?R3LDvMOfZQ==?=',
       '  and more',
       'X-Empty:',
+      'X-Raw: Grüße (8-bit, RFC 6532)',
       'Received: second',
       '',
       'Body.',
@@ -153,6 +154,7 @@ describe('headers and source', () => {
       { name: 'From', value: '=?utf-8?Q?J=C3=B6rg?= <jorg@example.com>' },
       { name: 'Subject', value: '=?utf-8?B?R3LDvMOfZQ==?=  and more' },
       { name: 'X-Empty', value: '' },
+      { name: 'X-Raw', value: 'Grüße (8-bit, RFC 6532)' },
       { name: 'Received', value: 'second' },
     ]);
   });
@@ -171,6 +173,7 @@ describe('headers and source', () => {
     const message = raw(['From: =?utf-8?Q?J=C3=B6rg_M?= <jorg@example.com>', 'Subject: =?utf-8?B?R3LDvMOfZQ==?=', 'Message-ID: <id-1@example.com>', '', 'Subject: not this one']);
     expect(headerSummary(message)).toEqual({ from: { name: 'Jörg M', address: 'jorg@example.com' }, subject: 'Grüße', messageId: '<id-1@example.com>' });
     expect(headerSummary(raw(['To: x@example.com', '', 'body']))).toEqual({ from: null, subject: '', messageId: null });
+    expect(headerSummary(raw(['From: "Zoë" <zoe@example.com>', 'Subject: Grüße direkt', '', '']))).toEqual({ from: { name: 'Zoë', address: 'zoe@example.com' }, subject: 'Grüße direkt', messageId: null });
   });
 
   it('cuts the source at the limit before a character that does not fit whole', () => {
