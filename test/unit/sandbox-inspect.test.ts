@@ -252,6 +252,27 @@ describe('lint', () => {
     const lines = await built({ text: 'Thanks. Got it\nAgreed. Noon works\nSure. See you there', html: '<p>Thanks. Got it<br>Agreed. Noon works<br>Sure. See you there</p>' });
     expect(kinds((await inspectMessage(lines, context)).lint)).toEqual([]);
     // Only one of the two: nothing to compare.
+    const htmlWithForward = raw([
+      ...CLEAN_HEAD,
+      'Content-Type: multipart/mixed; boundary=b',
+      '',
+      '--b',
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      '<p>See the message below about the meeting.</p>',
+      '--b',
+      'Content-Type: message/rfc822',
+      'Content-Disposition: inline',
+      '',
+      'From: carol@example.net',
+      'Subject: Old',
+      'Content-Type: text/plain',
+      '',
+      'Something else entirely, from another person and another day.',
+      '--b--',
+      '',
+    ]);
+    expect(kinds((await inspectMessage(htmlWithForward, context)).lint)).toEqual([]);
     const htmlOnly = raw([...CLEAN_HEAD, 'Content-Type: text/html; charset=utf-8', '', '<p>Only HTML here.</p>']);
     expect(kinds((await inspectMessage(htmlOnly, context)).lint)).toEqual([]);
   });

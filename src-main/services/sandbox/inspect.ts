@@ -102,6 +102,11 @@ export function sourceOf(raw: Buffer, max = SANDBOX_SOURCE_SHOWN_MAX): { source:
   return { source: raw.subarray(0, end).toString('utf8'), sourceCut: true };
 }
 
+function insideMessage(node: SplitNode): boolean {
+  for (let n = node.parentNode, guard = 0; n && guard < 1000; n = n.parentNode, guard++) if (n.rfc822 || n.messageNode) return true;
+  return false;
+}
+
 interface TreeState {
   root: MimeNode | null;
   /** The splitter's nodes that are shown, with their entry and depth. */
@@ -119,21 +124,17 @@ interface TreeState {
 export async function mimeTreeOf(raw: Buffer): Promise<{ mime: MimeNode; textPart: boolean; htmlPart: boolean }> {
   const state: TreeState = { root: null, shown: new Map(), textPart: false, htmlPart: false };
   let position = 0;
-  const shownAncestor = (node: SplitNode | false) => {
-    for (let n = node, guard = 0; n && guard < 1000; n = n.parentNode, guard++) {
-      const entry = state.shown.get(n);
-      if (entry) return entry;
-    }
-    return undefined;
-  };
   const onNode = (node: SplitNode) => {
     position += node.getHeaders().length;
-    const parent = node.parentNode ? shownAncestor(node.parentNode) : undefined;
+    // Only children of a shown part are shown (a part under a hidden one stays hidden).
+    const parent = node.parentNode ? state.shown.get(node.parentNode) : undefined;
     const disposition = node.disposition || undefined;
     const contentType = (node.contentType || (node.multipart ? `multipart/${node.multipart}` : 'text/plain')).toLowerCase();
-    const attachment = disposition?.toLowerCase() === 'attachment';
-    if (!node.multipart && !attachment && contentType === 'text/plain') state.textPart = true;
-    if (!node.multipart && !attachment && contentType === 'text/html') state.htmlPart = true;
+    // The message's own text and HTML: not attachments, not parts of a message attached to it.
+    if (!node.multipart && (contentType === 'text/plain' || contentType === 'text/html') && disposition?.toLowerCase() !== 'attachment' && !insideMessage(node)) {
+      if (contentType === 'text/plain') state.textPart = true;
+      else state.htmlPart = true;
+    }
     const entry: MimeNode = {
       contentType,
       ...(node.charset ? { charset: node.charset } : {}),
@@ -148,9 +149,7 @@ export async function mimeTreeOf(raw: Buffer): Promise<{ mime: MimeNode; textPar
       state.shown.set(node, { node: entry, depth: 0, multipart: Boolean(node.multipart), bodyStart: position, end: position });
       return;
     }
-    // Only direct children of a shown node are shown (a part under a hidden one stays hidden).
-    const direct = parent && node.parentNode && state.shown.get(node.parentNode) === parent;
-    if (!direct || parent.depth >= MIME_DEPTH_MAX || parent.node.children.length >= MIME_CHILDREN_MAX) return;
+    if (!parent || parent.depth >= MIME_DEPTH_MAX || parent.node.children.length >= MIME_CHILDREN_MAX) return;
     parent.node.children.push(entry);
     state.shown.set(node, { node: entry, depth: parent.depth + 1, multipart: Boolean(node.multipart), bodyStart: position, end: position });
   };
