@@ -195,6 +195,8 @@ describe('lint', () => {
     const message = raw([...CLEAN_HEAD.filter((h) => !h.startsWith('Date:')), '', 'Hello.']);
     expect(finding((await inspectMessage(message, context)).lint, 'no-date')).toEqual({ kind: 'no-date' });
     expect(kinds((await inspectMessage(raw([...CLEAN_HEAD, '', 'Hello.']), context)).lint)).toEqual([]);
+    const empty = raw([...CLEAN_HEAD.filter((h) => !h.startsWith('Date:')), 'Date: ', '', 'Hello.']);
+    expect(kinds((await inspectMessage(empty, context)).lint)).toEqual(['no-date']);
   });
 
   it('no Message-ID', async () => {

@@ -184,7 +184,7 @@ export async function inspectMessage(raw: Buffer, context: InspectContext): Prom
   const [parsed, tree] = await Promise.all([parseMessage(raw), mimeTreeOf(raw)]);
   const lint = lintMessage({
     raw,
-    headerNames: headers.map((h) => h.name.toLowerCase()),
+    headers,
     fromAddress: parsed.from?.address ?? null,
     textPart: tree.textPart ? parsed.text : null,
     html: tree.htmlPart ? parsed.html : null,

@@ -39,8 +39,8 @@ const info = (finding: LintFinding): LintEntry => ({ severity: 'info', finding }
 
 export interface LintInput {
   raw: Buffer;
-  /** The top-level header names, lower-cased, in order. */
-  headerNames: readonly string[];
+  /** The top-level headers, in order, values unfolded. */
+  headers: ReadonlyArray<{ name: string; value: string }>;
   /** The From header's address, if any. */
   fromAddress: string | null;
   /** The decoded text part, or null when the message has none (text derived from HTML does not count). */
@@ -54,7 +54,8 @@ export interface LintInput {
 
 export function lintMessage(input: LintInput): LintEntry[] {
   const out: LintEntry[] = [];
-  const has = (name: string) => input.headerNames.includes(name);
+  // A header with nothing in it is as good as none (an empty Date or Message-ID helps no one).
+  const has = (name: string) => input.headers.some((h) => h.name.toLowerCase() === name && h.value.trim() !== '');
   if (!has('date')) out.push(warning({ kind: 'no-date' }));
   if (!has('message-id')) out.push(warning({ kind: 'no-message-id' }));
   if (input.textPart !== null && input.html !== null) {
