@@ -122,6 +122,17 @@ describe('inspectMessage: a message the app built', () => {
     expect(mime.children).toHaveLength(200);
   });
 
+  it('still shows a message mailparser refuses (over 1000 parts): headers, tree and lint, nothing rendered', async () => {
+    const parts: string[] = [];
+    for (let i = 0; i < 1500; i++) parts.push('--b', 'Content-Type: text/plain', '', `part ${i}`);
+    const message = raw([...CLEAN_HEAD.filter((h) => !h.startsWith('Date:')), 'Content-Type: multipart/mixed; boundary=b', '', ...parts, '--b--', '']);
+    const view = await inspectMessage(message, context);
+    expect(view.rendered).toMatchObject({ from: { name: 'Alice', address: 'alice@example.com' }, subject: 'Hello', text: '', html: null });
+    expect(view.mime.children).toHaveLength(200);
+    expect(view.headers[0]).toEqual({ name: 'From', value: 'Alice <alice@example.com>' });
+    expect(kinds(view.lint)).toEqual(['no-date']);
+  });
+
   it('shows 12 levels below the top at most', async () => {
     const lines: string[] = [...CLEAN_HEAD, 'Content-Type: multipart/mixed; boundary=b0', ''];
     for (let i = 1; i < 20; i++) lines.push(`--b${i - 1}`, `Content-Type: multipart/mixed; boundary=b${i}`, '');

@@ -17,7 +17,7 @@ import addressparser, { type Address } from 'nodemailer/lib/addressparser';
 import type { MailAddress } from '../../../shared/mail';
 import { SANDBOX_SOURCE_SHOWN_MAX, type MimeNode, type SandboxMessage } from '../../../shared/sandbox';
 import { bytesToText, decodeWords } from '../bounces/mime';
-import { parseMessage } from '../mail/parse';
+import { parseMessage, type ParsedMessage } from '../mail/parse';
 import { lintMessage } from './lint';
 
 export interface InspectContext {
@@ -179,9 +179,19 @@ export async function mimeTreeOf(raw: Buffer): Promise<{ mime: MimeNode; textPar
   return { mime: state.root ?? { contentType: 'text/plain', size: raw.length, children: [] }, textPart: state.textPart, htmlPart: state.htmlPart };
 }
 
+/**
+ * What is shown when mailparser gives up on a message (it refuses one of more than 1000 parts, for
+ * one): the From and Subject from the headers and nothing rendered, so the headers, the source, the
+ * MIME tree and the lint still show what arrived.
+ */
+function unrendered(raw: Buffer): ParsedMessage {
+  const { from, subject, messageId } = headerSummary(raw);
+  return { messageId, inReplyTo: null, references: [], from, replyTo: [], to: [], cc: [], bcc: [], subject, date: null, text: '', html: null, inlineImages: {}, attachments: [] };
+}
+
 export async function inspectMessage(raw: Buffer, context: InspectContext): Promise<Omit<SandboxMessage, 'summary'>> {
   const headers = headersOf(raw);
-  const [parsed, tree] = await Promise.all([parseMessage(raw), mimeTreeOf(raw)]);
+  const [parsed, tree] = await Promise.all([parseMessage(raw).catch(() => unrendered(raw)), mimeTreeOf(raw)]);
   const lint = lintMessage({
     raw,
     headers,
