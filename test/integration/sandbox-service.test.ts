@@ -22,6 +22,7 @@ import { openSandbox, type MessageOrigin } from '../../src-main/services/sandbox
 import { startBackend, type StartedBackend } from '../support/backend';
 import { startMailServers, type MailServers } from '../support/mail-servers';
 import { until } from '../support/outbox-fixtures';
+import { withImap } from '../support/clients';
 
 let servers: MailServers;
 const dirs: string[] = [];
@@ -78,6 +79,19 @@ const draftOf = (accountId: string, m: { to: string; cc?: string; bcc?: string; 
 });
 /** A message file as SMTP carries it: every line ends in CRLF. */
 const onTheWire = (eml: Buffer) => eml.toString('utf8').replace(/\r?\n/g, '\r\n');
+/** How many messages with this Message-ID are in the user's IMAP Sent folder (Dovecot). */
+const countInSent = (user: MailServers['users'][number], messageId: string) =>
+  withImap(servers, user, async (client) => {
+    const sent = (await client.list()).find((f) => f.specialUse === '\\Sent' || /^sent$/i.test(f.name));
+    if (!sent) return 0;
+    const lock = await client.getMailboxLock(sent.path);
+    try {
+      const found = await client.search({ header: { 'message-id': messageId } }, { uid: true });
+      return found ? found.length : 0;
+    } finally {
+      lock.release();
+    }
+  });
 /** Postfix's log lines for connections to its submission service. */
 const postfixConnections = async () => (await servers.log()).split('\n').filter((l) => /smtpd\[\d+\]: connect from/.test(l)).length;
 
@@ -105,6 +119,14 @@ describe('the sandbox through the backend', () => {
     const status = await b.value<SandboxStatus>('sandbox:status', {});
     expect(listed[0]).toMatchObject({ id: SANDBOX_ACCOUNT_ID, sandbox: true, email: SANDBOX_ADDRESS, description: 'Sandbox', incoming: null, hasPassword: true, signedIn: false });
     expect(listed[0]!.smtp).toMatchObject({ host: '127.0.0.1', port: status.port, security: 'none', auth: 'password' });
+
+    // Its secret goes only to the capture server itself: checking it against another port asks for a password instead.
+    const own = listed[0]!;
+    const asInput = (port: number) => ({ description: own.description, email: own.email, displayName: own.displayName, smtp: { ...own.smtp, port }, incoming: null });
+    expect((await b.errorOf('accounts:verify', { runId: 'elsewhere', accountId: SANDBOX_ACCOUNT_ID, account: asInput(status.port! + 1) })).code).toBe('PASSWORD_MISSING');
+    const checked = await b.value('accounts:verify', { runId: 'own', accountId: SANDBOX_ACCOUNT_ID, account: asInput(status.port!) });
+    expect(checked.ok).toBe(true);
+    expect(checked.stages.find((st) => st.name === 'auth')?.status).toBe('passed');
 
     // Neither saved, nor removed, nor given limits.
     const input = { description: 'Mine now', email: 'me@example.org', displayName: 'Me', smtp: { host: '127.0.0.1', port: 2525, security: 'none', auth: 'none', username: '' }, incoming: null };
@@ -424,4 +446,33 @@ describe('the sandbox through the backend', () => {
       await sandbox.close();
     }
   });
+
+  it('files no Sent copy for a rehearsal of an IMAP account that files one for its real sends', async () => {
+    const dir = newDir();
+    const b = await open(dir);
+    const [alice, bob] = servers.users;
+    const account = await b.value<Account>('accounts:save', {
+      account: {
+        description: 'Alice IMAP',
+        email: alice!.address,
+        displayName: 'Alice',
+        smtp: { host: servers.host, port: servers.submission.starttlsPort, security: 'starttls', auth: 'password', username: alice!.username },
+        incoming: { protocol: 'imap', auth: 'password', host: servers.host, port: servers.imap.starttlsPort, security: 'starttls', username: alice!.username, saveSentCopy: true, leaveOnServerDays: 14 },
+      },
+      password: alice!.password,
+      incomingPassword: alice!.password,
+    });
+    const real = await b.value<OutboxJobView>('outbox:enqueue', { draft: draftOf(account.id, { to: bob!.address, subject: 'For real', text: 'Sent for real.' }) });
+    expect(await settled(b, real.id)).toMatchObject({ state: 'sent' });
+    // The check below sees a Sent copy when there is one.
+    for (let i = 0; i < 100 && (await countInSent(alice!, real.messageId)) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await countInSent(alice!, real.messageId)).toBe(1);
+
+    const rehearsed = await b.value<OutboxJobView>('outbox:enqueue', { draft: draftOf(account.id, { to: bob!.address, subject: 'Rehearsed', text: 'Only a rehearsal.' }), rehearse: true });
+    expect(await settled(b, rehearsed.id)).toMatchObject({ state: 'sent', rehearsal: true });
+    expect((await b.value<{ total: number }>('sandbox:list', { offset: 0, limit: 1 })).total).toBe(1);
+    // Longer than the real copy took to be filed.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await countInSent(alice!, rehearsed.messageId)).toBe(0);
+  }, 60_000);
 });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { afterAll, describe, expect, it } from 'vitest';
+import { docToPlainText, type RichNode } from '../../shared/richtext';
 import { SandboxMessageSchema, SANDBOX_SOURCE_SHOWN_MAX, type LintFinding } from '../../shared/sandbox';
 import { writeMessageFile } from '../../src-main/services/outbox/message';
 import type { MessageInput } from '../../src-main/services/outbox/types';
@@ -120,6 +121,28 @@ describe('inspectMessage: a message the app built', () => {
     const { mime } = await inspectMessage(message, context);
     expect(mime.children).toHaveLength(200);
   });
+
+  it('still shows a message mailparser refuses (over 1000 parts): headers, tree and lint, nothing rendered', async () => {
+    const parts: string[] = [];
+    for (let i = 0; i < 1500; i++) parts.push('--b', 'Content-Type: text/plain', '', `part ${i}`);
+    const message = raw([...CLEAN_HEAD.filter((h) => !h.startsWith('Date:')), 'Content-Type: multipart/mixed; boundary=b', '', ...parts, '--b--', '']);
+    const view = await inspectMessage(message, context);
+    expect(view.rendered).toMatchObject({ from: { name: 'Alice', address: 'alice@example.com' }, subject: 'Hello', text: '', html: null });
+    expect(view.mime.children).toHaveLength(200);
+    expect(view.headers[0]).toEqual({ name: 'From', value: 'Alice <alice@example.com>' });
+    expect(kinds(view.lint)).toEqual(['no-date']);
+  });
+
+  it('shows 12 levels below the top at most', async () => {
+    const lines: string[] = [...CLEAN_HEAD, 'Content-Type: multipart/mixed; boundary=b0', ''];
+    for (let i = 1; i < 20; i++) lines.push(`--b${i - 1}`, `Content-Type: multipart/mixed; boundary=b${i}`, '');
+    lines.push('--b19', 'Content-Type: text/plain', '', 'deep');
+    for (let i = 19; i >= 0; i--) lines.push(`--b${i}--`);
+    const { mime } = await inspectMessage(raw([...lines, '']), context);
+    let depth = 0;
+    for (let node = mime; node.children[0]; node = node.children[0]) depth += 1;
+    expect(depth).toBe(12);
+  });
 });
 
 describe('headers and source', () => {
@@ -131,6 +154,7 @@ describe('headers and source', () => {
       'Subject: =?utf-8?B?R3LDvMOfZQ==?=',
       '  and more',
       'X-Empty:',
+      'X-Raw: Grüße (8-bit, RFC 6532)',
       'Received: second',
       '',
       'Body.',
@@ -141,14 +165,26 @@ describe('headers and source', () => {
       { name: 'From', value: '=?utf-8?Q?J=C3=B6rg?= <jorg@example.com>' },
       { name: 'Subject', value: '=?utf-8?B?R3LDvMOfZQ==?=  and more' },
       { name: 'X-Empty', value: '' },
+      { name: 'X-Raw', value: 'Grüße (8-bit, RFC 6532)' },
       { name: 'Received', value: 'second' },
     ]);
+  });
+
+  it('a message without headers has none, and a broken one still gives a view', async () => {
+    const bodyOnly = await inspectMessage(Buffer.from('\r\nJust a body.\r\n'), context);
+    expect(bodyOnly.headers).toEqual([]);
+    expect(kinds(bodyOnly.lint)).toEqual(['no-date', 'no-message-id']);
+    const unterminated = raw(['Content-Type: multipart/mixed; boundary=x', '', '--x', 'Content-Type: text/plain', '', 'no closing boundary']);
+    const view = await inspectMessage(unterminated, context);
+    expect(view.mime.children.map((c) => c.contentType)).toEqual(['text/plain']);
+    expect(view.rendered.text).toContain('no closing boundary');
   });
 
   it('headerSummary decodes From and Subject from the header block alone', () => {
     const message = raw(['From: =?utf-8?Q?J=C3=B6rg_M?= <jorg@example.com>', 'Subject: =?utf-8?B?R3LDvMOfZQ==?=', 'Message-ID: <id-1@example.com>', '', 'Subject: not this one']);
     expect(headerSummary(message)).toEqual({ from: { name: 'Jörg M', address: 'jorg@example.com' }, subject: 'Grüße', messageId: '<id-1@example.com>' });
     expect(headerSummary(raw(['To: x@example.com', '', 'body']))).toEqual({ from: null, subject: '', messageId: null });
+    expect(headerSummary(raw(['From: "Zoë" <zoe@example.com>', 'Subject: Grüße direkt', '', '']))).toEqual({ from: { name: 'Zoë', address: 'zoe@example.com' }, subject: 'Grüße direkt', messageId: null });
   });
 
   it('cuts the source at the limit before a character that does not fit whole', () => {
@@ -170,6 +206,8 @@ describe('lint', () => {
     const message = raw([...CLEAN_HEAD.filter((h) => !h.startsWith('Date:')), '', 'Hello.']);
     expect(finding((await inspectMessage(message, context)).lint, 'no-date')).toEqual({ kind: 'no-date' });
     expect(kinds((await inspectMessage(raw([...CLEAN_HEAD, '', 'Hello.']), context)).lint)).toEqual([]);
+    const empty = raw([...CLEAN_HEAD.filter((h) => !h.startsWith('Date:')), 'Date: ', '', 'Hello.']);
+    expect(kinds((await inspectMessage(empty, context)).lint)).toEqual(['no-date']);
   });
 
   it('no Message-ID', async () => {
@@ -193,7 +231,61 @@ describe('lint', () => {
       html: '<table><tr><td>Here are the</td><td><a href="https://example.com/q3">quarterly numbers</a></td></tr></table><div>for the north&nbsp;region. Report</div>',
     });
     expect(kinds((await inspectMessage(same, context)).lint)).toEqual([]);
+    // The threshold: 20 words in both; 3 more only in the HTML (13% of all) is the usual extra line, 6 more (23%) is a finding.
+    const shared = 'one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty';
+    const footer = await built({ text: shared, html: `<p>${shared}</p><p>View in browser</p>` });
+    expect(kinds((await inspectMessage(footer, context)).lint)).toEqual([]);
+    const more = await built({ text: shared, html: `<p>${shared}</p><p>View this in your web browser</p>` });
+    expect(finding((await inspectMessage(more, context)).lint, 'text-differs-from-html')).toEqual({
+      kind: 'text-differs-from-html',
+      textWords: 20,
+      htmlWords: 26,
+      sample: 'view this in your web browser',
+    });
+    // The app's own text rendering of a rich message (lists numbered, images named, links written out) says the same.
+    const doc: RichNode = {
+      type: 'doc',
+      content: [
+        { type: 'paragraph', content: [{ type: 'text', text: 'Agenda for ' }, { type: 'text', text: 'Monday', marks: [{ type: 'bold' }] }] },
+        { type: 'orderedList', attrs: { type: 'i' }, content: ['budget', 'hiring', 'office move', 'travel', 'training', 'any other business'].map((t) => ({ type: 'listItem', content: [{ type: 'paragraph', content: [{ type: 'text', text: t }] }] })) },
+        { type: 'paragraph', content: [{ type: 'image', attrs: { src: 'cid:chart@mw', alt: 'Quarterly sales chart by region' } }] },
+        { type: 'paragraph', content: [{ type: 'text', text: 'minutes', marks: [{ type: 'link', attrs: { href: 'https://example.com/minutes' } }] }] },
+      ],
+    };
+    const html = '<p>Agenda for <strong>Monday</strong></p><ol type="i">' +
+      ['budget', 'hiring', 'office move', 'travel', 'training', 'any other business'].map((t) => `<li><p>${t}</p></li>`).join('') +
+      '</ol><p><img src="cid:chart@mw" alt="Quarterly sales chart by region"></p><p><a href="https://example.com/minutes">minutes</a></p>';
+    const rich = await built({ text: docToPlainText(doc), html });
+    expect(docToPlainText(doc)).toContain('vi. any other business');
+    expect(kinds((await inspectMessage(rich, context)).lint)).toEqual([]);
+    // A short note with one word more in one part (a third of its words) is not worth a finding.
+    const note = await built({ text: 'Thanks, Bob', html: '<p>Thanks, Bob.<br>Alice</p>' });
+    expect(kinds((await inspectMessage(note, context)).lint)).toEqual([]);
+    // A line's first word followed by a full stop is a word, not a list marker.
+    const lines = await built({ text: 'Thanks. Got it\nAgreed. Noon works\nSure. See you there', html: '<p>Thanks. Got it<br>Agreed. Noon works<br>Sure. See you there</p>' });
+    expect(kinds((await inspectMessage(lines, context)).lint)).toEqual([]);
     // Only one of the two: nothing to compare.
+    const htmlWithForward = raw([
+      ...CLEAN_HEAD,
+      'Content-Type: multipart/mixed; boundary=b',
+      '',
+      '--b',
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      '<p>See the message below about the meeting.</p>',
+      '--b',
+      'Content-Type: message/rfc822',
+      'Content-Disposition: inline',
+      '',
+      'From: carol@example.net',
+      'Subject: Old',
+      'Content-Type: text/plain',
+      '',
+      'Something else entirely, from another person and another day.',
+      '--b--',
+      '',
+    ]);
+    expect(kinds((await inspectMessage(htmlWithForward, context)).lint)).toEqual([]);
     const htmlOnly = raw([...CLEAN_HEAD, 'Content-Type: text/html; charset=utf-8', '', '<p>Only HTML here.</p>']);
     expect(kinds((await inspectMessage(htmlOnly, context)).lint)).toEqual([]);
   });

@@ -17,7 +17,7 @@ import addressparser, { type Address } from 'nodemailer/lib/addressparser';
 import type { MailAddress } from '../../../shared/mail';
 import { SANDBOX_SOURCE_SHOWN_MAX, type MimeNode, type SandboxMessage } from '../../../shared/sandbox';
 import { bytesToText, decodeWords } from '../bounces/mime';
-import { parseMessage } from '../mail/parse';
+import { parseMessage, type ParsedMessage } from '../mail/parse';
 import { lintMessage } from './lint';
 
 export interface InspectContext {
@@ -57,6 +57,7 @@ export function headersOf(raw: Buffer): Array<{ name: string; value: string }> {
   const block = raw.subarray(0, headerEnd(raw));
   const out: Array<{ name: string; value: string }> = [];
   for (const { line } of new Headers(block).getList()) {
+    if (!line.trim()) continue;
     const colon = line.indexOf(':');
     const name = colon < 0 ? line : line.slice(0, colon);
     const value = colon < 0 ? '' : line.slice(colon + 1);
@@ -101,6 +102,11 @@ export function sourceOf(raw: Buffer, max = SANDBOX_SOURCE_SHOWN_MAX): { source:
   return { source: raw.subarray(0, end).toString('utf8'), sourceCut: true };
 }
 
+function insideMessage(node: SplitNode): boolean {
+  for (let n = node.parentNode, guard = 0; n && guard < 1000; n = n.parentNode, guard++) if (n.rfc822 || n.messageNode) return true;
+  return false;
+}
+
 interface TreeState {
   root: MimeNode | null;
   /** The splitter's nodes that are shown, with their entry and depth. */
@@ -118,21 +124,17 @@ interface TreeState {
 export async function mimeTreeOf(raw: Buffer): Promise<{ mime: MimeNode; textPart: boolean; htmlPart: boolean }> {
   const state: TreeState = { root: null, shown: new Map(), textPart: false, htmlPart: false };
   let position = 0;
-  const shownAncestor = (node: SplitNode | false) => {
-    for (let n = node, guard = 0; n && guard < 1000; n = n.parentNode, guard++) {
-      const entry = state.shown.get(n);
-      if (entry) return entry;
-    }
-    return undefined;
-  };
   const onNode = (node: SplitNode) => {
     position += node.getHeaders().length;
-    const parent = node.parentNode ? shownAncestor(node.parentNode) : undefined;
+    // Only children of a shown part are shown (a part under a hidden one stays hidden).
+    const parent = node.parentNode ? state.shown.get(node.parentNode) : undefined;
     const disposition = node.disposition || undefined;
     const contentType = (node.contentType || (node.multipart ? `multipart/${node.multipart}` : 'text/plain')).toLowerCase();
-    const attachment = disposition?.toLowerCase() === 'attachment';
-    if (!node.multipart && !attachment && contentType === 'text/plain') state.textPart = true;
-    if (!node.multipart && !attachment && contentType === 'text/html') state.htmlPart = true;
+    // The message's own text and HTML: not attachments, not parts of a message attached to it.
+    if (!node.multipart && (contentType === 'text/plain' || contentType === 'text/html') && disposition?.toLowerCase() !== 'attachment' && !insideMessage(node)) {
+      if (contentType === 'text/plain') state.textPart = true;
+      else state.htmlPart = true;
+    }
     const entry: MimeNode = {
       contentType,
       ...(node.charset ? { charset: node.charset } : {}),
@@ -147,9 +149,7 @@ export async function mimeTreeOf(raw: Buffer): Promise<{ mime: MimeNode; textPar
       state.shown.set(node, { node: entry, depth: 0, multipart: Boolean(node.multipart), bodyStart: position, end: position });
       return;
     }
-    // Only direct children of a shown node are shown (a part under a hidden one stays hidden).
-    const direct = parent && node.parentNode && state.shown.get(node.parentNode) === parent;
-    if (!direct || parent.depth >= MIME_DEPTH_MAX || parent.node.children.length >= MIME_CHILDREN_MAX) return;
+    if (!parent || parent.depth >= MIME_DEPTH_MAX || parent.node.children.length >= MIME_CHILDREN_MAX) return;
     parent.node.children.push(entry);
     state.shown.set(node, { node: entry, depth: parent.depth + 1, multipart: Boolean(node.multipart), bodyStart: position, end: position });
   };
@@ -179,12 +179,22 @@ export async function mimeTreeOf(raw: Buffer): Promise<{ mime: MimeNode; textPar
   return { mime: state.root ?? { contentType: 'text/plain', size: raw.length, children: [] }, textPart: state.textPart, htmlPart: state.htmlPart };
 }
 
+/**
+ * What is shown when mailparser gives up on a message (it refuses one of more than 1000 parts, for
+ * one): the From and Subject from the headers and nothing rendered, so the headers, the source, the
+ * MIME tree and the lint still show what arrived.
+ */
+function unrendered(raw: Buffer): ParsedMessage {
+  const { from, subject, messageId } = headerSummary(raw);
+  return { messageId, inReplyTo: null, references: [], from, replyTo: [], to: [], cc: [], bcc: [], subject, date: null, text: '', html: null, inlineImages: {}, attachments: [] };
+}
+
 export async function inspectMessage(raw: Buffer, context: InspectContext): Promise<Omit<SandboxMessage, 'summary'>> {
   const headers = headersOf(raw);
-  const [parsed, tree] = await Promise.all([parseMessage(raw), mimeTreeOf(raw)]);
+  const [parsed, tree] = await Promise.all([parseMessage(raw).catch(() => unrendered(raw)), mimeTreeOf(raw)]);
   const lint = lintMessage({
     raw,
-    headerNames: headers.map((h) => h.name.toLowerCase()),
+    headers,
     fromAddress: parsed.from?.address ?? null,
     textPart: tree.textPart ? parsed.text : null,
     html: tree.htmlPart ? parsed.html : null,

@@ -39,8 +39,8 @@ const info = (finding: LintFinding): LintEntry => ({ severity: 'info', finding }
 
 export interface LintInput {
   raw: Buffer;
-  /** The top-level header names, lower-cased, in order. */
-  headerNames: readonly string[];
+  /** The top-level headers, in order, values unfolded. */
+  headers: ReadonlyArray<{ name: string; value: string }>;
   /** The From header's address, if any. */
   fromAddress: string | null;
   /** The decoded text part, or null when the message has none (text derived from HTML does not count). */
@@ -54,7 +54,8 @@ export interface LintInput {
 
 export function lintMessage(input: LintInput): LintEntry[] {
   const out: LintEntry[] = [];
-  const has = (name: string) => input.headerNames.includes(name);
+  // A header with nothing in it is as good as none (an empty Date or Message-ID helps no one).
+  const has = (name: string) => input.headers.some((h) => h.name.toLowerCase() === name && h.value.trim() !== '');
   if (!has('date')) out.push(warning({ kind: 'no-date' }));
   if (!has('message-id')) out.push(warning({ kind: 'no-message-id' }));
   if (input.textPart !== null && input.html !== null) {
@@ -89,9 +90,32 @@ export function wordsOf(text: string): string[] {
   );
 }
 
+/**
+ * What a text part adds that is layout, not words (the app's own text rendering, shared/richtext.ts
+ * docToPlainText, and most clients' do the same): list markers ("- ", "3. ", "b. ", "iv. "; a line
+ * starting "Thanks. " keeps its word) and image
+ * placeholders ("[image: alt]", whose alt text the HTML side keeps).
+ */
+function textPartWords(text: string): string[] {
+  return wordsOf(
+    text
+      .slice(0, COMPARE_MAX_CHARS)
+      .replace(/^[ \t>]*(?:[-*\u2022]|\d{1,9}[.)]|[a-z][.)]|[ivxlcdm]{1,7}[.)])[ \t]+/gim, '')
+      .replace(/\[image(?::\s*([^\]\n]*))?\]/gi, ' $1 '),
+  );
+}
+
+/** The words of the HTML as shown: its text, plus the alt text of its images (a text part names them). */
+function htmlPartWords(html: string): string[] {
+  const withAlt = html
+    .slice(0, COMPARE_MAX_CHARS * 4)
+    .replace(/<img\b[^<>]*?\salt\s*=\s*(?:"([^"]*)"|'([^']*)')[^<>]*>?/gi, (_, d?: string, q?: string) => ` ${d ?? q ?? ''} `);
+  return wordsOf(htmlToText(withAlt));
+}
+
 export function textDiffersFromHtml(text: string, html: string): Extract<LintFinding, { kind: 'text-differs-from-html' }> | null {
-  const textWords = wordsOf(text);
-  const htmlWords = wordsOf(htmlToText(html.slice(0, COMPARE_MAX_CHARS * 4)));
+  const textWords = textPartWords(text);
+  const htmlWords = htmlPartWords(html);
   const inText = new Set(textWords);
   const inHtml = new Set(htmlWords);
   const union = new Set([...inText, ...inHtml]);
@@ -122,15 +146,16 @@ export function remoteImages(html: string): { count: number; hosts: string[] } {
     const host = (m[1] ?? '').replace(/^[^@]*@/, '').replace(/:\d+$/, '').toLowerCase();
     if (host && hosts.size < HOSTS_MAX) hosts.add(host);
   };
-  // Linear scans: [^>]* stops at the tag's end, the attribute and url() patterns cannot backtrack far.
-  for (const tag of html.matchAll(/<img\b[^>]*>/gi)) {
+  // Linear scans: [^<>]* stops at the tag's end or the next tag's start (so a run of unclosed '<img' cannot
+  // make it quadratic), and the attribute and url() patterns cannot backtrack far.
+  for (const tag of html.matchAll(/<img\b[^<>]*>?/gi)) {
     for (const attr of tag[0].matchAll(/\s(src|srcset)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi)) {
       const value = attr[2] ?? attr[3] ?? attr[4] ?? '';
       if (attr[1]?.toLowerCase() === 'srcset') for (const candidate of value.split(',')) note(candidate.trim());
       else note(value);
     }
   }
-  for (const attr of html.matchAll(/<[a-z][^>]*?\sbackground\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi)) note(attr[1] ?? attr[2] ?? attr[3] ?? '');
+  for (const attr of html.matchAll(/<[a-z][^<>]*?\sbackground\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/gi)) note(attr[1] ?? attr[2] ?? attr[3] ?? '');
   for (const url of html.matchAll(/url\(\s*(?:&quot;|["'])?([^"')&]*)/gi)) note(url[1] ?? '');
   return { count, hosts: [...hosts] };
 }
