@@ -16,6 +16,7 @@ import { LinkDialog, type PendingLink } from '../mailbox/LinkDialog';
 import { classifyLink } from '../mailbox/links';
 import { MessageFrame } from '../mailbox/MessageFrame';
 import { sanitizeMail } from '../mailbox/sanitize';
+import { envelopeOnly } from './envelope';
 import { lintText } from './lint-text';
 import { rehearsedFor } from './sandbox-text';
 
@@ -25,11 +26,6 @@ type Tab = (typeof TABS)[number];
 const person = (a: MailAddress) => (a.name ? `${a.name} <${a.address}>` : a.address);
 const people = (list: MailAddress[]) => list.map(person).join(', ');
 
-/** Envelope recipients not named in To or Cc: Bcc, or added by the sender's software only. */
-export function envelopeOnly(message: Pick<SandboxMessage, 'summary' | 'rendered'>): string[] {
-  const named = new Set([...message.rendered.to, ...message.rendered.cc].map((a) => a.address.toLowerCase()));
-  return message.summary.envelope.rcptTo.filter((r) => !named.has(r.toLowerCase()));
-}
 
 function Envelope(props: { message: SandboxMessage }) {
   const { envelope } = props.message.summary;
