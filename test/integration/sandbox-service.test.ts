@@ -119,6 +119,8 @@ describe('the sandbox through the backend', () => {
     const status = await b.value<SandboxStatus>('sandbox:status', {});
     expect(listed[0]).toMatchObject({ id: SANDBOX_ACCOUNT_ID, sandbox: true, email: SANDBOX_ADDRESS, description: 'Sandbox', incoming: null, hasPassword: true, signedIn: false });
     expect(listed[0]!.smtp).toMatchObject({ host: '127.0.0.1', port: status.port, security: 'none', auth: 'password' });
+    // No provider's limits pace what never leaves this computer.
+    expect(listed[0]!.sendingLimits).toEqual({ recipientsPerDay: null, messagesPerMinute: null });
 
     // Its secret goes only to the capture server itself: checking it against another port asks for a password instead.
     const own = listed[0]!;
