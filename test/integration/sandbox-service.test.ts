@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type Socket } from 'node:net';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MergeRun } from '../../shared/merge/contract';
@@ -119,6 +120,8 @@ describe('the sandbox through the backend', () => {
     const status = await b.value<SandboxStatus>('sandbox:status', {});
     expect(listed[0]).toMatchObject({ id: SANDBOX_ACCOUNT_ID, sandbox: true, email: SANDBOX_ADDRESS, description: 'Sandbox', incoming: null, hasPassword: true, signedIn: false });
     expect(listed[0]!.smtp).toMatchObject({ host: '127.0.0.1', port: status.port, security: 'none', auth: 'password' });
+    // No provider's limits pace what never leaves this computer.
+    expect(listed[0]!.sendingLimits).toEqual({ recipientsPerDay: null, messagesPerMinute: null });
 
     // Its secret goes only to the capture server itself: checking it against another port asks for a password instead.
     const own = listed[0]!;
@@ -475,4 +478,27 @@ describe('the sandbox through the backend', () => {
     await new Promise((r) => setTimeout(r, 1_500));
     expect(await countInSent(alice!, rehearsed.messageId)).toBe(0);
   }, 60_000);
+
+  it('a rehearsal does not wait behind the account’s own server when that server hangs', async () => {
+    // A server that takes the connection and never says a word: the real send waits for its greeting.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const dir = newDir();
+      const b = await open(dir, { smtp: { extraCertificateAuthorities: [servers.ca], timeouts: { greetingMs: 30_000 } } });
+      const port = (silent.address() as { port: number }).port;
+      const account = await b.value<Account>('accounts:save', {
+        account: { description: 'Hangs', email: 'me@example.org', displayName: '', smtp: { host: '127.0.0.1', port, security: 'none', auth: 'none', username: '', maxConnections: 1 }, incoming: null },
+      });
+      const real = await b.value<OutboxJobView>('outbox:enqueue', { draft: draftOf(account.id, { to: 'bob@example.org', subject: 'Stuck', text: 'x' }) });
+      await until(() => jobsOf(b).some((j) => j.id === real.id && j.state === 'sending') && sockets.length === 1, 5_000, 'the real send waiting for a greeting');
+      const rehearsed = await b.value<OutboxJobView>('outbox:enqueue', { draft: draftOf(account.id, { to: 'bob@example.org', subject: 'Not stuck', text: 'y' }), rehearse: true });
+      await until(() => jobsOf(b).some((j) => j.id === rehearsed.id && j.state === 'sent'), 5_000, 'the rehearsal captured while the real send waits');
+      expect(jobsOf(b).filter((j) => j.id === real.id).at(-1)?.state).toBe('sending');
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 30_000);
 });

@@ -116,7 +116,13 @@ interface Inflight {
   progress?: { sentBytes: number; totalBytes: number };
 }
 
+/** The lane a job goes out on: its account's, or its account's rehearsals'. */
+const laneKeyOf = (job: Pick<JobRecord, 'accountId' | 'rehearsal'>) => (job.rehearsal ? `${job.accountId}\nrehearsal` : job.accountId);
+
 interface Lane {
+  accountId: string;
+  /** A lane of rehearsals: they go to the sandbox, so they never wait behind the account's real sends (nor these behind them). */
+  rehearsal: boolean;
   /** Due job ids, first due first (a queue: `head` is the next to take). */
   ready: string[];
   head: number;
@@ -161,7 +167,7 @@ export class Outbox {
   private readonly waiting = new TinyQueue<{ at: number; seq: number; id: string }>([], (a, b) => a.at - b.at || a.seq - b.seq);
   private readonly dueAt = new Map<string, number>();
   private seq = 0;
-  /** A lane per account: its due jobs in order, and its deliveries in flight (up to the account's maxConnections). */
+  /** A lane per account (and one for its rehearsals): its due jobs in order, and its deliveries in flight (up to the account's maxConnections). */
   private readonly lanes = new Map<string, Lane>();
   private readonly inflight = new Map<string, Inflight>();
   private readonly running = new Set<Promise<void>>();
@@ -1092,36 +1098,37 @@ export class Outbox {
       const job = this.jobs.get(top.id);
       if (!job || !isDue(job, now)) continue;
       if (this.isHeld(job)) continue;
-      const lane = this.lane(job.accountId);
+      const key = laneKeyOf(job);
+      const lane = this.lane(key, job);
       if (lane.inReady.has(job.id) || lane.active.has(job.id)) continue;
       lane.ready.push(job.id);
       lane.inReady.add(job.id);
-      touched.add(job.accountId);
+      touched.add(key);
     }
-    for (const accountId of touched) this.dispatch(accountId);
+    for (const key of touched) this.dispatch(key);
     this.arm();
   }
 
-  private lane(accountId: string): Lane {
-    let lane = this.lanes.get(accountId);
+  private lane(key: string, job: JobRecord): Lane {
+    let lane = this.lanes.get(key);
     if (!lane) {
-      lane = { ready: [], head: 0, inReady: new Set(), active: new Set() };
-      this.lanes.set(accountId, lane);
+      lane = { accountId: job.accountId, rehearsal: Boolean(job.rehearsal), ready: [], head: 0, inReady: new Set(), active: new Set() };
+      this.lanes.set(key, lane);
     }
     return lane;
   }
 
   /** How many deliveries the account's lane may have at once: its setting, or the default. */
-  private connectionsOf(accountId: string): number {
-    const found = this.options.account(accountId);
+  private connectionsOf(accountId: string, rehearsal: boolean): number {
+    const found = this.options.account(accountId, { rehearsal });
     return found.ok ? (found.value.account.smtp.maxConnections ?? DEFAULT_SMTP_CONNECTIONS) : 1;
   }
 
   /** Starts the lane's next due jobs while it has connections free. Nothing here waits on another lane. */
-  private dispatch(accountId: string): void {
-    const lane = this.lanes.get(accountId);
+  private dispatch(key: string): void {
+    const lane = this.lanes.get(key);
     if (!lane || this.closed) return;
-    const limit = this.connectionsOf(accountId);
+    const limit = this.connectionsOf(lane.accountId, lane.rehearsal);
     while (lane.active.size < limit && lane.head < lane.ready.length) {
       const id = lane.ready[lane.head++]!;
       lane.inReady.delete(id);
@@ -1135,7 +1142,7 @@ export class Outbox {
         if (freed) return;
         freed = true;
         lane.active.delete(id);
-        this.dispatch(accountId);
+        this.dispatch(key);
       };
       const running: Promise<void> = this.run(id, free)
         .catch((error: unknown) => this.log.error('outbox: send failed unexpectedly', { id, error }))
@@ -1154,7 +1161,7 @@ export class Outbox {
       lane.ready = lane.ready.slice(lane.head);
       lane.head = 0;
     }
-    if (!lane.active.size && !lane.ready.length) this.lanes.delete(accountId);
+    if (!lane.active.size && !lane.ready.length) this.lanes.delete(key);
   }
 
   private async run(id: string, free: () => void): Promise<void> {

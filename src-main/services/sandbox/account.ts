@@ -50,6 +50,8 @@ export function withSandboxAccount(accounts: AccountService, sandbox: SandboxAcc
       oauth: null,
       createdAt: stamp,
       updatedAt: stamp,
+      // Nothing leaves this computer: a merge from the Sandbox account is not paced by any provider's limits.
+      sendingLimits: { recipientsPerDay: null, messagesPerMinute: null },
     };
   };
   const listed = (): Account => ({ ...stored(), hasPassword: true, hasIncomingPassword: false, signedIn: false, sandbox: true });
