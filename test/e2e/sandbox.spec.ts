@@ -161,7 +161,7 @@ test('a real account’s message sent to the sandbox instead is captured there a
   await expectNothingArrives(app, bob, 'Rehearsed, not sent');
 });
 
-test('a fault chosen in the UI shows in the Outbox: a drop right after the final dot leaves the message as "may have been sent"', async ({ app }) => {
+test('faults chosen in the UI show in the Outbox: a drop right after the final dot leaves "may have been sent"; RCPT 550 for one pattern refuses that recipient only', async ({ app }) => {
   test.skip(app.mode !== 'bridge', 'the same renderer in both; run once');
   test.setTimeout(90_000);
   const { page, servers } = app;
@@ -192,6 +192,17 @@ test('a fault chosen in the UI shows in the Outbox: a drop right after the final
   await page.getByRole('button', { name: 'Stop all faults' }).click();
   await expect(sandbox.faultsBanner).toHaveCount(0);
   await expect(page.getByText('No faults in play: the sandbox behaves.')).toBeVisible();
+
+  // RCPT refused for one pattern only: the message goes to the others, and the Outbox names the one refused with the reply.
+  await sandbox.addFault({ kind: 'Answer with an error reply', stage: 'RCPT TO (each recipient)', code: '550', text: '5.1.1 No such user here', recipients: '*@refused.example' });
+  await expect(sandbox.faultsInPlay).toHaveText([/^Answer RCPT TO \(each recipient\) with “550 5\.1\.1 No such user here” for recipients matching \*@refused\.example, always/]);
+  await compose.open();
+  await compose.window.getByLabel('From').selectOption(`${SANDBOX_ACCOUNT_ID}/`);
+  await compose.write({ to: `${bob.address}, nobody@refused.example`, subject: 'One refused', body: 'Half of it.' });
+  await compose.sendAndClose();
+  await outbox.open();
+  await outbox.waitForState('One refused', 'Sent to 1 of 2', 40_000);
+  await expect(outbox.job('One refused').getByRole('listitem', { name: 'nobody@refused.example: refused' })).toContainText('550 5.1.1 No such user here');
 });
 
 test('a merge rehearsed from the merge view is captured row by row and paged in the Sandbox, with its check', async ({ app }) => {
