@@ -93,6 +93,11 @@ export function SandboxView(props: {
     void load();
   }, [load, version]);
 
+  // All messages: the newest is open until the person picks another (a newcomer sees their message at once).
+  useEffect(() => {
+    if (!batchId && selected === null && messages[0]) setSelected(messages[0].id);
+  }, [batchId, selected, messages]);
+
   // A merge's rows: the row at `index` is the one shown.
   const rowMessage = batchId ? messages[index - pageOffset] : undefined;
   const shownId = batchId ? (rowMessage?.id ?? null) : selected;
