@@ -49,6 +49,7 @@ export function SandboxView(props: {
   const [note, setNote] = useState('');
   /** Bumped by sandbox:changed so the list reloads. */
   const [version, setVersion] = useState(0);
+  const heading = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
     if (props.batchId) {
@@ -130,6 +131,8 @@ export function SandboxView(props: {
     setStatus(result.value);
     if (selected === id) setSelected(null);
     setNote('Message deleted.');
+    // Its row and the button that had focus are gone: focus goes to the view's heading.
+    heading.current?.focus();
     setVersion((v) => v + 1);
   }
 
@@ -140,13 +143,14 @@ export function SandboxView(props: {
     setStatus(result.value);
     setSelected(null);
     setNote('The sandbox is empty.');
+    heading.current?.focus();
     setVersion((v) => v + 1);
   }
 
   const merge = merges.find((m) => m.batchId === batchId);
   return (
     <section className="card sandbox" aria-labelledby="sandbox-title">
-      <h1 id="sandbox-title" tabIndex={-1}>
+      <h1 id="sandbox-title" ref={heading} tabIndex={-1}>
         Sandbox
       </h1>
       <p className="muted">Messages sent to the sandbox stay on this computer. Each one is shown as its recipients would get it, with its envelope, headers, source and a check of what may go wrong.</p>
