@@ -198,6 +198,8 @@ export const PreferencesSchema = z
   .object({
     undoSeconds: UndoSecondsSchema.default(DEFAULT_UNDO_SECONDS),
     historyRetentionDays: HistoryRetentionSchema.default(DEFAULT_HISTORY_RETENTION_DAYS),
+    /** The built-in Sandbox account is hidden from the account list and From menus (issue 15; never deleted). */
+    sandboxHidden: z.boolean().default(false),
   })
   .strict();
 export type Preferences = z.infer<typeof PreferencesSchema>;

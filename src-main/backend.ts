@@ -28,6 +28,9 @@ import { createRouter, type IpcSender, type Router } from './ipc/router';
 import { createMailHandlers } from './ipc/mail-handlers';
 import { createMergeHandlers } from './ipc/merge-handlers';
 import { createSandboxHandlers } from './ipc/sandbox-handlers';
+import { openSandbox } from './services/sandbox/service';
+import { isSandboxAccount, withSandboxAccount } from './services/sandbox/account';
+import { SANDBOX_ACCOUNT_ID } from '../shared/sandbox';
 import { openMergeService, type MergeService } from './services/merge/service';
 import { MailService, type MailServiceOptions } from './services/mail';
 import { createOAuthService, type ClientRegistrations } from './services/oauth';
@@ -101,15 +104,38 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const vault = createSecretVault(options.secretFile, options.cipher);
   /** Made after the outbox it reports into; account changes before that have nothing to tell it. */
   const late: { mail?: MailService; outbox?: Outbox; merge?: MergeService } = {};
-  const accounts = createAccountService({
-    settings: options.settings,
-    vault,
+  const accountsChanged = () => {
+    options.emit('accounts:changed', accounts.list());
+    late.mail?.accountsChanged();
+  };
+  const preferences = () => options.settings.get('preferences');
+  // The built-in sandbox (issue 15): its capture server starts with the app; when it cannot, the
+  // sandbox says why and everything else works as before.
+  const sandbox = await openSandbox({
+    dataDir: options.dataDir,
     logger: options.logger,
-    onChange: (list) => {
-      options.emit('accounts:changed', list);
-      late.mail?.accountsChanged();
+    hidden: () => preferences().sandboxHidden,
+    setHidden: (hidden) => options.settings.set('preferences', { ...preferences(), sandboxHidden: hidden }),
+    origins: async (messageIds) => (late.outbox ? late.outbox.messageOrigins(messageIds) : new Map()),
+    sizeLimit: (accountId) => {
+      const bytes = late.outbox?.serverSizeLimit(accountId);
+      const account = accounts.get(accountId);
+      return bytes && account ? { bytes, account: account.description || account.email } : undefined;
     },
+    saveFile: options.saveFile ?? (async () => null),
+    onChanged: (status) => options.emit('sandbox:changed', status),
+    onAccountChanged: accountsChanged,
   });
+  // Every part of the app sees the Sandbox account through this wrapper (it is never stored).
+  const accounts = withSandboxAccount(
+    createAccountService({
+      settings: options.settings,
+      vault,
+      logger: options.logger,
+      onChange: accountsChanged,
+    }),
+    sandbox,
+  );
   const openExternal = options.openExternal ?? (async () => undefined);
   const resumeSignIn = (accountId: string) =>
     void late.outbox
@@ -137,7 +163,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const filed = new Set<string>();
   const fileCopyOnce = (job: OutboxJob) => {
     const account = accounts.get(job.accountId);
-    if (filed.has(job.id) || !account?.incoming || account.incoming.protocol !== 'imap' || !account.incoming.saveSentCopy) return;
+    // A rehearsal went to the sandbox, not to the account's server: there is nothing to file.
+    if (filed.has(job.id) || job.rehearsal || isSandboxAccount(job.accountId) || !account?.incoming || account.incoming.protocol !== 'imap' || !account.incoming.saveSentCopy) return;
     filed.add(job.id);
     // Only the password or grant stored for this very server (see accounts.ts).
     void fileSentCopy(
@@ -159,9 +186,15 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     historyRetentionDays: () => options.settings.get('preferences').historyRetentionDays,
     ...options.outbox,
     ...(options.smtp ? { smtp: options.smtp } : {}),
-    account: (id) => {
+    account: (id, job) => {
       const account = accounts.get(id);
       if (!account) return fail('ACCOUNT_NOT_FOUND');
+      if (job?.rehearsal || isSandboxAccount(id)) {
+        // To the sandbox instead: its server and its secret, never the account's server, password or tokens.
+        if (!sandbox.endpoint()) return fail('SANDBOX_UNAVAILABLE');
+        const target = accounts.sandboxAccount();
+        return ok({ account: { ...account, smtp: target.smtp }, credentials: credentials.smtp(SANDBOX_ACCOUNT_ID, target.smtp) });
+      }
       // Only the password or grant stored for the server this account sends through (see accounts.ts);
       // asked for when an attempt starts, never at enqueue.
       return ok({ account, credentials: credentials.smtp(id, account.smtp) });
@@ -211,7 +244,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   options.onWake?.(() => mailService.wake());
   const mailto = createMailtoInbox({ emit: options.emit, logger: options.logger });
   const drafts = await openDraftStore(draftsDir, attachments, { notices });
-  const removeAccount = createAccountRemoval({
+  const removeAnyAccount = createAccountRemoval({
     accounts,
     outbox,
     drafts,
@@ -219,6 +252,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     forgetTokens: (id) => oauth.tokens.forget(id),
     logger: options.logger,
   });
+  // The Sandbox account is refused before anything of it (its waiting messages) is touched.
+  const removeAccount: typeof removeAnyAccount = async (id) => (isSandboxAccount(id) ? fail('SANDBOX_ACCOUNT_FIXED') : removeAnyAccount(id));
   const merge = await openMergeService({
     dataDir: options.dataDir,
     outbox,
@@ -243,7 +278,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     }),
     mail: createMailHandlers({ mail: mailService, openExternal }),
     merge: createMergeHandlers(merge),
-    sandbox: createSandboxHandlers(),
+    sandbox: createSandboxHandlers(sandbox),
     oauth,
     credentials,
     onSignedIn: resumeSignIn,
@@ -278,6 +313,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       await mailService.close();
       await outbox.close();
       await merge.settled();
+      await sandbox.close();
       outboxLock.release();
     },
   };

@@ -7,6 +7,10 @@ import { useMailtoLinks } from './features/compose/mailto';
 import { DraftsView } from './features/drafts/DraftsView';
 import { MailView } from './features/mailbox/LazyMailView';
 import { MergeView } from './features/merge/LazyMergeView';
+import { SandboxView } from './features/sandbox/LazySandboxView';
+import { FaultsBanner, useSandboxStatus } from './features/sandbox/FaultsBanner';
+import { TryFirst, sandboxDraft } from './features/sandbox/TryFirst';
+import { realFirst } from './features/sandbox/accounts-order';
 import { DataNoticeBanner } from './ui/DataNoticeBanner';
 import { ErrorBoundary } from './ui/ErrorBoundary';
 import { OutboxView } from './features/outbox/OutboxView';
@@ -22,7 +26,7 @@ import { useScreenFocus } from './ui/useScreenFocus';
 import { rememberAccounts } from './ui/start-hint';
 import { useOutcomeAnnouncer } from './features/outbox/useOutcomeAnnouncer';
 
-type View = { name: 'mail' } | { name: 'drafts' } | { name: 'outbox' } | { name: 'merge' } | { name: 'accounts' } | { name: 'wizard'; account?: Account } | { name: 'ready'; account: Account };
+type View = { name: 'mail' } | { name: 'drafts' } | { name: 'outbox' } | { name: 'merge' } | { name: 'sandbox'; batchId?: string } | { name: 'accounts' } | { name: 'wizard'; account?: Account } | { name: 'ready'; account: Account };
 
 const byNewest = (a: OutboxJobView, b: OutboxJobView) => b.createdAt.localeCompare(a.createdAt);
 
@@ -92,9 +96,18 @@ export function App() {
     };
   }, []);
 
+  /**
+   * The Sandbox account (built in, in the list from the first start unless hidden) comes after the
+   * person's own accounts: a new message, a merge and the mail view start from a real account.
+   */
+  const realAccounts = accounts?.filter((a) => !a.sandbox) ?? [];
+  const sandboxAccount = accounts?.find((a) => a.sandbox);
+  const ordered = realFirst(accounts ?? []);
+  const sandbox = useSandboxStatus();
+
   // For the next start: fetch the Mail view's code early when there were accounts (ui/start-hint.ts).
   useEffect(() => {
-    if (accounts) rememberAccounts(accounts.length);
+    if (accounts) rememberAccounts(accounts.filter((a) => !a.sandbox).length);
   }, [accounts]);
 
   // The application menu and its keys: New Message, Check Mail, Send, Reply, Reply All, Forward, Search, Next/Previous Message, Delete, Outbox.
@@ -134,7 +147,9 @@ export function App() {
     if (result.ok) openDraft(result.value);
   }
 
-  const showWizard = view.name === 'wizard' || !accounts?.length;
+  // Until the person has an account of their own, the first screen (Mail) is the wizard; the Sandbox and the rest are a click away.
+  const firstStart = realAccounts.length === 0;
+  const showWizard = view.name === 'wizard' || (firstStart && view.name === 'mail');
   // Focus and a spoken name for every screen change (the wizard for each account is a screen of its own).
   const screenAnnouncer = useScreenFocus(accounts === null ? null : showWizard ? `wizard:${view.name === 'wizard' ? (view.account?.id ?? 'new') : 'first'}` : view.name);
   const outcomeAnnouncer = useOutcomeAnnouncer(jobs);
@@ -146,14 +161,14 @@ export function App() {
       <header className="masthead">
         <div className="topbar">
         <span className="brand">Mailwright</span>
-        {accounts.length > 0 ? (
+        {accounts ? (
           <nav aria-label="Main">
             <button type="button" className="primary" onClick={() => openCompose(null)}>
               New message
             </button>
-            {(['mail', 'drafts', 'outbox', 'merge', 'accounts'] as const).map((name) => (
+            {(['mail', 'drafts', 'outbox', 'merge', 'sandbox', 'accounts'] as const).map((name) => (
               <button key={name} type="button" aria-label={name === 'outbox' ? outboxTabName(counts) : undefined} aria-current={view.name === name || (name === 'accounts' && view.name === 'wizard') ? 'page' : undefined} onClick={() => setView({ name } as View)}>
-                {name === 'mail' ? 'Mail' : name === 'drafts' ? 'Drafts' : name === 'outbox' ? <OutboxTabLabel counts={counts} /> : name === 'merge' ? 'Mail merge' : 'Accounts'}
+                {name === 'mail' ? 'Mail' : name === 'drafts' ? 'Drafts' : name === 'outbox' ? <OutboxTabLabel counts={counts} /> : name === 'merge' ? 'Mail merge' : name === 'sandbox' ? 'Sandbox' : 'Accounts'}
               </button>
             ))}
           </nav>
@@ -191,6 +206,10 @@ export function App() {
       <main tabIndex={-1}>
         <ErrorBoundary resetKey={view.name}>
           {showWizard ? (
+            <div className="stack stack--first">
+            {firstStart && sandboxAccount && view.name !== 'wizard' ? (
+              <TryFirst onWrite={() => openCompose(sandboxDraft())} onOpen={() => setView({ name: 'sandbox' })} />
+            ) : null}
             <AccountWizard
               key={view.name === 'wizard' ? (view.account?.id ?? 'new') : 'first'}
               {...(view.name === 'wizard' && view.account ? { account: view.account } : {})}
@@ -199,8 +218,9 @@ export function App() {
                 // "Ready" only for an account whose check passed (one saved without it is not known to work).
                 setView(!isNew ? { name: 'accounts' } : checked ? { name: 'ready', account: saved } : { name: 'mail' });
               }}
-              {...(accounts.length > 0 ? { onCancel: () => setView({ name: 'accounts' }) } : {})}
+              {...(!firstStart || view.name === 'wizard' ? { onCancel: () => setView({ name: 'accounts' }) } : {})}
             />
+            </div>
           ) : view.name === 'ready' ? (
             <AccountReady
               account={view.account}
@@ -213,15 +233,20 @@ export function App() {
             />
           ) : view.name === 'accounts' ? (
             <div className="stack">
-              <AccountList accounts={accounts} jobs={jobs} onEdit={(account) => setView({ name: 'wizard', account })} onAdd={() => setView({ name: 'wizard' })} />
+              <AccountList accounts={ordered} sandbox={sandbox} jobs={jobs} onEdit={(account) => setView({ name: 'wizard', account })} onAdd={() => setView({ name: 'wizard' })} />
               {info ? <SendingPreferences undoSeconds={info.undoSeconds} historyRetentionDays={info.historyRetentionDays} onChanged={setInfo} /> : null}
             </div>
           ) : view.name === 'mail' ? (
-            <MailView accounts={accounts} jobs={jobs} onCompose={openCompose} onEditAccount={(account) => setView({ name: 'wizard', account })} />
+            <MailView accounts={realAccounts} jobs={jobs} onCompose={openCompose} onEditAccount={(account) => setView({ name: 'wizard', account })} />
           ) : view.name === 'outbox' ? (
-            <OutboxView jobs={jobs} accounts={accounts} onEdit={openDraft} select={outboxSelect} />
+            <div className="stack stack--wide">
+              {sandbox ? <FaultsBanner faults={sandbox.faults} where="outbox" /> : null}
+              <OutboxView jobs={jobs} accounts={ordered} onEdit={openDraft} select={outboxSelect} />
+            </div>
           ) : view.name === 'merge' ? (
-            <MergeView accounts={accounts} />
+            <MergeView accounts={ordered} onOpenSandbox={(batchId) => setView({ name: 'sandbox', batchId })} />
+          ) : view.name === 'sandbox' ? (
+            <SandboxView accounts={accounts} batchId={view.batchId ?? null} />
           ) : (
             <DraftsView onOpen={(id, saved) => openCompose(saved, { draftId: id })} />
           )}

@@ -17,7 +17,7 @@ export function createMergeHandlers(merge: MergeService): MergeHandlers {
     'merge:preview': ({ mergeId, mapping, template, index }) => merge.preview(mergeId, mapping, template, index),
     'merge:plan': ({ mergeId, mapping, template }) => merge.plan(mergeId, mapping, template),
     'merge:test': ({ mergeId, mapping, template, count }) => merge.test(mergeId, mapping, template, count),
-    'merge:start': ({ mergeId, mapping, template, withoutUnsubscribe }) => merge.start(mergeId, mapping, template, withoutUnsubscribe),
+    'merge:start': ({ mergeId, mapping, template, withoutUnsubscribe, rehearse }) => merge.start(mergeId, mapping, template, withoutUnsubscribe, rehearse),
     'merge:list': async () => ok(merge.list()),
     'merge:pause': ({ batchId }) => merge.pause(batchId),
     'merge:resume': ({ batchId }) => merge.resume(batchId),

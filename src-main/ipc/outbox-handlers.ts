@@ -99,7 +99,7 @@ export function createOutboxHandlers(deps: {
       return ref ? ok(ref) : fail('ATTACHMENT_UNREADABLE');
     },
 
-    'outbox:enqueue': async ({ draft, sendAt }) => {
+    'outbox:enqueue': async ({ draft, sendAt, rehearse }) => {
       const account = accounts.get(draft.accountId);
       if (!account) return fail('ACCOUNT_NOT_FOUND');
       const lists = { to: parseAddressList(draft.to), cc: parseAddressList(draft.cc), bcc: parseAddressList(draft.bcc) };
@@ -132,7 +132,15 @@ export function createOutboxHandlers(deps: {
         ],
       };
       try {
-        return await settle(outbox.enqueue({ accountId: account.id, message, draft, ...(draft.dsn ? { dsn: draft.dsn } : {}), ...(sendAt ? { sendAt: new Date(sendAt) } : {}) }));
+        return await settle(outbox.enqueue({
+            accountId: account.id,
+            message,
+            draft,
+            ...(draft.dsn ? { dsn: draft.dsn } : {}),
+            ...(sendAt ? { sendAt: new Date(sendAt) } : {}),
+            // Built exactly as for the account; the outbox's resolver hands it to the sandbox.
+            ...(rehearse ? { rehearsal: true } : {}),
+          }));
       } finally {
         await inline?.cleanup();
       }
@@ -156,6 +164,7 @@ export function createOutboxHandlers(deps: {
           deliveryReports: e.deliveryReports,
           ...(e.batchId ? { batchId: e.batchId } : {}),
           ...(e.batchRow !== undefined ? { batchRow: e.batchRow } : {}),
+          ...(e.rehearsal ? { rehearsal: true } : {}),
         })),
         next: page.next,
       });

@@ -172,5 +172,7 @@ test('invalid input is refused by main with field paths, and the handler never r
   );
   expect(result).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } });
   expect(JSON.stringify(result)).not.toContain('nope');
-  expect(await app.page.evaluate(() => (window as unknown as Api).mailwright.accounts.list({}))).toEqual({ ok: true, value: [] });
+  // Nothing was stored: the only account is the built-in Sandbox account (never stored).
+  const listed = (await app.page.evaluate(() => (window as unknown as Api).mailwright.accounts.list({}))) as { ok: boolean; value: Array<{ sandbox?: boolean }> };
+  expect({ ok: listed.ok, stored: listed.value.filter((a) => !a.sandbox) }).toEqual({ ok: true, stored: [] });
 });

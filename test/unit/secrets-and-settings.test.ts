@@ -185,11 +185,11 @@ describe('accounts, settings and secrets', () => {
 
   it('keeps preferences, with the undo window defaulting to 5 seconds', () => {
     const settings = openSettingsInFolder(dir, VERSION);
-    expect(settings.get('preferences')).toEqual({ undoSeconds: 5, historyRetentionDays: 365 });
-    settings.set('preferences', { undoSeconds: 20, historyRetentionDays: null });
-    expect(openSettingsInFolder(dir, VERSION).get('preferences')).toEqual({ undoSeconds: 20, historyRetentionDays: null });
-    expect(() => settings.set('preferences', { undoSeconds: 600, historyRetentionDays: 30 })).toThrow();
-    expect(() => settings.set('preferences', { undoSeconds: 5, historyRetentionDays: 0 })).toThrow();
+    expect(settings.get('preferences')).toEqual({ undoSeconds: 5, historyRetentionDays: 365, sandboxHidden: false });
+    settings.set('preferences', { undoSeconds: 20, historyRetentionDays: null, sandboxHidden: false });
+    expect(openSettingsInFolder(dir, VERSION).get('preferences')).toEqual({ undoSeconds: 20, historyRetentionDays: null, sandboxHidden: false });
+    expect(() => settings.set('preferences', { undoSeconds: 600, historyRetentionDays: 30, sandboxHidden: false })).toThrow();
+    expect(() => settings.set('preferences', { undoSeconds: 5, historyRetentionDays: 0, sandboxHidden: false })).toThrow();
   });
 
   it('keeps the incoming password apart from the outgoing one, and removes it with the incoming server', () => {

@@ -21,6 +21,8 @@ export interface ParsedMessage {
   replyTo: MailAddress[];
   to: MailAddress[];
   cc: MailAddress[];
+  /** A Bcc header, when the message carries one (normally it does not: Bcc goes in the envelope only). */
+  bcc: MailAddress[];
   subject: string;
   /** ISO; null when the message has no usable Date header. */
   date: string | null;
@@ -77,6 +79,7 @@ export async function parseMessage(source: Buffer): Promise<ParsedMessage> {
     replyTo: addressesOf(parsed.replyTo),
     to: addressesOf(parsed.to),
     cc: addressesOf(parsed.cc),
+    bcc: addressesOf(parsed.bcc),
     subject: (parsed.subject ?? '').replace(/[\r\n]+/g, ' '),
     date: parsed.date && !Number.isNaN(parsed.date.getTime()) ? parsed.date.toISOString() : null,
     text: parsed.text ?? '',

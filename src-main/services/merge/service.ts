@@ -57,6 +57,8 @@ export interface MergeRecord {
   name: string;
   accountId: string;
   test: boolean;
+  /** Rehearsed in the sandbox (issue 15): every row captured there, nothing sent to a real server. */
+  rehearsal?: boolean;
   createdAt: string;
   finishesAt?: string;
 }
@@ -186,6 +188,7 @@ export async function openMergeService(options: MergeServiceOptions): Promise<Me
           name: r.name,
           accountId: r.accountId,
           test: r.test === true,
+          ...(r.rehearsal === true ? { rehearsal: true } : {}),
           createdAt: r.createdAt,
           ...(typeof r.finishesAt === 'string' ? { finishesAt: r.finishesAt } : {}),
         });
@@ -339,7 +342,8 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
     const events: Array<{ at: number; recipients: number }> = [];
     for (const ref of await outbox.sentMessages(accountId, at - DAY_MS)) events.push({ at: Date.parse(ref.sentAt), recipients: ref.recipients.length });
     for (const job of outbox.list())
-      if (job.accountId === accountId && !except?.has(job.id) && (job.state === 'queued' || job.state === 'retrying' || job.state === 'sending' || job.state === 'signin'))
+      // A rehearsal goes to the sandbox: it takes nothing from the account's limits.
+      if (job.accountId === accountId && !job.rehearsal && !except?.has(job.id) && (job.state === 'queued' || job.state === 'retrying' || job.state === 'sending' || job.state === 'signin'))
         events.push({ at: Math.max(at, Date.parse(job.notBefore)), recipients: job.summary.to.length });
     return events.filter((e) => !Number.isNaN(e.at) && e.at > at - DAY_MS).sort((a, b) => a.at - b.at);
   };
@@ -423,6 +427,7 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
       name: record?.name ?? p.label ?? 'Mail merge',
       accountId: record?.accountId ?? accountHint ?? accountOfBatch(p.batchId),
       test: record?.test ?? (p.label ?? '').startsWith('Test: '),
+      ...(record?.rehearsal ? { rehearsal: true } : {}),
       createdAt: record?.createdAt ?? p.createdAt,
       ...(record?.finishesAt ? { finishesAt: record.finishesAt } : {}),
       total: p.total,
@@ -454,6 +459,28 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
     await keep(full).catch((error: unknown) => logger.error('merge: record not written', { code: (error as NodeJS.ErrnoException).code }));
     logger.info('merge: queued', { batch: full.batchId, count: inputs.length, test: record.test });
     return ok(runOf(queued.value, setup.account.id));
+  };
+
+  /** Rehearsals being queued, by merge and setup: a second click waits for the first instead of queueing it twice. */
+  const rehearsing = new Map<string, Promise<Result<MergeRun>>>();
+  /**
+   * The whole merge rehearsed in the sandbox: every row built exactly as for the real send, each job
+   * marked a rehearsal (the outbox hands it to the sandbox), all due now. No test is needed and
+   * nothing is asked about unsubscribing (the sandbox's lint says it); no pace (nothing reaches a
+   * real server, so no limit is spent).
+   */
+  const rehearseAll = (setup: Setup, mapping: MergeMapping, template: MergeTemplate): Promise<Result<MergeRun>> => {
+    const key = `${setup.merge.id}\n${setupKey(mapping, template)}`;
+    const already = rehearsing.get(key);
+    if (already) return already;
+    const run = forSending(setup, template, async (merge) => {
+      const sendable = (await buildAll(setup, merge)).filter((b) => b.message);
+      if (!sendable.length) return fail('MERGE_NOTHING_TO_SEND');
+      const inputs: EnqueueInput[] = sendable.map((b) => ({ accountId: setup.account.id, message: b.message!, draft: null, batchRow: b.row, rehearsal: true }));
+      return queue(setup, inputs, { name: `Rehearsal: ${nameOf(setup.merge, template)}`, accountId: setup.account.id, test: false, rehearsal: true });
+    }).finally(() => rehearsing.delete(key));
+    rehearsing.set(key, run);
+    return run;
   };
 
   const rowResult = (row: number, jobId: string, recipients: string[], base: Pick<OutboxJob, 'state' | 'refused' | 'accepted' | 'lastReply' | 'lastError' | 'deliveryReports'>, at: string, notBefore?: string): MergeResultRow => {
@@ -634,9 +661,10 @@ function createMergeServiceWith(options: MergeServiceOptions, records: Map<strin
       });
     },
 
-    async start(mergeId: string, mapping: MergeMapping, template: MergeTemplate, withoutUnsubscribe: boolean): Promise<Result<MergeRun>> {
+    async start(mergeId: string, mapping: MergeMapping, template: MergeTemplate, withoutUnsubscribe: boolean, rehearse = false): Promise<Result<MergeRun>> {
       const setup = setUp(mergeId, mapping, template);
       if (!setup.ok) return setup;
+      if (rehearse) return rehearseAll(setup.value, mapping, template);
       const key = setupKey(mapping, template);
       if (!setup.value.merge.tested.has(key)) return fail('MERGE_NOT_TESTED');
       const already = setup.value.merge.started.get(key);

@@ -42,6 +42,8 @@ export interface HistoryEntry {
   /** The batch it was queued with, if any, and its row in the batch's data. */
   batchId?: string;
   batchRow?: number;
+  /** Sent to the sandbox instead (OutboxJob.rehearsal). */
+  rehearsal?: boolean;
 }
 
 export function historyEntryOf(job: JobRecord): HistoryEntry {
@@ -65,6 +67,7 @@ export function historyEntryOf(job: JobRecord): HistoryEntry {
     deliveryReports: (job.deliveryReports ?? []).map((r) => ({ ...r })),
     ...(job.batchId ? { batchId: job.batchId } : {}),
     ...(job.batchRow !== undefined ? { batchRow: job.batchRow } : {}),
+    ...(job.rehearsal ? { rehearsal: true } : {}),
   };
 }
 
@@ -102,6 +105,7 @@ export interface PastRef {
   refused: number;
   batchId?: string;
   batchRow?: number;
+  rehearsal?: true;
   /** A delivery report linked to it says it was not delivered to some recipient (a bounce). */
   bounced?: true;
 }
@@ -119,6 +123,7 @@ export const pastRefOf = (e: HistoryEntry): PastRef => ({
   refused: e.refused.length,
   ...(e.batchId ? { batchId: e.batchId } : {}),
   ...(e.batchRow !== undefined ? { batchRow: e.batchRow } : {}),
+  ...(e.rehearsal ? { rehearsal: true as const } : {}),
   ...(e.deliveryReports.some((r) => r.action === 'failed') ? { bounced: true as const } : {}),
 });
 

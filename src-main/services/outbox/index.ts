@@ -107,6 +107,8 @@ export interface EnqueueInput {
   dsn?: DsnOptions;
   /** In a batch: the row of the data this message was made from (a mail merge's file row). */
   batchRow?: number;
+  /** Send to the sandbox instead (OutboxJob.rehearsal). */
+  rehearsal?: boolean;
 }
 
 interface Inflight {
@@ -114,7 +116,13 @@ interface Inflight {
   progress?: { sentBytes: number; totalBytes: number };
 }
 
+/** The lane a job goes out on: its account's, or its account's rehearsals'. */
+const laneKeyOf = (job: Pick<JobRecord, 'accountId' | 'rehearsal'>) => (job.rehearsal ? `${job.accountId}\nrehearsal` : job.accountId);
+
 interface Lane {
+  accountId: string;
+  /** A lane of rehearsals: they go to the sandbox, so they never wait behind the account's real sends (nor these behind them). */
+  rehearsal: boolean;
   /** Due job ids, first due first (a queue: `head` is the next to take). */
   ready: string[];
   head: number;
@@ -159,7 +167,7 @@ export class Outbox {
   private readonly waiting = new TinyQueue<{ at: number; seq: number; id: string }>([], (a, b) => a.at - b.at || a.seq - b.seq);
   private readonly dueAt = new Map<string, number>();
   private seq = 0;
-  /** A lane per account: its due jobs in order, and its deliveries in flight (up to the account's maxConnections). */
+  /** A lane per account (and one for its rehearsals): its due jobs in order, and its deliveries in flight (up to the account's maxConnections). */
   private readonly lanes = new Map<string, Lane>();
   private readonly inflight = new Map<string, Inflight>();
   private readonly running = new Set<Promise<void>>();
@@ -321,7 +329,7 @@ export class Outbox {
   /** Checks one message and builds its file (fsynced, in the folder under its final name); nothing is queued yet. */
   private async prepare(input: EnqueueInput, batchId?: string): Promise<Result<Prepared>> {
     if (this.closed) return fail('CANCELLED');
-    const account = this.options.account(input.accountId);
+    const account = this.options.account(input.accountId, { rehearsal: Boolean(input.rehearsal) });
     if (!account.ok) return account;
     const valid = await validateMessage(input.message);
     if (!valid.ok) return valid;
@@ -374,6 +382,7 @@ export class Outbox {
       ...(input.dsn ? { dsn: input.dsn } : {}),
       ...(batchId ? { batchId } : {}),
       ...(batchId && input.batchRow !== undefined ? { batchRow: input.batchRow } : {}),
+      ...(input.rehearsal ? { rehearsal: true } : {}),
       deliveryReports: [],
     };
     return ok({ job, draft: input.draft ?? null, eml });
@@ -476,11 +485,11 @@ export class Outbox {
     await this.pastLoaded;
     const refs: SentMessageRef[] = [];
     for (const j of this.jobs.values()) {
-      if (j.accountId !== accountId || (j.state !== 'sent' && j.state !== 'uncertain') || Date.parse(j.createdAt) < sinceMs) continue;
+      if (j.accountId !== accountId || j.rehearsal || (j.state !== 'sent' && j.state !== 'uncertain') || Date.parse(j.createdAt) < sinceMs) continue;
       refs.push({ jobId: j.id, messageId: j.messageId, envelopeId: j.dsnOffered ? j.id : null, recipients: [...j.envelope.to], sentAt: j.updatedAt });
     }
     for (const e of this.past.values()) {
-      if (e.accountId !== accountId || e.state !== 'sent' || this.jobs.has(e.id) || Date.parse(e.createdAt) < sinceMs) continue;
+      if (e.accountId !== accountId || e.rehearsal || e.state !== 'sent' || this.jobs.has(e.id) || Date.parse(e.createdAt) < sinceMs) continue;
       refs.push({ jobId: e.id, messageId: e.messageId, envelopeId: e.envelopeId, recipients: [...e.recipients], sentAt: e.finishedAt });
     }
     return refs;
@@ -494,8 +503,9 @@ export class Outbox {
     await this.pastLoaded;
     const saved = Date.parse(sinceIso);
     const since = Number.isNaN(saved) ? -Infinity : saved;
-    for (const j of this.jobs.values()) if (j.accountId === accountId && j.accepted.length > 0 && Date.parse(j.updatedAt) >= since) return true;
-    for (const e of this.past.values()) if (e.accountId === accountId && e.accepted > 0 && Date.parse(e.finishedAt) >= since) return true;
+    // A rehearsal reached the sandbox, which proves nothing about the account's own server.
+    for (const j of this.jobs.values()) if (j.accountId === accountId && !j.rehearsal && j.accepted.length > 0 && Date.parse(j.updatedAt) >= since) return true;
+    for (const e of this.past.values()) if (e.accountId === accountId && !e.rehearsal && e.accepted > 0 && Date.parse(e.finishedAt) >= since) return true;
     return false;
   }
 
@@ -697,6 +707,23 @@ export class Outbox {
       return { entries: new Map<string, HistoryEntry | null>(), damaged: 0 };
     });
     return { live, past: [...moved].flatMap((id) => read.entries.get(id) ?? []) };
+  }
+
+  /**
+   * The jobs (live, or in the history) that sent these Message-IDs (with angle brackets): their
+   * account and merge row. One pass over the jobs for many ids; how the sandbox names what it captured.
+   */
+  async messageOrigins(messageIds: readonly string[]): Promise<Map<string, { accountId: string; batchId?: string; batchRow?: number }>> {
+    await this.pastLoaded;
+    const wanted = new Set(messageIds);
+    const found = new Map<string, { accountId: string; batchId?: string; batchRow?: number }>();
+    const note = (r: { messageId: string; accountId: string; batchId?: string | undefined; batchRow?: number | undefined }) => {
+      if (!wanted.has(r.messageId) || found.has(r.messageId)) return;
+      found.set(r.messageId, { accountId: r.accountId, ...(r.batchId ? { batchId: r.batchId } : {}), ...(r.batchRow !== undefined ? { batchRow: r.batchRow } : {}) });
+    };
+    for (const j of this.jobs.values()) note(j);
+    for (const e of this.past.values()) note(e);
+    return found;
   }
 
   /**
@@ -1071,36 +1098,37 @@ export class Outbox {
       const job = this.jobs.get(top.id);
       if (!job || !isDue(job, now)) continue;
       if (this.isHeld(job)) continue;
-      const lane = this.lane(job.accountId);
+      const key = laneKeyOf(job);
+      const lane = this.lane(key, job);
       if (lane.inReady.has(job.id) || lane.active.has(job.id)) continue;
       lane.ready.push(job.id);
       lane.inReady.add(job.id);
-      touched.add(job.accountId);
+      touched.add(key);
     }
-    for (const accountId of touched) this.dispatch(accountId);
+    for (const key of touched) this.dispatch(key);
     this.arm();
   }
 
-  private lane(accountId: string): Lane {
-    let lane = this.lanes.get(accountId);
+  private lane(key: string, job: JobRecord): Lane {
+    let lane = this.lanes.get(key);
     if (!lane) {
-      lane = { ready: [], head: 0, inReady: new Set(), active: new Set() };
-      this.lanes.set(accountId, lane);
+      lane = { accountId: job.accountId, rehearsal: Boolean(job.rehearsal), ready: [], head: 0, inReady: new Set(), active: new Set() };
+      this.lanes.set(key, lane);
     }
     return lane;
   }
 
   /** How many deliveries the account's lane may have at once: its setting, or the default. */
-  private connectionsOf(accountId: string): number {
-    const found = this.options.account(accountId);
+  private connectionsOf(accountId: string, rehearsal: boolean): number {
+    const found = this.options.account(accountId, { rehearsal });
     return found.ok ? (found.value.account.smtp.maxConnections ?? DEFAULT_SMTP_CONNECTIONS) : 1;
   }
 
   /** Starts the lane's next due jobs while it has connections free. Nothing here waits on another lane. */
-  private dispatch(accountId: string): void {
-    const lane = this.lanes.get(accountId);
+  private dispatch(key: string): void {
+    const lane = this.lanes.get(key);
     if (!lane || this.closed) return;
-    const limit = this.connectionsOf(accountId);
+    const limit = this.connectionsOf(lane.accountId, lane.rehearsal);
     while (lane.active.size < limit && lane.head < lane.ready.length) {
       const id = lane.ready[lane.head++]!;
       lane.inReady.delete(id);
@@ -1114,7 +1142,7 @@ export class Outbox {
         if (freed) return;
         freed = true;
         lane.active.delete(id);
-        this.dispatch(accountId);
+        this.dispatch(key);
       };
       const running: Promise<void> = this.run(id, free)
         .catch((error: unknown) => this.log.error('outbox: send failed unexpectedly', { id, error }))
@@ -1133,7 +1161,7 @@ export class Outbox {
       lane.ready = lane.ready.slice(lane.head);
       lane.head = 0;
     }
-    if (!lane.active.size && !lane.ready.length) this.lanes.delete(accountId);
+    if (!lane.active.size && !lane.ready.length) this.lanes.delete(key);
   }
 
   private async run(id: string, free: () => void): Promise<void> {
@@ -1159,7 +1187,7 @@ export class Outbox {
     let pinnedNow = false;
     let lastEmit = 0;
     try {
-      const account = this.options.account(started.accountId);
+      const account = this.options.account(started.accountId, this.view(started));
       const intact = await this.messageIntact(started, true);
       if (!intact) {
         outcome = { kind: 'not-delivered', error: appError('OUTBOX_MESSAGE_DAMAGED'), temporary: false, refused: [], deferred: [] };
@@ -1216,7 +1244,8 @@ export class Outbox {
       // Nothing was attempted: not counted as an attempt, and never 'sent' (even when earlier attempts reached some recipients).
       if (outcome.kind === 'not-delivered' && outcome.error.code === 'OUTBOX_MESSAGE_DAMAGED') next = this.damagedMessage(this.jobs.get(id)!, this.now());
       if (outcome.kind === 'delivered' && outcome.dsnOffered !== undefined) next = { ...next, dsnOffered: outcome.dsnOffered };
-      if (outcome.kind === 'delivered' && outcome.sizeLimit !== undefined) next = { ...next, sizeLimit: outcome.sizeLimit };
+      // The sandbox's SIZE is not the account's server's: a rehearsal keeps none.
+      if (outcome.kind === 'delivered' && outcome.sizeLimit !== undefined && !started.rehearsal) next = { ...next, sizeLimit: outcome.sizeLimit };
       this.inflight.delete(id);
       return { next, durable: this.store.update(next) };
     });

@@ -78,6 +78,11 @@ export interface OutboxJob {
   batchId?: string;
   /** Its row in the batch's data (a mail merge's file row), so results can name rows after a restart. */
   batchRow?: number;
+  /**
+   * "Send to the sandbox instead" (issue 15): built exactly as for its account, delivered to the
+   * built-in sandbox by the account resolver, never to the account's server.
+   */
+  rehearsal?: boolean;
 }
 
 /** A batch as the outbox keeps it (`batches.state`): written once all its jobs are durable. */
@@ -213,8 +218,11 @@ export interface OutboxOptions {
   /**
    * The account and where its sending credential comes from (a password, or the OAuth2 token
    * service: read only when a delivery starts), or an AppError (ACCOUNT_NOT_FOUND, SECRET_UNREADABLE ...).
+   * It is given the job (at enqueue, whether it is a rehearsal, so a rehearsal with no sandbox running
+   * is refused at once; when a delivery starts, the job itself): a rehearsal (or the Sandbox account's message) is
+   * answered with the sandbox's server and credentials instead of the account's own.
    */
-  account: (accountId: string) => Result<{ account: StoredAccount; credentials: CredentialSource }>;
+  account: (accountId: string, job?: Pick<OutboxJob, 'rehearsal'>) => Result<{ account: StoredAccount; credentials: CredentialSource }>;
   /** Extra CAs and timeouts, as for the SMTP service. */
   smtp?: SmtpServiceOptions;
   /** Default 5. */

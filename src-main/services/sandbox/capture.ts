@@ -76,6 +76,8 @@ export interface CaptureServer {
   list(): CapturedMessage[];
   /** The message's bytes exactly as received; undefined when it is not kept (cleared meanwhile). */
   read(id: string): Promise<Buffer | undefined>;
+  /** Removes one captured message (its record first, then its bytes); false when it was not kept. */
+  remove(id: string): Promise<boolean>;
   /** Removes every captured message. */
   clear(): Promise<void>;
   /** Bytes the store holds now. */
@@ -408,6 +410,17 @@ export async function startCaptureServer(options: CaptureServerOptions): Promise
     async read(id) {
       if (!messages.has(id)) return undefined;
       return readFile(join(dir, `${id}.eml`)).catch(() => undefined);
+    },
+    async remove(id) {
+      const message = messages.get(id);
+      if (!message) return false;
+      messages.delete(id);
+      stored -= message.size;
+      // The record first, as in clear(): a removal cut short leaves bytes without a record, removed at the next start.
+      await removeQuietly(join(dir, `${id}.json`));
+      await removeQuietly(join(dir, `${id}.eml`));
+      await syncDir(dir);
+      return true;
     },
     async clear() {
       const ids = [...messages.keys()];

@@ -11,10 +11,19 @@ import { useVerification } from '../verify/useVerification';
 import { VerifyPanel } from '../verify/VerifyPanel';
 import { LastCheckProblem } from './LastCheckProblem';
 import { RemoveAccountDialog } from './RemoveAccountDialog';
+import type { SandboxStatus } from '../../../shared/sandbox';
+import { getApi } from '../../api';
 
 const SECURITY = { tls: 'SSL/TLS', starttls: 'STARTTLS', none: 'no encryption' } as const;
 
-export function AccountList(props: { accounts: Account[]; jobs?: OutboxJobView[]; onEdit: (account: Account) => void; onAdd: () => void }) {
+export function AccountList(props: {
+  accounts: Account[];
+  /** The sandbox's status: whether its account is hidden (then it is not in `accounts`). */
+  sandbox?: SandboxStatus | null;
+  jobs?: OutboxJobView[];
+  onEdit: (account: Account) => void;
+  onAdd: () => void;
+}) {
   const [failure, setFailure] = useState<AppError | null>(null);
   const [checking, setChecking] = useState<Account | null>(null);
   /** The account just signed in again: its confirmation stays after the problem above it is gone. */
@@ -42,7 +51,10 @@ export function AccountList(props: { accounts: Account[]; jobs?: OutboxJobView[]
         </p>
       ) : null}
       <ul className="accounts">
-        {props.accounts.map((a) => (
+        {props.accounts.map((a) =>
+          a.sandbox ? (
+            <SandboxAccount key={a.id} account={a} onError={setFailure} />
+          ) : (
           <li key={a.id}>
             <div>
               <strong>{a.description}</strong> <span className="muted">{a.email}</span>
@@ -89,8 +101,10 @@ export function AccountList(props: { accounts: Account[]; jobs?: OutboxJobView[]
               </button>
             </div>
           </li>
-        ))}
+          ),
+        )}
       </ul>
+      {props.sandbox?.hidden ? <ShowSandboxAccount onError={setFailure} /> : null}
       {checking && (verification.running || verification.stages.length) ? (
         <>
           <h2>Checking “{checking.description}”</h2>
@@ -140,5 +154,61 @@ function SignInFacts({ account }: { account: Account }) {
         </li>
       ))}
     </ul>
+  );
+}
+
+/** The built-in Sandbox account: nothing to check, edit or remove; it can be hidden. */
+function SandboxAccount(props: { account: Account; onError: (error: AppError) => void }) {
+  const { account } = props;
+  const [busy, setBusy] = useState(false);
+  return (
+    <li className="account--sandbox">
+      <div>
+        <strong>{account.description}</strong> <span className="muted">{account.email}</span>
+        <div>Built in: what it sends stays on this computer.</div>
+        <div className="muted">Its messages are kept in the Sandbox, where you see them as a recipient would. Nobody receives them.</div>
+      </div>
+      <div className="actions">
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() => {
+            setBusy(true);
+            void getApi()
+              .sandbox.setHidden({ hidden: true })
+              .then((r) => {
+                setBusy(false);
+                if (!r.ok) props.onError(r.error);
+              });
+          }}
+        >
+          Hide the Sandbox account
+        </button>
+      </div>
+    </li>
+  );
+}
+
+function ShowSandboxAccount(props: { onError: (error: AppError) => void }) {
+  const [busy, setBusy] = useState(false);
+  return (
+    <div className="notice notice--info" role="group" aria-label="Sandbox account hidden">
+      <p>The built-in Sandbox account is hidden: it is not in the From menus. Its messages are still in the Sandbox view.</p>
+      <button
+        type="button"
+        disabled={busy}
+        onClick={() => {
+          setBusy(true);
+          void getApi()
+            .sandbox.setHidden({ hidden: false })
+            .then((r) => {
+              setBusy(false);
+              if (!r.ok) props.onError(r.error);
+            });
+        }}
+      >
+        Show the Sandbox account
+      </button>
+    </div>
   );
 }

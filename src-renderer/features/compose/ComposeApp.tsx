@@ -4,6 +4,7 @@ import type { ComposeOpening, OutboxJobView } from '../../../shared/outbox';
 import { getApi } from '../../api';
 import { ErrorBoundary } from '../../ui/ErrorBoundary';
 import { ComposeWindow } from './ComposeWindow';
+import { realFirst } from '../sandbox/accounts-order';
 
 /**
  * A compose window's whole page (the renderer at #compose=<token>): one message, started from what main
@@ -40,11 +41,11 @@ export function ComposeApp(props: { token: string }) {
 
   useEffect(() => {
     const api = getApi();
-    void api.accounts.list({}).then((r) => setAccounts(r.ok ? r.value : []));
+    void api.accounts.list({}).then((r) => setAccounts(r.ok ? realFirst(r.value) : []));
     void api.app.info({}).then((r) => r.ok && setInfo(r.value));
     void api.outbox.list({}).then((r) => r.ok && setJobs(r.value));
     void take(token).then(setOpening);
-    const offAccounts = api.events.accountsChanged(setAccounts);
+    const offAccounts = api.events.accountsChanged((list) => setAccounts(realFirst(list)));
     // The menu's Send and New Message act in the window that has focus.
     const offCommands = api.events.appCommand(({ command }) => {
       if (command === 'send') document.querySelector<HTMLButtonElement>('main [data-command="send"]:not(:disabled)')?.click();

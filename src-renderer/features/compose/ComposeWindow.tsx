@@ -105,6 +105,8 @@ export function ComposeWindow(props: {
   const [savedAt, setSavedAt] = useState<string | null>(null);
   const [saveError, setSaveError] = useState<AppError | null>(null);
   const queued = useRef(false);
+  /** The Send being checked goes to the sandbox instead ("Send to sandbox"). */
+  const rehearse = useRef(false);
 
   useEffect(() => {
     if (!props.accounts.some((a) => a.id === accountId)) setAccountId(props.accounts[0]?.id ?? '');
@@ -213,20 +215,29 @@ export function ComposeWindow(props: {
 
   async function send(event: FormEvent) {
     event.preventDefault();
+    await check(false);
+  }
+
+  /**
+   * "Send to sandbox": the same checks as Send, then built for the chosen account and kept in the
+   * built-in sandbox instead of going to its server (never scheduled: it goes at once).
+   */
+  async function check(toSandbox: boolean) {
     if (busy) return;
+    rehearse.current = toSandbox;
     setFailure(null);
     setChecking('send');
     const time = sendTime();
-    setLaterError(time.error);
-    if (Object.keys(recipientProblems(parsed)).length || time.error) return;
+    setLaterError(toSandbox ? undefined : time.error);
+    if (Object.keys(recipientProblems(parsed)).length || (!toSandbox && time.error)) return;
     const asks = questionsBeforeSending({ subject, text: body.text, attachments: attachments.length });
     if (asks.length) setQuestions(asks);
-    else await enqueue(time.sendAt);
+    else await enqueue(toSandbox ? undefined : time.sendAt);
   }
 
   async function enqueue(sendAt: string | undefined) {
     setBusy(true);
-    const result = await getApi().outbox.enqueue({ draft: current, ...(sendAt ? { sendAt } : {}) });
+    const result = await getApi().outbox.enqueue({ draft: current, ...(sendAt ? { sendAt } : {}), ...(rehearse.current ? { rehearse: true } : {}) });
     setBusy(false);
     if (!result.ok) {
       setFailure(result.error);
@@ -491,10 +502,25 @@ export function ComposeWindow(props: {
         <span className="muted" role="status" aria-label="Draft">
           {savedAt ? `Draft saved ${formatTime(savedAt)}` : ''}
         </span>
+        {fromAccount && !fromAccount.sandbox ? (
+          <button type="button" disabled={busy} onClick={() => void check(true)} aria-describedby="compose-sandbox-hint">
+            Send to sandbox
+          </button>
+        ) : null}
         <button type="submit" className="primary" data-command="send" disabled={busy || !accountId}>
           {busy ? 'Queuing…' : later !== null ? `Schedule for ${later ? formatTime(new Date(later).toISOString()) : '…'}` : 'Send'}
         </button>
       </div>
+      {fromAccount?.sandbox ? (
+        <p className="muted" id="compose-sandbox-hint">
+          Sent from the Sandbox account, this message stays on this computer: see it in the Sandbox view. Nobody receives it.
+        </p>
+      ) : (
+        <p className="muted" id="compose-sandbox-hint">
+          “Send to sandbox” builds the message exactly as for {fromAccount?.description ?? 'this account'} and keeps it in the Sandbox on this computer instead: nothing goes
+          to its server.
+        </p>
+      )}
       <p className="muted">
         Messages wait {props.undoSeconds} s in the outbox before they go, so you can take them back.
       </p>
@@ -504,7 +530,7 @@ export function ComposeWindow(props: {
         questions={questions}
         onSend={() => {
           setQuestions(null);
-          void enqueue(sendTime().sendAt);
+          void enqueue(rehearse.current ? undefined : sendTime().sendAt);
         }}
         onCancel={() => setQuestions(null)}
       />

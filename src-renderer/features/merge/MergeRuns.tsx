@@ -134,6 +134,7 @@ function RunItem(props: {
       <div className="merge-run__head">
         <h3 id={headingId}>{run.name}</h3>
         {run.test ? <span className="badge merge-badge--test">Test</span> : null}
+        {run.rehearsal ? <span className="badge merge-badge--test">Rehearsal: kept in the Sandbox</span> : null}
         <span className={`badge merge-badge merge-badge--${status.tone}`}>{status.label}</span>
       </div>
       <div className="muted">

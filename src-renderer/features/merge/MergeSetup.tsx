@@ -27,7 +27,7 @@ type Mark = { text: string; tone: 'done' | 'warning' | 'problem' | 'plain' };
  * rows stay in main (named by mergeId); this holds the person's choices and asks main about them. A
  * merge left before it was started is closed in main (its data forgotten).
  */
-export function MergeSetup(props: { accounts: Account[]; onStarted: (run: MergeRun) => void }) {
+export function MergeSetup(props: { accounts: Account[]; onStarted: (run: MergeRun) => void; onOpenSandbox?: (batchId: string) => void }) {
   const [step, setStep] = useState<Step>('data');
   const [data, setData] = useState<MergeData | null>(null);
   const [loading, setLoading] = useState(false);
@@ -246,6 +246,7 @@ export function MergeSetup(props: { accounts: Account[]; onStarted: (run: MergeR
           onTested={() => setTestedKey(JSON.stringify({ mapping, template: built.template }))}
           onTemplateError={onTemplateError}
           onBack={() => go('preview')}
+          {...(props.onOpenSandbox ? { onOpenSandbox: props.onOpenSandbox } : {})}
           onStarted={(run) => {
             // Started: main holds it as a batch now, not as an open merge to close.
             openMerge.current = null;

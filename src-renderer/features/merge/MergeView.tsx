@@ -10,7 +10,7 @@ import { plural } from './merge-text';
  * below, the merges already started (MergeRuns: progress, pause, results). Starting one resets the
  * setup and moves focus down to the started merges.
  */
-export function MergeView(props: { accounts: Account[] }) {
+export function MergeView(props: { accounts: Account[]; onOpenSandbox?: (batchId: string) => void }) {
   /** A new setup after each start (its state, its steps and its open merge in main start over). */
   const [round, setRound] = useState(0);
   const [started, setStarted] = useState<string>('');
@@ -40,7 +40,7 @@ export function MergeView(props: { accounts: Account[] }) {
       <p role="status" className={started ? 'notice notice--success' : 'visually-hidden-status'} aria-label="Merge started">
         {started}
       </p>
-      <MergeSetup key={round} accounts={props.accounts} onStarted={onStarted} />
+      <MergeSetup key={round} accounts={props.accounts} onStarted={onStarted} {...(props.onOpenSandbox ? { onOpenSandbox: props.onOpenSandbox } : {})} />
       <div ref={runs} className="merge__runs card">
         <MergeRuns accounts={props.accounts} />
       </div>

@@ -32,6 +32,8 @@ export function SendStep(props: {
   onTemplateError: (error: AppError) => boolean;
   onBack: () => void;
   onStarted: (run: MergeRun) => void;
+  /** Shows the Sandbox view filtered to a rehearsed merge. */
+  onOpenSandbox?: (batchId: string) => void;
 }) {
   const id = useId();
   const { mergeId, mapping, template } = props;
@@ -55,6 +57,9 @@ export function SendStep(props: {
   const [testStatus, setTestStatus] = useState('');
   const [testError, setTestError] = useState<AppError | null>(null);
   const [confirming, setConfirming] = useState(false);
+  const [rehearsing, setRehearsing] = useState(false);
+  const [rehearsal, setRehearsal] = useState<MergeRun | null>(null);
+  const [rehearseError, setRehearseError] = useState<AppError | null>(null);
   const key = JSON.stringify({ mergeId, mapping, template });
 
   useEffect(() => {
@@ -223,6 +228,41 @@ export function SendStep(props: {
           {testStatus}
         </p>
         {testError ? <ErrorNotice error={testError} context="The test was not sent" /> : null}
+      </fieldset>
+
+      <fieldset className="merge-test" disabled={!plan || rehearsing}>
+        <legend>Rehearse in the sandbox</legend>
+        <p className="field__hint">
+          Every row is built exactly as for the real send and kept in the built-in sandbox on this computer, at once and without the test: nothing reaches a real
+          server. Page through the rows in the Sandbox to see each message, its envelope and what may go wrong.
+        </p>
+        <div className="actions actions--start">
+          <button
+            type="button"
+            onClick={() => {
+              setRehearsing(true);
+              setRehearseError(null);
+              void getApi()
+                .merge.start({ mergeId, mapping, template, rehearse: true })
+                .then((result) => {
+                  setRehearsing(false);
+                  if (result.ok) setRehearsal(result.value);
+                  else if (!props.onTemplateError(result.error)) setRehearseError(result.error);
+                });
+            }}
+          >
+            {rehearsing ? 'Rehearsing…' : `Rehearse all ${plan ? plan.count.toLocaleString() : ''} in the sandbox`}
+          </button>
+          {rehearsal && props.onOpenSandbox ? (
+            <button type="button" onClick={() => props.onOpenSandbox?.(rehearsal.batchId)}>
+              Open in the Sandbox
+            </button>
+          ) : null}
+        </div>
+        <p role="status" aria-label="Rehearsal" className={rehearsal ? 'notice notice--info' : 'visually-hidden-status'}>
+          {rehearsal ? `Rehearsal started: ${rehearsal.total.toLocaleString()} message${rehearsal.total === 1 ? '' : 's'} go to the sandbox, none to a real server.` : ''}
+        </p>
+        {rehearseError ? <ErrorNotice error={rehearseError} context="The rehearsal did not start" /> : null}
       </fieldset>
 
       <div className="actions merge-send">

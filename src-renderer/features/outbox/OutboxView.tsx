@@ -143,6 +143,7 @@ function JobRow(props: { job: OutboxJobView; account: Account | undefined; now: 
         <strong>{job.summary.subject || '(no subject)'}</strong>
         <span className={`badge badge--${job.damaged || partlyRefused(job) ? 'failed' : job.state}`}>{stateLabel(job)}</span>
         {bounceLabel ? <span className="badge badge--failed">{bounceLabel}</span> : null}
+        {job.rehearsal ? <span className="badge badge--rehearsal">Rehearsal: kept in the Sandbox</span> : null}
         {job.dsn.requested && job.dsn.offered === false ? (
           <span className="muted" title="The server does not offer delivery status notifications (DSN).">No delivery notices from this server</span>
         ) : null}
@@ -275,6 +276,7 @@ function SentEarlier(props: { exclude: ReadonlySet<string> }) {
               <div className="job__head">
                 <strong>{item.subject || '(no subject)'}</strong>
                 <span className={`badge ${problems ? 'badge--failed' : item.state === 'cancelled' ? 'badge--cancelled' : 'badge--sent'}`}>{label}</span>
+                {item.rehearsal ? <span className="badge badge--rehearsal">Rehearsal: kept in the Sandbox</span> : null}
               </div>
               <div className="muted">
                 To {item.to.join(', ')} · {formatTime(item.finishedAt)} · {formatBytes(item.sizeBytes)}
