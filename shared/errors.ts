@@ -1,7 +1,7 @@
 /**
  * The one table of stable error codes that cross the process boundary.
  * Services translate library errors into these codes; the renderer turns each code into
- * words for people (src-renderer/ui/error-text.ts). The descriptions here are for developers.
+ * words for people (shared/error-text.ts). The descriptions here are for developers.
  */
 export const ERROR_CODES = {
   // Contract and routing

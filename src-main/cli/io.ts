@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { AppError } from '../../shared/result';
 // The words the app shows for each error code (one table; the renderer's and the command line's).
-import { enhancedStatusText, explain } from '../../src-renderer/ui/error-text';
+import { enhancedStatusText, explain } from '../../shared/error-text';
 import type { ExitCode } from './exit-codes';
 
 export interface CliIo {

@@ -1,6 +1,6 @@
 import type { ServerProtocol } from '../../shared/discovery';
 import type { AppError } from '../../shared/result';
-import { enhancedStatusText, explain } from './error-text';
+import { enhancedStatusText, explain } from '../../shared/error-text';
 
 /** A failure in plain words, what to try, and the server's own reply when there is one. */
 export function ErrorNotice({ error, context, protocol }: { error: AppError; context?: string; protocol?: ServerProtocol }) {

@@ -3,7 +3,7 @@
  * path that talks to a server (sending through the outbox and services/smtp.ts, the account check
  * for SMTP, IMAP and POP3, the discovery probe, opening IMAP, the POP3 client, the Sent copy), and
  * every path must give the same code and therefore the same words: the renderer's sentence for
- * that code (src-renderer/ui/error-text.ts), and discovery's short words for it.
+ * that code (shared/error-text.ts), and discovery's short words for it.
  *
  * Nothing leaves 127.0.0.1: the unresolvable name is under `.invalid` (RFC 6761), and this file
  * answers lookups of such names itself, at Node's resolver, before any query could be sent.
@@ -30,7 +30,7 @@ import type { StoredAccount } from '../../src-main/services/settings-store';
 import { tlsOptionsFor } from '../../src-main/services/tls-trust';
 import { verifyAccount } from '../../src-main/services/verify';
 import { passwordCredential } from '../../src-main/services/credentials';
-import { explain } from '../../src-renderer/ui/error-text';
+import { explain } from '../../shared/error-text';
 import { sendOnce } from '../support/outbox-fixtures';
 import { createTestCa, type IssuedCert, type TestCa } from '../support/test-ca';
 

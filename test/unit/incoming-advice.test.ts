@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../shared/errors';
 import { appError } from '../../shared/result';
-import { explain } from '../../src-renderer/ui/error-text';
+import { explain } from '../../shared/error-text';
 
 const words = (code: ErrorCode, protocol?: 'smtp' | 'imap' | 'pop3') => {
   const { title, advice } = explain(appError(code), protocol);

@@ -13,7 +13,7 @@ import { Pop3Error } from '../../src-main/services/pop3/errors';
 import { pop3Failure } from '../../src-main/services/pop3/failure';
 import { smtpErrorToAppError } from '../../src-main/services/smtp-errors';
 import { socketError } from '../../src-main/services/verify/run';
-import { explain } from '../../src-renderer/ui/error-text';
+import { explain } from '../../shared/error-text';
 
 /** A Node system error as net.connect / tls.connect / dns.lookup emit it. */
 const sys = (code: string, syscall = 'connect') => Object.assign(new Error(`${syscall} ${code} 192.0.2.1:587`), { code, syscall, errno: -1 });

@@ -14,7 +14,7 @@ import { silentLogger } from '../../src-main/services/logger';
 import { withPin } from '../../src-main/services/net/errors';
 import { createAppKeyCipher, createSecretVault, openSecretFileInFolder } from '../../src-main/services/secrets';
 import { openSettingsInFolder } from '../../src-main/services/settings-store';
-import { certificateChangedText, explain } from '../../src-renderer/ui/error-text';
+import { certificateChangedText, explain } from '../../shared/error-text';
 
 let dir: string;
 beforeEach(() => {

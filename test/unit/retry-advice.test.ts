@@ -67,7 +67,7 @@ describe('"Retry now" is offered only where it can help', () => {
 
 describe('no reply printed twice', () => {
   it('the notice drops the server reply that the list of refused recipients already shows, and keeps any other', async () => {
-    const { errorToShow } = await import('../../src-renderer/ui/error-text');
+    const { errorToShow } = await import('../../shared/error-text');
     const reply = '550 5.1.1 <nobody@example.test>: Recipient address rejected: User unknown';
     const error = err('RECIPIENTS_REFUSED', { serverReply: reply, responseCode: 550, enhancedStatus: '5.1.1', command: 'RCPT TO' });
     const shown = errorToShow(error, [{ serverReply: `${reply} ` }]);
@@ -89,7 +89,7 @@ describe('a server that refuses the connection after working before', () => {
   });
 
   it('says it will retry, and does not tell the person to check the port', async () => {
-    const { explain } = await import('../../src-renderer/ui/error-text');
+    const { explain } = await import('../../shared/error-text');
     const words = explain(err('SERVER_NOT_ANSWERING'));
     expect(words.title).toMatch(/not answering right now; Mailwright will retry/);
     expect(`${words.title} ${words.advice}`).not.toMatch(/port/i);

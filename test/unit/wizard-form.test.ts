@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, type ErrorCode } from '../../shared/errors';
-import { enhancedStatusText, explain } from '../../src-renderer/ui/error-text';
+import { enhancedStatusText, explain } from '../../shared/error-text';
 import { applyDiscovery, applyEdit, emptyForm, toAccountInput, typedPasswords } from '../../src-renderer/features/wizard/form-state';
 
 describe('wizard form', () => {

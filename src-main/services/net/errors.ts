@@ -3,7 +3,7 @@
  * deadline/closed errors (./socket.ts), or an SMTP reply, into our ErrorCode. Sending
  * (smtp-errors.ts), checking (verify/), discovery, IMAP (mail/imap-connection.ts), POP3
  * (pop3/failure.ts) and the Sent copy all come here, so one failure gets one code and therefore
- * the same words everywhere (the renderer's src-renderer/ui/error-text.ts, keyed by code).
+ * the same words everywhere (shared/error-text.ts, keyed by code).
  * Library adapters only unwrap (nodemailer's originalCode, imapflow's _err, Pop3Error's cause).
  *
  * The decisions, and why:
@@ -202,7 +202,7 @@ export function conversationFailureCode(err: unknown): ErrorCode {
 /**
  * Short words for one candidate in discovery's list of what was tried ("smtp.example.com:587:
  * certificate expired"), one per code, so that discovery says the same thing as the sentence the
- * renderer shows for the same code (src-renderer/ui/error-text.ts) wherever else it happens.
+ * renderer shows for the same code (shared/error-text.ts) wherever else it happens.
  */
 const SHORT_WORDS: Partial<Record<ErrorCode, string>> = {
   CONNECTION_REFUSED: 'connection refused',

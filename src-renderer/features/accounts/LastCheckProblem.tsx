@@ -4,7 +4,7 @@
  */
 import type { Account } from '../../../shared/model';
 import type { StageName } from '../../../shared/verify';
-import { explain } from '../../ui/error-text';
+import { explain } from '../../../shared/error-text';
 import { formatTime } from '../../ui/format';
 import { PROTOCOL_LABEL, STAGE_LABEL } from '../verify/VerifyPanel';
 

@@ -8,7 +8,7 @@ import { Choice } from '../../ui/Choice';
 import { ErrorNotice } from '../../ui/ErrorNotice';
 import { needsSignInAgain } from '../accounts/sign-in-text';
 import { SignInAgain } from '../oauth/SignInAgain';
-import { explain } from '../../ui/error-text';
+import { explain } from '../../../shared/error-text';
 import { Field } from '../../ui/Field';
 import { ROLE_ICON, folderDepth, folderLabel, sortFolders } from './folders';
 import { MessageList } from './MessageList';

@@ -5,7 +5,7 @@ import type { AppError } from '../../../shared/result';
 import { getApi } from '../../api';
 import { ErrorNotice } from '../../ui/ErrorNotice';
 import { Field } from '../../ui/Field';
-import { enhancedStatusText, explain } from '../../ui/error-text';
+import { enhancedStatusText, explain } from '../../../shared/error-text';
 import { matchesFilter, RESULT_FILTERS, RETRYABLE, rowStateText, type ResultFilter } from './merge-runs-model';
 
 /** Rows drawn at a time: a merge can have 50,000; a table of 200 stays quick, "Show more" draws the next. */

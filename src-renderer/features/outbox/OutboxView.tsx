@@ -6,7 +6,7 @@ import type { AppError } from '../../../shared/result';
 import { offersRetryNow, retryHelps } from '../../../shared/retry';
 import { getApi } from '../../api';
 import { ErrorNotice } from '../../ui/ErrorNotice';
-import { enhancedStatusText, errorToShow } from '../../ui/error-text';
+import { enhancedStatusText, errorToShow } from '../../../shared/error-text';
 import { formatBytes, formatTime, formatUntil } from '../../ui/format';
 import { SignInHelp } from '../advisor/SignInHelp';
 import { SignInAgain } from '../oauth/SignInAgain';

@@ -266,7 +266,8 @@ export function SandboxMessagePane(props: { message: SandboxMessage; accounts: A
         ) : (
           <>
             <p>
-              Size: {formatBytes(summary.size)} ({summary.size.toLocaleString()} bytes)
+              Size: {formatBytes(summary.size)}
+              {formatBytes(summary.size) === `${summary.size} bytes` ? null : ` (${summary.size.toLocaleString()} bytes)`}
             </p>
             <ul className="sandbox__mime" aria-label="MIME structure">
               <MimeTree node={message.mime} />

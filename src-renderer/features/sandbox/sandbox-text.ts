@@ -2,9 +2,9 @@
 import { ERROR_CODE_LIST, type ErrorCode } from '../../../shared/errors';
 import type { Account } from '../../../shared/model';
 import { SANDBOX_ACCOUNT_ID, type SandboxSummary } from '../../../shared/sandbox';
-import { explain } from '../../ui/error-text';
+import { explain } from '../../../shared/error-text';
 
-/** Why the sandbox is not running, in words: the code's title and advice from ui/error-text.ts. */
+/** Why the sandbox is not running, in words: the code's title and advice from shared/error-text.ts. */
 export function sandboxProblemText(code: string | null): string {
   const known = (ERROR_CODE_LIST as readonly string[]).includes(code ?? '') ? (code as ErrorCode) : 'SANDBOX_UNAVAILABLE';
   const { title, advice } = explain({ code: known, message: '' });

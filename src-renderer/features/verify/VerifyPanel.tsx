@@ -4,7 +4,7 @@ import type { AppError } from '../../../shared/result';
 import { inReportOrder, PROTOCOL_LABEL, STAGE_LABEL, type CertificateInfo, type Stage, type VerifyReport } from '../../../shared/verify';
 import { copyText } from '../../ui/clipboard';
 import { ErrorNotice } from '../../ui/ErrorNotice';
-import { certificateChangedText } from '../../ui/error-text';
+import { certificateChangedText } from '../../../shared/error-text';
 
 // The stages' names live in shared/verify.ts: the command line (`mailwright check`) prints the same ones.
 export { PROTOCOL_LABEL, STAGE_LABEL };

@@ -19,7 +19,7 @@ import {
   providerFilesOwnCopy,
 } from '../../../shared/model';
 import { serverKey } from '../../../shared/server-identity';
-import { fieldProblemText } from '../../ui/error-text';
+import { fieldProblemText } from '../../../shared/error-text';
 
 export interface WizardForm {
   description: string;

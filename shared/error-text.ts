@@ -1,11 +1,12 @@
 /**
  * Error codes into words for people, in one place: what happened and what to try. The server's own
- * reply is shown beneath, because it is what a provider's support will ask for.
+ * reply is shown beneath, because it is what a provider's support will ask for. In shared/ because
+ * both the renderer and the mailwright command line (src-main/cli/) print them.
  */
-import type { ServerProtocol } from '../../shared/discovery';
-import type { ErrorCode } from '../../shared/errors';
-import { DEFAULT_INCOMING_PORT } from '../../shared/model';
-import type { AppError } from '../../shared/result';
+import type { ServerProtocol } from './discovery';
+import type { ErrorCode } from './errors';
+import { DEFAULT_INCOMING_PORT } from './model';
+import type { AppError } from './result';
 
 interface Explanation {
   title: string;
