@@ -53,7 +53,7 @@ export function AccountList(props: {
       <ul className="accounts">
         {props.accounts.map((a) =>
           a.sandbox ? (
-            <SandboxAccount key={a.id} account={a} onError={setFailure} />
+            <SandboxAccount key={a.id} account={a} onError={setFailure} onCheck={() => check(a)} checking={verification.running} />
           ) : (
           <li key={a.id}>
             <div>
@@ -115,7 +115,13 @@ export function AccountList(props: {
             hosts={{ smtp: checking.smtp.host, ...(checking.incoming ? { [checking.incoming.protocol]: checking.incoming.host } : {}) }}
             advice={(error) => <SignInHelp error={error} email={checking.email} host={checking.smtp.host} />}
           />
-          {verification.report && !verification.report.ok ? <p className="muted">To change the settings or trust a new certificate, choose Edit.</p> : null}
+          {verification.report && !verification.report.ok ? (
+            <p className="muted">
+              {checking.sandbox
+                ? 'The sandbox answers as the faults in play tell it to: see Faults in the Sandbox view.'
+                : 'To change the settings or trust a new certificate, choose Edit.'}
+            </p>
+          ) : null}
         </>
       ) : null}
       {verification.error ? <ErrorNotice error={verification.error} /> : null}
@@ -157,8 +163,11 @@ function SignInFacts({ account }: { account: Account }) {
   );
 }
 
-/** The built-in Sandbox account: nothing to check, edit or remove; it can be hidden. */
-function SandboxAccount(props: { account: Account; onError: (error: AppError) => void }) {
+/**
+ * The built-in Sandbox account: nothing to edit or remove; it can be hidden. Its check is the wizard's
+ * staged check against the sandbox, so faults chosen in the Sandbox view can be watched there too.
+ */
+function SandboxAccount(props: { account: Account; onError: (error: AppError) => void; onCheck: () => void; checking: boolean }) {
   const { account } = props;
   const [busy, setBusy] = useState(false);
   return (
@@ -169,6 +178,9 @@ function SandboxAccount(props: { account: Account; onError: (error: AppError) =>
         <div className="muted">Its messages are kept in the Sandbox, where you see them as a recipient would. Nobody receives them.</div>
       </div>
       <div className="actions">
+        <button type="button" onClick={props.onCheck} disabled={props.checking}>
+          Check the Sandbox account
+        </button>
         <button
           type="button"
           disabled={busy}
