@@ -4,10 +4,6 @@
  * envelope and lint and never reaching a real server, a fault chosen in the UI seen in the Outbox,
  * a rehearsed merge paged row by row, and the Sandbox view under axe in light and dark.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
-import type { Page, TestInfo } from '@playwright/test';
 import { SANDBOX_ACCOUNT_ID } from '../../shared/sandbox';
 import { waitForMessage } from '../support/imap-read';
 import { expect, test } from './fixture';
@@ -15,7 +11,7 @@ import { ComposePage, OutboxPage } from './pages/compose';
 import { MergePage } from './pages/merge';
 import { SandboxPage } from './pages/sandbox';
 import { WizardPage } from './pages/wizard';
-import { SCREENSHOT_DIR } from './paths';
+import { audit } from './axe-audit';
 
 /** Nothing with this text reaches the user's INBOX on Dovecot within a few seconds. */
 async function expectNothingArrives(app: { servers: Parameters<typeof waitForMessage>[0] }, user: Parameters<typeof waitForMessage>[1], text: string) {
@@ -292,29 +288,3 @@ test('the Sandbox view under axe, light and dark, with a message open and the fa
   expect(found).toEqual([]);
 });
 
-const STRUCTURE_RULES = new Set(['page-has-heading-one', 'landmark-one-main', 'region', 'landmark-no-duplicate-banner', 'landmark-no-duplicate-main', 'landmark-unique']);
-
-/** As in a11y.spec.ts: axe in light and dark (serious, critical and the structure rules), one h1, nothing cut off at 800x600; screenshots of each. */
-async function audit(page: Page, screen: string, found: string[], testInfo: TestInfo) {
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  const prefix = `${testInfo.project.name}-sandbox-${screen}`;
-  for (const colorScheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme });
-    const results = await new AxeBuilder({ page }).exclude('iframe[title="Message content"]').analyze();
-    for (const v of results.violations) {
-      if (v.impact !== 'serious' && v.impact !== 'critical' && !STRUCTURE_RULES.has(v.id)) continue;
-      const where = v.nodes.map((n) => `${n.target.join(' ')}${n.failureSummary ? ` (${n.failureSummary.replace(/\s+/g, ' ')})` : ''}`).join('; ');
-      found.push(`${screen} [${colorScheme}] ${v.id} (${v.impact}): ${v.help} — ${where}`);
-    }
-    await page.screenshot({ path: join(SCREENSHOT_DIR, `${prefix}-${colorScheme}.png`), fullPage: true });
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  const h1 = await page.locator('h1').count();
-  if (h1 !== 1) found.push(`${screen}: ${h1} h1 elements, not one`);
-  const size = page.viewportSize();
-  await page.setViewportSize({ width: 800, height: 600 });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  if (overflow > 0) found.push(`${screen} at 800x600: ${overflow}px wider than the window`);
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `${prefix}-800x600.png`) });
-  if (size) await page.setViewportSize(size);
-}

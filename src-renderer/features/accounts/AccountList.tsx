@@ -169,7 +169,6 @@ function SignInFacts({ account }: { account: Account }) {
  */
 function SandboxAccount(props: { account: Account; onError: (error: AppError) => void; onCheck: () => void; checking: boolean }) {
   const { account } = props;
-  const [busy, setBusy] = useState(false);
   return (
     <li className="account--sandbox">
       <div>
@@ -181,46 +180,39 @@ function SandboxAccount(props: { account: Account; onError: (error: AppError) =>
         <button type="button" onClick={props.onCheck} disabled={props.checking}>
           Check the Sandbox account
         </button>
-        <button
-          type="button"
-          disabled={busy}
-          onClick={() => {
-            setBusy(true);
-            void getApi()
-              .sandbox.setHidden({ hidden: true })
-              .then((r) => {
-                setBusy(false);
-                if (!r.ok) props.onError(r.error);
-              });
-          }}
-        >
-          Hide the Sandbox account
-        </button>
+        <SandboxVisibility hide onError={props.onError} />
       </div>
     </li>
   );
 }
 
 function ShowSandboxAccount(props: { onError: (error: AppError) => void }) {
-  const [busy, setBusy] = useState(false);
   return (
     <div className="notice notice--info" role="group" aria-label="Sandbox account hidden">
       <p>The built-in Sandbox account is hidden: it is not in the From menus. Its messages are still in the Sandbox view.</p>
-      <button
-        type="button"
-        disabled={busy}
-        onClick={() => {
-          setBusy(true);
-          void getApi()
-            .sandbox.setHidden({ hidden: false })
-            .then((r) => {
-              setBusy(false);
-              if (!r.ok) props.onError(r.error);
-            });
-        }}
-      >
-        Show the Sandbox account
-      </button>
+      <SandboxVisibility hide={false} onError={props.onError} />
     </div>
+  );
+}
+
+/** "Hide the Sandbox account" or "Show the Sandbox account": one request, the button held while it runs. */
+function SandboxVisibility(props: { hide: boolean; onError: (error: AppError) => void }) {
+  const [busy, setBusy] = useState(false);
+  return (
+    <button
+      type="button"
+      disabled={busy}
+      onClick={() => {
+        setBusy(true);
+        void getApi()
+          .sandbox.setHidden({ hidden: props.hide })
+          .then((r) => {
+            setBusy(false);
+            if (!r.ok) props.onError(r.error);
+          });
+      }}
+    >
+      {props.hide ? 'Hide' : 'Show'} the Sandbox account
+    </button>
   );
 }
