@@ -40,7 +40,7 @@ describe('a damaged settings file', () => {
     write(original);
     const settings = openSettingsInFolder(dir, '0.2.0');
     expect(settings.get('accounts').map((a) => a.id)).toEqual([good.id]);
-    expect(settings.get('preferences')).toEqual({ undoSeconds: 20, historyRetentionDays: 365 });
+    expect(settings.get('preferences')).toEqual({ undoSeconds: 20, historyRetentionDays: 365, sandboxHidden: false });
     expect(settings.damage).toHaveLength(1);
     const [finding] = settings.damage!;
     expect(finding).toMatchObject({ kind: 'settings', path: file() });
@@ -53,7 +53,7 @@ describe('a damaged settings file', () => {
     write({ accounts: [good], preferences: { undoSeconds: 'soon' } });
     const settings = openSettingsInFolder(dir, '0.2.0');
     expect(settings.get('accounts').map((a) => a.id)).toEqual([good.id]);
-    expect(settings.get('preferences')).toEqual({ undoSeconds: DEFAULT_UNDO_SECONDS, historyRetentionDays: DEFAULT_HISTORY_RETENTION_DAYS });
+    expect(settings.get('preferences')).toEqual({ undoSeconds: DEFAULT_UNDO_SECONDS, historyRetentionDays: DEFAULT_HISTORY_RETENTION_DAYS, sandboxHidden: false });
     expect(settings.damage![0]!.what).toContain('sending preferences');
   });
 
