@@ -5,7 +5,7 @@
  * Imports nothing from electron, node or the DOM.
  */
 import { z } from 'zod';
-import { AttachmentInfoSchema, MailAddressSchema } from './mail';
+import { MailAddressSchema, MessageViewSchema } from './mail';
 
 /**
  * The Sandbox account's id: fixed, so drafts, outbox jobs and merges that name it still find it after a
@@ -97,19 +97,20 @@ export const MimeNodeSchema: z.ZodType<MimeNode> = z.lazy(() =>
 export const SandboxMessageSchema = z.object({
   summary: SandboxSummarySchema,
   /** Rendered as the mail view renders mail: the renderer sanitizes `html` and shows it in the same sandboxed frame. */
-  rendered: z.object({
-    from: MailAddressSchema.nullable(),
-    replyTo: z.array(MailAddressSchema),
-    to: z.array(MailAddressSchema),
-    cc: z.array(MailAddressSchema),
+  rendered: MessageViewSchema.pick({
+    from: true,
+    replyTo: true,
+    to: true,
+    cc: true,
+    subject: true,
+    date: true,
+    text: true,
+    html: true,
+    inlineImages: true,
+    attachments: true,
+  }).extend({
     /** Bcc as a header: normally absent (Bcc recipients are only in the envelope). */
     bcc: z.array(MailAddressSchema),
-    subject: z.string(),
-    date: z.string(),
-    text: z.string(),
-    html: z.string().nullable(),
-    inlineImages: z.record(z.string(), z.string()),
-    attachments: z.array(AttachmentInfoSchema),
   }),
   /** Every header in the order it came, unfolded, values as sent (encoded words left as they are). */
   headers: z.array(z.object({ name: z.string(), value: z.string() })),
