@@ -212,6 +212,8 @@ test('the wizard\'s staged check of the Sandbox account passes, and shows a sign
   await sandbox.nav.getByRole('button', { name: 'Sandbox', exact: true }).click();
   await sandbox.openFaults();
   await sandbox.addFault({ kind: 'Answer with an error reply', stage: 'AUTH (sign-in)', code: '535', text: '5.7.8 Bad credentials' });
+  // After a fault is added, focus stays on "Add fault" (the buttons were disabled while it was applied).
+  await expect(page.getByRole('button', { name: 'Add fault' })).toBeFocused();
   await sandbox.nav.getByRole('button', { name: 'Accounts' }).click();
   await page.getByRole('button', { name: 'Check the Sandbox account' }).click();
   await expect(page.getByText('The server did not accept your username or password.')).toBeVisible({ timeout: 20_000 });
@@ -239,6 +241,8 @@ test('a merge rehearsed from the merge view is captured row by row and paged in 
   await expect(merge.sendButton).toBeDisabled();
   await page.getByRole('button', { name: 'Rehearse all 3 in the sandbox' }).click();
   await expect(page.getByRole('status', { name: 'Rehearsal' })).toContainText('3 messages go to the sandbox');
+  // Focus goes where the next step is, not to the page (the section was disabled while it went).
+  await expect(page.getByRole('button', { name: 'Open in the Sandbox' })).toBeFocused();
   await page.getByRole('button', { name: 'Open in the Sandbox' }).click();
 
   const sandbox = new SandboxPage(page);

@@ -1,4 +1,4 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { MERGE_TEST_MAX, type MergeMapping, type MergePlan, type MergeRun, type MergeTemplate } from '../../../shared/merge/contract';
 import type { Account } from '../../../shared/model';
 import type { AppError } from '../../../shared/result';
@@ -60,6 +60,13 @@ export function SendStep(props: {
   const [rehearsing, setRehearsing] = useState(false);
   const [rehearsal, setRehearsal] = useState<MergeRun | null>(null);
   const [rehearseError, setRehearseError] = useState<AppError | null>(null);
+  /** The rehearse button, and "Open in the Sandbox" once it went: focus lands on one of them after the request (its fieldset was disabled meanwhile). */
+  const rehearseButton = useRef<HTMLButtonElement>(null);
+  const openSandboxButton = useRef<HTMLButtonElement>(null);
+  const [rehearseAnswers, setRehearseAnswers] = useState(0);
+  useEffect(() => {
+    if (rehearseAnswers) (openSandboxButton.current ?? rehearseButton.current)?.focus();
+  }, [rehearseAnswers]);
   const key = JSON.stringify({ mergeId, mapping, template });
 
   useEffect(() => {
@@ -248,13 +255,15 @@ export function SendStep(props: {
                   setRehearsing(false);
                   if (result.ok) setRehearsal(result.value);
                   else if (!props.onTemplateError(result.error)) setRehearseError(result.error);
+                  setRehearseAnswers((n) => n + 1);
                 });
             }}
+            ref={rehearseButton}
           >
             {rehearsing ? 'Rehearsing…' : `Rehearse all ${plan ? plan.count.toLocaleString() : ''} in the sandbox`}
           </button>
           {rehearsal && props.onOpenSandbox ? (
-            <button type="button" onClick={() => props.onOpenSandbox?.(rehearsal.batchId)}>
+            <button type="button" ref={openSandboxButton} onClick={() => props.onOpenSandbox?.(rehearsal.batchId)}>
               Open in the Sandbox
             </button>
           ) : null}

@@ -3,7 +3,7 @@
  * watch the outbox, a merge or the wizard handle it. No <form>: Enter in a field must never add or
  * change a fault by accident; only the buttons act.
  */
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { AppError } from '../../../shared/result';
 import { DROP_POINTS, FAULT_STAGES, FaultSchema, type DropPoint, type Fault, type FaultStage, type SandboxStatus } from '../../../shared/sandbox';
 import { getApi } from '../../api';
@@ -64,6 +64,12 @@ export function FaultsPanel(props: { status: SandboxStatus | null; onStatus: (st
   const [busy, setBusy] = useState(false);
   const rules = props.status?.faults.rules ?? [];
 
+  /** Where focus goes after a change: the buttons were disabled meanwhile, and a removed fault's button is gone. */
+  const addButton = useRef<HTMLButtonElement>(null);
+  const [changes, setChanges] = useState(0);
+  useEffect(() => {
+    if (changes) addButton.current?.focus();
+  }, [changes]);
   async function apply(next: Fault[]) {
     setBusy(true);
     setFailure(null);
@@ -71,6 +77,7 @@ export function FaultsPanel(props: { status: SandboxStatus | null; onStatus: (st
     setBusy(false);
     if (result.ok) props.onStatus(result.value);
     else setFailure(result.error);
+    setChanges((n) => n + 1);
   }
 
   function add() {
@@ -179,7 +186,7 @@ export function FaultsPanel(props: { status: SandboxStatus | null; onStatus: (st
                 {problem}
               </p>
             ) : null}
-            <button type="button" className="primary" disabled={busy} onClick={add}>
+            <button type="button" className="primary" ref={addButton} disabled={busy} onClick={add}>
               Add fault
             </button>
           </div>

@@ -175,7 +175,7 @@ export function SandboxView(props: {
               <option value="">All messages, newest first</option>
               {merges.map((m) => (
                 <option key={m.batchId} value={m.batchId}>
-                  Merge rehearsal “{m.name}” ({m.total} rows, {formatTime(m.createdAt)})
+                  {m.name} ({m.total} rows, {formatTime(m.createdAt)})
                 </option>
               ))}
               {batchId && !merge ? <option value={batchId}>A rehearsed merge</option> : null}
